@@ -1,0 +1,1 @@
+"""The Power ISA v3.0B as data: forms, the instruction table, the decoder."""

@@ -1,0 +1,73 @@
+"""Helpers shared by the instruction families: CR0, overflow, carries."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..bits import M32, M64
+from ..interrupts import EXCP_HV_EMU, Interrupt
+
+if TYPE_CHECKING:
+    from ..cpu import VCPU
+
+CR0_CLEAR = 0x0FFF_FFFF
+
+
+def cr0_64(c: VCPU, r: int) -> None:
+    """Set CR0 from a 64-bit result: LT, GT, EQ by signed comparison with 0, and SO."""
+    if r == 0:
+        f = 2
+    elif r >> 63:
+        f = 8
+    else:
+        f = 4
+    c.cr = (c.cr & CR0_CLEAR) | ((f | c.so) << 28)
+
+
+def cr0_32(c: VCPU, r: int) -> None:
+    """CR0 in 32-bit mode: the low word is compared (ISA 3.0B 3.3.8)."""
+    r &= M32
+    if r == 0:
+        f = 2
+    elif r >> 31:
+        f = 8
+    else:
+        f = 4
+    c.cr = (c.cr & CR0_CLEAR) | ((f | c.so) << 28)
+
+
+def cr0_for(sf: bool):  # type: ignore[no-untyped-def]
+    return cr0_64 if sf else cr0_32
+
+
+def set_ov(c: VCPU, ov: int, ov32: int) -> None:
+    c.ov = ov
+    c.ov32 = ov32
+    if ov:
+        c.so = 1
+
+
+class Resync(Exception):
+    """Raised after an instruction that changed MSR, translation or timer state.
+
+    Run loops cache mode-dependent things; this makes them look again.
+    """
+
+    __slots__ = ("npc",)
+
+    def __init__(self, npc: int) -> None:
+        super().__init__(npc)
+        self.npc = npc
+
+
+def illegal(c: VCPU) -> int:
+    """The closure for an invalid form: the illegal-instruction path (HEAI on POWER9)."""
+    raise Interrupt(EXCP_HV_EMU)
+
+
+def gpr_or_zero(ra: int) -> bool:
+    """True when RA=0 means the value 0 (the (RA|0) operand)."""
+    return ra == 0
+
+
+__all__ = ["M32", "M64", "cr0_64", "cr0_32", "cr0_for", "set_ov", "gpr_or_zero", "illegal", "Resync"]

@@ -1,0 +1,238 @@
+"""Supervisor and hypervisor instructions: MSR moves, SPR moves, rfid, sc, time base."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..bits import M32, M64
+from ..interrupts import EXCP_HV_EMU, EXCP_PROGRAM, EXCP_SYSCALL, Interrupt
+from ..msr import (
+    MSR_DR,
+    MSR_EE,
+    MSR_HV,
+    MSR_IR,
+    MSR_LE,
+    MSR_ME,
+    MSR_PR,
+    MSR_RI,
+    MSR_SF,
+    SRR1_PROGRAM_PRIV,
+)
+from ..sprs import (
+    SPR_BY_NUMBER,
+    SPR_CTR,
+    SPR_HSRR0,
+    SPR_HSRR1,
+    SPR_LR,
+    SPR_SRR0,
+    SPR_SRR1,
+    SPR_XER,
+)
+from .common import Resync
+from .forms import Ctx, Exec, Form, Op, f_rt, f_spr, op
+
+if TYPE_CHECKING:
+    from ..cpu import VCPU
+
+# SPRs whose writes change translation, interrupt routing or timers: the
+# run loops must look at the machine state again after them.
+RESYNC_SPRS = frozenset({22, 48, 310, 313, 318, 319, 464, 1008})
+
+# The MSR bits POWER9 implements (QEMU's POWER9 msr_mask): writes keep only these.
+MSR_IMPLEMENTED = 0x9000_0001_0280_FF37
+
+
+def msr_after_write(old: int, new: int, *, keep: int) -> int:
+    """MSR update rules shared by mtmsr(d) and rfid (MACHINE.md).
+
+    ``keep`` are bits the instruction may not change. Setting PR also sets
+    EE, IR and DR.
+    """
+    new &= MSR_IMPLEMENTED
+    value = (old & keep) | (new & ~keep & M64)
+    if value & MSR_PR:
+        value |= MSR_EE | MSR_IR | MSR_DR
+    return value
+
+
+def mfmsr(w: int, x: Ctx) -> Exec:
+    rt, npc = f_rt(w), x.npc
+
+    def ex(c: VCPU) -> int:
+        c.gpr[rt] = c.msr
+        return npc
+
+    return ex
+
+
+def mtmsr(w: int, x: Ctx, *, wide: bool) -> Exec:
+    """mtmsrd (wide) and mtmsr: L=1 moves only EE and RI."""
+    rs, npc = f_rt(w), x.npc
+    l_field = bool(w & 0x10000)
+
+    def ex(c: VCPU) -> int:
+        v = c.gpr[rs]
+        if l_field:
+            c.set_msr((c.msr & ~(MSR_EE | MSR_RI)) | (v & (MSR_EE | MSR_RI)))
+            return npc
+        keep = MSR_HV | MSR_ME | MSR_LE
+        if not wide:
+            keep |= 0xFFFF_FFFF_0000_0000  # mtmsr changes the low word only
+        c.set_msr(msr_after_write(c.msr, v, keep=keep))
+        return npc
+
+    return ex
+
+
+def rfid(w: int, x: Ctx, *, hyper: bool) -> Exec:
+    """rfid / hrfid: MSR from (H)SRR1, NIA from (H)SRR0."""
+    s0, s1 = (SPR_HSRR0, SPR_HSRR1) if hyper else (SPR_SRR0, SPR_SRR1)
+
+    def ex(c: VCPU) -> int:
+        old = c.msr
+        src = c.spr[s1]
+        keep = 0 if old & MSR_HV else MSR_ME
+        new = msr_after_write(old, src, keep=keep)
+        # HV can be cleared but never set from HV=0 (ISA 3.0B: MSR_HV <- MSR_HV & SRR1_HV).
+        new = (new & ~MSR_HV) | (old & src & MSR_HV)
+        c.set_msr(new)
+        target = c.spr[s0] & ~3
+        return target if new & MSR_SF else target & M32
+
+    return ex
+
+
+def sc(w: int, x: Ctx) -> Exec:
+    lev = (w >> 5) & 0x7F
+    npc = x.npc
+
+    def ex(c: VCPU) -> int:
+        raise Interrupt(EXCP_SYSCALL, next_pc=npc, hv_call=lev == 1)
+
+    return ex
+
+
+def _spr_allowed(need: str | None, msr: int) -> int | None:
+    """None when the access is allowed, else the interrupt vector it raises."""
+    if need is None:
+        return EXCP_HV_EMU
+    if need == "user":
+        return None
+    if msr & MSR_PR:
+        return EXCP_PROGRAM
+    if need == "hyper" and not msr & MSR_HV:
+        return EXCP_HV_EMU
+    return None
+
+
+def _raise(vector: int) -> Exec:
+    srr1 = SRR1_PROGRAM_PRIV if vector == EXCP_PROGRAM else 0
+
+    def ex(c: VCPU) -> int:
+        raise Interrupt(vector, srr1)
+
+    return ex
+
+
+def mfspr(w: int, x: Ctx) -> Exec:
+    rt, n, npc = f_rt(w), f_spr(w), x.npc
+    d = SPR_BY_NUMBER.get(n)
+    if d is None:
+        # Unknown SPR: privileged numbers (bit 0x10 of the SPR field) are
+        # no-ops in supervisor state; the rest raise the illegal path.
+        if n & 0x10:
+            return _raise(EXCP_PROGRAM) if x.msr & MSR_PR else _nop(npc)
+        return _raise(EXCP_HV_EMU)
+    bad = _spr_allowed(d.read, x.msr)
+    if bad is not None:
+        return _raise(bad)
+    if n == SPR_XER:
+        def rd_xer(c: VCPU) -> int:
+            c.gpr[rt] = c.xer
+            return npc
+        return rd_xer
+    if n == SPR_LR:
+        def rd_lr(c: VCPU) -> int:
+            c.gpr[rt] = c.lr
+            return npc
+        return rd_lr
+    if n == SPR_CTR:
+        def rd_ctr(c: VCPU) -> int:
+            c.gpr[rt] = c.ctr
+            return npc
+        return rd_ctr
+
+    def rd(c: VCPU) -> int:
+        c.gpr[rt] = c.read_spr(n)
+        return npc
+
+    return rd
+
+
+def mtspr(w: int, x: Ctx) -> Exec:
+    rs, n, npc = f_rt(w), f_spr(w), x.npc
+    d = SPR_BY_NUMBER.get(n)
+    if d is None:
+        if n & 0x10:
+            return _raise(EXCP_PROGRAM) if x.msr & MSR_PR else _nop(npc)
+        return _raise(EXCP_HV_EMU)
+    bad = _spr_allowed(d.write, x.msr)
+    if bad is not None:
+        return _raise(bad)
+    if n == SPR_XER:
+        def wr_xer(c: VCPU) -> int:
+            c.xer = c.gpr[rs]
+            return npc
+        return wr_xer
+    if n == SPR_LR:
+        def wr_lr(c: VCPU) -> int:
+            c.lr = c.gpr[rs]
+            return npc
+        return wr_lr
+    if n == SPR_CTR:
+        def wr_ctr(c: VCPU) -> int:
+            c.ctr = c.gpr[rs]
+            return npc
+        return wr_ctr
+
+    if n in RESYNC_SPRS:
+        def wr_mode(c: VCPU) -> int:
+            c.write_spr(n, c.gpr[rs])
+            raise Resync(npc)
+        return wr_mode
+
+    def wr(c: VCPU) -> int:
+        c.write_spr(n, c.gpr[rs])
+        return npc
+
+    return wr
+
+
+def _nop(npc: int) -> Exec:
+    def ex(c: VCPU) -> int:
+        return npc
+
+    return ex
+
+
+def mftb(w: int, x: Ctx) -> Exec:
+    rt, n, npc = f_rt(w), f_spr(w), x.npc
+
+    def ex(c: VCPU) -> int:
+        c.gpr[rt] = c.read_spr(n)
+        return npc
+
+    return ex
+
+
+OPS: list[Op] = [
+    op("mfmsr", Form.X, 31, 83, mfmsr, priv="super"),
+    op("mtmsr", Form.X, 31, 146, mtmsr, wide=False, priv="super", resyncs=True),
+    op("mtmsrd", Form.X, 31, 178, mtmsr, wide=True, priv="super", resyncs=True),
+    op("rfid", Form.XL, 19, 18, rfid, hyper=False, priv="super", untraced=True, resyncs=True),
+    op("hrfid", Form.XL, 19, 274, rfid, hyper=True, priv="hyper", untraced=True, resyncs=True),
+    op("sc", Form.SC, 17, 1, sc, untraced=True),
+    op("mfspr", Form.XFX, 31, 339, mfspr),
+    op("mtspr", Form.XFX, 31, 467, mtspr),
+    op("mftb", Form.XFX, 31, 371, mftb),
+]

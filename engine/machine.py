@@ -1,0 +1,87 @@
+"""The machine: physical memory, vCPUs, reset state and a deterministic scheduler."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .cpu import VCPU
+from .loader import Image, ImageError
+from .memory import PhysicalMemory
+from .msr import MSR_HV, MSR_ME, MSR_SF
+from .sprs import LPCR_RESET, SPR_LPCR
+
+PROFILES = ("powernv", "guest")
+DEFAULT_RAM = 1 << 30
+FIRMWARE_R3 = 0x0100_0000  # where firmware would leave a device tree
+
+
+@dataclass(frozen=True)
+class MachineConfig:
+    vcpus: int = 1
+    profile: str = "powernv"
+    memory: int = DEFAULT_RAM
+    quantum: int = 10  # instructions per scheduler turn
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.vcpus <= 64:
+            raise ValueError("vcpus must be between 1 and 64")
+        if self.profile not in PROFILES:
+            raise ValueError(f"profile must be one of {', '.join(PROFILES)}")
+        if self.quantum < 1:
+            raise ValueError("quantum must be at least 1")
+        if self.memory < (1 << 20) or self.memory % 4096:
+            raise ValueError("memory must be a multiple of 4 KiB and at least 1 MiB")
+
+
+class Machine:
+    def __init__(self, image: Image, config: MachineConfig | None = None) -> None:
+        self.config = config or MachineConfig()
+        self.image = image
+        self.mem = PhysicalMemory(self.config.memory)
+        for seg in image.segments:
+            if seg.paddr + seg.memsz > self.config.memory:
+                raise ImageError(
+                    f"segment at 0x{seg.paddr:x} ({seg.memsz} bytes) does not fit in "
+                    f"{self.config.memory >> 20} MiB of RAM"
+                )
+            self.mem.write_bytes(seg.paddr, seg.data, None)
+        self.vcpus = [VCPU(self.mem, i) for i in range(self.config.vcpus)]
+        for cpu in self.vcpus:
+            self._reset(cpu)
+        self.next_vcpu = 0  # the scheduler's position
+        self.steps_taken = 0
+
+    def _reset(self, cpu: VCPU) -> None:
+        cpu.nia = self.image.entry
+        cpu.gpr[3] = FIRMWARE_R3
+        cpu.spr[SPR_LPCR] = LPCR_RESET
+        if self.config.profile == "powernv":
+            cpu.set_msr(MSR_SF | MSR_HV)
+        else:
+            cpu.set_msr(MSR_SF | MSR_ME)
+            cpu.gpr[3] = 0
+
+    @property
+    def symbols(self) -> dict[str, int]:
+        return self.image.symbols
+
+    def run(self, budget: int, stop_at: frozenset[int] = frozenset()) -> tuple[int, int | None]:
+        """Round-robin all vCPUs for at most ``budget`` instructions in total.
+
+        Returns (instructions executed, index of the vCPU that reached a
+        ``stop_at`` address, or None).
+        """
+        done = 0
+        quantum = self.config.quantum
+        n = len(self.vcpus)
+        while done < budget:
+            if all(c.halted for c in self.vcpus):
+                break
+            cpu = self.vcpus[self.next_vcpu]
+            if not cpu.halted:
+                ran = cpu.run(min(quantum, budget - done), stop_at)
+                done += ran
+                if ran and cpu.nia in stop_at and not cpu.halted:
+                    return done, cpu.index
+            self.next_vcpu = (self.next_vcpu + 1) % n
+        return done, None

@@ -1,0 +1,145 @@
+"""Sparse physical memory shared by every vCPU of a machine.
+
+Pages are 4 KiB ``bytearray`` objects created on first write, so a 1 GiB
+machine costs only what the guest touches. Stores take a fast path only for
+pages in ``_fast_write``: anything that needs attention on a store (a page
+not yet allocated, decoded code to invalidate, a reservation to break, a
+shared copy-on-write page, a watchpoint) is kept out of that set and goes
+through ``_slow_write``. One set membership test is all the hot path pays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+PAGE_SHIFT = 12
+PAGE_SIZE = 1 << PAGE_SHIFT
+PAGE_MASK = PAGE_SIZE - 1
+RESERVATION_SHIFT = 7  # 128-byte reservation granule
+
+ZERO_PAGE = bytes(PAGE_SIZE)
+
+
+class MemoryFault(Exception):
+    """A physical access outside RAM. The vCPU turns it into a machine check."""
+
+    def __init__(self, address: int, write: bool) -> None:
+        super().__init__(f"physical address 0x{address:x} is outside RAM")
+        self.address = address
+        self.write = write
+
+
+class PhysicalMemory:
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.pages: dict[int, bytearray] = {}
+        self._fast_write: set[int] = set()
+        # page -> callbacks that drop decoded instructions from that page
+        self._code: dict[int, list[Callable[[], None]]] = {}
+        # granule -> owners holding a reservation there (the vCPU objects)
+        self.reservations: dict[int, set[object]] = {}
+        self._reserved_pages: dict[int, int] = {}
+
+    # -- reads ---------------------------------------------------------------
+    def read(self, pa: int, size: int, order: str) -> int:
+        off = pa & PAGE_MASK
+        if off + size <= PAGE_SIZE:
+            page = self.pages.get(pa >> PAGE_SHIFT)
+            if page is not None:
+                return int.from_bytes(page[off : off + size], order)  # type: ignore[arg-type]
+        return int.from_bytes(self.read_bytes(pa, size), order)  # type: ignore[arg-type]
+
+    def read_bytes(self, pa: int, length: int) -> bytes:
+        if pa < 0 or pa + length > self.size:
+            bad = pa if pa < 0 or pa >= self.size else self.size
+            raise MemoryFault(bad, False)
+        out = bytearray()
+        while length > 0:
+            off = pa & PAGE_MASK
+            n = min(length, PAGE_SIZE - off)
+            page = self.pages.get(pa >> PAGE_SHIFT)
+            out += page[off : off + n] if page is not None else ZERO_PAGE[:n]
+            pa += n
+            length -= n
+        return bytes(out)
+
+    # -- writes --------------------------------------------------------------
+    def write(self, pa: int, size: int, value: int, order: str) -> None:
+        off = pa & PAGE_MASK
+        pn = pa >> PAGE_SHIFT
+        if pn in self._fast_write and off + size <= PAGE_SIZE:
+            self.pages[pn][off : off + size] = value.to_bytes(size, order)  # type: ignore[arg-type]
+            return
+        self.write_bytes(pa, value.to_bytes(size, order), None)  # type: ignore[arg-type]
+
+    def write_bytes(self, pa: int, data: bytes, writer: object | None) -> None:
+        """Store ``data``; ``writer`` is the vCPU storing (None for the host)."""
+        length = len(data)
+        if pa < 0 or pa + length > self.size:
+            bad = pa if pa < 0 or pa >= self.size else self.size
+            raise MemoryFault(bad, True)
+        pos = 0
+        while pos < length:
+            off = pa & PAGE_MASK
+            n = min(length - pos, PAGE_SIZE - off)
+            pn = pa >> PAGE_SHIFT
+            page = self.pages.get(pn)
+            if page is None:
+                page = self.pages[pn] = bytearray(PAGE_SIZE)
+            page[off : off + n] = data[pos : pos + n]
+            self._after_store(pn, pa, n, writer)
+            pa += n
+            pos += n
+
+    def _after_store(self, pn: int, pa: int, n: int, writer: object | None) -> None:
+        callbacks = self._code.pop(pn, None)
+        if callbacks:
+            for drop in callbacks:
+                drop()
+        if self.reservations and pn in self._reserved_pages:
+            first, last = pa >> RESERVATION_SHIFT, (pa + n - 1) >> RESERVATION_SHIFT
+            for g in range(first, last + 1):
+                owners = self.reservations.get(g)
+                if owners:
+                    for owner in list(owners):
+                        if owner is not writer:
+                            owner.lose_reservation()  # type: ignore[attr-defined]
+        self._refresh(pn)
+
+    def _refresh(self, pn: int) -> None:
+        """Put a page back on the fast path when nothing watches it."""
+        if pn in self.pages and pn not in self._code and pn not in self._reserved_pages:
+            self._fast_write.add(pn)
+        else:
+            self._fast_write.discard(pn)
+
+    # -- decoded code --------------------------------------------------------
+    def watch_code(self, pa: int, drop: Callable[[], None]) -> None:
+        """Call ``drop`` (once) when the page holding ``pa`` is next written."""
+        pn = pa >> PAGE_SHIFT
+        self._code.setdefault(pn, []).append(drop)
+        self._fast_write.discard(pn)
+
+    # -- reservations --------------------------------------------------------
+    def reserve(self, owner: object, pa: int) -> None:
+        g = pa >> RESERVATION_SHIFT
+        self.reservations.setdefault(g, set()).add(owner)
+        pn = pa >> PAGE_SHIFT
+        self._reserved_pages[pn] = self._reserved_pages.get(pn, 0) + 1
+        self._fast_write.discard(pn)
+
+    def unreserve(self, owner: object, pa: int) -> None:
+        g = pa >> RESERVATION_SHIFT
+        owners = self.reservations.get(g)
+        if owners is None or owner not in owners:
+            return
+        owners.discard(owner)
+        if not owners:
+            del self.reservations[g]
+        pn = pa >> PAGE_SHIFT
+        left = self._reserved_pages.get(pn, 1) - 1
+        if left:
+            self._reserved_pages[pn] = left
+        else:
+            self._reserved_pages.pop(pn, None)
+            self._refresh(pn)

@@ -1,0 +1,108 @@
+"""The special-purpose registers, described once as data.
+
+Each entry: name (Linux/QEMU lower-case), number, and the privilege needed to
+read and to write it: "user", "super" (MSR[PR]=0) or "hyper" (MSR[HV]=1,
+PR=0). ``None`` means the direction does not exist. Registers with behaviour
+(XER, LR, CTR, the timebase, DEC...) are special-cased by the mfspr/mtspr
+handlers; the rest are plain storage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class SprDef:
+    name: str
+    number: int
+    read: str | None
+    write: str | None
+
+
+U, S, H = "user", "super", "hyper"
+
+SPR_TABLE: tuple[SprDef, ...] = (
+    SprDef("xer", 1, U, U),
+    SprDef("dscr_u", 3, U, U),
+    SprDef("lr", 8, U, U),
+    SprDef("ctr", 9, U, U),
+    SprDef("dscr", 17, S, S),
+    SprDef("dsisr", 18, S, S),
+    SprDef("dar", 19, S, S),
+    SprDef("dec", 22, S, S),
+    SprDef("srr0", 26, S, S),
+    SprDef("srr1", 27, S, S),
+    SprDef("cfar", 28, S, S),
+    SprDef("amr", 29, S, S),
+    SprDef("pidr", 48, S, S),
+    SprDef("iamr", 61, S, S),
+    SprDef("ctrl", 136, U, None),
+    SprDef("ctrl_w", 152, None, S),
+    SprDef("fscr", 153, S, S),
+    SprDef("uamor", 157, S, S),
+    SprDef("pspb", 159, S, S),
+    SprDef("dpdes", 176, H, H),
+    SprDef("dawr0", 180, H, H),
+    SprDef("rpr", 186, H, H),
+    SprDef("ciabr", 187, H, H),
+    SprDef("dawrx0", 188, H, H),
+    SprDef("hfscr", 190, H, H),
+    SprDef("vrsave", 256, U, U),
+    SprDef("sprg3_u", 259, U, None),
+    SprDef("tb", 268, U, None),
+    SprDef("tbu", 269, U, None),
+    SprDef("sprg0", 272, S, S),
+    SprDef("sprg1", 273, S, S),
+    SprDef("sprg2", 274, S, S),
+    SprDef("sprg3", 275, S, S),
+    SprDef("tbl_w", 284, None, H),
+    SprDef("tbu_w", 285, None, H),
+    SprDef("tbu40", 286, None, H),
+    SprDef("pvr", 287, S, None),
+    SprDef("hsprg0", 304, H, H),
+    SprDef("hsprg1", 305, H, H),
+    SprDef("hdsisr", 306, H, H),
+    SprDef("hdar", 307, H, H),
+    SprDef("spurr", 308, S, H),
+    SprDef("purr", 309, S, H),
+    SprDef("hdec", 310, H, H),
+    SprDef("hrmor", 313, H, H),
+    SprDef("hsrr0", 314, H, H),
+    SprDef("hsrr1", 315, H, H),
+    SprDef("lpcr", 318, H, H),
+    SprDef("lpidr", 319, H, H),
+    SprDef("hmer", 336, H, H),
+    SprDef("hmeer", 337, H, H),
+    SprDef("pcr", 338, H, H),
+    SprDef("heir", 339, H, H),
+    SprDef("amor", 349, H, H),
+    SprDef("tir", 446, S, None),
+    SprDef("ptcr", 464, H, H),
+    SprDef("asdr", 816, H, H),
+    SprDef("tar", 815, U, U),
+    SprDef("psscr_u", 823, U, U),
+    SprDef("psscr", 855, S, S),
+    SprDef("ppr", 896, U, U),
+    SprDef("ppr32", 898, U, U),
+    SprDef("hid0", 1008, H, H),
+    SprDef("pir", 1023, S, None),
+)
+
+SPR_BY_NAME: dict[str, SprDef] = {s.name: s for s in SPR_TABLE}
+SPR_BY_NUMBER: dict[int, SprDef] = {s.number: s for s in SPR_TABLE}
+
+# Numbers used by the engine itself.
+SPR_XER, SPR_LR, SPR_CTR = 1, 8, 9
+SPR_DSISR, SPR_DAR, SPR_DEC = 18, 19, 22
+SPR_SRR0, SPR_SRR1, SPR_CFAR = 26, 27, 28
+SPR_SPRG0, SPR_SPRG1, SPR_SPRG2, SPR_SPRG3 = 272, 273, 274, 275
+SPR_PVR = 287
+SPR_HSPRG0, SPR_HSPRG1 = 304, 305
+SPR_HDSISR, SPR_HDAR, SPR_HDEC, SPR_HRMOR = 306, 307, 310, 313
+SPR_HSRR0, SPR_HSRR1, SPR_LPCR, SPR_LPIDR = 314, 315, 318, 319
+SPR_PTCR, SPR_PIDR = 464, 48
+SPR_HID0, SPR_PIR = 1008, 1023
+
+PVR_POWER9_DD2 = 0x004E1200
+LPCR_RESET = 0x000000000000000C

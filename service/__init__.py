@@ -1,0 +1,1 @@
+"""ppcdbg's service layer: the CLI now, the REST/WebSocket API later."""

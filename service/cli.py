@@ -1,0 +1,124 @@
+"""The ``ppcdbg`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from engine.loader import Image, ImageError, load_image
+from engine.machine import Machine, MachineConfig
+from engine.registers import UnknownRegister, canonical
+from engine.trace import DEFAULT_REGS, TraceOptions, run_trace
+
+BACKENDS = ("native", "trace-intercept", "trace-vector")
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+class UsageError(Exception):
+    pass
+
+
+def parse_address(text: str, image: Image) -> int:
+    t = text.strip()
+    try:
+        return int(t, 16) if t.lower().startswith("0x") else int(t, 0)
+    except ValueError:
+        pass
+    if t in image.symbols:
+        return image.symbols[t]
+    raise UsageError(f"symbol {t!r} not found in the image")
+
+
+def _trace_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("trace", help="run an image and print its state as JSON lines")
+    p.add_argument("image")
+    p.add_argument("--steps", type=int)
+    p.add_argument("--stop-at", action="append", default=[])
+    p.add_argument("--until", action="append", default=[])
+    p.add_argument("--vcpus", type=int, default=1)
+    p.add_argument("--profile", choices=("powernv", "guest"), default="powernv")
+    p.add_argument("--backend", choices=BACKENDS, default="native")
+    p.add_argument("--atomic-sequences", choices=("each", "whole"))
+    p.add_argument("--step-vcpu", type=int)
+    p.add_argument("--scheduler-locking", choices=("off", "step", "on"), default="step")
+    p.add_argument("--quantum", type=int, default=10)
+    p.add_argument("--regs", default=",".join(DEFAULT_REGS))
+    p.add_argument("--mem", action="append", default=[])
+    p.add_argument("--max-instructions", type=int, default=10_000_000)
+    p.add_argument("--stats", action="store_true")
+    p.add_argument("--out")
+
+
+def cmd_trace(args: argparse.Namespace) -> int:
+    try:
+        regs = tuple(r.strip() for r in args.regs.split(",") if r.strip())
+        for r in regs:
+            canonical(r)
+        try:
+            data = Path(args.image).read_bytes()
+        except OSError as e:
+            raise UsageError(f"cannot read image {args.image}: {e.strerror}") from e
+        image = load_image(data)
+        if args.steps is not None and args.steps < 0:
+            raise UsageError("--steps must be non-negative")
+        if args.step_vcpu is not None and not 0 <= args.step_vcpu < args.vcpus:
+            raise UsageError(f"--step-vcpu must be between 0 and {args.vcpus - 1}")
+        mem = []
+        for spec in args.mem:
+            where, sep, length = spec.rpartition(":")
+            if not sep or not length.strip().isdigit() and not length.strip().startswith("0x"):
+                raise UsageError(f"--mem takes ADDR_OR_SYMBOL:LENGTH, not {spec!r}")
+            mem.append((where, parse_address(where, image), int(length, 0)))
+        opts = TraceOptions(
+            steps=args.steps,
+            stop_at=[parse_address(a, image) for a in args.stop_at],
+            until=[parse_address(a, image) for a in args.until],
+            regs=regs,
+            mem=mem,
+            max_instructions=args.max_instructions,
+            step_vcpu=args.step_vcpu,
+            scheduler_locking=args.scheduler_locking,
+            quantum=args.quantum,
+            stats=args.stats,
+        )
+        machine = Machine(image, MachineConfig(vcpus=args.vcpus, profile=args.profile,
+                                               quantum=args.quantum))
+    except UnknownRegister as e:
+        print(f"ppcdbg trace: {e}", file=sys.stderr)
+        return 2
+    except (UsageError, ImageError, ValueError) as e:
+        print(f"ppcdbg trace: {e}", file=sys.stderr)
+        return 2
+    out = open(args.out, "w") if args.out else sys.stdout  # noqa: SIM115
+    try:
+        for line in run_trace(machine, opts):
+            out.write(line + "\n")
+    finally:
+        if args.out:
+            out.close()
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    demo = EXAMPLES / "demo.bin"
+    print(f"# ppcdbg demo: tracing {demo.name} until 'done'", file=sys.stderr)
+    return main(["trace", str(demo), "--steps", "40", "--regs", "srr0,srr1"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ppcdbg", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    _trace_parser(sub)
+    sub.add_parser("demo", help="trace the bundled demo program")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:
+        return int(e.code or 0)
+    if args.command == "trace":
+        return cmd_trace(args)
+    return cmd_demo(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
