@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from functools import cache
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 import capstone
 
@@ -116,7 +116,7 @@ def disassemble(
     names to addresses; branch targets are annotated ``<name+0xoff>``.
     """
     md = _engine(little)
-    order = "little" if little else "big"
+    order: Literal["little", "big"] = "little" if little else "big"
     n = len(data) // 4 if count is None else min(count, len(data) // 4)
     out: list[Line] = []
     for i in range(n):
@@ -145,5 +145,5 @@ def disassemble(
 
 def disassemble_one(word: int, address: int = 0, *, little: bool = False) -> Line:
     """One instruction word (already a number, so independent of byte order)."""
-    order = "little" if little else "big"
+    order: Literal["little", "big"] = "little" if little else "big"
     return disassemble(word.to_bytes(4, order), address, 1, little=little)[0]
