@@ -1,8 +1,23 @@
-"""Loading guest images: ELF (pyelftools) and raw binaries."""
+"""Loading guest images: ELF (pyelftools) and raw binaries.
+
+- Raw binaries load at physical 0 and start at 0x10 (MACHINE.md, like QEMU's ``-bios``).
+- ELF images load by their PT_LOAD segments at the segments' *physical* addresses;
+  ``memsz`` beyond ``filesz`` is bss, zero-filled (memory starts zeroed, so only the file
+  bytes are written).
+- ELFv1 (big-endian PowerPC64 Linux ABI): ``e_entry`` and function symbols point at
+  function descriptors in ``.opd`` whose first doubleword is the code address; the entry
+  and those symbols are resolved through the descriptor. ELFv2 (``e_flags`` 2, usual for
+  little-endian) points at code directly.
+
+The header, the program header table and every PT_LOAD range are checked by hand before
+pyelftools sees the file, so a bad image gets a message naming what is wrong rather than
+a structure-parsing exception.
+"""
 
 from __future__ import annotations
 
 import io
+import struct
 from dataclasses import dataclass, field
 
 from elftools.common.exceptions import ELFError
@@ -10,7 +25,12 @@ from elftools.elf.elffile import ELFFile
 
 RAW_ENTRY = 0x10
 ELF_MAGIC = b"\x7fELF"
-EM_PPC64 = "EM_PPC64"
+EM_PPC64 = 21
+EM_NAMES = {0: "none", 3: "x86 (EM_386)", 20: "32-bit PowerPC (EM_PPC)", 62: "x86-64",
+            40: "ARM", 183: "AArch64", 243: "RISC-V"}  # fmt: skip
+ELF64_EHDR_SIZE = 64
+ELF64_PHDR_SIZE = 56
+PT_LOAD = 1
 
 
 class ImageError(ValueError):
@@ -20,8 +40,13 @@ class ImageError(ValueError):
 @dataclass(frozen=True)
 class Segment:
     paddr: int
-    data: bytes
+    data: bytes  # the file bytes (filesz); memsz - filesz more bytes of zeros follow
     memsz: int
+    vaddr: int | None = None  # None: same as paddr
+
+    @property
+    def virtual(self) -> int:
+        return self.paddr if self.vaddr is None else self.vaddr
 
 
 @dataclass
@@ -31,7 +56,7 @@ class Image:
     segments: list[Segment]
     symbols: dict[str, int] = field(default_factory=dict)
     byte_order: str = "big"  # of the ELF file; a raw image has none of its own
-    elf_abi: int | None = None  # 1 or 2 (e_flags) for ELF
+    elf_abi: int | None = None  # 1 or 2 for ELF (from e_flags, or inferred from .opd)
 
     def symbol_at(self, addr: int) -> str | None:
         for name, value in self.symbols.items():
@@ -39,49 +64,162 @@ class Image:
                 return name
         return None
 
+    def read_virtual(self, addr: int, length: int) -> bytes | None:
+        """Bytes at virtual ``addr`` from the segments (bss reads as zero), or None."""
+        for seg in self.segments:
+            off = addr - seg.virtual
+            if 0 <= off and off + length <= seg.memsz:
+                chunk = seg.data[off : off + length]
+                return chunk + bytes(length - len(chunk))
+        return None
 
-def load_image(data: bytes, fmt: str = "auto") -> Image:
+    def check_fits(self, ram: int) -> None:
+        """ImageError when a segment lies (partly) outside ``ram`` bytes of RAM."""
+        for seg in self.segments:
+            if seg.paddr + seg.memsz > ram:
+                raise ImageError(
+                    f"segment at physical 0x{seg.paddr:x} ({seg.memsz} bytes) lies outside "
+                    f"RAM ({ram >> 20} MiB, ends at 0x{ram:x})"
+                )
+
+
+def load_image(data: bytes, fmt: str = "auto", ram: int | None = None) -> Image:
+    """Parse an image; with ``ram``, also check that every segment fits in RAM."""
     if fmt not in ("auto", "elf", "raw"):
         raise ImageError(f"unknown image format {fmt!r} (auto, elf or raw)")
-    if fmt == "elf" or (fmt == "auto" and data[:4] == ELF_MAGIC):
-        return _load_elf(data)
     if not data:
         raise ImageError("the image is empty")
-    return Image("raw", RAW_ENTRY, [Segment(0, bytes(data), len(data))])
+    if fmt == "elf" or (fmt == "auto" and data[:4] == ELF_MAGIC):
+        image = _load_elf(bytes(data))
+    else:
+        image = Image("raw", RAW_ENTRY, [Segment(0, bytes(data), len(data))])
+    if ram is not None:
+        image.check_fits(ram)
+    return image
+
+
+# -- ELF ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Phdr:
+    type: int
+    offset: int
+    vaddr: int
+    paddr: int
+    filesz: int
+    memsz: int
+
+
+def _check_header(data: bytes) -> tuple[str, int, list[_Phdr]]:
+    """Validate identification, header and program headers; (byte order, e_flags, phdrs)."""
+    if data[:4] != ELF_MAGIC:
+        raise ImageError("not an ELF file (bad magic)")
+    if len(data) < 6:
+        raise ImageError(f"ELF header truncated ({len(data)} of {ELF64_EHDR_SIZE} bytes)")
+    cls, enc = data[4], data[5]
+    if cls == 1:
+        raise ImageError("ELF class is 32-bit (ELFCLASS32); ppcdbg runs 64-bit PowerPC images")
+    if cls != 2:
+        raise ImageError(f"ELF class byte is {cls}, neither 32-bit (1) nor 64-bit (2)")
+    if enc not in (1, 2):
+        raise ImageError(f"ELF data encoding byte is {enc}, neither little (1) nor big (2)")
+    if len(data) < ELF64_EHDR_SIZE:
+        raise ImageError(f"ELF header truncated ({len(data)} of {ELF64_EHDR_SIZE} bytes)")
+    e = "<" if enc == 1 else ">"
+    (_type, machine, _ver, _entry, phoff, _shoff, flags, _ehsize, phentsize, phnum,
+     _shentsize, _shnum, _shstrndx) = struct.unpack_from(e + "HHIQQQIHHHHHH", data, 16)  # fmt: skip
+    if machine != EM_PPC64:
+        name = EM_NAMES.get(machine, f"machine {machine}")
+        raise ImageError(f"ELF machine is {name}, not 64-bit PowerPC (EM_PPC64)")
+    if phnum == 0:
+        raise ImageError("ELF has no program headers, so no PT_LOAD segment")
+    if phentsize < ELF64_PHDR_SIZE:
+        raise ImageError(f"ELF program header entry size {phentsize} is too small")
+    if phoff + phnum * phentsize > len(data):
+        raise ImageError(
+            f"ELF program header table truncated (needs bytes up to 0x{phoff + phnum * phentsize:x}"
+            f", file has 0x{len(data):x})"
+        )
+    phdrs = []
+    for i in range(phnum):
+        p_type, _pflags, off, vaddr, paddr, filesz, memsz, _align = struct.unpack_from(
+            e + "IIQQQQQQ", data, phoff + i * phentsize
+        )
+        phdrs.append(_Phdr(p_type, off, vaddr, paddr, filesz, memsz))
+    return ("little" if enc == 1 else "big"), flags, phdrs
 
 
 def _load_elf(data: bytes) -> Image:
+    order, flags, phdrs = _check_header(data)
+    segments = []
+    for p in phdrs:
+        if p.type != PT_LOAD:
+            continue
+        if p.filesz > p.memsz:
+            raise ImageError(
+                f"PT_LOAD segment at 0x{p.paddr:x} has filesz {p.filesz} > memsz {p.memsz}"
+            )
+        if p.offset + p.filesz > len(data):
+            have = max(0, len(data) - p.offset)
+            raise ImageError(
+                f"PT_LOAD segment at 0x{p.paddr:x} is truncated ({have} of {p.filesz} bytes "
+                "in the file)"
+            )
+        body = data[p.offset : p.offset + p.filesz]
+        segments.append(Segment(p.paddr, body, p.memsz, None if p.vaddr == p.paddr else p.vaddr))
+    if not segments:
+        raise ImageError("ELF has no PT_LOAD segment")
     try:
         elf = ELFFile(io.BytesIO(data))
-        if elf.header["e_machine"] != EM_PPC64:
-            raise ImageError(f"ELF machine is {elf.header['e_machine']}, not EM_PPC64")
-        if elf.elfclass != 64:
-            raise ImageError("ELF class is 32-bit; ppcdbg runs 64-bit PowerPC images")
-        segments = []
-        for seg in elf.iter_segments():
-            if seg["p_type"] != "PT_LOAD":
-                continue
-            body = seg.data()
-            if len(body) != seg["p_filesz"]:
-                raise ImageError(
-                    f"PT_LOAD segment at 0x{seg['p_paddr']:x} is truncated "
-                    f"({len(body)} of {seg['p_filesz']} bytes)"
-                )
-            segments.append(Segment(seg["p_paddr"], body, seg["p_memsz"]))
-        if not segments:
-            raise ImageError("ELF has no PT_LOAD segment")
-        symbols: dict[str, int] = {}
-        symtab = elf.get_section_by_name(".symtab")
-        if symtab is not None:
-            for sym in symtab.iter_symbols():  # type: ignore[attr-defined]
-                if sym.name and sym["st_info"]["type"] in ("STT_NOTYPE", "STT_FUNC", "STT_OBJECT"):
-                    symbols.setdefault(sym.name, sym["st_value"])
-        abi = elf.header["e_flags"] & 3 or None
-        order = "little" if elf.little_endian else "big"
-        return Image("elf", elf.header["e_entry"], segments, symbols, order, abi)
+        entry = elf.header["e_entry"]
+        symbols, opd = _symbols(elf)
     except ImageError:
         raise
     except (ELFError, ValueError, KeyError, OSError, AttributeError, TypeError) as e:
         raise ImageError(f"malformed ELF: {e}") from e
-    except Exception as e:  # pyelftools raises bare structure errors on truncation
+    except Exception as e:  # pyelftools raises bare construct errors on truncated sections
         raise ImageError(f"malformed ELF: {e.__class__.__name__}: {e}") from e
+    image = Image("elf", entry, segments, {}, order, flags & 3 or None)
+    # ELFv1 when the flags say so, or (flags 0, as GNU as leaves them without .abiversion)
+    # when the entry lies in .opd.
+    in_opd = opd is not None and opd[0] <= entry < opd[1]
+    if image.elf_abi == 1 or (image.elf_abi is None and in_opd):
+        image.elf_abi = 1
+        image.entry = _descriptor(image, entry, "e_entry")
+        for name, (value, is_func) in symbols.items():
+            if is_func and opd is not None and opd[0] <= value < opd[1]:
+                image.symbols[name] = _descriptor(image, value, f"symbol {name!r}")
+            else:
+                image.symbols[name] = value
+    else:
+        image.elf_abi = image.elf_abi or 2
+        image.symbols = {name: value for name, (value, _f) in symbols.items()}
+    return image
+
+
+def _symbols(elf: ELFFile) -> tuple[dict[str, tuple[int, bool]], tuple[int, int] | None]:
+    """(name -> (value, is function)), and the .opd address range if there is one."""
+    symbols: dict[str, tuple[int, bool]] = {}
+    symtab = elf.get_section_by_name(".symtab")
+    if symtab is not None:
+        for sym in symtab.iter_symbols():  # type: ignore[attr-defined]
+            kind = sym["st_info"]["type"]
+            if sym.name and kind in ("STT_NOTYPE", "STT_FUNC", "STT_OBJECT"):
+                if sym["st_shndx"] == "SHN_UNDEF":
+                    continue
+                symbols.setdefault(sym.name, (sym["st_value"], kind == "STT_FUNC"))
+    opd_sec = elf.get_section_by_name(".opd")
+    opd = None
+    if opd_sec is not None:
+        opd = (opd_sec["sh_addr"], opd_sec["sh_addr"] + opd_sec["sh_size"])
+    return symbols, opd
+
+
+def _descriptor(image: Image, addr: int, what: str) -> int:
+    """The code address in the ELFv1 function descriptor at virtual ``addr``."""
+    raw = image.read_virtual(addr, 8)
+    if raw is None:
+        raise ImageError(
+            f"ELFv1 {what} 0x{addr:x} points at a function descriptor outside every PT_LOAD "
+            "segment"
+        )
+    return int.from_bytes(raw, image.byte_order)  # type: ignore[arg-type]

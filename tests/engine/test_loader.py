@@ -1,0 +1,273 @@
+"""Image loading: ELFv1/ELFv2 in both byte orders (built with binutils), raw, malformed."""
+
+from __future__ import annotations
+
+import struct
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from engine.loader import ImageError, Segment, load_image
+from engine.machine import Machine, MachineConfig
+from tests.conftest import require_tool
+
+# -- images built with the cross binutils at test time --------------------------------
+V1_SOURCE = """
+    .abiversion 1
+    .section .opd,"aw"
+    .align 3
+    .globl _start
+    .type _start,@function
+_start:
+    .quad .L_start, .TOC.@tocbase, 0
+    .globl func
+    .type func,@function
+func:
+    .quad .L_func, .TOC.@tocbase, 0
+    .text
+.L_start:
+    li 3, 1
+    bl .L_func
+done: b done
+.L_func:
+    blr
+    .data
+value: .quad 0x1122334455667788
+    .bss
+buf: .space 0x3000
+"""
+
+V2_SOURCE = """
+    .abiversion 2
+    .text
+    .globl _start
+    .type _start,@function
+_start:
+    li 3, 1
+    bl func
+done: b done
+    .globl func
+    .type func,@function
+func:
+    blr
+    .data
+value: .quad 0x1122334455667788
+    .bss
+buf: .space 0x3000
+"""
+
+LDSCRIPT_AT = """
+SECTIONS {
+  . = 0xc000000000001000;
+  .text : AT(0x1000) { *(.text) }
+  .data : AT(0x3000) { *(.data) }
+}
+ENTRY(_start)
+"""
+
+
+def build(tmp: Path, source: str, little: bool, script: str | None = None) -> bytes:
+    prefix = "powerpc64le-linux-gnu-" if little else "powerpc64-linux-gnu-"
+    asm, ld = require_tool(prefix + "as"), require_tool(prefix + "ld")
+    (tmp / "p.S").write_text(source)
+    subprocess.run([asm, "-mpower9", "-o", str(tmp / "p.o"), str(tmp / "p.S")], check=True)
+    link = ["-Ttext=0x1000"]
+    if script is not None:
+        (tmp / "p.ld").write_text(script)
+        link = ["-T", str(tmp / "p.ld")]
+    subprocess.run([ld, *link, "-o", str(tmp / "p.elf"), str(tmp / "p.o")], check=True)
+    return (tmp / "p.elf").read_bytes()
+
+
+@pytest.mark.binutils
+@pytest.mark.parametrize("little", [False, True], ids=["be", "le"])
+def test_elfv1_entry_goes_through_the_opd_descriptor(tmp_path: Path, little: bool) -> None:
+    image = load_image(build(tmp_path, V1_SOURCE, little))
+    assert image.elf_abi == 1
+    assert image.byte_order == ("little" if little else "big")
+    assert image.entry == 0x1000  # .L_start, not the descriptor in .opd
+    assert image.symbols["_start"] == 0x1000
+    assert image.symbols["func"] == 0x100C  # function symbols resolve to code too
+    assert image.symbols["done"] == 0x1008
+
+
+@pytest.mark.binutils
+@pytest.mark.parametrize("little", [False, True], ids=["be", "le"])
+def test_elfv2_entry_is_the_code_address(tmp_path: Path, little: bool) -> None:
+    image = load_image(build(tmp_path, V2_SOURCE, little))
+    assert image.elf_abi == 2
+    assert image.entry == image.symbols["_start"] == 0x1000
+    assert image.symbols["func"] == 0x100C
+    order = "little" if little else "big"
+    word = image.read_virtual(image.entry, 4)
+    assert word is not None and int.from_bytes(word, order) == 0x38600001  # li 3, 1
+
+
+@pytest.mark.binutils
+@pytest.mark.parametrize("little", [False, True], ids=["be", "le"])
+def test_bss_is_zero_filled_beyond_filesz(tmp_path: Path, little: bool) -> None:
+    image = load_image(build(tmp_path, V2_SOURCE, little))
+    buf = image.symbols["buf"]
+    data_seg = next(s for s in image.segments if s.paddr <= buf < s.paddr + s.memsz)
+    assert data_seg.memsz > len(data_seg.data)
+    assert image.read_virtual(buf, 0x3000) == bytes(0x3000)
+    m = Machine(image, MachineConfig(memory=16 << 20))
+    assert m.mem.read_bytes(buf, 0x3000) == bytes(0x3000)
+    order = "little" if little else "big"
+    assert m.mem.read(image.symbols["value"], 8, order) == 0x1122334455667788
+
+
+@pytest.mark.binutils
+def test_segments_load_at_physical_addresses(tmp_path: Path) -> None:
+    image = load_image(build(tmp_path, V2_SOURCE, False, LDSCRIPT_AT))
+    assert image.entry == 0xC000000000001000  # e_entry stays virtual
+    text = next(s for s in image.segments if s.paddr <= 0x1000 < s.paddr + s.memsz)
+    assert text.virtual - text.paddr == 0xC000000000000000
+    m = Machine(image, MachineConfig(memory=16 << 20))
+    assert m.mem.read(0x1000, 4, "big") == 0x38600001
+    assert m.mem.read(0x3000, 8, "big") == 0x1122334455667788
+    # Real mode ignores EA bits 0:3, so the vCPU fetches the entry from physical 0x1000.
+    assert m.vcpus[0].fetch(m.vcpus[0].nia) == 0x38600001
+
+
+# -- raw binaries -----------------------------------------------------------------------
+def test_raw_image_loads_at_zero_with_entry_0x10() -> None:
+    image = load_image(b"\x00" * 16 + bytes.fromhex("38600001"))
+    assert (image.format, image.entry) == ("raw", 0x10)
+    assert image.segments == [Segment(0, image.segments[0].data, 20)]
+
+
+def test_empty_file_is_an_error() -> None:
+    with pytest.raises(ImageError, match="empty"):
+        load_image(b"")
+
+
+def test_raw_image_larger_than_ram_is_an_error() -> None:
+    with pytest.raises(ImageError, match="outside RAM"):
+        load_image(bytes(0x2000), ram=0x1000)
+
+
+# -- hand-made ELF images (no binutils needed) -------------------------------------------
+def make_elf(
+    *,
+    cls: int = 2,
+    enc: int = 2,
+    machine: int = 21,
+    flags: int = 2,
+    entry: int = 0x1000,
+    phdrs: list[tuple[int, int, int, int, int]] | None = None,
+    payload: bytes = bytes.fromhex("38600001") + bytes.fromhex("48000000"),
+) -> bytes:
+    """ELF64 with program headers (type, offset, paddr, filesz, memsz) after the header."""
+    e = ">" if enc == 2 else "<"
+    if phdrs is None:
+        phdrs = [(1, 64 + 56, 0x1000, len(payload), len(payload))]
+    ident = b"\x7fELF" + bytes([cls, enc, 1]) + bytes(9)
+    hdr = ident + struct.pack(
+        e + "HHIQQQIHHHHHH", 2, machine, 1, entry, 64, 0, flags, 64, 56, len(phdrs), 64, 0, 0
+    )
+    table = b"".join(
+        struct.pack(e + "IIQQQQQQ", t, 5, off, pa, pa, fs, ms, 8) for t, off, pa, fs, ms in phdrs
+    )
+    return hdr + table + payload
+
+
+def test_hand_made_elf_loads() -> None:
+    image = load_image(make_elf())
+    assert (image.format, image.entry, image.elf_abi) == ("elf", 0x1000, 2)
+    assert image.segments[0].paddr == 0x1000
+    assert image.segments[0].data[:4] == bytes.fromhex("38600001")
+
+
+def test_hand_made_little_endian_elf_loads() -> None:
+    payload = (0x38600001).to_bytes(4, "little")
+    image = load_image(make_elf(enc=1, payload=payload))
+    assert image.byte_order == "little"
+    assert image.segments[0].data == payload
+
+
+def test_hand_made_bss_segment() -> None:
+    image = load_image(make_elf(phdrs=[(1, 120, 0x1000, 8, 0x100)]))
+    assert image.read_virtual(0x1008, 0xF8) == bytes(0xF8)
+
+
+def test_hand_made_elfv1_entry_reads_descriptor() -> None:
+    # A descriptor at 0x2000 (its own segment) pointing at code at 0x1000.
+    code = bytes.fromhex("3860000148000000")
+    desc = (0x1000).to_bytes(8, "big") + bytes(16)
+    elf = make_elf(
+        flags=1, entry=0x2000, payload=code + desc,
+        phdrs=[(1, 176, 0x1000, 8, 8), (1, 184, 0x2000, 24, 24)],
+    )  # fmt: skip
+    image = load_image(elf)
+    assert (image.elf_abi, image.entry) == (1, 0x1000)
+
+
+def test_elfv1_descriptor_outside_segments_is_an_error() -> None:
+    with pytest.raises(ImageError, match="function descriptor outside every PT_LOAD"):
+        load_image(make_elf(flags=1, entry=0x9000))
+
+
+def test_wrong_machine_is_named() -> None:
+    with pytest.raises(ImageError, match=r"machine is x86-64, not 64-bit PowerPC"):
+        load_image(make_elf(machine=62))
+
+
+def test_32bit_powerpc_elf_is_rejected_as_32bit() -> None:
+    with pytest.raises(ImageError, match="32-bit"):
+        load_image(make_elf(cls=1, machine=20))
+
+
+def test_bad_data_encoding_is_named() -> None:
+    with pytest.raises(ImageError, match="data encoding"):
+        load_image(make_elf(enc=7))
+
+
+def test_truncated_header() -> None:
+    with pytest.raises(ImageError, match=r"header truncated \(20 of 64 bytes\)"):
+        load_image(make_elf()[:20])
+
+
+def test_truncated_header_inside_ident() -> None:
+    with pytest.raises(ImageError, match="header truncated"):
+        load_image(b"\x7fELF\x02")
+
+
+def test_truncated_program_header_table() -> None:
+    with pytest.raises(ImageError, match="program header table truncated"):
+        load_image(make_elf()[:100])
+
+
+def test_truncated_segment() -> None:
+    elf = make_elf()
+    with pytest.raises(ImageError, match=r"PT_LOAD segment at 0x1000 is truncated \(4 of 8"):
+        load_image(elf[:-4])
+
+
+def test_no_program_headers() -> None:
+    with pytest.raises(ImageError, match="no PT_LOAD"):
+        load_image(make_elf(phdrs=[]))
+
+
+def test_only_non_load_segments() -> None:
+    with pytest.raises(ImageError, match="no PT_LOAD"):
+        load_image(make_elf(phdrs=[(4, 120, 0, 8, 8)]))  # PT_NOTE
+
+
+def test_filesz_larger_than_memsz() -> None:
+    with pytest.raises(ImageError, match="filesz 8 > memsz 4"):
+        load_image(make_elf(phdrs=[(1, 120, 0x1000, 8, 4)]))
+
+
+def test_segment_outside_ram() -> None:
+    elf = make_elf(phdrs=[(1, 120, 0x4000_0000 - 4, 8, 8)])
+    with pytest.raises(ImageError, match="outside RAM"):
+        load_image(elf, ram=1 << 30)
+    with pytest.raises(ImageError, match="0x3ffffffc"):
+        Machine(load_image(elf))
+
+
+def test_forced_elf_format_on_non_elf() -> None:
+    with pytest.raises(ImageError, match="bad magic"):
+        load_image(b"\x00" * 64, fmt="elf")
