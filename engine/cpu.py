@@ -10,25 +10,33 @@ held the word is written.
 from __future__ import annotations
 
 from collections.abc import Callable
-from .bits import M64
+from typing import Protocol
+
+from .bits import M64, sext
 from .interrupts import (
+    EXCP_HDECR,
     EXCP_HV_EMU,
     EXCP_MCHECK,
     EXCP_PROGRAM,
     EXCP_TRACE,
+    HV_VECTORS,
     Interrupt,
     deliver,
-    deliver_vector,
+    select_async,
 )
-from .isa.common import Resync
+from .isa.common import Resync, Stop
 from .isa.forms import Ctx, Exec, Op
 from .isa.table import decode
 from .memory import PAGE_SHIFT, MemoryFault, PhysicalMemory
 from .msr import (
+    LPCR_HDICE,
+    LPCR_LD,
     MSR_BE,
     MSR_DECODE_CONTEXT,
+    MSR_DR,
     MSR_FP,
     MSR_HV,
+    MSR_IR,
     MSR_LE,
     MSR_ME,
     MSR_PR,
@@ -37,13 +45,23 @@ from .msr import (
     SRR1_PROGRAM_PRIV,
     SRR1_TRACE,
 )
-from .sprs import SPR_BY_NAME, SPR_HRMOR, SPR_PIR, SPR_PVR, SPR_TABLE, PVR_POWER9_DD2
+from .sprs import (
+    PVR_POWER9_DD2,
+    SPR_BY_NAME,
+    SPR_DEC,
+    SPR_HDEC,
+    SPR_HRMOR,
+    SPR_LPCR,
+    SPR_PIR,
+    SPR_PVR,
+    SPR_TABLE,
+)
 
 REAL_MODE_MASK = 0x0FFF_FFFF_FFFF_FFFF  # real addressing ignores EA bits 0:3
-
-
-class Checkstop(Exception):
-    """A machine check taken with MSR[ME]=0: the vCPU stops for good."""
+LARGE_DEC_BITS = 56  # POWER9's large decrementer (LPCR[LD]) and HDEC width, as QEMU
+NO_EVENT = 1 << 62
+# Writes to these SPRs change translation: PIDR, HRMOR, LPCR, LPIDR, PTCR.
+TRANSLATION_SPRS = frozenset({48, 313, 318, 319, 464})
 
 
 class DecodeCache(dict[int, Exec]):
@@ -63,6 +81,15 @@ class DecodeCache(dict[int, Exec]):
 
 
 class VCPU:
+    """One hardware thread. The machine owns several, sharing ``mem``."""
+
+    # Attributes that make up the architected and timing state (checkpoints).
+    STATE_FIELDS = (
+        "fpscr", "cr", "so", "ov", "ca", "ov32", "ca32", "xer_rest", "lr", "ctr", "nia",
+        "retired", "clock", "tb_offset", "tb_ratio", "dec_zero", "hdec_zero", "pending",
+        "sleeping", "halted", "halt_reason", "exit_reason", "resv_size", "darn_state", "hdec_armed",
+    )  # fmt: skip
+
     def __init__(self, mem: PhysicalMemory, index: int) -> None:
         self.mem = mem
         self.index = index
@@ -77,19 +104,36 @@ class VCPU:
         self.msr = 0
         self.nia = 0
         self.spr: dict[int, int] = {s.number: 0 for s in SPR_TABLE}
-        self.retired = 0  # instructions retired (or replaced by an interrupt)
-        self.tb_offset = 0
-        self.tb_per_insn = 1
         self.spr[SPR_PVR] = PVR_POWER9_DD2
         self.spr[SPR_PIR] = 4 * index
+        self.retired = 0  # instructions executed (or replaced by an interrupt)
+        # Virtual time: ``clock`` counts instruction slots, including the ones a
+        # sleeping vCPU lets pass; the time base is tb_offset + clock * tb_ratio.
+        self.clock = 0
+        self.tb_offset = 0
+        self.tb_ratio = 1
+        self.dec_zero = 0  # time base value at which DEC reads 0 (DEC = 0 at reset)
+        self.hdec_zero = 0
+        self.hdec_armed = True  # HDEC interrupts once per expiry (cleared on delivery, as QEMU)
+        self.pending = 0  # PEND_* bits of asynchronous conditions
+        self.sleeping = False  # in `stop` or H_CEDE until a wake-up event
+        self.darn_state = 0x853C49E6748FEA9B ^ index  # darn: deterministic generator state
         self.resv_addr: int | None = None  # physical address of the reservation
         self.resv_size = 0
-        self.halted = False  # checkstop or attn
+        self.halted = False  # checkstop or attn: the vCPU does not run again
         self.halt_reason: str | None = None
+        # Set when something the host (debugger) must see stops the vCPU: a
+        # planted debug instruction, a host exit. Run loops return at once.
+        self.exit_reason: str | None = None
         self.icaches: dict[int, DecodeCache] = {}
         self.icache = DecodeCache()
-        # Hooks the machine installs (guest-profile exits, timers...).
-        self.on_interrupt: Callable[[VCPU, int], None] | None = None
+        # The guest-profile host: hypervisor-level events exit to it.
+        self.host: Host | None = None
+        self.peers: list[VCPU] = [self]  # every vCPU of the machine (tlbie, msgsnd)
+        self.mmu: Translator | None = None
+        # Observers of delivered interrupts (vector, srr0): the debugger's catchpoints.
+        self.on_interrupt: Callable[[VCPU, int, int], None] | None = None
+        self.order = "big"
         self.set_msr(0)
 
     # -- XER -----------------------------------------------------------------
@@ -121,14 +165,66 @@ class VCPU:
         for cache in self.icaches.values():
             cache.flush()
 
+    def flush_translation(self) -> None:
+        if self.mmu is not None:
+            self.mmu.flush()
+        self.flush_decoded()
+
+    # -- time: time base, DEC, HDEC -------------------------------------------
+    @property
+    def timebase(self) -> int:
+        """Virtual time: advances with instruction slots, never with host time."""
+        return (self.tb_offset + self.clock * self.tb_ratio) & M64
+
+    def _dec_width(self) -> int:
+        return LARGE_DEC_BITS if self.spr[SPR_LPCR] & LPCR_LD else 32
+
+    def dec_value(self) -> int:
+        return (self.dec_zero - self.timebase) & ((1 << self._dec_width()) - 1)
+
+    def set_dec(self, v: int) -> None:
+        # Writing a negative value (MSB of the implemented width) leaves DEC negative.
+        self.dec_zero = self.timebase + sext(v, self._dec_width())
+
+    def hdec_value(self) -> int:
+        return (self.hdec_zero - self.timebase) & ((1 << LARGE_DEC_BITS) - 1)
+
+    def set_hdec(self, v: int) -> None:
+        self.hdec_zero = self.timebase + sext(v, LARGE_DEC_BITS)
+        self.hdec_armed = True
+
+    def dec_negative(self) -> bool:
+        return self.dec_zero < self.timebase
+
+    def hdec_negative(self) -> bool:
+        return self.hdec_armed and self.hdec_zero < self.timebase
+
+    def ticks_until_timer(self) -> int:
+        """Instruction slots until DEC or HDEC turns negative (not counting ones already so)."""
+        best = NO_EVENT
+        tb = self.timebase
+        for zero in (self.dec_zero, self.hdec_zero if self.hdec_armed else -1):
+            if zero >= tb:
+                # the first clock at which tb_offset + clock*ratio > zero
+                best = min(best, (zero - self.tb_offset) // self.tb_ratio + 1 - self.clock)
+        return max(best, 1)
+
+    def async_interrupt(self) -> int | None:
+        """The asynchronous interrupt deliverable now, if any (MACHINE.md priorities)."""
+        return select_async(
+            self.msr, self.spr[SPR_LPCR], self.pending, self.dec_negative(), self.hdec_negative()
+        )
+
+    def wake_condition(self) -> bool:
+        """A sleeping vCPU wakes on any pending condition (masked or not), as `stop` EC=0 does."""
+        lpcr = self.spr[SPR_LPCR]
+        return bool(
+            self.pending or self.dec_negative() or (self.hdec_negative() and lpcr & LPCR_HDICE)
+        )
+
     # -- SPRs with behaviour ------------------------------------------------------
     # Numbers that are views of another register's storage.
     _SPR_ALIAS = {3: 17, 259: 275, 823: 855, 898: 896, 152: 136, 269: 268, 284: 268, 285: 268}
-
-    @property
-    def timebase(self) -> int:
-        """Virtual time: advances with retired instructions, never with host time."""
-        return (self.tb_offset + self.retired * self.tb_per_insn) & M64
 
     def read_spr(self, n: int) -> int:
         if n == 1:
@@ -141,6 +237,10 @@ class VCPU:
             return self.timebase
         if n == 269:
             return self.timebase >> 32
+        if n == SPR_DEC:
+            return self.dec_value()
+        if n == SPR_HDEC:
+            return self.hdec_value()
         if n == 898:
             return self.spr[896] & 0xFFFF_FFFF
         return self.spr[self._SPR_ALIAS.get(n, n)]
@@ -153,18 +253,22 @@ class VCPU:
             self.lr = v
         elif n == 9:
             self.ctr = v
+        elif n == SPR_DEC:
+            self.set_dec(v)
+        elif n == SPR_HDEC:
+            self.set_hdec(v)
         elif n == 284:  # TBL: write the low word of the time base
             self.tb_offset += ((self.timebase & ~0xFFFF_FFFF) | (v & 0xFFFF_FFFF)) - self.timebase
         elif n == 285:  # TBU
             self.tb_offset += ((self.timebase & 0xFFFF_FFFF) | ((v & 0xFFFF_FFFF) << 32)) - self.timebase
         elif n == 898:
             self.spr[896] = (self.spr[896] & ~0xFFFF_FFFF) | (v & 0xFFFF_FFFF)
-        elif n in (SPR_PVR, SPR_PIR):
+        elif n in (SPR_PVR, SPR_PIR, 446):
             pass  # read-only
         else:
             self.spr[self._SPR_ALIAS.get(n, n)] = v
-            if n in (48, 313, 318, 464):
-                self.flush_decoded()
+            if n in TRANSLATION_SPRS:
+                self.flush_translation()
 
     def spr_by_name(self, name: str) -> int:
         return self.read_spr(SPR_BY_NAME[name].number)
@@ -177,11 +281,20 @@ class VCPU:
         return pa
 
     def translate_data(self, ea: int, write: bool) -> int:
-        # Radix translation arrives with the supervisor architecture; until
-        # then every access is real-mode.
+        if self.msr & MSR_DR and self.mmu is not None:
+            return self.mmu.translate(ea, "w" if write else "r")
         return self.real_address(ea)
 
     def translate_fetch(self, ea: int) -> int:
+        if self.msr & MSR_IR and self.mmu is not None:
+            return self.mmu.translate(ea, "x")
+        return self.real_address(ea)
+
+    def probe(self, ea: int, fetch: bool = False) -> int | None:
+        """The real address of ``ea`` for the debugger: no side effects, None when unmapped."""
+        on = MSR_IR if fetch else MSR_DR
+        if self.msr & on and self.mmu is not None:
+            return self.mmu.probe(ea, "x" if fetch else "r")
         return self.real_address(ea)
 
     # -- data access (used by instruction closures) -----------------------------
@@ -190,15 +303,16 @@ class VCPU:
 
     def write(self, ea: int, size: int, value: int, order: str) -> None:
         pa = self.translate_data(ea, True)
+        value &= (1 << (size * 8)) - 1
         if self.mem.reservations:
-            self.mem.write_bytes(pa, (value & ((1 << (size * 8)) - 1)).to_bytes(size, order), self)  # type: ignore[arg-type]
+            self.mem.write_bytes(pa, value.to_bytes(size, order), self)  # type: ignore[arg-type]
         else:
-            self.mem.write(pa, size, value & ((1 << (size * 8)) - 1), order)
+            self.mem.write(pa, size, value, order)
 
     # -- reservations ----------------------------------------------------------
     def reserve(self, ea: int, size: int) -> None:
-        self.lose_reservation()
         pa = self.translate_data(ea, False)
+        self.lose_reservation()
         self.resv_addr, self.resv_size = pa, size
         self.mem.reserve(self, pa)
 
@@ -236,17 +350,31 @@ class VCPU:
         return fn
 
     # -- execution ------------------------------------------------------------
-    def step(self) -> Interrupt | None:
+    def step(self, allow_async: bool = True) -> Interrupt | None:
         """Execute one instruction, or deliver the interrupt that replaces it.
 
-        Applies MSR[SE]/MSR[BE] trace: the trace interrupt is delivered as
-        part of the same step. Returns the interrupt delivered, if any.
+        With ``allow_async`` a pending, enabled asynchronous interrupt is
+        delivered in place of the instruction (STEPPING.md, case 3).
+        MSR[SE]/MSR[BE] trace interrupts are delivered as part of the same
+        step. Returns the interrupt delivered, if any.
         """
-        if self.halted:
+        if self.halted or self.exit_reason:
             return None
+        if self.sleeping:
+            if not self.wake_condition():
+                self.clock += 1
+                return None
+            self.sleeping = False
+        if allow_async:
+            vector = self.async_interrupt()
+            if vector is not None:
+                self.clock += 1
+                return self._take(Interrupt(vector, next_pc=self.nia), self.nia)
         pc = self.nia
         msr = self.msr
         fn: Exec | None = None
+        self.retired += 1
+        self.clock += 1
         try:
             fn = self.icache.get(pc)
             if fn is None:
@@ -255,13 +383,12 @@ class VCPU:
         except Resync as r:
             npc = r.npc
         except Interrupt as exc:
-            self.retired += 1
             return self._take(exc, pc)
         except MemoryFault:
-            self.retired += 1
             return self._take(Interrupt(EXCP_MCHECK), pc)
+        except Stop as s:
+            return self._stop(s, pc)
         self.nia = npc
-        self.retired += 1
         if msr & (MSR_SE | MSR_BE):
             o: Op = fn.op  # type: ignore[attr-defined]
             if not o.untraced and (msr & MSR_SE or o.branch):
@@ -270,22 +397,23 @@ class VCPU:
         return None
 
     def run(self, budget: int, stop_at: frozenset[int] | set[int] = frozenset()) -> int:
-        """Run at most ``budget`` instructions; stop before any address in ``stop_at``.
+        """Run for at most ``budget`` instruction slots; stop before any address in ``stop_at``.
 
-        Returns the number executed. Falls back to ``step`` while tracing is
-        on. The caller bounds ``budget`` by the next timer event.
+        Returns the slots used. Asynchronous interrupts are taken at exact
+        instruction boundaries: each fast chunk ends where a timer fires.
+        Falls back to ``step`` while MSR[SE]/MSR[BE] tracing is on.
         """
         done = 0
-        while done < budget and not self.halted:
-            if self.msr & (MSR_SE | MSR_BE):
-                if done and self.nia in stop_at:
+        while done < budget and not (self.halted or self.exit_reason):
+            if self.sleeping or self.msr & (MSR_SE | MSR_BE) or self.async_interrupt() is not None:
+                if done and self.nia in stop_at and not self.sleeping:
                     break
                 self.step()
                 done += 1
                 continue
             pc = self.nia
             n = 0
-            left = budget - done
+            left = min(budget - done, self.ticks_until_timer())
             try:
                 if stop_at:
                     while n < left:
@@ -296,43 +424,113 @@ class VCPU:
                             fn = self.decode_at(pc)
                         pc = fn(self)
                         n += 1
-                else:
-                    while n < left:
-                        fn = self.icache.get(pc)
-                        if fn is None:
-                            fn = self.decode_at(pc)
-                        pc = fn(self)
-                        n += 1
+                    self.nia = pc
+                    self.retired += n
+                    self.clock += n
+                    done += n
+                    if n < left:
+                        break
+                    continue
+                while n < left:
+                    fn = self.icache.get(pc)
+                    if fn is None:
+                        fn = self.decode_at(pc)
+                    pc = fn(self)
+                    n += 1
                 self.nia = pc
-                done += n
-                self.retired += n
-                break
             except Resync as r:
                 self.nia = r.npc
                 n += 1
             except Interrupt as exc:
                 n += 1
+                self.retired += n
+                self.clock += n
+                done += n
                 self._take(exc, pc)
+                continue
             except MemoryFault:
                 n += 1
+                self.retired += n
+                self.clock += n
+                done += n
                 self._take(Interrupt(EXCP_MCHECK), pc)
-            done += n
+                continue
+            except Stop as s:
+                n += 1
+                self.retired += n
+                self.clock += n
+                done += n
+                self._stop(s, pc)
+                break
             self.retired += n
+            self.clock += n
+            done += n
         return done
 
     def _take(self, exc: Interrupt, pc: int) -> Interrupt | None:
+        """Deliver ``exc`` raised at ``pc``, or hand it to the host when it leaves the guest."""
         if exc.vector == EXCP_MCHECK and not self.msr & MSR_ME:
             self.nia = pc
             self.halted = True
             self.halt_reason = "checkstop"
             return exc
-        if self.on_interrupt is not None:
-            self.on_interrupt(self, exc.vector)
+        if exc.vector == EXCP_HDECR:
+            self.hdec_armed = False
+        host = self.host
+        if host is not None and not self.msr & MSR_HV and (
+            exc.vector in HV_VECTORS or exc.hv_call
+        ):
+            host.vm_exit(self, exc, pc)
+            return exc
         deliver(self, exc, pc)
+        if self.on_interrupt is not None:
+            self.on_interrupt(self, exc.vector, pc)
         return exc
 
-    def raise_vector(self, vector: int, srr1: int, srr0: int) -> None:
-        deliver_vector(self, vector, srr1, srr0)
+    def _stop(self, s: Stop, pc: int) -> None:
+        self.nia = s.npc if s.npc is not None else pc
+        if s.halt:
+            self.halted = True
+            self.halt_reason = s.reason
+        else:
+            self.sleeping = True
+
+    # -- checkpoints -------------------------------------------------------------
+    def get_state(self) -> dict[str, object]:
+        d: dict[str, object] = {k: getattr(self, k) for k in self.STATE_FIELDS}
+        d["gpr"] = list(self.gpr)
+        d["fpr"] = list(self.fpr)
+        d["spr"] = dict(self.spr)
+        d["msr"] = self.msr
+        d["resv_addr"] = self.resv_addr
+        return d
+
+    def set_state(self, d: dict[str, object]) -> None:
+        """Restore a ``get_state()`` image. Memory (and its reservations) is restored by the caller."""
+        for k in self.STATE_FIELDS:
+            setattr(self, k, d[k])
+        self.gpr = list(d["gpr"])  # type: ignore[call-overload]
+        self.fpr = list(d["fpr"])  # type: ignore[call-overload]
+        self.spr = dict(d["spr"])  # type: ignore[call-overload]
+        self.resv_addr = d["resv_addr"]  # type: ignore[assignment]
+        self.set_msr(d["msr"])  # type: ignore[arg-type]
+        self.flush_translation()
+
+
+class Host(Protocol):
+    """The hypervisor side of the `guest` profile (engine/host.py)."""
+
+    def vm_exit(self, cpu: VCPU, exc: Interrupt, pc: int) -> None: ...
+
+
+class Translator(Protocol):
+    """A vCPU's MMU (engine/mmu.py)."""
+
+    def translate(self, ea: int, access: str) -> int: ...
+
+    def probe(self, ea: int, access: str = "r") -> int | None: ...
+
+    def flush(self, ea: int | None = None) -> None: ...
 
 
 # -- turning a table entry into an executable closure ---------------------------

@@ -13,6 +13,9 @@ from typing import TYPE_CHECKING
 from .bits import M64
 from .msr import (
     HID0_HILE,
+    LPCR_HDICE,
+    LPCR_LPES0,
+    MSR_EE,
     LPCR_AIL,
     LPCR_AIL_SHIFT,
     LPCR_HR,
@@ -60,6 +63,10 @@ EXCP_HV_FU = 0xF80
 # Interrupts that save into HSRR0/HSRR1 and go to hypervisor state.
 HV_VECTORS = frozenset(
     {EXCP_HDECR, EXCP_HDSI, EXCP_HISI, EXCP_HV_EMU, EXCP_HVIRT, EXCP_SDOOR_HV, EXCP_HV_FU}
+)
+# SRR0 of an asynchronous interrupt is the next instruction to execute.
+ASYNC_VECTORS = frozenset(
+    {EXCP_EXTERNAL, EXCP_DECR, EXCP_HDECR, EXCP_SDOOR, EXCP_SDOOR_HV, EXCP_HVIRT}
 )
 # AIL never relocates these (ISA 3.0B 6.5, "Alternate Interrupt Location").
 NO_AIL_VECTORS = frozenset({EXCP_RESET, EXCP_MCHECK, EXCP_HVIRT})
@@ -154,3 +161,41 @@ def deliver_vector(cpu: VCPU, vector: int, srr1_bits: int, srr0: int, hv_call: b
     cpu.lose_reservation()
     cpu.set_msr(new)
     cpu.nia = nia
+
+
+# -- asynchronous interrupts: pending conditions and the pure selection ----------
+PEND_EXT = 1  # external interrupt line
+PEND_DOORBELL = 2  # directed privileged doorbell (msgsndp) -> 0xa00
+PEND_HDOORBELL = 4  # directed hypervisor doorbell (msgsnd) -> 0xe80
+PEND_HMI = 8  # hypervisor maintenance
+
+
+def select_async(
+    msr: int, lpcr: int, pending: int, dec_negative: bool, hdec_negative: bool
+) -> int | None:
+    """The asynchronous interrupt to deliver now, by POWER9 priority and masks, or None.
+
+    Pure: a function of the MSR, LPCR and the pending conditions only. The
+    order and masking follow QEMU 7.2's p9_next_unmasked_interrupt: HMI,
+    HDEC, external, then (with MSR[EE]) DEC and the doorbells. Hypervisor
+    interrupts are enabled when MSR[EE]=1 or the vCPU is not in HV state.
+    """
+    ee = bool(msr & MSR_EE)
+    hv = bool(msr & MSR_HV)
+    hv_enabled = ee or not hv
+    if pending & PEND_HMI and hv_enabled:
+        return EXCP_HVIRT
+    if hdec_negative and hv_enabled and lpcr & LPCR_HDICE:
+        return EXCP_HDECR
+    if pending & PEND_EXT:
+        lpes0 = bool(lpcr & LPCR_LPES0)
+        if ee or (not hv and not lpes0):
+            return EXCP_EXTERNAL
+    if ee:
+        if dec_negative:
+            return EXCP_DECR
+        if pending & PEND_DOORBELL:
+            return EXCP_SDOOR
+    if pending & PEND_HDOORBELL and hv_enabled:
+        return EXCP_SDOOR_HV
+    return None

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from .cpu import VCPU
 from .loader import Image, ImageError
-from .memory import PhysicalMemory
+from .host import GuestHost
+from .memory import MemorySnapshot, PhysicalMemory
 from .msr import MSR_HV, MSR_ME, MSR_SF
 from .sprs import LPCR_RESET, SPR_LPCR
 
@@ -33,6 +34,15 @@ class MachineConfig:
             raise ValueError("memory must be a multiple of 4 KiB and at least 1 MiB")
 
 
+@dataclass(frozen=True)
+class Checkpoint:
+    memory: MemorySnapshot
+    vcpus: list[dict[str, object]]
+    next_vcpu: int
+    steps_taken: int
+    host: tuple[bytes, bytes, int | None, int] | None
+
+
 class Machine:
     def __init__(self, image: Image, config: MachineConfig | None = None) -> None:
         self.config = config or MachineConfig()
@@ -46,7 +56,12 @@ class Machine:
                 )
             self.mem.write_bytes(seg.paddr, seg.data, None)
         self.vcpus = [VCPU(self.mem, i) for i in range(self.config.vcpus)]
+        self.host: GuestHost | None = None
+        if self.config.profile == "guest":
+            self.host = GuestHost(self.vcpus)
         for cpu in self.vcpus:
+            cpu.peers = self.vcpus
+            cpu.host = self.host
             self._reset(cpu)
         self.next_vcpu = 0  # the scheduler's position
         self.steps_taken = 0
@@ -60,6 +75,34 @@ class Machine:
         else:
             cpu.set_msr(MSR_SF | MSR_ME)
             cpu.gpr[3] = 0
+
+    # -- checkpoints -------------------------------------------------------------
+    def checkpoint(self) -> Checkpoint:
+        """Everything that determines the future: vCPUs, memory, scheduler, host."""
+        host = None
+        if self.host is not None:
+            h = self.host
+            host = (bytes(h.console_out), bytes(h.console_in), h.process_table, h.hcalls)
+        return Checkpoint(
+            self.mem.snapshot(),
+            [c.get_state() for c in self.vcpus],
+            self.next_vcpu,
+            self.steps_taken,
+            host,
+        )
+
+    def restore(self, cp: Checkpoint) -> None:
+        self.mem.restore(cp.memory)
+        for cpu, state in zip(self.vcpus, cp.vcpus, strict=True):
+            cpu.set_state(state)
+        self.next_vcpu = cp.next_vcpu
+        self.steps_taken = cp.steps_taken
+        if self.host is not None and cp.host is not None:
+            out, inp, table, hcalls = cp.host
+            self.host.console_out = bytearray(out)
+            self.host.console_in = bytearray(inp)
+            self.host.process_table = table
+            self.host.hcalls = hcalls
 
     @property
     def symbols(self) -> dict[str, int]:

@@ -39,6 +39,10 @@ class PhysicalMemory:
         # granule -> owners holding a reservation there (the vCPU objects)
         self.reservations: dict[int, set[object]] = {}
         self._reserved_pages: dict[int, int] = {}
+        # Copy-on-write for checkpoints: a page whose epoch is not the current
+        # one is shared with a snapshot and is copied before its first store.
+        self._epoch = 0
+        self._page_epoch: dict[int, int] = {}
 
     # -- reads ---------------------------------------------------------------
     def read(self, pa: int, size: int, order: str) -> int:
@@ -86,6 +90,10 @@ class PhysicalMemory:
             page = self.pages.get(pn)
             if page is None:
                 page = self.pages[pn] = bytearray(PAGE_SIZE)
+                self._page_epoch[pn] = self._epoch
+            elif self._page_epoch.get(pn) != self._epoch:
+                page = self.pages[pn] = bytearray(page)
+                self._page_epoch[pn] = self._epoch
             page[off : off + n] = data[pos : pos + n]
             self._after_store(pn, pa, n, writer)
             pa += n
@@ -108,7 +116,12 @@ class PhysicalMemory:
 
     def _refresh(self, pn: int) -> None:
         """Put a page back on the fast path when nothing watches it."""
-        if pn in self.pages and pn not in self._code and pn not in self._reserved_pages:
+        if (
+            pn in self.pages
+            and pn not in self._code
+            and pn not in self._reserved_pages
+            and self._page_epoch.get(pn) == self._epoch
+        ):
             self._fast_write.add(pn)
         else:
             self._fast_write.discard(pn)
@@ -143,3 +156,42 @@ class PhysicalMemory:
         else:
             self._reserved_pages.pop(pn, None)
             self._refresh(pn)
+
+    # -- checkpoints -------------------------------------------------------------
+    def snapshot(self) -> MemorySnapshot:
+        """Capture memory in O(pages touched): pages become shared, copied on their next store."""
+        self._epoch += 1
+        self._fast_write.clear()
+        return MemorySnapshot(
+            dict(self.pages), {g: set(o) for g, o in self.reservations.items()}
+        )
+
+    def restore(self, snap: MemorySnapshot) -> None:
+        """Return to ``snap``. Decoded code is dropped; reservation owners come back as saved."""
+        self._epoch += 1
+        self.pages = dict(snap.pages)
+        self._page_epoch = {}
+        self._fast_write.clear()
+        code, self._code = self._code, {}
+        for callbacks in code.values():
+            for drop in callbacks:
+                drop()
+        self.reservations = {g: set(o) for g, o in snap.reservations.items()}
+        self._reserved_pages = {}
+        for g, owners in self.reservations.items():
+            pn = (g << RESERVATION_SHIFT) >> PAGE_SHIFT
+            self._reserved_pages[pn] = self._reserved_pages.get(pn, 0) + len(owners)
+
+
+class MemorySnapshot:
+    """Pages shared with the live memory (never written through) and reservations."""
+
+    __slots__ = ("pages", "reservations")
+
+    def __init__(self, pages: dict[int, bytearray], reservations: dict[int, set[object]]) -> None:
+        self.pages = pages
+        self.reservations = reservations
+
+    @property
+    def page_count(self) -> int:
+        return len(self.pages)

@@ -60,6 +60,16 @@ class Resync(Exception):
         self.npc = npc
 
 
+class Stop(Exception):
+    """Raised by an instruction that stops its vCPU: `stop` (sleep) or `attn` (halt)."""
+
+    def __init__(self, reason: str, npc: int | None, halt: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.npc = npc
+        self.halt = halt
+
+
 def illegal(c: VCPU) -> int:
     """The closure for an invalid form: the illegal-instruction path (HEAI on POWER9)."""
     raise Interrupt(EXCP_HV_EMU)
@@ -70,4 +80,4 @@ def gpr_or_zero(ra: int) -> bool:
     return ra == 0
 
 
-__all__ = ["M32", "M64", "cr0_64", "cr0_32", "cr0_for", "set_ov", "gpr_or_zero", "illegal", "Resync"]
+__all__ = ["M32", "M64", "cr0_64", "cr0_32", "cr0_for", "set_ov", "gpr_or_zero", "illegal", "Resync", "Stop"]

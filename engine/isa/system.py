@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..bits import M32, M64
-from ..interrupts import EXCP_HV_EMU, EXCP_PROGRAM, EXCP_SYSCALL, Interrupt
+from ..bits import M32, M64, ppc_bit, s32, s64
+from ..interrupts import (
+    EXCP_HV_EMU,
+    EXCP_PROGRAM,
+    EXCP_SYSCALL,
+    PEND_DOORBELL,
+    PEND_HDOORBELL,
+    Interrupt,
+)
 from ..msr import (
     MSR_DR,
     MSR_EE,
@@ -17,22 +24,27 @@ from ..msr import (
     MSR_RI,
     MSR_SF,
     SRR1_PROGRAM_PRIV,
+    SRR1_PROGRAM_TRAP,
 )
 from ..sprs import (
     SPR_BY_NUMBER,
     SPR_CTR,
     SPR_HSRR0,
+    SPR_HID0,
     SPR_HSRR1,
     SPR_LR,
+    SPR_PIR,
     SPR_SRR0,
     SPR_SRR1,
     SPR_XER,
 )
-from .common import Resync
-from .forms import Ctx, Exec, Form, Op, f_rt, f_spr, op
+from .common import Resync, Stop
+from .forms import Ctx, Exec, Form, Op, f_rb, f_rt, f_si, f_spr, op
 
 if TYPE_CHECKING:
     from ..cpu import VCPU
+
+HID0_ENABLE_ATTN = ppc_bit(3)  # skiboot's SPR_HID0_POWER9_ENABLE_ATTN
 
 # SPRs whose writes change translation, interrupt routing or timers: the
 # run loops must look at the machine state again after them.
@@ -225,14 +237,133 @@ def mftb(w: int, x: Ctx) -> Exec:
     return ex
 
 
+# -- traps ----------------------------------------------------------------------
+def trap(w: int, x: Ctx, *, imm: bool, word: bool) -> Exec:
+    """tw/twi/td/tdi: program interrupt (SRR1 trap bit) when any TO condition holds."""
+    to, ra, rb = f_rt(w), (w >> 16) & 31, (w >> 11) & 31
+    simm = f_si(w)
+    npc = x.npc
+
+    def ex(c: VCPU) -> int:
+        a = c.gpr[ra]
+        b = simm & M64 if imm else c.gpr[rb]
+        if word:
+            a, b = s32(a), s32(b)
+            ua, ub = a & M32, b & M32
+        else:
+            ua, ub = a, b
+            a, b = s64(a), s64(b)
+        if (
+            (to & 0x10 and a < b) or (to & 0x08 and a > b) or (to & 0x04 and a == b)
+            or (to & 0x02 and ua < ub) or (to & 0x01 and ua > ub)
+        ):  # fmt: skip
+            raise Interrupt(EXCP_PROGRAM, SRR1_PROGRAM_TRAP)
+        return npc
+
+    return ex
+
+
+def attn(w: int, x: Ctx) -> Exec:
+    """attn: a machine stop the debugger reports, when HID0[ENABLE_ATTN] allows it.
+
+    Otherwise the illegal-instruction path, as QEMU 7.2 (which has no attn) does.
+    """
+
+    def ex(c: VCPU) -> int:
+        if c.spr[SPR_HID0] & HID0_ENABLE_ATTN:
+            raise Stop("attn", None, halt=True)
+        raise Interrupt(EXCP_HV_EMU)
+
+    return ex
+
+
+def stop(w: int, x: Ctx) -> Exec:
+    """stop: sleep until a wake-up event, then resume at the next instruction (PSSCR[EC]=0)."""
+    npc = x.npc
+
+    def ex(c: VCPU) -> int:
+        raise Stop("stop", npc, halt=False)
+
+    return ex
+
+
+# -- translation-cache maintenance ------------------------------------------------
+def tlb_flush(w: int, x: Ctx, *, broadcast: bool) -> Exec:
+    """tlbie (broadcast to every vCPU), tlbiel, slbia, slbie: drop cached translations."""
+    npc = x.npc
+
+    def ex(c: VCPU) -> int:
+        for cpu in c.peers if broadcast else (c,):
+            cpu.flush_translation()
+        raise Resync(npc)
+
+    return ex
+
+
+def nop(w: int, x: Ctx) -> Exec:
+    return _nop(x.npc)
+
+
+# -- doorbells ----------------------------------------------------------------------
+DBELL_TYPE_SHIFT = 27
+DBELL_TYPE_SERVER = 5  # the only message type POWER9 acts on
+DBELL_PROCIDTAG_MASK = 0xFFFFF
+
+
+def msg(w: int, x: Ctx, *, send: bool, hyper: bool) -> Exec:
+    """msgsnd/msgclr (hypervisor doorbell by PIR) and msgsndp/msgclrp (within the core).
+
+    As QEMU 7.2: message types other than 5 are no-ops; msgsndp targets the
+    thread number in RB[57:63] of the sender's core, and every POWER9 core
+    here has one thread.
+    """
+    rb, npc = f_rb(w), x.npc
+    bit = PEND_HDOORBELL if hyper else PEND_DOORBELL
+
+    def ex(c: VCPU) -> int:
+        v = c.gpr[rb]
+        if (v >> DBELL_TYPE_SHIFT) & 0x1F != DBELL_TYPE_SERVER:
+            return npc
+        if not send:
+            c.pending &= ~bit
+            return npc
+        if hyper:
+            tag = v & DBELL_PROCIDTAG_MASK
+            targets = [p for p in c.peers if p.spr[SPR_PIR] == tag]
+        else:
+            targets = [c] if v & 0x7F == 0 else []
+        for t in targets:
+            t.pending |= bit
+        raise Resync(npc)
+
+    return ex
+
+
+# `fixed` masks the reserved fields: QEMU 7.2 treats a word with any of them set
+# as invalid (its GEN_HANDLER "inval" masks), and so do we.
 OPS: list[Op] = [
-    op("mfmsr", Form.X, 31, 83, mfmsr, priv="super"),
-    op("mtmsr", Form.X, 31, 146, mtmsr, wide=False, priv="super", resyncs=True),
-    op("mtmsrd", Form.X, 31, 178, mtmsr, wide=True, priv="super", resyncs=True),
-    op("rfid", Form.XL, 19, 18, rfid, hyper=False, priv="super", untraced=True, resyncs=True),
-    op("hrfid", Form.XL, 19, 274, rfid, hyper=True, priv="hyper", untraced=True, resyncs=True),
-    op("sc", Form.SC, 17, 1, sc, untraced=True),
-    op("mfspr", Form.XFX, 31, 339, mfspr),
-    op("mtspr", Form.XFX, 31, 467, mtspr),
-    op("mftb", Form.XFX, 31, 371, mftb),
+    op("mfmsr", Form.X, 31, 83, mfmsr, priv="super", fixed=(0x001FF801, 0x0)),
+    op("mtmsr", Form.X, 31, 146, mtmsr, wide=False, priv="super", resyncs=True, fixed=(0x001EF801, 0x0)),
+    op("mtmsrd", Form.X, 31, 178, mtmsr, wide=True, priv="super", resyncs=True, fixed=(0x001EF801, 0x0)),
+    op("rfid", Form.XL, 19, 18, rfid, hyper=False, priv="super", untraced=True, resyncs=True, fixed=(0x03FF8001, 0x0)),
+    op("hrfid", Form.XL, 19, 274, rfid, hyper=True, priv="hyper", untraced=True, resyncs=True, fixed=(0x03FF8001, 0x0)),
+    op("sc", Form.SC, 17, 1, sc, untraced=True, fixed=(0x03FFF01F, 0x2)),
+    op("mfspr", Form.XFX, 31, 339, mfspr, fixed=(0x00000001, 0x0)),
+    op("mtspr", Form.XFX, 31, 467, mtspr, fixed=(0x00000001, 0x0)),
+    op("mftb", Form.XFX, 31, 371, mftb, fixed=(0x00000001, 0x0)),
+    op("tw", Form.X, 31, 4, trap, imm=False, word=True, fixed=(0x00000001, 0x0)),
+    op("td", Form.X, 31, 68, trap, imm=False, word=False, fixed=(0x00000001, 0x0)),
+    op("twi", Form.D, 3, None, trap, imm=True, word=True),
+    op("tdi", Form.D, 2, None, trap, imm=True, word=False),
+    op("attn", Form.X, 0, 256, attn, fixed=(0x03FFF801, 0x0)),
+    op("stop", Form.XL, 19, 370, stop, priv="hyper", untraced=True, fixed=(0x03FFF801, 0x0)),
+    op("tlbie", Form.X, 31, 306, tlb_flush, broadcast=True, priv="hyper", fixed=(0x00100001, 0x0)),
+    op("tlbiel", Form.X, 31, 274, tlb_flush, broadcast=False, priv="super", fixed=(0x00100001, 0x0)),
+    op("tlbsync", Form.X, 31, 566, nop, priv="hyper", fixed=(0x03FFF801, 0x0)),
+    op("slbia", Form.X, 31, 498, tlb_flush, broadcast=False, priv="super", fixed=(0x031FF801, 0x0)),
+    op("slbie", Form.X, 31, 434, tlb_flush, broadcast=False, priv="super", fixed=(0x03FF0001, 0x0)),
+    op("msgsnd", Form.X, 31, 206, msg, send=True, hyper=True, priv="hyper", fixed=(0x03FF0001, 0x0)),
+    op("msgclr", Form.X, 31, 238, msg, send=False, hyper=True, priv="hyper", fixed=(0x03FF0001, 0x0)),
+    op("msgsndp", Form.X, 31, 142, msg, send=True, hyper=False, priv="super", fixed=(0x03FF0001, 0x0)),
+    op("msgclrp", Form.X, 31, 174, msg, send=False, hyper=False, priv="super", fixed=(0x03FF0001, 0x0)),
 ]
