@@ -1,0 +1,272 @@
+"""The instruction table against capstone 5 on random words.
+
+(a) For every line of ``ALL_OPS``: random words built from its ``mask``/``match``
+    with random bits everywhere else. Where capstone decodes the word, it must
+    name the same instruction as ``Op.name(word)``. Where it does not, the
+    disagreement on validity is settled by what QEMU 7.2 does (below).
+(b) Random 32-bit words: where both decode a word, the mnemonics agree; where
+    capstone decodes a word to an instruction our table has but our decoder
+    rejects the word, the table is missing a valid form.
+
+The test is generic over the table: lines other engineers add are checked
+automatically. Deterministic seed; a few seconds.
+
+Capstone 5's Python binding cannot turn extended mnemonics off (there is no
+``CS_OPT`` for it on PPC; capstone 6's "no alias" option does not exist in 5),
+so capstone's spelling is mapped back to base mnemonics by ``canonical()``,
+driven by the one alias table below plus two generic rules (conditional
+branch mnemonics, and ``mf<spr>``/``mt<spr>`` SPR moves).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterator
+
+import capstone
+import pytest
+
+from engine.isa.forms import Form, Op
+from engine.isa.table import ALL_OPS, decode
+
+SEED = 0x5EED_CA95
+WORDS_PER_OP = 300
+RANDOM_WORDS = 150_000
+
+_MD = capstone.Cs(capstone.CS_ARCH_PPC, capstone.CS_MODE_64 | capstone.CS_MODE_BIG_ENDIAN)
+
+# -- capstone's extended mnemonics -> base mnemonics (Power ISA 3.0B Appendix C) ----------
+ALIASES: dict[str, str] = {
+    # addi/addis/addic with special operands
+    "li": "addi", "la": "addi", "subi": "addi", "lis": "addis", "subis": "addis",
+    "subic": "addic", "subic.": "addic.",
+    # subtract with operands swapped
+    "sub": "subf", "subc": "subfc",
+    # logical
+    "mr": "or", "nop": "ori", "xnop": "xori", "not": "nor",
+    # compares (L bit spelled out)
+    "cmpd": "cmp", "cmpw": "cmp", "cmpld": "cmpl", "cmplw": "cmpl",
+    "cmpdi": "cmpi", "cmpwi": "cmpi", "cmpldi": "cmpli", "cmplwi": "cmpli",
+    # rotates and shifts
+    "slwi": "rlwinm", "srwi": "rlwinm", "clrlwi": "rlwinm", "clrrwi": "rlwinm",
+    "rotlwi": "rlwinm", "rotrwi": "rlwinm", "extlwi": "rlwinm", "extrwi": "rlwinm",
+    "clrlslwi": "rlwinm", "rotlw": "rlwnm", "inslwi": "rlwimi", "insrwi": "rlwimi",
+    "sldi": "rldicr", "clrrdi": "rldicr", "extldi": "rldicr",
+    "srdi": "rldicl", "clrldi": "rldicl", "rotldi": "rldicl", "rotrdi": "rldicl",
+    "extrdi": "rldicl", "rotld": "rldcl", "insrdi": "rldimi", "clrlsldi": "rldic",
+    # CR logical and CR moves
+    "crset": "creqv", "crclr": "crxor", "crmove": "cror", "crnot": "crnor", "mtcr": "mtcrf",
+    # storage synchronisation
+    "lwsync": "sync", "ptesync": "sync", "msync": "sync", "mbar": "eieio",
+    # traps
+    "trap": "tw",
+}  # fmt: skip
+
+_TRAP = re.compile(r"^t([wd])(lt|le|eq|ge|gt|nl|ne|ng|llt|lle|lge|lgt|lnl|lng|u)(i?)$")
+_BRANCH = re.compile(
+    r"^b(dnzt|dnzf|dzt|dzf|dnz|dz|lt|le|eq|ge|gt|nl|ne|ng|so|ns|un|nu|t|f)?"
+    r"(lr|ctr|tar)?(l?)(a?)[+-]?$"
+)
+# mf*/mt* instructions that are not SPR moves: never read as an SPR alias.
+_NOT_SPR_MOVES = frozenset({
+    "mfmsr", "mtmsr", "mtmsrd", "mfcr", "mtcrf", "mfocrf", "mtocrf", "mffs", "mtfsf", "mtfsfi",
+    "mtfsb0", "mtfsb1", "mfvscr", "mtvscr", "mfsr", "mtsr", "mfsrin", "mtsrin",
+})  # fmt: skip
+_SPR_MOVES = frozenset({"mfspr", "mtspr", "mftb"})
+OUR_NAMES = frozenset(o.mnemonic for o in ALL_OPS)
+
+
+def canonical(cs_mnemonic: str, ours: Op) -> str:
+    """Capstone's mnemonic spelled as the instruction table would spell it.
+
+    ``ours`` is only consulted for SPR moves, whose aliases (``mflr``,
+    ``mtsrr0``, ``mfdscr``...) name the register rather than the instruction.
+    """
+    m = cs_mnemonic.rstrip("+-") if cs_mnemonic.startswith("b") else cs_mnemonic
+    if m in OUR_NAMES or m.rstrip(".") in OUR_NAMES and m.endswith("."):
+        return m
+    dot = "." if m.endswith(".") and m != "." else ""
+    base = m[:-1] if dot else m
+    if base in ALIASES:
+        return ALIASES[base] + dot
+    t = _TRAP.match(base)
+    if t is not None:
+        return "t" + t.group(1) + t.group(3)
+    b = _BRANCH.match(base)
+    if b is not None:
+        cond, target, lk, aa = b.groups()
+        if cond is None and target is None:
+            return "b" + lk + aa
+        return "bc" + (target or "") + lk + aa
+    if (
+        base[:2] in ("mf", "mt")
+        and base not in _NOT_SPR_MOVES
+        and base not in OUR_NAMES
+        and ours.mnemonic in _SPR_MOVES
+    ):
+        return ours.mnemonic
+    return m
+
+
+# -- validity of forms with reserved bits set: what QEMU 7.2 does -------------------------
+# Capstone rejects (nearly) every word with a reserved bit set. QEMU 7.2, the reference
+# where the spec is silent, is not uniform. Measured with qemu-system-ppc64 -M powernv9
+# through the gdbstub (word at 0x2000, pc set there, one single step, HEAI = pc 0xe40),
+# on the example words this test printed for each line:
+#   executed: lbzx/stdx... with Rc=1 (7c0000af, 7c00012b: decodetree's @X ignores bit 31),
+#     mtspr Rc=1 (7c6803a7), bclr/bcctr bits 16:18 (4e80e020, 4e80e420), bctar (4e800460),
+#     addo (7c642614), extsb/extsh/extsw (7f851774, 7ee7af34, 7c0c77b5), cntlzw/cntlzd
+#     (7f88b034, 7d0aa075), cnttzw/cnttzd (7f908434, 7c66fc75), cmp with bit 9 or 31
+#     (7cbea801), cmpeqb (7f07c1c1), mcrf (4fc37000), mfcr bits 12:20 (7e2cd026), tlbie
+#     (7de34a64), tlbiel (7d6e3a24), slbia (7c2003e4), msgsnd/msgclr/msgsndp/msgclrp
+#     (7c00499c, 7c00f9dc, 7c00e91c, 7c00f95c)
+#   HEAI: mfspr Rc=1 (7c6802a7), mftb Rc=1 (7c6c42e7), addme/neg RB!=0 (7c6009d4,
+#     7c6408d0), mfmsr bits 11:20 (7c6100a6), rfid/hrfid reserved bits (4c000025, 4c200024,
+#     4c000225), sc bit 31 or bits 6:10 (44000003, 44200002; sc LEV=1, 44000022, is valid),
+#     darn (7cb7b5e7), popcntb/w/d (7ef3f0f4, 7e81caf4, 7debd3f4), prtyw/d (7e9a9935,
+#     7db9a174), bpermd Rc=1 (7d4351f9), setb (7e64f101), CR logical Rc=1 (4f6db203...),
+#     mtcrf/mtocrf bit 20 (7de90920, 7dd58921), mfcr/mfocrf Rc=1 (7fc3b027, 7e34b827),
+#     mcrxrx (7da65c80)
+# A table line may accept reserved bits only where QEMU does: QEMU_IGNORES below. Where
+# QEMU raises HEAI, the line is too lenient (KNOWN_TOO_LENIENT: found by this test and
+# reported to the owners; the fix is `fixed=(reserved mask, 0)` on the line).
+ALL_RESERVED = 0xFFFF_FFFF  # "whatever capstone calls reserved": measured as executed
+QEMU_IGNORES: dict[str, int] = {
+    "mtspr": 0x1, "bclr": 0xE000, "bcctr": 0xE000, "bctar": 0xE000,
+    "mfcr": 0x000F_F000,
+    **dict.fromkeys(
+        ("extsb", "extsh", "extsw", "cntlzw", "cntlzd", "cnttzw", "cnttzd", "cmp", "cmpl",
+         "cmpeqb", "mcrf", "tlbie", "tlbiel", "slbia", "msgsnd", "msgclr", "msgsndp",
+         "msgclrp"),
+        ALL_RESERVED,
+    ),
+}  # fmt: skip
+
+
+def qemu_ignored_bits(o: Op) -> int:
+    """Reserved bits QEMU 7.2 ignores for this line (capstone rejects them)."""
+    if o.form is Form.X and o.factory.__module__.endswith("loadstore") and "rc" not in o.suffixes:
+        return 0x1  # decodetree's @X format: bit 31 is "."
+    return QEMU_IGNORES.get(o.mnemonic, 0)
+
+
+def capstone_gap(o: Op, word: int) -> bool:
+    """Valid instructions capstone 5 does not know (QEMU 7.2 executes them)."""
+    if "oe" in o.suffixes and word & 0x400:
+        return True  # capstone 5 has no OE forms: addo, subfo, mulldo...
+    return o.mnemonic in ("bctar",)
+
+
+# Capstone 5 itself ignores reserved bits of these (QEMU 7.2 rejects such sc words, and has
+# no attn at all), so "capstone decodes, we do not" is no evidence of a missing form.
+CAPSTONE_LENIENT = frozenset({"sc", "attn"})
+
+# Lines that accept reserved-bit forms QEMU 7.2 rejects (see the measurements above).
+KNOWN_TOO_LENIENT: dict[str, str] = {
+    "addme": "RB (bits 16:20) must be 0", "addze": "RB must be 0",
+    "subfme": "RB must be 0", "subfze": "RB must be 0", "neg": "RB must be 0",
+    "mfspr": "Rc must be 0", "mftb": "Rc must be 0", "mfmsr": "bits 11:20 and Rc must be 0",
+    "rfid": "bits 6:20 and Rc must be 0", "hrfid": "bits 6:20 and Rc must be 0",
+    "sc": "SC form: bit 30 must be 1 (xo=1 lands in bit 31); bits 6:19 and 31 must be 0",
+    "darn": "reserved bits must be 0", "popcntb": "RB and Rc must be 0",
+    "popcntw": "RB and Rc must be 0", "popcntd": "RB and Rc must be 0",
+    "prtyw": "RB and Rc must be 0", "prtyd": "RB and Rc must be 0", "bpermd": "Rc must be 0",
+    "setb": "reserved bits must be 0", "crand": "Rc must be 0", "cror": "Rc must be 0",
+    "crxor": "Rc must be 0", "crnand": "Rc must be 0", "crnor": "Rc must be 0",
+    "creqv": "Rc must be 0", "crandc": "Rc must be 0", "crorc": "Rc must be 0",
+    "mtcrf": "bit 20 and Rc must be 0", "mtocrf": "bit 20 and Rc must be 0",
+    "mfcr": "Rc must be 0", "mfocrf": "Rc must be 0", "mcrxrx": "reserved bits must be 0",
+}  # fmt: skip
+
+
+def cs_mnemonic(word: int) -> str | None:
+    for _addr, _size, mnemonic, _ops in _MD.disasm_lite(word.to_bytes(4, "big"), 0x1000, 1):
+        return mnemonic  # type: ignore[no-any-return]
+    return None
+
+
+def op_words(o: Op, rng: random.Random) -> Iterator[int]:
+    """Words that select ``o``: its fixed bits, random bits elsewhere."""
+    free = 0xFFFF_FFFF & ~o.mask
+    for _ in range(WORDS_PER_OP):
+        w = (rng.getrandbits(32) & free) | o.match
+        if decode(w) is o:  # a more specific line may own this word
+            yield w
+
+
+def _op_id(o: Op) -> str:
+    return f"{o.mnemonic}-{o.opcd}-{o.xo}"
+
+
+@pytest.mark.parametrize("o", ALL_OPS, ids=_op_id)
+def test_table_line_matches_capstone(o: Op) -> None:
+    rng = random.Random(f"{SEED}:{o.mnemonic}:{o.opcd}:{o.xo}")
+    wrong: list[str] = []
+    too_lenient: list[str] = []
+    for w in op_words(o, rng):
+        got = cs_mnemonic(w)
+        if got is None:
+            if capstone_gap(o, w):
+                continue
+            ignored = qemu_ignored_bits(o)
+            if ignored == ALL_RESERVED:
+                continue
+            relaxed = w & ~ignored
+            again = cs_mnemonic(relaxed)
+            if again is not None and canonical(again, o) == o.name(relaxed):
+                continue
+            too_lenient.append(f"{w:08x}")
+            continue
+        if canonical(got, o) != o.name(w):
+            wrong.append(f"{w:08x}: table {o.name(w)!r}, capstone {got!r}")
+    assert not wrong, f"{o.mnemonic}: {len(wrong)} words disagree, e.g. {wrong[:5]}"
+    if too_lenient and o.mnemonic in KNOWN_TOO_LENIENT:
+        pytest.xfail(f"{o.mnemonic} accepts reserved forms: {KNOWN_TOO_LENIENT[o.mnemonic]}")
+    assert not too_lenient, (
+        f"{o.mnemonic} decodes {len(too_lenient)} words that capstone rejects, e.g. "
+        f"{too_lenient[:5]}: if QEMU 7.2 executes them, add the bits to qemu_ignored_bits; "
+        f"otherwise the table line needs fixed=(reserved mask, 0)"
+    )
+
+
+def test_random_words_agree_with_capstone() -> None:
+    rng = random.Random(SEED)
+    wrong: dict[str, str] = {}
+    missing: dict[str, str] = {}
+    decoded = 0
+    for _ in range(RANDOM_WORDS):
+        w = rng.getrandbits(32)
+        o = decode(w)
+        got = cs_mnemonic(w)
+        if o is not None:
+            decoded += 1
+            if got is not None and canonical(got, o) != o.name(w):
+                wrong.setdefault(o.name(w), f"{w:08x}: capstone {got!r}")
+        elif got is not None:
+            base = canonical(got, ALL_OPS[0]).rstrip(".")
+            if base in OUR_NAMES and base not in CAPSTONE_LENIENT and got[:2] not in ("mf", "mt"):
+                missing.setdefault(base, f"{w:08x}: capstone {got!r}")
+    assert decoded > 0
+    assert not wrong, f"mnemonics disagree: {wrong}"
+    assert not missing, f"capstone decodes, our decoder rejects: {missing}"
+
+
+@pytest.mark.parametrize(
+    ("cs", "word", "want"),
+    [
+        ("li", 0x38600001, "addi"),
+        ("mr.", 0x7C641B79, "or."),
+        ("bdnz+", 0x42200000, "bc"),
+        ("bnea-", 0x40C20002, "bca"),
+        ("bltlrl", 0x4D800021, "bclrl"),
+        ("bdnzctr", 0x4E000420, "bcctr"),
+        ("bl", 0x48000001, "bl"),
+        ("blr", 0x4E800020, "bclr"),
+        ("mflr", 0x7C0802A6, "mfspr"),
+        ("twgti", 0x0D000000, "twi"),
+    ],
+)
+def test_canonical_alias_mapping(cs: str, word: int, want: str) -> None:
+    o = decode(word) or ALL_OPS[0]
+    assert canonical(cs, o) == want
