@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from . import branch, fixedpoint, loadstore, system
+from . import branch, compare, crlogic, fixedpoint, loadstore, logical, rotate, system
 from .decoder import Decoder
 from .forms import Op
 
 ALL_OPS: tuple[Op, ...] = (
     *fixedpoint.OPS,
+    *logical.OPS,
+    *rotate.OPS,
+    *compare.OPS,
+    *crlogic.OPS,
     *loadstore.OPS,
     *branch.OPS,
     *system.OPS,
