@@ -1,0 +1,276 @@
+"""QEMU powernv9 as the reference machine, driven through its gdbstub.
+
+``QemuMachine`` starts ``qemu-system-ppc64 -M powernv9`` held at reset on a free
+loopback port, connects the RSP client of ``rsp.py`` and kills the process by
+its PID when closed (it is a context manager). ``qemu_trace`` produces the same
+JSON lines as ``ppcdbg trace --steps N`` (TRACE-FORMAT.md) from QEMU's state,
+and ``run_until`` times a free run to an address for ``bench/``.
+
+Facts about QEMU 7.2 used here come from QEMU-REFERENCE.md.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from types import TracebackType
+
+from .rsp import RspClient, RspError
+
+QEMU = "qemu-system-ppc64"
+MSR_LE = 1
+M64 = (1 << 64) - 1
+
+# The trace format prints these registers as 32-bit values (TRACE-FORMAT.md).
+WIDTH32 = frozenset({"cr", "xer", "fpscr"})
+DEFAULT_REGS = ("srr0", "srr1")
+
+# Layout of QEMU's ``g`` reply: r0-r31, pc, msr (8 bytes each), cr (4), lr, ctr (8), xer (4).
+G_PC, G_MSR, G_CR, G_LR, G_CTR, G_XER, G_END = 256, 264, 272, 276, 284, 292, 296
+
+
+def fmt64(v: int) -> str:
+    return f"0x{v & M64:016x}"
+
+
+def fmt32(v: int) -> str:
+    return f"0x{v & 0xFFFFFFFF:08x}"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def line(obj: dict[str, object]) -> str:
+    """One JSON line exactly as ``ppcdbg trace`` writes it."""
+    return json.dumps(obj, separators=(", ", ": "))
+
+
+class CoreRegs:
+    """The ``g`` registers of one vCPU, decoded in the byte order QEMU sent them."""
+
+    __slots__ = ("gpr", "pc", "msr", "cr", "lr", "ctr", "xer", "order")
+
+    def __init__(self, raw: bytes) -> None:
+        if len(raw) < G_END:
+            raise RspError(f"short g reply ({len(raw)} bytes)")
+        # QEMU sends registers in the guest's current byte order (MSR[LE]).
+        # QEMU-REFERENCE.md suggests testing MSR[SF], but mode32 clears SF; testing
+        # LE itself needs no assumption: read little-endian, a little-endian guest
+        # shows LE=1, and a big-endian one shows IBM bit 7 there, which is reserved
+        # (always 0) on POWER9.
+        le = int.from_bytes(raw[G_MSR:G_CR], "little") & MSR_LE
+        self.order = "little" if le else "big"
+        o = self.order
+
+        def u(a: int, b: int) -> int:
+            return int.from_bytes(raw[a:b], o)
+
+        self.gpr = [u(i * 8, i * 8 + 8) for i in range(32)]
+        self.pc = u(G_PC, G_MSR)
+        self.msr = u(G_MSR, G_CR)
+        self.cr = u(G_CR, G_LR)
+        self.lr = u(G_LR, G_CTR)
+        self.ctr = u(G_CTR, G_XER)
+        self.xer = u(G_XER, G_END)
+
+    def encode(self, order: str | None = None) -> bytes:
+        o = order or self.order
+        out = b"".join(v.to_bytes(8, o) for v in self.gpr)
+        out += self.pc.to_bytes(8, o) + self.msr.to_bytes(8, o) + self.cr.to_bytes(4, o)
+        out += self.lr.to_bytes(8, o) + self.ctr.to_bytes(8, o) + self.xer.to_bytes(4, o)
+        return out
+
+
+class QemuMachine:
+    """A ``qemu-system-ppc64 -M powernv9`` child process held at reset, with a client."""
+
+    def __init__(self, image: bytes | Path, vcpus: int = 1, qemu: str = QEMU) -> None:
+        self.vcpus = vcpus
+        self.tmp = tempfile.TemporaryDirectory(prefix="ppcdbg-qemu-")
+        path = Path(self.tmp.name) / "prog.bin"
+        data = image.read_bytes() if isinstance(image, Path) else image
+        # -bios takes a file of at least one page; pad tiny images so QEMU accepts them.
+        path.write_bytes(data.ljust(0x1000, b"\0"))
+        exe = shutil.which(qemu) or qemu
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.client: RspClient | None = None
+        try:
+            self._start(exe, path)
+        except BaseException:
+            self.close()
+            raise
+
+    def _start(self, exe: str, path: Path) -> None:
+        for _attempt in range(5):
+            port = free_port()
+            self.proc = subprocess.Popen(
+                [exe, "-M", "powernv9", "-smp", str(self.vcpus), "-nodefaults",
+                 "-display", "none", "-monitor", "none", "-serial", "none",
+                 "-bios", str(path), "-S", "-gdb", f"tcp:127.0.0.1:{port}"],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            )  # fmt: skip
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and self.proc.poll() is None:
+                try:
+                    self.client = RspClient("127.0.0.1", port)
+                    break
+                except OSError:
+                    time.sleep(0.02)
+            if self.client is not None:
+                break
+            # Lost the port to someone else, or QEMU failed: try again on another port.
+            self._kill()
+        if self.client is None:
+            raise RuntimeError("could not start QEMU with a gdbstub")
+        c = self.client
+        c.handshake()
+        self.tids = c.thread_ids()
+        if len(self.tids) != self.vcpus:
+            raise RspError(f"expected {self.vcpus} vCPUs, the stub lists {self.tids}")
+        self.regmap = c.load_register_map()
+        self._selected: str | None = None
+
+    def _kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+        if self.proc is not None:
+            self.proc.wait(timeout=10)
+            if self.proc.stderr is not None:
+                self.proc.stderr.close()
+        self.proc = None
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+        self._kill()
+        self.tmp.cleanup()
+
+    def __enter__(self) -> QemuMachine:
+        return self
+
+    def __exit__(
+        self, t: type[BaseException] | None, v: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- access ----------------------------------------------------------------------
+    @property
+    def rsp(self) -> RspClient:
+        assert self.client is not None, "QEMU is closed"
+        return self.client
+
+    def select(self, cpu: int) -> None:
+        tid = self.tids[cpu]
+        if tid != self._selected:
+            self.rsp.select(tid)
+            self._selected = tid
+
+    def core(self, cpu: int) -> CoreRegs:
+        self.select(cpu)
+        return CoreRegs(self.rsp.read_all_registers())
+
+    def set_core(self, cpu: int, regs: CoreRegs) -> None:
+        self.select(cpu)
+        self.rsp.write_all_registers(regs.encode())
+
+    def register(self, cpu: int, name: str, order: str) -> int | None:
+        """A register by its QEMU name through ``p``; None when the stub refuses (E14)."""
+        self.select(cpu)
+        num = self.regmap[name]
+        try:
+            raw = self.rsp.read_register(num)
+        except RspError:
+            return None
+        return int.from_bytes(raw, order)
+
+    def set_register(self, cpu: int, name: str, value: int, order: str) -> None:
+        self.select(cpu)
+        num = self.regmap[name]
+        size = self.rsp.regsizes.get(num, 8)
+        self.rsp.write_register(num, (value & ((1 << (8 * size)) - 1)).to_bytes(size, order))
+
+    def read_memory(self, addr: int, length: int) -> bytes:
+        return self.rsp.read_memory(addr, length)
+
+    def write_memory(self, addr: int, data: bytes) -> None:
+        self.rsp.write_memory(addr, data)
+
+    def step(self, cpu: int) -> None:
+        self.rsp.step(self.tids[cpu])
+
+    # -- the trace format --------------------------------------------------------------
+    def state(self, cpu: int, regs: Sequence[str]) -> dict[str, object]:
+        """One vCPU's state line fields (TRACE-FORMAT.md), from QEMU."""
+        r = self.core(cpu)
+        try:
+            insn: str | None = fmt32(int.from_bytes(self.read_memory(r.pc, 4), r.order))
+        except RspError:
+            insn = None
+        d: dict[str, object] = {
+            "cpu": cpu,
+            "pc": fmt64(r.pc),
+            "msr": fmt64(r.msr),
+            "insn": insn,
+            "gpr": [fmt64(v) for v in r.gpr],
+            "cr": fmt32(r.cr),
+            "lr": fmt64(r.lr),
+            "ctr": fmt64(r.ctr),
+            "xer": fmt32(r.xer),
+        }
+        for name in regs:
+            # On CPU#1 and later QEMU 7.2 refuses every SPR read (E14): null here, and
+            # the comparison skips those fields (compare.QEMU72_SECONDARY_SPRS).
+            v = self.register(cpu, name.lower(), r.order)
+            d[name] = None if v is None else (fmt32(v) if name in WIDTH32 else fmt64(v))
+        return d
+
+
+def qemu_trace(
+    image: bytes | Path, steps: int, vcpus: int = 1, regs: Sequence[str] = DEFAULT_REGS,
+    qemu: str = QEMU,
+) -> list[str]:
+    """The lines ``ppcdbg trace IMAGE --steps N --vcpus V --regs R`` prints, from QEMU.
+
+    Step 0 is one line per vCPU; step i moves vCPU (i-1) mod vcpus by one raw
+    single step while the others are held.
+    """
+    out: list[str] = []
+    with QemuMachine(image, vcpus, qemu) as q:
+        for cpu in range(vcpus):
+            out.append(line({"step": 0, **q.state(cpu, regs)}))
+        for i in range(1, steps + 1):
+            cpu = (i - 1) % vcpus
+            q.step(cpu)
+            out.append(line({"step": i, **q.state(cpu, regs)}))
+    return out
+
+
+def run_until(
+    image: bytes | Path, addresses: Iterable[int], vcpus: int = 1, qemu: str = QEMU,
+) -> tuple[float, int]:
+    """Run all vCPUs from reset until one reaches an address; (wall seconds, stop pc).
+
+    Uses gdbstub breakpoints (``Z0``) and ``vCont;c``: the time covers the free
+    run only (QEMU TCG speed), not the start-up. For ``bench/``.
+    """
+    with QemuMachine(image, vcpus, qemu) as q:
+        for a in addresses:
+            q.rsp.insert_breakpoint(a)
+        t0 = time.perf_counter()
+        reply = q.rsp.cont()
+        elapsed = time.perf_counter() - t0
+        tid = q.tids[0]
+        if b"thread:" in reply:
+            tid = RspClient._normalise_tid(reply.split(b"thread:")[1].split(b";")[0].decode())
+        cpu = q.tids.index(tid) if tid in q.tids else 0
+        return elapsed, q.core(cpu).pc
