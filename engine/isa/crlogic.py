@@ -128,8 +128,14 @@ def mcrxrx(w: int, x: Ctx) -> Exec:
 ONE_FIELD = 0x0010_0000  # bit 11: mtocrf/mfocrf rather than mtcrf/mfcr
 
 
+# Reserved bits as QEMU 7.2 checks them (measured on powernv9): bit 31 of the
+# XL forms, bits 20 and 31 of mtcrf/mfcr (mfcr's FXM bits are ignored), bits
+# 9:20 and 31 of mcrxrx. mcrf ignores bits 14:20.
+RC_BIT = (0x1, 0)
+
+
 def _cr(name: str, xo: int) -> Op:
-    return op(name, Form.XL, 19, xo, crlogic, fn=name)
+    return op(name, Form.XL, 19, xo, crlogic, fn=name, fixed=RC_BIT)
 
 
 OPS: list[Op] = [
@@ -141,10 +147,10 @@ OPS: list[Op] = [
     _cr("creqv", 289),
     _cr("crandc", 129),
     _cr("crorc", 417),
-    op("mcrf", Form.XL, 19, 0, mcrf),
-    op("mtcrf", Form.XFX, 31, 144, mtcrf, one=False, fixed=(ONE_FIELD, 0)),
-    op("mtocrf", Form.XFX, 31, 144, mtcrf, one=True, fixed=(ONE_FIELD, ONE_FIELD)),
-    op("mfcr", Form.XFX, 31, 19, mfcr, one=False, fixed=(ONE_FIELD, 0)),
-    op("mfocrf", Form.XFX, 31, 19, mfcr, one=True, fixed=(ONE_FIELD, ONE_FIELD)),
-    op("mcrxrx", Form.X, 31, 576, mcrxrx),
+    op("mcrf", Form.XL, 19, 0, mcrf, fixed=RC_BIT),
+    op("mtcrf", Form.XFX, 31, 144, mtcrf, one=False, fixed=(ONE_FIELD | 0x801, 0)),
+    op("mtocrf", Form.XFX, 31, 144, mtcrf, one=True, fixed=(ONE_FIELD | 0x801, ONE_FIELD)),
+    op("mfcr", Form.XFX, 31, 19, mfcr, one=False, fixed=(ONE_FIELD | 0x801, 0)),
+    op("mfocrf", Form.XFX, 31, 19, mfcr, one=True, fixed=(ONE_FIELD | 0x801, ONE_FIELD)),
+    op("mcrxrx", Form.X, 31, 576, mcrxrx, fixed=(0x007F_F801, 0)),
 ]

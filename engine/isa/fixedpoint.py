@@ -398,5 +398,6 @@ OPS: list[Op] = [
     op("maddhd", Form.VA, 4, 48, madd, kind="hd"),
     op("maddhdu", Form.VA, 4, 49, madd, kind="hdu"),
     op("maddld", Form.VA, 4, 51, madd, kind="ld"),
-    op("darn", Form.X, 31, 755, darn),
+    # darn's bits 11:13, 16:20 and 31 are reserved (QEMU 7.2: HEAI when set).
+    op("darn", Form.X, 31, 755, darn, fixed=(0x001C_F801, 0)),
 ]

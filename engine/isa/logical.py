@@ -221,8 +221,10 @@ def _b(name: str, xo: int) -> Op:
 
 def _u(name: str, xo: int, rc: bool = True) -> Op:
     if rc:
+        # QEMU 7.2 ignores RB of exts*/cntlz*/cnttz* (measured), so we do too.
         return op(name, Form.X, 31, xo, unary, fn=name, suffixes=("rc",))
-    return op(name, Form.X, 31, xo, unary, fn=name, rc=False)
+    # popcnt*/prty*: RB and bit 31 must be 0 (QEMU 7.2 raises HEAI otherwise).
+    return op(name, Form.X, 31, xo, unary, fn=name, rc=False, fixed=(0xF801, 0))
 
 
 OPS: list[Op] = [
@@ -252,7 +254,7 @@ OPS: list[Op] = [
     _u("popcntd", 506, rc=False),
     _u("prtyw", 154, rc=False),
     _u("prtyd", 186, rc=False),
-    op("bpermd", Form.X, 31, 252, byte_op, fn=_bpermd),
-    # QEMU: cmpb's bit 31 is reserved (invalid when set).
+    # Bit 31 of bpermd and cmpb is reserved: QEMU 7.2 raises HEAI when it is set.
+    op("bpermd", Form.X, 31, 252, byte_op, fn=_bpermd, fixed=(1, 0)),
     op("cmpb", Form.X, 31, 508, byte_op, fn=_cmpb, fixed=(1, 0)),
 ]
