@@ -90,7 +90,11 @@ def cmd_trace(args: argparse.Namespace) -> int:
     except (UsageError, ImageError, ValueError) as e:
         print(f"ppcdbg trace: {e}", file=sys.stderr)
         return 2
-    out = open(args.out, "w") if args.out else sys.stdout  # noqa: SIM115
+    try:
+        out = open(args.out, "w") if args.out else sys.stdout  # noqa: SIM115
+    except OSError as e:
+        print(f"ppcdbg trace: cannot write {args.out}: {e.strerror}", file=sys.stderr)
+        return 2
     try:
         for line in run_trace(machine, opts):
             out.write(line + "\n")
