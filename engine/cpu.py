@@ -127,6 +127,13 @@ class VCPU:
         self.exit_reason: str | None = None
         self.icaches: dict[int, DecodeCache] = {}
         self.icache = DecodeCache()
+        # Debugger controls (STEPPING.md). host_se: a single step the guest
+        # cannot see (KVM PR's shadow MSR[SE]); mask_async: hold off
+        # asynchronous interrupts (step flag noirq); intercept: sees every
+        # interrupt before delivery and may consume it (returns True).
+        self.host_se = False
+        self.mask_async = False
+        self.intercept: Callable[[VCPU, Interrupt, int], bool] | None = None
         # The guest-profile host: hypervisor-level events exit to it.
         self.host: Host | None = None
         self.peers: list[VCPU] = [self]  # every vCPU of the machine (tlbie, msgsnd)
@@ -211,6 +218,8 @@ class VCPU:
 
     def async_interrupt(self) -> int | None:
         """The asynchronous interrupt deliverable now, if any (MACHINE.md priorities)."""
+        if self.mask_async:
+            return None
         return select_async(
             self.msr, self.spr[SPR_LPCR], self.pending, self.dec_negative(), self.hdec_negative()
         )
@@ -389,9 +398,9 @@ class VCPU:
         except Stop as s:
             return self._stop(s, pc)
         self.nia = npc
-        if msr & (MSR_SE | MSR_BE):
+        if msr & (MSR_SE | MSR_BE) or self.host_se:
             o: Op = fn.op  # type: ignore[attr-defined]
-            if not o.untraced and (msr & MSR_SE or o.branch):
+            if not o.untraced and (msr & MSR_SE or self.host_se or o.branch):
                 trace = Interrupt(EXCP_TRACE, SRR1_TRACE, next_pc=npc)
                 return self._take(trace, pc)
         return None
@@ -405,7 +414,12 @@ class VCPU:
         """
         done = 0
         while done < budget and not (self.halted or self.exit_reason):
-            if self.sleeping or self.msr & (MSR_SE | MSR_BE) or self.async_interrupt() is not None:
+            if (
+                self.sleeping
+                or self.msr & (MSR_SE | MSR_BE)
+                or self.host_se
+                or self.async_interrupt() is not None
+            ):
                 if done and self.nia in stop_at and not self.sleeping:
                     break
                 self.step()
@@ -476,6 +490,8 @@ class VCPU:
             return exc
         if exc.vector == EXCP_HDECR:
             self.hdec_armed = False
+        if self.intercept is not None and self.intercept(self, exc, pc):
+            return exc
         host = self.host
         if host is not None and not self.msr & MSR_HV and (
             exc.vector in HV_VECTORS or exc.hv_call

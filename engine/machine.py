@@ -41,6 +41,8 @@ class Checkpoint:
     next_vcpu: int
     steps_taken: int
     host: tuple[bytes, bytes, int | None, int] | None
+    slice_left: int
+    ticks: int
 
 
 class Machine:
@@ -65,6 +67,8 @@ class Machine:
             self._reset(cpu)
         self.next_vcpu = 0  # the scheduler's position
         self.steps_taken = 0
+        self.slice_left = self.config.quantum  # of the current vCPU's turn
+        self.ticks = 0  # instruction slots the machine has run, all vCPUs
 
     def _reset(self, cpu: VCPU) -> None:
         cpu.nia = self.image.entry
@@ -89,6 +93,8 @@ class Machine:
             self.next_vcpu,
             self.steps_taken,
             host,
+            self.slice_left,
+            self.ticks,
         )
 
     def restore(self, cp: Checkpoint) -> None:
@@ -97,6 +103,8 @@ class Machine:
             cpu.set_state(state)
         self.next_vcpu = cp.next_vcpu
         self.steps_taken = cp.steps_taken
+        self.slice_left = cp.slice_left
+        self.ticks = cp.ticks
         if self.host is not None and cp.host is not None:
             out, inp, table, hcalls = cp.host
             self.host.console_out = bytearray(out)
@@ -108,23 +116,55 @@ class Machine:
     def symbols(self) -> dict[str, int]:
         return self.image.symbols
 
-    def run(self, budget: int, stop_at: frozenset[int] = frozenset()) -> tuple[int, int | None]:
-        """Round-robin all vCPUs for at most ``budget`` instructions in total.
+    def run(
+        self,
+        budget: int,
+        stop_at: frozenset[int] = frozenset(),
+        vcpus: frozenset[int] | None = None,
+        vcpu_limit: tuple[int, int] | None = None,
+    ) -> tuple[int, int | None]:
+        """Round-robin the vCPUs for at most ``budget`` instruction slots in total.
 
-        Returns (instructions executed, index of the vCPU that reached a
-        ``stop_at`` address, or None).
+        ``vcpus`` restricts which vCPUs run (scheduler locking); ``vcpu_limit``
+        = (v, n) stops the run just before vCPU v would use its (n+1)-th slot
+        (reverse execution replays to such points). The scheduler's position,
+        including what is left of the current vCPU's quantum, is machine
+        state, so run(a) then run(b) is exactly run(a + b).
+
+        Returns (slots used, index of the vCPU that reached a ``stop_at``
+        address or was stopped by its host/debugger, or None).
         """
         done = 0
         quantum = self.config.quantum
         n = len(self.vcpus)
+        used_by_limited = 0
+        idle_rounds = 0
         while done < budget:
-            if all(c.halted for c in self.vcpus):
-                break
             cpu = self.vcpus[self.next_vcpu]
-            if not cpu.halted:
-                ran = cpu.run(min(quantum, budget - done), stop_at)
+            runnable = not (cpu.halted or cpu.exit_reason) and (vcpus is None or cpu.index in vcpus)
+            if runnable:
+                idle_rounds = 0
+                want = min(self.slice_left, budget - done)
+                if vcpu_limit is not None and vcpu_limit[0] == cpu.index:
+                    want = min(want, vcpu_limit[1] - used_by_limited)
+                    if want <= 0:
+                        return done, None
+                ran = cpu.run(want, stop_at)
                 done += ran
-                if ran and cpu.nia in stop_at and not cpu.halted:
+                self.ticks += ran
+                if vcpu_limit is not None and vcpu_limit[0] == cpu.index:
+                    used_by_limited += ran
+                self.slice_left -= ran
+                if cpu.exit_reason:
                     return done, cpu.index
-            self.next_vcpu = (self.next_vcpu + 1) % n
+                if ran < want and cpu.nia in stop_at and not cpu.halted:
+                    return done, cpu.index
+            else:
+                idle_rounds += 1
+                if idle_rounds > n:
+                    break  # nothing can run
+                self.slice_left = 0
+            if self.slice_left <= 0:
+                self.next_vcpu = (self.next_vcpu + 1) % n
+                self.slice_left = quantum
         return done, None
