@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import branch, compare, crlogic, fixedpoint, loadstore, logical, rotate, system
+from . import branch, compare, crlogic, fixedpoint, loadstore, logical, rotate, storage, system
 from .decoder import Decoder
 from .forms import Op
 
@@ -13,6 +13,7 @@ ALL_OPS: tuple[Op, ...] = (
     *compare.OPS,
     *crlogic.OPS,
     *loadstore.OPS,
+    *storage.OPS,
     *branch.OPS,
     *system.OPS,
 )
