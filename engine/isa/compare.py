@@ -50,6 +50,7 @@ def compare(w: int, x: Ctx, *, signed: bool, imm: bool) -> Exec:
             f = CR_LT if a < k else CR_GT if a > k else CR_EQ
             c.cr = (c.cr & clear) | ((f | c.so) << shift)
             return npc
+
         return cmpi
 
     def cmp(c: VCPU) -> int:
@@ -58,6 +59,7 @@ def compare(w: int, x: Ctx, *, signed: bool, imm: bool) -> Exec:
         f = CR_LT if a < b else CR_GT if a > b else CR_EQ
         c.cr = (c.cr & clear) | ((f | c.so) << shift)
         return npc
+
     return cmp
 
 
@@ -78,6 +80,7 @@ def cmprb(w: int, x: Ctx) -> Exec:
             hit = ((r >> 16) & 0xFF) <= v <= ((r >> 24) & 0xFF)
         c.cr = (c.cr & clear) | ((CR_GT if hit else 0) << shift)
         return npc
+
     return ex
 
 
@@ -93,6 +96,7 @@ def cmpeqb(w: int, x: Ctx) -> Exec:
         hit = bytes([g[ra] & 0xFF]) in g[rb].to_bytes(8, "big")
         c.cr = (c.cr & clear) | ((CR_GT if hit else 0) << shift)
         return npc
+
     return ex
 
 
@@ -102,16 +106,19 @@ def isel(w: int, x: Ctx) -> Exec:
     bit = 1 << (31 - bc)
     npc = x.npc
     if ra == 0:
+
         def isel0(c: VCPU) -> int:
             g = c.gpr
             g[rt] = 0 if c.cr & bit else g[rb]
             return npc
+
         return isel0
 
     def ex(c: VCPU) -> int:
         g = c.gpr
         g[rt] = g[ra] if c.cr & bit else g[rb]
         return npc
+
     return ex
 
 
@@ -125,6 +132,7 @@ def setb(w: int, x: Ctx) -> Exec:
         f = (c.cr >> shift) & 0xF
         c.gpr[rt] = M64 if f & CR_LT else 1 if f & CR_GT else 0
         return npc
+
     return ex
 
 

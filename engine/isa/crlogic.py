@@ -40,12 +40,14 @@ def crlogic(w: int, x: Ctx, *, fn: str) -> Exec:
         def crclr(c: VCPU) -> int:
             c.cr &= clear
             return npc
+
         return crclr
 
     def ex(c: VCPU) -> int:
         cr = c.cr
         c.cr = (cr & clear) | (f((cr >> sa) & 1, (cr >> sb) & 1) << st)
         return npc
+
     return ex
 
 
@@ -59,6 +61,7 @@ def mcrf(w: int, x: Ctx) -> Exec:
         cr = c.cr
         c.cr = (cr & clear) | (((cr >> src) & 0xF) << dst)
         return npc
+
     return ex
 
 
@@ -89,6 +92,7 @@ def mtcrf(w: int, x: Ctx, *, one: bool) -> Exec:
     def ex(c: VCPU) -> int:
         c.cr = (c.cr & keep) | (c.gpr[rs] & m)
         return npc
+
     return ex
 
 
@@ -101,14 +105,17 @@ def mfcr(w: int, x: Ctx, *, one: bool) -> Exec:
     rt, fxm = f_rt(w), (w >> 12) & 0xFF
     npc = x.npc
     if one and not _one_field(fxm):
+
         def nop(c: VCPU) -> int:
             return npc
+
         return nop
     m = _field_mask(fxm) if one else M32
 
     def ex(c: VCPU) -> int:
         c.gpr[rt] = c.cr & m
         return npc
+
     return ex
 
 
@@ -122,6 +129,7 @@ def mcrxrx(w: int, x: Ctx) -> Exec:
         f = (c.ov << 3) | (c.ov32 << 2) | (c.ca << 1) | c.ca32
         c.cr = (c.cr & clear) | (f << shift)
         return npc
+
     return ex
 
 

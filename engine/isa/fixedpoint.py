@@ -24,19 +24,29 @@ def addi(w: int, x: Ctx, shift: int = 0) -> Exec:
     imm = (f_si(w) << shift) & M64
     npc = x.npc
     if ra == 0:
+
         def ex(c: VCPU) -> int:
             c.gpr[rt] = imm
             return npc
     else:
+
         def ex(c: VCPU) -> int:
             g = c.gpr
             g[rt] = (g[ra] + imm) & M64
             return npc
+
     return ex
 
 
 def add_family(
-    w: int, x: Ctx, *, invert_a: bool, b: str, cin: str, set_ca: bool, rc: str = "bit",
+    w: int,
+    x: Ctx,
+    *,
+    invert_a: bool,
+    b: str,
+    cin: str,
+    set_ca: bool,
+    rc: str = "bit",
 ) -> Exec:
     """The add/subtract-from family: RT <- (~)RA + B + carry-in.
 
@@ -56,16 +66,20 @@ def add_family(
 
     # Common forms without carry or flags get a straight-line closure.
     if not (oe or do_rc or set_ca) and b == "rb" and cin == "0" and not invert_a:
+
         def add(c: VCPU) -> int:
             g = c.gpr
             g[rt] = (g[ra] + g[rb]) & M64
             return npc
+
         return add
     if not (oe or do_rc or set_ca) and b == "rb" and cin == "1" and invert_a:
+
         def subf(c: VCPU) -> int:
             g = c.gpr
             g[rt] = (g[rb] - g[ra]) & M64
             return npc
+
         return subf
 
     def ex(c: VCPU) -> int:
@@ -92,6 +106,7 @@ def add_family(
         return npc
 
     return ex
+
 
 # -- multiply, divide and modulo ------------------------------------------------
 # Each operation is a pure function (a, b) -> (result, overflow); one factory
@@ -223,7 +238,11 @@ def _modud(a: int, b: int) -> tuple[int, int]:
 
 
 def muldiv(
-    w: int, x: Ctx, *, fn: Callable[[int, int], tuple[int, int]], xo_form: bool = True,
+    w: int,
+    x: Ctx,
+    *,
+    fn: Callable[[int, int], tuple[int, int]],
+    xo_form: bool = True,
 ) -> Exec:
     """RT <- fn(RA, RB), with OE (OV, OV32 = OV, SO) and Rc for the XO forms.
 
@@ -236,10 +255,12 @@ def muldiv(
     rc = xo_form and bool(w & 1)
     cr0 = cr0_for(x.sf)
     if not (oe or rc):
+
         def plain(c: VCPU) -> int:
             g = c.gpr
             g[rt] = fn(g[ra], g[rb])[0]
             return npc
+
         return plain
 
     def ex(c: VCPU) -> int:
@@ -358,12 +379,42 @@ def _xo(name: str, xo: int, **kw: object) -> Op:
 OPS: list[Op] = [
     op("addi", Form.D, 14, None, addi),
     op("addis", Form.D, 15, None, addi, shift=16),
-    op("addic", Form.D, 12, None, add_family,
-       invert_a=False, b="imm", cin="0", set_ca=True, rc="never"),
-    op("addic.", Form.D, 13, None, add_family,
-       invert_a=False, b="imm", cin="0", set_ca=True, rc="always"),
-    op("subfic", Form.D, 8, None, add_family,
-       invert_a=True, b="imm", cin="1", set_ca=True, rc="never"),
+    op(
+        "addic",
+        Form.D,
+        12,
+        None,
+        add_family,
+        invert_a=False,
+        b="imm",
+        cin="0",
+        set_ca=True,
+        rc="never",
+    ),
+    op(
+        "addic.",
+        Form.D,
+        13,
+        None,
+        add_family,
+        invert_a=False,
+        b="imm",
+        cin="0",
+        set_ca=True,
+        rc="always",
+    ),
+    op(
+        "subfic",
+        Form.D,
+        8,
+        None,
+        add_family,
+        invert_a=True,
+        b="imm",
+        cin="1",
+        set_ca=True,
+        rc="never",
+    ),
     _xo("add", 266, invert_a=False, b="rb", cin="0", set_ca=False),
     _xo("addc", 10, invert_a=False, b="rb", cin="0", set_ca=True),
     _xo("adde", 138, invert_a=False, b="rb", cin="ca", set_ca=True),

@@ -41,28 +41,35 @@ def boolean(w: int, x: Ctx, *, fn: str) -> Exec:
     # The hot ones (mr, and, xor) get closures without a call.
     if not rc and fn == "or":
         if rs == rb:
+
             def mr(c: VCPU) -> int:
                 g = c.gpr
                 g[ra] = g[rs]
                 return npc
+
             return mr
 
         def or_(c: VCPU) -> int:
             g = c.gpr
             g[ra] = g[rs] | g[rb]
             return npc
+
         return or_
     if not rc and fn == "and":
+
         def and_(c: VCPU) -> int:
             g = c.gpr
             g[ra] = g[rs] & g[rb]
             return npc
+
         return and_
     if not rc and fn == "xor":
+
         def xor(c: VCPU) -> int:
             g = c.gpr
             g[ra] = g[rs] ^ g[rb]
             return npc
+
         return xor
     cr0 = cr0_for(x.sf)
 
@@ -89,18 +96,22 @@ def immediate(w: int, x: Ctx, *, fn: str, shift: int = 0) -> Exec:
             r = g[ra] = g[rs] & imm
             cr0(c, r)
             return npc
+
         return andi
     if fn == "or":
+
         def ori(c: VCPU) -> int:
             g = c.gpr
             g[ra] = g[rs] | imm
             return npc
+
         return ori
 
     def xori(c: VCPU) -> int:
         g = c.gpr
         g[ra] = g[rs] ^ imm
         return npc
+
     return xori
 
 
@@ -112,6 +123,7 @@ def _exts(bits: int) -> Unary:
     def f(v: int) -> int:
         v &= mask
         return (v - top) & M64 if v & sign else v
+
     return f
 
 
@@ -129,6 +141,7 @@ def _cnttz(width: int) -> Unary:
     def f(v: int) -> int:
         v &= mask
         return (v & -v).bit_length() - 1 if v else width
+
     return f
 
 
@@ -141,6 +154,7 @@ def _popcnt(width: int) -> Unary:
         for sh in range(0, 64, width):
             r |= ((v >> sh) & mask).bit_count() << sh
         return r
+
     return f
 
 
@@ -175,12 +189,14 @@ def unary(w: int, x: Ctx, *, fn: str, rc: bool = True) -> Exec:
             r = g[ra] = f(g[rs])
             cr0(c, r)
             return npc
+
         return dot
 
     def ex(c: VCPU) -> int:
         g = c.gpr
         g[ra] = f(g[rs])
         return npc
+
     return ex
 
 
@@ -212,6 +228,7 @@ def byte_op(w: int, x: Ctx, *, fn: Binary) -> Exec:
         g = c.gpr
         g[ra] = fn(g[rs], g[rb])
         return npc
+
     return ex
 
 

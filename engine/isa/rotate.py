@@ -29,6 +29,7 @@ def _finish(ex_plain: Exec, w: int, x: Ctx, ra: int) -> Exec:
         npc = ex_plain(c)
         cr0(c, c.gpr[ra])
         return npc
+
     return dot
 
 
@@ -41,16 +42,20 @@ def rlw(w: int, x: Ctx, *, by_rb: bool, insert: bool) -> Exec:
     keep = ~m & M64
     npc = x.npc
     if insert:
+
         def rlwimi(c: VCPU) -> int:
             g = c.gpr
             g[ra] = (rotl32(g[rs], sh) & m) | (g[ra] & keep)
             return npc
+
         ex = rlwimi
     elif by_rb:
+
         def rlwnm(c: VCPU) -> int:
             g = c.gpr
             g[ra] = rotl32(g[rs], g[rb] & 31) & m
             return npc
+
         ex = rlwnm
     elif mb <= me:
         # No wrap: the mask lies in the low word, so a plain 32-bit rotate will do.
@@ -59,12 +64,15 @@ def rlw(w: int, x: Ctx, *, by_rb: bool, insert: bool) -> Exec:
             v = g[rs] & M32
             g[ra] = ((v << sh) | (v >> (32 - sh))) & m
             return npc
+
         ex = rlwinm
     else:
+
         def rlwinm_wrap(c: VCPU) -> int:
             g = c.gpr
             g[ra] = rotl32(g[rs], sh) & m
             return npc
+
         ex = rlwinm_wrap
     return _finish(ex, w, x, ra)
 
@@ -86,22 +94,28 @@ def rld(w: int, x: Ctx, *, mask: str, by_rb: bool = False, insert: bool = False)
     keep = ~m & M64
     npc = x.npc
     if insert:
+
         def rldimi(c: VCPU) -> int:
             g = c.gpr
             g[ra] = (rotl64(g[rs], sh) & m) | (g[ra] & keep)
             return npc
+
         ex = rldimi
     elif by_rb:
+
         def rldc(c: VCPU) -> int:
             g = c.gpr
             g[ra] = rotl64(g[rs], g[rb] & 63) & m
             return npc
+
         ex = rldc
     elif mask == "l" and sh == 0:
+
         def clrldi(c: VCPU) -> int:
             g = c.gpr
             g[ra] = g[rs] & m
             return npc
+
         ex = clrldi
     else:
         rsh = 64 - sh
@@ -111,6 +125,7 @@ def rld(w: int, x: Ctx, *, mask: str, by_rb: bool = False, insert: bool = False)
             v = g[rs]
             g[ra] = ((v << sh) | (v >> rsh)) & m
             return npc
+
         ex = rldi
     return _finish(ex, w, x, ra)
 
@@ -123,18 +138,22 @@ def shift_logical(w: int, x: Ctx, *, width: int, left: bool) -> Exec:
     nmask = 2 * width - 1  # 0x3F for words, 0x7F for doublewords
     npc = x.npc
     if left:
+
         def sl(c: VCPU) -> int:
             g = c.gpr
             n = g[rb] & nmask
             g[ra] = 0 if n >= width else (g[rs] << n) & wmask
             return npc
+
         ex = sl
     else:
+
         def sr(c: VCPU) -> int:
             g = c.gpr
             n = g[rb] & nmask
             g[ra] = 0 if n >= width else (g[rs] & wmask) >> n
             return npc
+
         ex = sr
     return _finish(ex, w, x, ra)
 
@@ -159,6 +178,7 @@ def shift_algebraic(w: int, x: Ctx, *, width: int, imm: bool) -> Exec:
         g[ra] = r & M64
         c.ca = c.ca32 = ca
         return npc
+
     return _finish(ex, w, x, ra)
 
 
@@ -171,6 +191,7 @@ def extswsli(w: int, x: Ctx) -> Exec:
         g = c.gpr
         g[ra] = (s32(g[rs]) << sh) & M64
         return npc
+
     return _finish(ex, w, x, ra)
 
 
