@@ -7,24 +7,15 @@ The L field picks the operand width; it does not depend on MSR[SF]: cmpd in
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ..bits import M32, M64, s32, s64
+from ..bits import M32, M64
 from .forms import Ctx, Exec, Form, Op, f_bf, f_ra, f_rb, f_rc_field, f_rt, f_si, f_ui, op
 
 if TYPE_CHECKING:
     from ..cpu import VCPU
 
 CR_LT, CR_GT, CR_EQ = 8, 4, 2
-
-
-def _same(v: int) -> int:
-    return v
-
-
-def _low_word(v: int) -> int:
-    return v & M32
 
 
 def compare(w: int, x: Ctx, *, signed: bool, imm: bool) -> Exec:
@@ -34,19 +25,16 @@ def compare(w: int, x: Ctx, *, signed: bool, imm: bool) -> Exec:
     shift = 28 - 4 * bf
     clear = ~(0xF << shift) & M32
     npc = x.npc
-    conv: Callable[[int], int]
-    if signed:
-        conv = s64 if wide else s32
-        const = f_si(w) if imm else None
-    else:
-        conv = _same if wide else _low_word
-        const = f_ui(w) if imm else None
+    # Operands become unsigned keys with the same order: take the compared
+    # width, and for a signed compare flip its sign bit. No call in the closure.
+    width_mask = M64 if wide else M32
+    bias = (1 << (63 if wide else 31)) if signed else 0
 
-    if const is not None:
-        k = const
+    if imm:
+        k = ((f_si(w) if signed else f_ui(w)) & width_mask) ^ bias
 
         def cmpi(c: VCPU) -> int:
-            a = conv(c.gpr[ra])
+            a = (c.gpr[ra] & width_mask) ^ bias
             f = CR_LT if a < k else CR_GT if a > k else CR_EQ
             c.cr = (c.cr & clear) | ((f | c.so) << shift)
             return npc
@@ -55,7 +43,7 @@ def compare(w: int, x: Ctx, *, signed: bool, imm: bool) -> Exec:
 
     def cmp(c: VCPU) -> int:
         g = c.gpr
-        a, b = conv(g[ra]), conv(g[rb])
+        a, b = (g[ra] & width_mask) ^ bias, (g[rb] & width_mask) ^ bias
         f = CR_LT if a < b else CR_GT if a > b else CR_EQ
         c.cr = (c.cr & clear) | ((f | c.so) << shift)
         return npc
