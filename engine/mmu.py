@@ -159,6 +159,7 @@ class RadixMMU:
         # (page shift, EA >> shift without quadrant) -> keys: tlbie by address
         # must drop every 4 KiB piece of a large page.
         self._by_page: dict[tuple[int, int], list[tuple[int, str, int, int]]] = {}
+        self._shifts: set[int] = set()  # page shifts present in _by_page
         self._override: int | None = None
         # The guest profile: partition-scoped translation is the identity.
         self.flat_partition = False
@@ -205,8 +206,9 @@ class RadixMMU:
         if ea is None:
             self._tlb.clear()
             self._by_page.clear()
+            self._shifts.clear()
             return
-        for shift in sorted({s for s, _ in self._by_page}):
+        for shift in self._shifts:
             keys = self._by_page.pop((shift, (ea & R_EADDR_MASK) >> shift), None)
             if keys:
                 for key in keys:
@@ -225,6 +227,7 @@ class RadixMMU:
                 self.flush()
             self._tlb[key] = raddr & ~0xFFF
             self._by_page.setdefault((shift, (ea & R_EADDR_MASK) >> shift), []).append(key)
+            self._shifts.add(shift)
         return raddr
 
     # -- faults -------------------------------------------------------------------
