@@ -60,8 +60,8 @@ from .sprs import (
 REAL_MODE_MASK = 0x0FFF_FFFF_FFFF_FFFF  # real addressing ignores EA bits 0:3
 LARGE_DEC_BITS = 56  # POWER9's large decrementer (LPCR[LD]) and HDEC width, as QEMU
 NO_EVENT = 1 << 62
-# Writes to these SPRs change translation: PIDR, HRMOR, LPCR, LPIDR, PTCR.
-TRANSLATION_SPRS = frozenset({48, 313, 318, 319, 464})
+# Writes to these SPRs change translation: AMR, PIDR, IAMR, HRMOR, LPCR, LPIDR, PTCR.
+TRANSLATION_SPRS = frozenset({29, 48, 61, 313, 318, 319, 464})
 
 
 class DecodeCache(dict[int, Exec]):
@@ -87,7 +87,8 @@ class VCPU:
     STATE_FIELDS = (
         "fpscr", "cr", "so", "ov", "ca", "ov32", "ca32", "xer_rest", "lr", "ctr", "nia",
         "retired", "clock", "tb_offset", "tb_ratio", "dec_zero", "hdec_zero", "pending",
-        "sleeping", "halted", "halt_reason", "exit_reason", "resv_size", "darn_state", "hdec_armed",
+        "sleeping", "halted", "halt_reason", "exit_reason", "resv_size", "resv_ea", "darn_state",
+        "hdec_armed",
     )  # fmt: skip
 
     def __init__(self, mem: PhysicalMemory, index: int) -> None:
@@ -119,6 +120,7 @@ class VCPU:
         self.sleeping = False  # in `stop` or H_CEDE until a wake-up event
         self.darn_state = 0x853C49E6748FEA9B ^ index  # darn: deterministic generator state
         self.resv_addr: int | None = None  # physical address of the reservation
+        self.resv_ea = 0
         self.resv_size = 0
         self.halted = False  # checkstop or attn: the vCPU does not run again
         self.halt_reason: str | None = None
@@ -308,11 +310,32 @@ class VCPU:
 
     # -- data access (used by instruction closures) -----------------------------
     def read(self, ea: int, size: int, order: str) -> int:
+        if (ea & 0xFFF) + size > 0x1000 and self.msr & MSR_DR:
+            return int.from_bytes(self._split(ea, size, False, None), order)  # type: ignore[arg-type]
         return self.mem.read(self.translate_data(ea, False), size, order)
 
+    def _split(self, ea: int, size: int, write: bool, data: bytes | None) -> bytes:
+        """An access that crosses a page with translation on: each page translates alone.
+
+        Both pages are translated before any byte is stored, so a fault on the
+        second page leaves memory untouched (the ISA's "no partial store").
+        """
+        first = 0x1000 - (ea & 0xFFF)
+        pa0 = self.translate_data(ea, write)
+        pa1 = self.translate_data((ea + first) & M64, write)
+        if data is None:
+            return self.mem.read_bytes(pa0, first) + self.mem.read_bytes(pa1, size - first)
+        writer = self if self.mem.reservations else None
+        self.mem.write_bytes(pa0, data[:first], writer)
+        self.mem.write_bytes(pa1, data[first:], writer)
+        return data
+
     def write(self, ea: int, size: int, value: int, order: str) -> None:
-        pa = self.translate_data(ea, True)
         value &= (1 << (size * 8)) - 1
+        if (ea & 0xFFF) + size > 0x1000 and self.msr & MSR_DR:
+            self._split(ea, size, True, value.to_bytes(size, order))  # type: ignore[arg-type]
+            return
+        pa = self.translate_data(ea, True)
         if self.mem.reservations:
             self.mem.write_bytes(pa, value.to_bytes(size, order), self)  # type: ignore[arg-type]
         else:
@@ -322,7 +345,7 @@ class VCPU:
     def reserve(self, ea: int, size: int) -> None:
         pa = self.translate_data(ea, False)
         self.lose_reservation()
-        self.resv_addr, self.resv_size = pa, size
+        self.resv_addr, self.resv_size, self.resv_ea = pa, size, ea
         self.mem.reserve(self, pa)
 
     def lose_reservation(self) -> None:
@@ -331,11 +354,14 @@ class VCPU:
             self.resv_addr = None
 
     def holds_reservation(self, ea: int, size: int) -> bool:
-        if self.resv_addr is None:
+        """Whether a st*cx. at ``ea`` succeeds: the reservation covers its granule (MACHINE.md).
+
+        The effective address is compared first, with no translation, so a
+        failing st*cx. to an unmapped page fails quietly, as in QEMU.
+        """
+        if self.resv_addr is None or (ea >> 7) != (self.resv_ea >> 7):
             return False
-        pa = self.translate_data(ea, True)
-        # Success needs the same granule (MACHINE.md) and, as QEMU checks, the same size.
-        return (pa >> 7) == (self.resv_addr >> 7) and size == self.resv_size
+        return (self.translate_data(ea, True) >> 7) == (self.resv_addr >> 7)
 
     # -- fetch and decode -------------------------------------------------------
     def fetch(self, pc: int) -> int:
@@ -418,12 +444,17 @@ class VCPU:
                 self.sleeping
                 or self.msr & (MSR_SE | MSR_BE)
                 or self.host_se
+                or self.mem.watching
                 or self.async_interrupt() is not None
             ):
+                # The exact path, one instruction at a time: tracing, watchpoints
+                # (a hit stops the vCPU after the accessing instruction), sleep.
                 if done and self.nia in stop_at and not self.sleeping:
                     break
                 self.step()
                 done += 1
+                if self.mem.watch_hits and not self.exit_reason:
+                    self.exit_reason = "watchpoint"
                 continue
             pc = self.nia
             n = 0

@@ -24,7 +24,15 @@ from .interrupts import (
     Interrupt,
     deliver_vector,
 )
-from .msr import LPCR_AIL, LPCR_AIL_SHIFT, LPCR_ILE, MSR_EE, SRR1_PROGRAM_ILLEGAL
+from .msr import (
+    LPCR_AIL,
+    LPCR_AIL_SHIFT,
+    LPCR_HR,
+    LPCR_ILE,
+    LPCR_UPRT,
+    MSR_EE,
+    SRR1_PROGRAM_ILLEGAL,
+)
 from .sprs import SPR_LPCR
 
 if TYPE_CHECKING:
@@ -78,12 +86,16 @@ class GuestHost:
     # The debugger's hook: returns True when it consumed the exit (the vCPU
     # then stays where the hook left it, usually with exit_reason set).
     on_exit: Callable[[VCPU, VMExit], bool] | None = None
+    # Called after each hypercall the host served (the debugger re-plans a step).
+    after_hcall: list[Callable[[VCPU], None]] = field(default_factory=list)
 
     def vm_exit(self, cpu: VCPU, exc: Interrupt, pc: int) -> None:
         if exc.hv_call and exc.vector == EXCP_SYSCALL:
             self.hcalls += 1
             cpu.nia = exc.next_pc if exc.next_pc is not None else (pc + 4) & M64
             self.hypercall(cpu)
+            for hook in self.after_hcall:
+                hook(cpu)
             return
         word = None
         if exc.vector == EXCP_HV_EMU:
@@ -171,6 +183,9 @@ class GuestHost:
         for v in self.vcpus:
             if v.mmu is not None:
                 v.mmu.process_table_override = self.process_table  # type: ignore[attr-defined]
+            # As QEMU's sPAPR machine: host radix (HR) and process tables in use (UPRT).
+            if self.process_table is not None:
+                v.spr[SPR_LPCR] |= LPCR_HR | LPCR_UPRT
             v.flush_translation()
         return H_SUCCESS
 

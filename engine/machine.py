@@ -8,6 +8,7 @@ from .cpu import VCPU
 from .loader import Image, ImageError
 from .host import GuestHost
 from .memory import MemorySnapshot, PhysicalMemory
+from .mmu import RadixMMU
 from .msr import MSR_HV, MSR_ME, MSR_SF
 from .sprs import LPCR_RESET, SPR_LPCR
 
@@ -64,6 +65,9 @@ class Machine:
         for cpu in self.vcpus:
             cpu.peers = self.vcpus
             cpu.host = self.host
+            cpu.mmu = RadixMMU(cpu)
+            # In the guest profile, guest real addresses are machine addresses.
+            cpu.mmu.flat_partition = self.config.profile == "guest"
             self._reset(cpu)
         self.next_vcpu = 0  # the scheduler's position
         self.steps_taken = 0
@@ -111,6 +115,9 @@ class Machine:
             self.host.console_in = bytearray(inp)
             self.host.process_table = table
             self.host.hcalls = hcalls
+            for cpu in self.vcpus:
+                if isinstance(cpu.mmu, RadixMMU):
+                    cpu.mmu.process_table_override = table
 
     @property
     def symbols(self) -> dict[str, int]:

@@ -43,10 +43,20 @@ class PhysicalMemory:
         # one is shared with a snapshot and is copied before its first store.
         self._epoch = 0
         self._page_epoch: dict[int, int] = {}
+        # Watchpoints: pages with a read watch make reads take the slow path
+        # too; hits collect in ``watch_hits`` for the vCPU loop to act on
+        # after the accessing instruction completes.
+        self.watches: dict[object, tuple[int, int, str]] = {}  # id -> (start, end, kind)
+        self.watching = False
+        self._read_watch_pages: set[int] = set()
+        self._write_watch_pages: set[int] = set()
+        self.watch_hits: list[tuple[object, int, int, str, int | None, int | None]] = []
 
     # -- reads ---------------------------------------------------------------
     def read(self, pa: int, size: int, order: str) -> int:
         off = pa & PAGE_MASK
+        if self.watching and (pa >> PAGE_SHIFT) in self._read_watch_pages:
+            self._check_watch(pa, size, "read", None)
         if off + size <= PAGE_SIZE:
             page = self.pages.get(pa >> PAGE_SHIFT)
             if page is not None:
@@ -87,6 +97,8 @@ class PhysicalMemory:
             off = pa & PAGE_MASK
             n = min(length - pos, PAGE_SIZE - off)
             pn = pa >> PAGE_SHIFT
+            if self.watching and pn in self._write_watch_pages:
+                self._check_watch(pa, n, "write", data[pos : pos + n])
             page = self.pages.get(pn)
             if page is None:
                 page = self.pages[pn] = bytearray(PAGE_SIZE)
@@ -121,10 +133,42 @@ class PhysicalMemory:
             and pn not in self._code
             and pn not in self._reserved_pages
             and self._page_epoch.get(pn) == self._epoch
+            and pn not in self._write_watch_pages
         ):
             self._fast_write.add(pn)
         else:
             self._fast_write.discard(pn)
+
+    # -- watchpoints -------------------------------------------------------------
+    def add_watch(self, wid: object, start: int, length: int, kind: str) -> None:
+        """Watch [start, start+length) for "read", "write" or "access"."""
+        self.watches[wid] = (start, start + length, kind)
+        self._rebuild_watch_pages()
+
+    def remove_watch(self, wid: object) -> None:
+        self.watches.pop(wid, None)
+        self._rebuild_watch_pages()
+
+    def _rebuild_watch_pages(self) -> None:
+        old = self._write_watch_pages
+        self._read_watch_pages, self._write_watch_pages = set(), set()
+        for start, end, kind in self.watches.values():
+            pages = range(start >> PAGE_SHIFT, ((end - 1) >> PAGE_SHIFT) + 1)
+            if kind in ("read", "access"):
+                self._read_watch_pages.update(pages)
+            if kind in ("write", "access"):
+                self._write_watch_pages.update(pages)
+        self.watching = bool(self.watches)
+        for pn in old | self._write_watch_pages:
+            self._refresh(pn)
+
+    def _check_watch(self, pa: int, size: int, kind: str, new: bytes | None) -> None:
+        for wid, (start, end, wkind) in self.watches.items():
+            if pa < end and pa + size > start and (wkind == "access" or wkind == kind):
+                old = int.from_bytes(self.read_bytes(pa, size), "big") if pa + size <= self.size else None
+                self.watch_hits.append(
+                    (wid, pa, size, kind, old, int.from_bytes(new, "big") if new is not None else None)
+                )
 
     # -- decoded code --------------------------------------------------------
     def watch_code(self, pa: int, drop: Callable[[], None]) -> None:

@@ -38,6 +38,7 @@ LPCR_AIL = 0x0000_0000_0180_0000
 LPCR_AIL_SHIFT = 23
 LPCR_ILE = ppc_bit(38)
 LPCR_HR = ppc_bit(43)
+LPCR_UPRT = ppc_bit(41)
 LPCR_LD = ppc_bit(46)
 LPCR_HDICE = ppc_bit(63)
 LPCR_LPES0 = ppc_bit(60)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .common import illegal
+from .common import Resync, illegal
 from .forms import Ctx, Exec, Form, Op, f_ra, f_rb, op
 
 if TYPE_CHECKING:
@@ -82,6 +82,23 @@ def _sync_name(w: int) -> str:
 
 
 # (mnemonic, form, opcode, XO, factory, reserved-bit mask as QEMU 7.2 checks it)
+def sync(w: int, x: Ctx) -> Exec:
+    """sync/lwsync: no visible effect here; ptesync (L=2) completes translation-table updates.
+
+    The engine caches translations, so ptesync drops them (radix MMU and
+    decoded instructions) for the issuing vCPU, as tlbiel would.
+    """
+    if (w >> 21) & 3 != 2:
+        return hint(w, x)
+    npc = x.npc
+
+    def ptesync(c: VCPU) -> int:
+        c.flush_translation()
+        raise Resync(npc)
+
+    return ptesync
+
+
 OPS: list[Op] = [
     op("dcbt", Form.X, 31, 278, hint, fixed=(0x0000_0001, 0)),
     op("dcbtst", Form.X, 31, 246, hint, fixed=(0x0000_0001, 0)),
@@ -92,7 +109,7 @@ OPS: list[Op] = [
     # Bit 10 is 970's dcbzl selector: QEMU ignores it.
     op("dcbz", Form.X, 31, 1014, dcbz, fixed=(0x03C0_0001, 0)),
     # L (bits 9:10): 0 sync, 1 lwsync, 2 ptesync; QEMU 7.2 accepts 3 as sync.
-    op("sync", Form.X, 31, 598, hint, fixed=(0x039F_F801, 0), altname=_sync_name),
+    op("sync", Form.X, 31, 598, sync, fixed=(0x039F_F801, 0), altname=_sync_name),
     # Bit 6 set is accepted by QEMU 7.2 (a POWER9 eieio variant).
     op("eieio", Form.X, 31, 854, hint, fixed=(0x01FF_F801, 0)),
     op("isync", Form.XL, 19, 150, hint, fixed=(0x03FF_F801, 0)),

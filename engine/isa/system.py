@@ -228,7 +228,10 @@ def _nop(npc: int) -> Exec:
 
 
 def mftb(w: int, x: Ctx) -> Exec:
+    """mftb: the time base (268) or its upper half (269); other numbers act as mfspr (QEMU)."""
     rt, n, npc = f_rt(w), f_spr(w), x.npc
+    if n not in (268, 269):
+        return mfspr(w, x)
 
     def ex(c: VCPU) -> int:
         c.gpr[rt] = c.read_spr(n)
@@ -345,9 +348,11 @@ OPS: list[Op] = [
     op("mfmsr", Form.X, 31, 83, mfmsr, priv="super", fixed=(0x001FF801, 0x0)),
     op("mtmsr", Form.X, 31, 146, mtmsr, wide=False, priv="super", resyncs=True, fixed=(0x001EF801, 0x0)),
     op("mtmsrd", Form.X, 31, 178, mtmsr, wide=True, priv="super", resyncs=True, fixed=(0x001EF801, 0x0)),
-    op("rfid", Form.XL, 19, 18, rfid, hyper=False, priv="super", untraced=True, resyncs=True, fixed=(0x03FF8001, 0x0)),
-    op("hrfid", Form.XL, 19, 274, rfid, hyper=True, priv="hyper", untraced=True, resyncs=True, fixed=(0x03FF8001, 0x0)),
-    op("sc", Form.SC, 17, 1, sc, untraced=True, fixed=(0x03FFF01F, 0x2)),
+    op("rfid", Form.XL, 19, 18, rfid, hyper=False, priv="super", untraced=True, resyncs=True,
+       fixed=(0x03FFF801, 0)),
+    op("hrfid", Form.XL, 19, 274, rfid, hyper=True, priv="hyper", untraced=True, resyncs=True,
+       fixed=(0x03FFF801, 0)),
+    op("sc", Form.SC, 17, None, sc, untraced=True, fixed=(0x03FFF01F, 0x2)),
     op("mfspr", Form.XFX, 31, 339, mfspr, fixed=(0x00000001, 0x0)),
     op("mtspr", Form.XFX, 31, 467, mtspr, fixed=(0x00000001, 0x0)),
     op("mftb", Form.XFX, 31, 371, mftb, fixed=(0x00000001, 0x0)),

@@ -116,11 +116,6 @@ def test_stcx_elsewhere_in_granule_succeeds() -> None:
     assert cpu.mem.read_bytes(DATA + 0x7C, 4) == bytes.fromhex("deadbeef")
 
 
-@pytest.mark.xfail(
-    reason="VCPU.holds_reservation also demands the larx's size (QEMU >= 8.1); "
-    "MACHINE.md asks only that the granule cover EA. Reported to the lead.",
-    strict=False,
-)
 def test_stcx_of_other_size_in_granule_succeeds() -> None:
     cpu = steps(cpu_with([LWARX, 0x7CC021AD]), 2)  # stdcx. r6,0,r4
     assert cpu.cr == CR_OTHER | CR0_OK
