@@ -205,8 +205,23 @@ class QemuMachine:
     def write_memory(self, addr: int, data: bytes) -> None:
         self.rsp.write_memory(addr, data)
 
-    def step(self, cpu: int) -> None:
-        self.rsp.step(self.tids[cpu])
+    def step(self, cpu: int, pc: int | None = None) -> None:
+        """One single step of ``cpu``, held to one instruction.
+
+        QEMU 7.2's gdbstub does not stop after instructions that end their
+        translation block by an exit (``mtfsf``, ``mtfsfi``, FP ``Rc=1`` forms,
+        the ``or 2,2,2`` priority nop...): the vCPU runs on. A breakpoint at the
+        fall-through (``pc`` + 4) stops it before the next instruction in that
+        case; it changes nothing for a step that stops by itself.
+        """
+        if pc is None:
+            pc = self.core(cpu).pc
+        nxt = (pc + 4) & M64
+        self.rsp.insert_breakpoint(nxt)
+        try:
+            self.rsp.step(self.tids[cpu])
+        finally:
+            self.rsp.remove_breakpoint(nxt)
 
     # -- the trace format --------------------------------------------------------------
     def state(self, cpu: int, regs: Sequence[str]) -> dict[str, object]:
@@ -248,15 +263,19 @@ def qemu_trace(
     with QemuMachine(image, vcpus, qemu) as q:
         for cpu in range(vcpus):
             out.append(line({"step": 0, **q.state(cpu, regs)}))
+        pcs = [int(str(json.loads(s)["pc"]), 16) for s in out]
         for i in range(1, steps + 1):
             cpu = (i - 1) % vcpus
-            q.step(cpu)
-            out.append(line({"step": i, **q.state(cpu, regs)}))
+            q.step(cpu, pcs[cpu])
+            d = q.state(cpu, regs)
+            pcs[cpu] = int(str(d["pc"]), 16)
+            out.append(line({"step": i, **d}))
     return out
 
 
 def run_until(
     image: bytes | Path, addresses: Iterable[int], vcpus: int = 1, qemu: str = QEMU,
+    timeout: float | None = 600.0,
 ) -> tuple[float, int]:
     """Run all vCPUs from reset until one reaches an address; (wall seconds, stop pc).
 
@@ -266,6 +285,7 @@ def run_until(
     with QemuMachine(image, vcpus, qemu) as q:
         for a in addresses:
             q.rsp.insert_breakpoint(a)
+        q.rsp.sock.settimeout(timeout)  # a long TCG run answers only when it stops
         t0 = time.perf_counter()
         reply = q.rsp.cont()
         elapsed = time.perf_counter() - t0

@@ -64,6 +64,7 @@ class RspClient:
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buf = b""
         self.multiprocess = False
+        self.packet_size = 1024  # the stub's buffer; qSupported tells the real one
         self.features: dict[str, int] = {}  # register name -> number (target description)
         self.regsizes: dict[int, int] = {}  # register number -> size in bytes
 
@@ -149,6 +150,9 @@ class RspClient:
     def handshake(self) -> None:
         reply = self.request("qSupported:multiprocess+;swbreak+;xmlRegisters=powerpc")
         self.multiprocess = b"multiprocess+" in reply
+        m = re.search(rb"PacketSize=([0-9a-fA-F]+)", reply)
+        if m:
+            self.packet_size = int(m.group(1), 16)
         self.request("?")
 
     def thread_ids(self) -> list[str]:
@@ -187,10 +191,15 @@ class RspClient:
         self.ok(f"P{num:x}=" + data.hex())
 
     # -- memory --------------------------------------------------------------------
+    @property
+    def _chunk(self) -> int:
+        """Bytes per m/M packet: two hex digits each, plus room for the header."""
+        return (self.packet_size - 64) // 2
+
     def read_memory(self, addr: int, length: int) -> bytes:
         out = bytearray()
         while length > 0:
-            n = min(length, 2048)
+            n = min(length, self._chunk)
             reply = self._check("m", self.request(f"m{addr:x},{n:x}"))
             out += bytes.fromhex(reply.decode())
             addr += n
@@ -198,8 +207,9 @@ class RspClient:
         return bytes(out)
 
     def write_memory(self, addr: int, data: bytes) -> None:
-        for off in range(0, len(data), 2048):
-            chunk = data[off : off + 2048]
+        step = self._chunk
+        for off in range(0, len(data), step):
+            chunk = data[off : off + step]
             self.ok(f"M{addr + off:x},{len(chunk):x}:" + chunk.hex())
 
     # -- execution -----------------------------------------------------------------
