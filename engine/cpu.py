@@ -58,6 +58,7 @@ from .sprs import (
 )
 
 REAL_MODE_MASK = 0x0FFF_FFFF_FFFF_FFFF  # real addressing ignores EA bits 0:3
+XER_FLAG_BITS = 0xE00C_0000  # SO, OV, CA, OV32, CA32: kept as separate fields
 LARGE_DEC_BITS = 56  # POWER9's large decrementer (LPCR[LD]) and HDEC width, as QEMU
 NO_EVENT = 1 << 62
 # Writes to these SPRs change translation: AMR, PIDR, IAMR, HRMOR, LPCR, LPIDR, PTCR.
@@ -127,6 +128,9 @@ class VCPU:
         # Set when something the host (debugger) must see stops the vCPU: a
         # planted debug instruction, a host exit. Run loops return at once.
         self.exit_reason: str | None = None
+        # Set by a debugger's exit handler when the slot that raised the exit
+        # must not count (a planted word the guest never saw).
+        self.refund = 0
         self.icaches: dict[int, DecodeCache] = {}
         self.icache = DecodeCache()
         # Debugger controls (STEPPING.md). host_se: a single step the guest
@@ -157,7 +161,9 @@ class VCPU:
     def xer(self, v: int) -> None:
         self.so, self.ov, self.ca = (v >> 31) & 1, (v >> 30) & 1, (v >> 29) & 1
         self.ov32, self.ca32 = (v >> 19) & 1, (v >> 18) & 1
-        self.xer_rest = v & 0x7F  # only the byte count is implemented on POWER9
+        # The other bits are kept as written, reserved ones included, as QEMU does
+        # (mfxer after mtxer of all ones reads 0xffffffff: XER is 32 bits there).
+        self.xer_rest = v & ~XER_FLAG_BITS & 0xFFFF_FFFF
 
     # -- MSR and decode context ---------------------------------------------
     def set_msr(self, value: int) -> None:
@@ -440,6 +446,12 @@ class VCPU:
         """
         done = 0
         while done < budget and not (self.halted or self.exit_reason):
+            if self.sleeping and not self.wake_condition():
+                # Asleep: let time pass up to the next timer event in one go.
+                skip = min(budget - done, self.ticks_until_timer())
+                self.clock += skip
+                done += skip
+                continue
             if (
                 self.sleeping
                 or self.msr & (MSR_SE | MSR_BE)
@@ -453,6 +465,9 @@ class VCPU:
                     break
                 self.step()
                 done += 1
+                if self.refund:
+                    self._refund()
+                    done -= 1
                 if self.mem.watch_hits and not self.exit_reason:
                     self.exit_reason = "watchpoint"
                 continue
@@ -492,6 +507,9 @@ class VCPU:
                 self.clock += n
                 done += n
                 self._take(exc, pc)
+                if self.refund:
+                    self._refund()
+                    done -= 1
                 continue
             except MemoryFault:
                 n += 1
@@ -511,6 +529,11 @@ class VCPU:
             self.clock += n
             done += n
         return done
+
+    def _refund(self) -> None:
+        self.refund = 0
+        self.retired -= 1
+        self.clock -= 1
 
     def _take(self, exc: Interrupt, pc: int) -> Interrupt | None:
         """Deliver ``exc`` raised at ``pc``, or hand it to the host when it leaves the guest."""

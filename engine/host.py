@@ -82,6 +82,7 @@ class GuestHost:
     console_in: bytearray = field(default_factory=bytearray)
     process_table: int | None = None  # PATE second doubleword registered by the guest
     hcalls: int = 0
+    last_hcall: int = -1
     on_console: Callable[[int, bytes], None] | None = None
     # The debugger's hook: returns True when it consumed the exit (the vCPU
     # then stays where the hook left it, usually with exit_reason set).
@@ -123,6 +124,7 @@ class GuestHost:
     def hypercall(self, cpu: VCPU) -> None:
         g = cpu.gpr
         opcode = g[3]
+        self.last_hcall = opcode
         handler = self._HCALLS.get(opcode)
         g[3] = (handler(self, cpu) if handler else H_FUNCTION) & M64
 

@@ -145,33 +145,38 @@ class Machine:
         quantum = self.config.quantum
         n = len(self.vcpus)
         used_by_limited = 0
-        idle_rounds = 0
+        idle = 0
         while done < budget:
-            cpu = self.vcpus[self.next_vcpu]
-            runnable = not (cpu.halted or cpu.exit_reason) and (vcpus is None or cpu.index in vcpus)
-            if runnable:
-                idle_rounds = 0
-                want = min(self.slice_left, budget - done)
-                if vcpu_limit is not None and vcpu_limit[0] == cpu.index:
-                    want = min(want, vcpu_limit[1] - used_by_limited)
-                    if want <= 0:
-                        return done, None
-                ran = cpu.run(want, stop_at)
-                done += ran
-                self.ticks += ran
-                if vcpu_limit is not None and vcpu_limit[0] == cpu.index:
-                    used_by_limited += ran
-                self.slice_left -= ran
-                if cpu.exit_reason:
-                    return done, cpu.index
-                if ran < want and cpu.nia in stop_at and not cpu.halted:
-                    return done, cpu.index
-            else:
-                idle_rounds += 1
-                if idle_rounds > n:
-                    break  # nothing can run
-                self.slice_left = 0
+            # Move on lazily, at the start of the next turn: a run that ends at a
+            # quantum boundary leaves the same scheduler state as one that stops there.
             if self.slice_left <= 0:
                 self.next_vcpu = (self.next_vcpu + 1) % n
                 self.slice_left = quantum
+            cpu = self.vcpus[self.next_vcpu]
+            if cpu.halted or cpu.exit_reason or (vcpus is not None and cpu.index not in vcpus):
+                self.slice_left = 0
+                idle += 1
+                if idle > n:
+                    break  # nothing can run
+                continue
+            idle = 0
+            want = min(self.slice_left, budget - done)
+            limited = vcpu_limit is not None and vcpu_limit[0] == cpu.index
+            if limited:
+                assert vcpu_limit is not None
+                want = min(want, vcpu_limit[1] - used_by_limited)
+                if want <= 0:
+                    return done, None
+            ran = cpu.run(want, stop_at)
+            done += ran
+            self.ticks += ran
+            self.slice_left -= ran
+            if limited:
+                used_by_limited += ran
+            if cpu.exit_reason:
+                return done, cpu.index
+            if ran < want and stop_at and cpu.nia in stop_at and not cpu.halted:
+                return done, cpu.index
+            if ran < want and cpu.halted:
+                self.slice_left = 0
         return done, None

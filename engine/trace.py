@@ -1,4 +1,9 @@
-"""``ppcdbg trace``: run an image and print machine state as JSON lines (TRACE-FORMAT.md)."""
+"""``ppcdbg trace``: run an image and print machine state as JSON lines (TRACE-FORMAT.md).
+
+It drives the machine through the stepping controller, like every other
+client, so ``--backend`` changes how steps are carried out and never what
+they print.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .cpu import VCPU
-from .machine import Machine
+from .debug.controller import Controller
 from .memory import MemoryFault
 from .registers import WIDTH32, canonical, read_register
 
@@ -23,8 +28,6 @@ class TraceOptions:
     mem: list[tuple[str, int, int]] = field(default_factory=list)  # (label, address, length)
     max_instructions: int = 10_000_000
     step_vcpu: int | None = None
-    scheduler_locking: str = "step"
-    quantum: int = 10
     stats: bool = False
 
 
@@ -39,18 +42,18 @@ def fmt32(v: int) -> str:
 def fetch_or_none(cpu: VCPU) -> str | None:
     try:
         return fmt32(cpu.fetch(cpu.nia))
-    except MemoryFault:
+    except Exception:  # noqa: BLE001 - any fault on the fetch prints as null
         return None
 
 
-def state(cpu: VCPU, regs: tuple[str, ...]) -> dict[str, object]:
+def state(ctl: Controller, cpu: VCPU, regs: tuple[str, ...]) -> dict[str, object]:
     """The fixed state fields of one vCPU plus the extra registers, in order."""
     g = cpu.gpr
     d: dict[str, object] = {
         "cpu": cpu.index,
         "pc": fmt64(cpu.nia),
         "msr": fmt64(cpu.msr),
-        "insn": fetch_or_none(cpu),
+        "insn": _insn(ctl, cpu),
         "gpr": [fmt64(v) for v in g],
         "cr": fmt32(cpu.cr),
         "lr": fmt64(cpu.lr),
@@ -67,68 +70,73 @@ def state(cpu: VCPU, regs: tuple[str, ...]) -> dict[str, object]:
     return d
 
 
+def _insn(ctl: Controller, cpu: VCPU) -> str | None:
+    """The word at pc as the vCPU would fetch it, with planted words shown as the original."""
+    pa = cpu.probe(cpu.nia, fetch=True)
+    if pa is None:
+        return None
+    try:
+        data = ctl.planter.overlay(pa, ctl.machine.mem.read_bytes(pa, 4))
+    except MemoryFault:
+        return None
+    return fmt32(int.from_bytes(data, cpu.order))  # type: ignore[arg-type]
+
+
 def _line(obj: dict[str, object]) -> str:
     return json.dumps(obj, separators=(", ", ": "))
 
 
-def read_mem(m: Machine, cpu: VCPU, addr: int, length: int) -> str | None:
+def read_mem(ctl: Controller, cpu: VCPU, addr: int, length: int) -> str | None:
     try:
-        return m.mem.read_bytes(cpu.real_address(addr), length).hex()
-    except MemoryFault:
+        return ctl.read_memory(addr, length, "effective", cpu.index).hex()
+    except Exception:  # noqa: BLE001 - unreadable memory prints as null
         return None
 
 
-def run_trace(m: Machine, opts: TraceOptions) -> Iterator[str]:
+def run_trace(ctl: Controller, opts: TraceOptions) -> Iterator[str]:
     if opts.steps is not None:
-        yield from _step_mode(m, opts)
+        yield from _step_mode(ctl, opts)
     else:
-        yield from _run_mode(m, opts)
+        yield from _run_mode(ctl, opts)
     if opts.stats:
-        yield _line({"stats": {"steps": m.steps_taken, "host_exits": 0, "planted": 0,
-                               "restored": 0, "foreign_hits": 0}})
+        yield _line({"stats": ctl.stats()})
 
 
-def _step_mode(m: Machine, opts: TraceOptions) -> Iterator[str]:
+def _step_mode(ctl: Controller, opts: TraceOptions) -> Iterator[str]:
     assert opts.steps is not None
-    for cpu in m.vcpus:
-        yield _line({"step": 0, **state(cpu, opts.regs)})
+    vcpus = ctl.machine.vcpus
+    for cpu in vcpus:
+        yield _line({"step": 0, **state(ctl, cpu, opts.regs)})
     stop_at = set(opts.stop_at)
     seen: set[int] = set()
-    n = len(m.vcpus)
+    n = len(vcpus)
+    watched = {opts.step_vcpu} if opts.step_vcpu is not None else {c.index for c in vcpus}
     for i in range(1, opts.steps + 1):
-        if opts.step_vcpu is not None:
-            cpu = m.vcpus[opts.step_vcpu]
-            if opts.scheduler_locking == "off":
-                for other in m.vcpus:
-                    if other is not cpu:
-                        other.run(opts.quantum)
-        else:
-            cpu = m.vcpus[(i - 1) % n]
-        cpu.step()
-        m.steps_taken += 1
-        yield _line({"step": i, **state(cpu, opts.regs)})
+        cpu = vcpus[opts.step_vcpu] if opts.step_vcpu is not None else vcpus[(i - 1) % n]
+        ctl.step(cpu.index)
+        yield _line({"step": i, **state(ctl, cpu, opts.regs)})
         if stop_at:
             if cpu.nia in stop_at:
                 seen.add(cpu.index)
-            watched = {opts.step_vcpu} if opts.step_vcpu is not None else {c.index for c in m.vcpus}
             if watched <= seen:
                 break
     if opts.step_vcpu is not None:
-        for other in m.vcpus:
+        for other in vcpus:
             if other.index != opts.step_vcpu:
-                yield _line({"final": True, **state(other, opts.regs)})
+                yield _line({"final": True, **state(ctl, other, opts.regs)})
     if opts.mem:
-        cpu0 = m.vcpus[0]
-        yield _line({"mem": {label: read_mem(m, cpu0, a, n) for label, a, n in opts.mem}})
+        cpu0 = vcpus[0]
+        yield _line({"mem": {label: read_mem(ctl, cpu0, a, n) for label, a, n in opts.mem}})
 
 
-def _run_mode(m: Machine, opts: TraceOptions) -> Iterator[str]:
-    done, who = m.run(opts.max_instructions, frozenset(opts.until))
+def _run_mode(ctl: Controller, opts: TraceOptions) -> Iterator[str]:
+    ev = ctl.cont(budget=opts.max_instructions, until=opts.until or None)
+    who = ev.vcpu if ev.reason in ("step", "breakpoint") else None
     reason = "breakpoint" if who is not None else "limit"
-    for cpu in m.vcpus:
-        d = state(cpu, opts.regs)
+    for cpu in ctl.machine.vcpus:
+        d = state(ctl, cpu, opts.regs)
         d["stop"] = reason
         d["stopped_cpu"] = who
         if cpu.index == who and opts.mem:
-            d["mem"] = {label: read_mem(m, cpu, a, n) for label, a, n in opts.mem}
+            d["mem"] = {label: read_mem(ctl, cpu, a, n) for label, a, n in opts.mem}
         yield _line(d)

@@ -7,11 +7,11 @@ import sys
 from pathlib import Path
 
 from engine.loader import Image, ImageError, load_image
-from engine.machine import Machine, MachineConfig
+from engine.debug.config import BACKENDS, SessionConfig
+from engine.debug.controller import Controller
 from engine.registers import UnknownRegister, canonical
 from engine.trace import DEFAULT_REGS, TraceOptions, run_trace
 
-BACKENDS = ("native", "trace-intercept", "trace-vector")
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
@@ -43,6 +43,10 @@ def _trace_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument("--step-vcpu", type=int)
     p.add_argument("--scheduler-locking", choices=("off", "step", "on"), default="step")
     p.add_argument("--quantum", type=int, default=10)
+    p.add_argument(
+        "--step-flags", default="noirq,notimer",
+        help="noirq, notimer (both by default, as QEMU's gdbstub) or none",
+    )
     p.add_argument("--regs", default=",".join(DEFAULT_REGS))
     p.add_argument("--mem", action="append", default=[])
     p.add_argument("--max-instructions", type=int, default=10_000_000)
@@ -78,16 +82,24 @@ def cmd_trace(args: argparse.Namespace) -> int:
             mem=mem,
             max_instructions=args.max_instructions,
             step_vcpu=args.step_vcpu,
-            scheduler_locking=args.scheduler_locking,
-            quantum=args.quantum,
             stats=args.stats,
         )
-        machine = Machine(image, MachineConfig(vcpus=args.vcpus, profile=args.profile,
-                                               quantum=args.quantum))
+        flags = {f.strip() for f in args.step_flags.split(",") if f.strip() and f.strip() != "none"}
+        if not flags <= {"noirq", "notimer"}:
+            raise UsageError(f"--step-flags takes noirq, notimer or none, not {args.step_flags!r}")
+        controller = Controller(
+            image,
+            SessionConfig(
+                profile=args.profile, vcpus=args.vcpus, backend=args.backend,
+                scheduler_locking=args.scheduler_locking, quantum=args.quantum,
+                atomic_sequences=args.atomic_sequences, noirq="noirq" in flags,
+                notimer="notimer" in flags, history=False,
+            ),
+        )  # fmt: skip
     except UnknownRegister as e:
         print(f"ppcdbg trace: {e}", file=sys.stderr)
         return 2
-    except (UsageError, ImageError, ValueError) as e:
+    except (UsageError, ImageError, ValueError) as e:  # ControllerError is a ValueError
         print(f"ppcdbg trace: {e}", file=sys.stderr)
         return 2
     try:
@@ -96,7 +108,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
         print(f"ppcdbg trace: cannot write {args.out}: {e.strerror}", file=sys.stderr)
         return 2
     try:
-        for line in run_trace(machine, opts):
+        for line in run_trace(controller, opts):
             out.write(line + "\n")
     finally:
         if args.out:

@@ -1,0 +1,35 @@
+"""A debug session's configuration: every option the controller takes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+BACKENDS = ("native", "trace-intercept", "trace-vector")
+SCHEDULER_LOCKING = ("off", "step", "on")
+ATOMIC_SEQUENCES = ("each", "whole")
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    profile: str = "powernv"
+    vcpus: int = 1
+    memory: int = 1 << 30
+    backend: str = "native"
+    scheduler_locking: str = "step"
+    noirq: bool = True  # step flag: hold off asynchronous interrupts during a step
+    notimer: bool = True  # step flag: virtual time stands still during a step
+    atomic_sequences: str | None = None  # None: "each" for native, "whole" for the others
+    quantum: int = 10
+    history_interval: int = 100_000  # instruction slots between checkpoints
+    history_budget_pages: int = 65_536  # memory pages history may hold (256 MiB)
+    history: bool = True  # record for reverse execution (ppcdbg trace turns it off)
+
+    def __post_init__(self) -> None:
+        if self.backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {', '.join(BACKENDS)}")
+        if self.scheduler_locking not in SCHEDULER_LOCKING:
+            raise ValueError(f"scheduler_locking must be one of {', '.join(SCHEDULER_LOCKING)}")
+        if self.atomic_sequences not in (None, *ATOMIC_SEQUENCES):
+            raise ValueError(f"atomic_sequences must be one of {', '.join(ATOMIC_SEQUENCES)}")
+        if self.history_interval < 1:
+            raise ValueError("history_interval must be at least 1")

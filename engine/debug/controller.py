@@ -1,0 +1,734 @@
+"""The stepping controller: sessions' single entry point into the engine.
+
+The service, the CLI and a GDB server drive a machine only through a
+``Controller``: registers and memory, breakpoints, step/continue/halt,
+checkpoints and reverse execution, and a stream of typed events. The
+controller picks its strategy from the backend's capabilities, never from
+its name (STEPPING.md "Backends").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from ..bits import M64
+from ..cpu import VCPU
+from ..host import VMExit
+from ..interrupts import EXCP_HV_EMU, EXCP_SYSCALL
+from ..isa.table import decode
+from ..loader import Image
+from ..machine import Checkpoint, Machine, MachineConfig
+from ..memory import MemoryFault
+from ..msr import MSR_LE
+from ..registers import ARCHITECTED, read_register, write_register
+from .backends import make_backend
+from .backends.base import (
+    NATIVE_STEP,
+    NEEDS_GUEST_PROFILE,
+    PLANTED_BREAKPOINTS,
+    VIRTUAL_HW_BREAKPOINTS,
+    StepError,
+)
+from .backends.insn import pending
+from .breakpoints import Breakpoint, BreakpointTable
+from .config import SessionConfig
+from .events import (
+    ConsoleEvent,
+    Event,
+    InterruptEvent,
+    ResumeEvent,
+    StopEvent,
+    WatchHit,
+)
+from .history import EditEntry, History, RunEntry, StepEntry
+from .planter import Planter
+
+CHUNK = 4096  # slots between halt checks while running (a few ms)
+DEFAULT_BUDGET = 50_000_000
+RUN_TO_BUDGET = 5_000_000
+ATOMIC_WINDOW = 16  # instructions gdb scans for the end of a larx/stcx. sequence
+LARX = frozenset({"lbarx", "lharx", "lwarx", "ldarx", "lqarx"})
+STCX = frozenset({"stbcx.", "sthcx.", "stwcx.", "stdcx.", "stqcx."})
+
+
+class ControllerError(ValueError):
+    """A request the session cannot carry out; the message says why (a 4xx, not a crash)."""
+
+
+class MemoryAccessError(ControllerError):
+    def __init__(self, address: int, message: str) -> None:
+        super().__init__(message)
+        self.address = address
+
+
+@dataclass
+class Snapshot:
+    id: str
+    checkpoint: Checkpoint
+    time: int
+
+
+class Controller:
+    def __init__(self, image: Image, config: SessionConfig | None = None) -> None:
+        self.config = config = config or SessionConfig()
+        self.image = image
+        self.backend = make_backend(config.backend)
+        caps = self.backend.capabilities
+        if NEEDS_GUEST_PROFILE in caps and config.profile != "guest":
+            raise ControllerError(f"the {config.backend} backend needs the guest profile")
+        self.machine = Machine(
+            image,
+            MachineConfig(
+                vcpus=config.vcpus, profile=config.profile, memory=config.memory,
+                quantum=config.quantum,
+            ),
+        )  # fmt: skip
+        self.planter = Planter(self.machine.mem)
+        self.breakpoints = BreakpointTable(unlimited_hardware=VIRTUAL_HW_BREAKPOINTS in caps)
+        self.atomic = config.atomic_sequences or ("each" if NATIVE_STEP in caps else "whole")
+        self.foreign_hits = 0
+        self.listeners: list[Callable[[Event], None]] = []
+        self.last_stop: StopEvent | None = None
+        self.running = False
+        self._halt = threading.Event()
+        self._lock = threading.RLock()
+        self._step_stops: dict[int, set[int]] = {}
+        self._bp_pas: dict[int, list[Breakpoint]] = {}
+        self._extra_pas: dict[int, set[int]] = {}
+        self._catch_hit: dict[int, Breakpoint] = {}
+        self.snapshots: dict[str, Snapshot] = {}
+        self._snap_ids = 0
+        host = self.machine.host
+        if host is not None:
+            host.on_exit = self._on_vm_exit
+            host.on_console = self._on_console
+            host.after_hcall.append(self._after_hcall)
+        for cpu in self.machine.vcpus:
+            cpu.on_interrupt = self._on_interrupt
+        self.backend.attach(self)
+        self.history = History(
+            self.machine, config.history_interval, config.history_budget_pages, config.history
+        )
+
+    # -- events ---------------------------------------------------------------------
+    def subscribe(self, listener: Callable[[Event], None]) -> Callable[[], None]:
+        self.listeners.append(listener)
+        return lambda: self.listeners.remove(listener) if listener in self.listeners else None
+
+    def _emit(self, event: Event) -> None:
+        for listener in list(self.listeners):
+            listener(event)
+
+    @property
+    def time(self) -> int:
+        """Virtual time: instructions executed by every vCPU so far."""
+        return sum(c.retired for c in self.machine.vcpus)
+
+    def _stop(self, vcpu: int, reason: str, **extra: object) -> StopEvent:
+        cpu = self.machine.vcpus[vcpu]
+        ev = StopEvent(vcpu=vcpu, reason=reason, pc=cpu.nia, time=self.time, **extra)  # type: ignore[arg-type]
+        self.last_stop = ev
+        self._emit(ev)
+        return ev
+
+    # -- hooks from the engine ----------------------------------------------------------
+    def _on_console(self, vcpu: int, data: bytes) -> None:
+        self._emit(ConsoleEvent(vcpu, data.decode("latin-1"), self.time))
+
+    def _on_interrupt(self, cpu: VCPU, vector: int, pc: int) -> None:
+        if self.history.replaying:
+            return
+        srr = (cpu.spr[314], cpu.spr[315]) if 0xE00 <= vector <= 0xF80 or vector == 0x980 else (
+            cpu.spr[26], cpu.spr[27])
+        if self.listeners:
+            self._emit(InterruptEvent(cpu.index, vector, srr[0], srr[1], self.time))
+        for bp in self.breakpoints.catches():
+            if bp.vector == vector and bp.applies_to(cpu.index) and self._triggers(bp, cpu):
+                self._catch_hit[cpu.index] = bp
+                cpu.exit_reason = "catch"
+
+    def _after_hcall(self, cpu: VCPU) -> None:
+        host = self.machine.host
+        if host is None or self.history.replaying:
+            return
+        for bp in self.breakpoints.catches():
+            if bp.hypercall is not None and bp.applies_to(cpu.index) and (
+                bp.hypercall in (-1, host.last_hcall)
+            ) and self._triggers(bp, cpu):
+                self._catch_hit[cpu.index] = bp
+                cpu.exit_reason = "catch"
+
+    def _on_vm_exit(self, cpu: VCPU, ex: VMExit) -> bool:
+        """A hypervisor exit: the debug instruction is ours only where we planted it."""
+        if ex.vector != EXCP_HV_EMU:
+            return False
+        pa = cpu.probe(ex.pc, fetch=True)
+        if pa is None or not self.planter.is_planted(pa):
+            return False  # the guest's own illegal instruction: reflected by the host
+        cpu.refund = 1
+        cpu.nia = ex.pc
+        if pa in self._step_stops.get(cpu.index, ()):
+            cpu.exit_reason = "step"
+            return True
+        if pa in self._extra_pas.get(cpu.index, ()) or any(
+            bp.applies_to(cpu.index) for bp in self._bp_pas.get(pa, ())
+        ):
+            cpu.exit_reason = "breakpoint"
+            return True
+        # Rule 11: a word planted for someone else. Run the original
+        # instruction for this vCPU and send it back into the guest.
+        self.foreign_hits += 1
+        self._run_original(cpu, pa)
+        return True
+
+    def _run_original(self, cpu: VCPU, pa: int) -> None:
+        word = self.planter.words[pa]
+        self.machine.mem.write_bytes(pa, word.original, None)
+        try:
+            cpu.step()
+        finally:
+            self.machine.mem.write_bytes(pa, (0x00DDDD00).to_bytes(4, word.order), None)  # type: ignore[arg-type]
+
+    # -- BackendServices --------------------------------------------------------------
+    def register_stops(self, cpu: VCPU, addresses: set[int]) -> None:
+        self._step_stops[cpu.index] = set(addresses)
+
+    def clear_stops(self, cpu: VCPU) -> None:
+        self._step_stops.pop(cpu.index, None)
+
+    # -- state ----------------------------------------------------------------------------
+    def vcpu(self, n: int) -> VCPU:
+        if not 0 <= n < len(self.machine.vcpus):
+            raise ControllerError(f"no vCPU {n} (the session has {len(self.machine.vcpus)})")
+        return self.machine.vcpus[n]
+
+    def registers(self, vcpu: int, names: list[str] | None = None) -> dict[str, int | None]:
+        cpu = self.vcpu(vcpu)
+        out: dict[str, int | None] = {}
+        for name in names or ARCHITECTED:
+            try:
+                out[name] = read_register(cpu, name)
+            except MemoryFault:
+                out[name] = None
+        return out
+
+    def write_registers(self, vcpu: int, values: dict[str, int]) -> None:
+        cpu = self.vcpu(vcpu)
+        for name in values:
+            read_register(cpu, name)  # validates every name before anything is written
+        with self._op():
+            items = dict(values)
+
+            def apply() -> None:
+                for name, value in items.items():
+                    write_register(cpu, name, value)
+
+            apply()
+            self.history.record(EditEntry(apply), 0)
+
+    def _physical(self, address: int, length: int, space: str, vcpu: int) -> list[tuple[int, int]]:
+        """(physical address, length) runs for an access, page by page."""
+        if space == "physical":
+            return [(address, length)]
+        cpu = self.vcpu(vcpu)
+        runs = []
+        ea, left = address, length
+        while left > 0:
+            n = min(left, 0x1000 - (ea & 0xFFF))
+            pa = cpu.probe(ea)
+            if pa is None:
+                raise MemoryAccessError(ea, f"effective address 0x{ea:x} is not mapped")
+            runs.append((pa, n))
+            ea, left = (ea + n) & M64, left - n
+        return runs
+
+    def read_memory(self, address: int, length: int, space: str = "physical", vcpu: int = 0) -> bytes:
+        out = bytearray()
+        for pa, n in self._physical(address, length, space, vcpu):
+            try:
+                data = self.machine.mem.read_bytes(pa, n)
+            except MemoryFault as e:
+                raise MemoryAccessError(e.address, str(e)) from None
+            out += self.planter.overlay(pa, data)
+        return bytes(out)
+
+    def write_memory(self, address: int, data: bytes, space: str = "physical", vcpu: int = 0) -> None:
+        runs = self._physical(address, len(data), space, vcpu)
+        for pa, n in runs:
+            if pa < 0 or pa + n > self.machine.mem.size:
+                raise MemoryAccessError(max(pa, self.machine.mem.size), f"0x{pa:x} is outside RAM")
+        with self._op():
+            chunks = []
+            pos = 0
+            for pa, n in runs:
+                chunks.append((pa, bytes(data[pos : pos + n])))
+                pos += n
+
+            def apply() -> None:
+                for pa, chunk in chunks:
+                    self.planter.write_through(pa, chunk)
+                self.machine.mem.watch_hits.clear()
+
+            apply()
+            self.history.record(EditEntry(apply), 0)
+
+    def symbol(self, name: str) -> int:
+        try:
+            return self.image.symbols[name]
+        except KeyError:
+            raise ControllerError(f"symbol {name!r} not found") from None
+
+    def stats(self) -> dict[str, int]:
+        s = dict(self.backend.stats())
+        s["foreign_hits"] = self.foreign_hits
+        s.setdefault("host_exits", 0)
+        return s
+
+    # -- breakpoints ----------------------------------------------------------------
+    def add_breakpoint(self, kind: str, **kw: object) -> Breakpoint:
+        with self._op():
+            return self.breakpoints.add(kind, **kw)  # type: ignore[arg-type]
+
+    def remove_breakpoint(self, bp_id: str) -> Breakpoint:
+        with self._op():
+            return self.breakpoints.remove(bp_id)
+
+    def _triggers(self, bp: Breakpoint, cpu: VCPU) -> bool:
+        """Count a hit; True when it stops (condition holds, ignore count used up)."""
+        if bp.condition is not None and not bp.condition.evaluate(_Env(self, cpu)):
+            return False
+        bp.hit_count += 1
+        if bp.ignore_count > 0:
+            bp.ignore_count -= 1
+            return False
+        return True
+
+    # -- execution ----------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _op(self) -> Iterator[None]:
+        with self._lock:
+            yield
+
+    def halt(self) -> None:
+        """Stop a running continue from any thread, at the next chunk boundary (milliseconds)."""
+        self._halt.set()
+
+    def _others(self, v: int) -> list[VCPU]:
+        return [c for c in self.machine.vcpus if c.index != v and not c.halted]
+
+    def _during(self, v: int) -> Callable[[], None]:
+        """What the other vCPUs do while vCPU v steps (scheduler locking)."""
+        if self.config.scheduler_locking != "off":
+            return lambda: None
+        q = self.config.quantum
+
+        def run_others() -> None:
+            for other in self._others(v):
+                other.run(q)
+                other.exit_reason = None if other.exit_reason == "watchpoint" else other.exit_reason
+
+        return run_others
+
+    def _clock_slots(self) -> dict[int, int]:
+        return {c.index: c.clock for c in self.machine.vcpus}
+
+    def _slots_since(self, before: dict[int, int]) -> dict[int, int]:
+        return {c.index: c.clock - before[c.index] for c in self.machine.vcpus}
+
+    def _one_step(self, v: int, backend_step: Callable[[VCPU, Callable[[], None]], None]) -> None:
+        """One step of vCPU v with the session's step flags (noirq, notimer)."""
+        cpu = self.machine.vcpus[v]
+        cpu.mask_async = self.config.noirq
+        clock = cpu.clock
+        try:
+            backend_step(cpu, self._during(v))
+        finally:
+            cpu.mask_async = False
+        if self.config.notimer:
+            # Virtual time stands still for the stepped vCPU (QEMU's SSTEP_NOTIMER).
+            cpu.clock = clock
+
+    def _reference_step(self, v: int) -> None:
+        """Replay of a step: the native semantics every backend equals."""
+        self._one_step(v, lambda cpu, during: (during(), cpu.step()))  # type: ignore[func-returns-value]
+
+    def step(self, vcpu: int, count: int = 1, mode: str = "into") -> StopEvent:
+        """Step vCPU ``vcpu`` ``count`` times (into / over / out)."""
+        cpu = self.vcpu(vcpu)
+        if count < 1:
+            raise ControllerError("count must be at least 1")
+        if mode not in ("into", "over", "out"):
+            raise ControllerError("mode must be into, over or out")
+        with self._op():
+            self._halt.clear()
+            ev: StopEvent | None = None
+            for _ in range(count):
+                if cpu.halted:
+                    return self._stop(vcpu, "checkstop" if cpu.halt_reason == "checkstop" else "exit",
+                                      message=cpu.halt_reason)
+                ev = self._step_once(cpu, mode)
+                if ev is not None or self._halt.is_set():
+                    break
+            if ev is None:
+                ev = self._stop(vcpu, "halt" if self._halt.is_set() else "step")
+            return ev
+
+    def _step_once(self, cpu: VCPU, mode: str) -> StopEvent | None:
+        """One step; returns a stop event only when something other than the step stopped it."""
+        v = cpu.index
+        insn = pending(cpu)
+        if mode == "over" and insn.op is not None and insn.op.branch and insn.word and insn.word & 1:
+            return self._run_to(cpu, {(insn.pc + 4) & M64})
+        if mode == "out":
+            return self._run_to(cpu, {cpu.lr & ~3})
+        if self.atomic == "whole" and insn.mnemonic in LARX:
+            stops = self._atomic_sequence_stops(cpu)
+            if stops:
+                return self._run_to(cpu, stops)
+        before = self._clock_slots()
+        try:
+            self._one_step(v, self.backend.step)
+        except StepError as e:
+            return self._stop(v, "error", message=str(e))
+        slots = self._slots_since(before)
+        slots[v] = max(slots[v], 1)  # with notimer the clock stood still, but v did step
+        self.history.record(StepEntry(v, lambda: self._reference_step(v), slots), 1)
+        hits = self.machine.mem.watch_hits
+        if hits:
+            return self._watch_stop(cpu)
+        return None
+
+    def _atomic_sequence_stops(self, cpu: VCPU) -> set[int]:
+        """Where a larx ... st*cx. sequence ends, as gdb's stepi finds it; empty when it does not."""
+        pc = cpu.nia
+        stops: set[int] = set()
+        addr = pc
+        for _ in range(ATOMIC_WINDOW):
+            addr = (addr + 4) & M64
+            try:
+                word = cpu.fetch(addr)
+            except Exception:  # noqa: BLE001 - an unfetchable word ends the scan
+                return set()
+            o = decode(word)
+            if o is None:
+                return set()
+            if o.mnemonic == "bc":
+                from ..bits import sext
+
+                bd = sext(word & 0xFFFC, 16)
+                target = (bd if word & 2 else addr + bd) & M64
+                if not pc <= target <= addr:
+                    stops.add(target)
+            if o.name(word) in STCX:
+                stops.add((addr + 4) & M64)
+                return stops
+        return set()
+
+    def _run_to(self, cpu: VCPU, eas: set[int]) -> StopEvent | None:
+        """Run vCPU ``cpu`` (and the others as scheduler locking says) until it reaches ``eas``."""
+        locking = self.config.scheduler_locking
+        run_set = None if locking == "off" else frozenset({cpu.index})
+        ev = self._continue(run_set, RUN_TO_BUDGET, {cpu.index: eas}, quiet=True)
+        if ev.reason == "step" and ev.vcpu == cpu.index:
+            return None
+        self.last_stop = ev
+        self._emit(ev)
+        return ev
+
+    def cont(
+        self, vcpus: list[int] | None = None, budget: int | None = None,
+        until: list[int] | None = None,
+    ) -> StopEvent:
+        """Continue the vCPUs (all, or ``vcpus``) until a stop, ``until`` or the budget runs out."""
+        with self._op():
+            self._halt.clear()
+            run_set = None
+            if vcpus is not None:
+                for v in vcpus:
+                    self.vcpu(v)
+                run_set = frozenset(vcpus)
+            elif self.config.scheduler_locking == "on" and self.last_stop is not None:
+                run_set = frozenset({self.last_stop.vcpu})
+            extra = {c.index: set(until) for c in self.machine.vcpus} if until else {}
+            return self._continue(run_set, budget or DEFAULT_BUDGET, extra, quiet=False)
+
+    def run_to(self, address: int, vcpu: int | None = None) -> StopEvent:
+        return self.cont(vcpus=[vcpu] if vcpu is not None else None, until=[address])
+
+    def _continue(
+        self, run_set: frozenset[int] | None, budget: int, extra: dict[int, set[int]], quiet: bool,
+    ) -> StopEvent:
+        m = self.machine
+        planted = PLANTED_BREAKPOINTS in self.backend.capabilities
+        code = self.breakpoints.code()
+        stop_at: frozenset[int] = frozenset()
+        eas = {bp.address for bp in code if bp.address is not None}
+        for s in extra.values():
+            eas |= s
+        watches = self.breakpoints.watches()
+        self._emit(ResumeEvent(tuple(sorted(run_set)) if run_set else tuple(range(len(m.vcpus))),
+                               self.time))
+        self.running = True
+        planted_pas: list[int] = []
+        try:
+            if planted:
+                self._plant_breakpoints(code, extra, planted_pas)
+            else:
+                stop_at = frozenset(eas)
+            for bp in watches:
+                assert bp.address is not None
+                for pa, n in self._physical(bp.address, bp.length, "effective", 0):
+                    m.mem.add_watch((bp.id, pa), pa, n, bp.access)
+            left = budget
+            while True:
+                if self._halt.is_set():
+                    return self._quiet_or(quiet, self._stop_any("halt", run_set))
+                before = self._clock_slots()
+                used, who = m.run(min(CHUNK, left), stop_at, vcpus=run_set)
+                self.history.record(RunEntry(used, run_set, self._slots_since(before)), used)
+                left -= used
+                if who is None:
+                    if left <= 0:
+                        return self._quiet_or(quiet, self._stop_any("limit", run_set))
+                    if used == 0:
+                        return self._quiet_or(quiet, self._stop_any("exit", run_set))
+                    continue
+                ev = self._classify(m.vcpus[who], extra, planted)
+                if ev is not None:
+                    return self._quiet_or(quiet, ev)
+        finally:
+            self.running = False
+            for pa in planted_pas:
+                self.planter.unplant(pa)
+            self._bp_pas.clear()
+            self._extra_pas.clear()
+            for bp in watches:
+                for key in [k for k in m.mem.watches if isinstance(k, tuple) and k[0] == bp.id]:
+                    m.mem.remove_watch(key)
+            m.mem.watch_hits.clear()
+
+    def _quiet_or(self, quiet: bool, ev: StopEvent) -> StopEvent:
+        if not quiet:
+            self.last_stop = ev
+            self._emit(ev)
+        return ev
+
+    def _stop_any(self, reason: str, run_set: frozenset[int] | None) -> StopEvent:
+        v = min(run_set) if run_set else (self.last_stop.vcpu if self.last_stop else 0)
+        cpu = self.machine.vcpus[v]
+        msg = None
+        if reason == "exit":
+            msg = ", ".join(f"vCPU {c.index}: {c.halt_reason}" for c in self.machine.vcpus if c.halted)
+            if any(c.halt_reason == "checkstop" for c in self.machine.vcpus):
+                reason = "checkstop"
+        return StopEvent(vcpu=v, reason=reason, pc=cpu.nia, time=self.time, message=msg or None)
+
+    def _plant_breakpoints(
+        self, code: list[Breakpoint], extra: dict[int, set[int]], planted: list[int]
+    ) -> None:
+        cpu0 = self.machine.vcpus[0]
+        order = "little" if cpu0.msr & MSR_LE else "big"
+        for bp in code:
+            assert bp.address is not None
+            pa = cpu0.probe(bp.address, fetch=True)
+            if pa is None:
+                continue
+            self._bp_pas.setdefault(pa, []).append(bp)
+            self.planter.plant(pa, order)
+            planted.append(pa)
+        for v, eas in extra.items():
+            cpu = self.machine.vcpus[v]
+            for ea in eas:
+                pa = cpu.probe(ea, fetch=True)
+                if pa is None:
+                    continue
+                self._extra_pas.setdefault(v, set()).add(pa)
+                self.planter.plant(pa, "little" if cpu.msr & MSR_LE else "big")
+                planted.append(pa)
+
+    def _classify(self, cpu: VCPU, extra: dict[int, set[int]], planted: bool) -> StopEvent | None:
+        """Why machine.run stopped at ``cpu``; None to keep running."""
+        reason = cpu.exit_reason
+        cpu.exit_reason = None
+        v = cpu.index
+        if reason == "watchpoint":
+            return self._watch_stop(cpu)
+        if reason == "catch":
+            bp = self._catch_hit.pop(v)
+            if bp.temporary:
+                self.breakpoints.by_id.pop(bp.id, None)
+            return StopEvent(vcpu=v, reason="catch", pc=cpu.nia, time=self.time,
+                             breakpoint_id=bp.id, vector=bp.vector)
+        if cpu.halted:
+            r = "checkstop" if cpu.halt_reason == "checkstop" else "exit"
+            return StopEvent(vcpu=v, reason=r, pc=cpu.nia, time=self.time, message=cpu.halt_reason)
+        pc = cpu.nia
+        if pc in extra.get(v, ()):
+            return StopEvent(vcpu=v, reason="step", pc=pc, time=self.time)
+        for bp in self.breakpoints.code():
+            if bp.address == pc and bp.applies_to(v) and self._triggers(bp, cpu):
+                if bp.temporary:
+                    self.breakpoints.by_id.pop(bp.id, None)
+                return StopEvent(vcpu=v, reason="breakpoint", pc=pc, time=self.time,
+                                 breakpoint_id=bp.id)
+        if planted:
+            self._pass_planted(cpu)
+        return None
+
+    def _pass_planted(self, cpu: VCPU) -> None:
+        """Let ``cpu`` execute the original word under a breakpoint that did not trigger."""
+        pa = cpu.probe(cpu.nia, fetch=True)
+        assert pa is not None
+        w = self.planter.words.get(pa)
+        if w is None:
+            return
+        self.machine.mem.write_bytes(pa, w.original, None)
+        try:
+            before = self._clock_slots()
+            used, _ = self.machine.run(1, vcpus=frozenset({cpu.index}))
+            self.history.record(RunEntry(used, frozenset({cpu.index}), self._slots_since(before)),
+                                used)
+        finally:
+            self.machine.mem.write_bytes(pa, (0x00DDDD00).to_bytes(4, w.order), None)  # type: ignore[arg-type]
+
+    def _watch_stop(self, cpu: VCPU) -> StopEvent:
+        hits = self.machine.mem.watch_hits
+        wid, pa, size, kind, old, new = hits[0]
+        hits.clear()
+        bp_id = wid[0] if isinstance(wid, tuple) else str(wid)
+        return StopEvent(vcpu=cpu.index, reason="watchpoint", pc=cpu.nia, time=self.time,
+                         breakpoint_id=bp_id, watch=WatchHit(pa, size, kind, old, new))
+
+    # -- checkpoints and reverse execution ------------------------------------------------
+    def create_snapshot(self) -> Snapshot:
+        with self._op():
+            self._snap_ids += 1
+            snap = Snapshot(f"snap{self._snap_ids}", self.machine.checkpoint(), self.time)
+            self.snapshots[snap.id] = snap
+            return snap
+
+    def restore_snapshot(self, snap_id: str) -> None:
+        with self._op():
+            snap = self.snapshots.get(snap_id)
+            if snap is None:
+                raise ControllerError(f"no snapshot {snap_id}")
+            self.machine.restore(snap.checkpoint)
+            self.history.reset()
+
+    def reverse_step(self, vcpu: int) -> StopEvent:
+        """Go back to just before vCPU ``vcpu``'s last instruction slot."""
+        self.vcpu(vcpu)
+        with self._op():
+            h = self.history
+            for index in range(h.position - 1, h.start - 1, -1):
+                e = h.entry(index)
+                k = e.slots.get(vcpu, 0)
+                if k <= 0:
+                    continue
+                if isinstance(e, RunEntry):
+
+                    def partial(entry: object, k: int = k) -> None:
+                        assert isinstance(entry, RunEntry)
+                        before = self._clock_slots()
+                        used, _ = self.machine.run(entry.used, vcpus=entry.vcpus,
+                                                   vcpu_limit=(vcpu, k - 1))
+                        replacement = RunEntry(used, entry.vcpus, self._slots_since(before))
+                        h.entries[index - h.base] = replacement
+
+                    h.goto(index, partial)
+                    h.truncate(index + 1)
+                else:
+                    h.goto(index)
+                    h.truncate(index)
+                return self._stop(vcpu, "step")
+            h.goto(h.start)
+            h.truncate(h.start)
+            return self._stop(vcpu, "history-start")
+
+    def reverse_continue(self) -> StopEvent:
+        """Go back to the most recent breakpoint or watchpoint hit."""
+        with self._op():
+            h = self.history
+            target = h.position
+            marks = sorted(h.marks, key=lambda mk: mk.index)
+            for i in range(len(marks) - 1, -1, -1):
+                lo = marks[i].index
+                hi = marks[i + 1].index if i + 1 < len(marks) else target
+                hit = self._last_hit_between(lo, min(hi, target), target)
+                if hit is not None:
+                    index, offset, ev_vcpu, bp_id = hit
+                    self._goto_offset(index, offset)
+                    return self._stop(ev_vcpu, "breakpoint", breakpoint_id=bp_id)
+            h.goto(h.start)
+            h.truncate(h.start)
+            return self._stop(self.last_stop.vcpu if self.last_stop else 0, "history-start")
+
+    def _last_hit_between(self, lo: int, hi: int, target: int) -> tuple[int, int, int, str] | None:
+        """Replay entries [lo, hi) and return the last breakpoint hit (entry, slots into it)."""
+        h = self.history
+        h.goto(lo)
+        code = self.breakpoints.code()
+        stop_at = frozenset(bp.address for bp in code if bp.address is not None)
+        last = None
+        h.replaying = True
+        try:
+            for index in range(lo, hi):
+                e = h.entry(index)
+                if not isinstance(e, RunEntry) or not stop_at:
+                    h.replay(e)
+                    continue
+                done = 0
+                while done < e.used:
+                    used, who = self.machine.run(e.used - done, stop_at, vcpus=e.vcpus)
+                    done += used
+                    if who is None:
+                        break
+                    cpu = self.machine.vcpus[who]
+                    cpu.exit_reason = None
+                    for bp in code:
+                        if bp.address == cpu.nia and bp.applies_to(who) and (
+                            bp.condition is None or bp.condition.evaluate(_Env(self, cpu))
+                        ):
+                            if index < target and done < e.used:
+                                last = (index, done, who, bp.id)
+                            break
+        finally:
+            h.replaying = False
+        return last
+
+    def _goto_offset(self, index: int, offset: int) -> None:
+        h = self.history
+
+        def partial(entry: object) -> None:
+            assert isinstance(entry, RunEntry)
+            before = self._clock_slots()
+            used, _ = self.machine.run(offset, vcpus=entry.vcpus)
+            h.entries[index - h.base] = RunEntry(used, entry.vcpus, self._slots_since(before))
+
+        h.goto(index, partial)
+        h.truncate(index + 1)
+
+
+class _Env:
+    """The condition language's view of a vCPU (engine/debug/condition.py)."""
+
+    def __init__(self, ctl: Controller, cpu: VCPU) -> None:
+        self._ctl = ctl
+        self._cpu = cpu
+        self.vcpu = cpu.index
+
+    def reg(self, name: str) -> int:
+        return read_register(self._cpu, name)
+
+    def mem(self, address: int, size: int) -> int:
+        pa = self._cpu.probe(address)
+        if pa is None:
+            raise MemoryFault(address, False)
+        data = self._ctl.planter.overlay(pa, self._ctl.machine.mem.read_bytes(pa, size))
+        return int.from_bytes(data, "little" if self._cpu.msr & MSR_LE else "big")
+
+
+_ = EXCP_SYSCALL
