@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import branch, compare, crlogic, fixedpoint, loadstore, logical, rotate, storage, system
+from . import branch, compare, crlogic, fixedpoint, fp, loadstore, logical, rotate, storage, system
 from .decoder import Decoder
 from .forms import Op
 
@@ -16,6 +16,7 @@ ALL_OPS: tuple[Op, ...] = (
     *storage.OPS,
     *branch.OPS,
     *system.OPS,
+    *fp.OPS,
 )
 
 DECODER = Decoder(ALL_OPS)
