@@ -168,20 +168,22 @@ class Controller:
         pa = cpu.probe(ex.pc, fetch=True)
         if pa is None or not self.planter.is_planted(pa):
             return False  # the guest's own illegal instruction: reflected by the host
-        cpu.refund = 1
         cpu.nia = ex.pc
-        if pa in self._step_stops.get(cpu.index, ()):
-            cpu.exit_reason = "step"
+        if pa in self._step_stops.get(cpu.index, ()) or pa in self._extra_pas.get(cpu.index, ()):
+            cpu.exit_reason = "step" if pa in self._step_stops.get(cpu.index, ()) else "breakpoint"
+            cpu.refund = 1  # the guest never executed that slot
             return True
-        if pa in self._extra_pas.get(cpu.index, ()) or any(
-            bp.applies_to(cpu.index) for bp in self._bp_pas.get(pa, ())
-        ):
+        if any(bp.applies_to(cpu.index) for bp in self._bp_pas.get(pa, ())):
             cpu.exit_reason = "breakpoint"
+            cpu.refund = 1
             return True
         # Rule 11: a word planted for someone else. Run the original
-        # instruction for this vCPU and send it back into the guest.
+        # instruction for this vCPU and send it back into the guest; the
+        # exit's slot is that instruction's slot, so time is counted once.
         self.foreign_hits += 1
         self._run_original(cpu, pa)
+        cpu.clock -= 1
+        cpu.retired -= 1
         return True
 
     def _run_original(self, cpu: VCPU, pa: int) -> None:

@@ -232,12 +232,15 @@ class TraceVectorBackend:
         # Rule 7: the guest single-steps (or branch-traces) itself: it expects
         # this trace interrupt. Leave V at its trace vector as the reference does.
         branch = insn.op is not None and insn.op.branch
+        new_se = insn.guest_se_after(cpu, pre_msr, pre_srr1, pre_hsrr1)
         if guest_se or (guest_be and branch):
             self.guest_traces += 1
+            # The saved MSR image carries the host's SE: the guest's own view goes there.
+            srr1 = cpu.spr[SPR_SRR1]
+            cpu.spr[SPR_SRR1] = (srr1 & ~MSR_SE) | (MSR_SE if new_se else 0)
             return
         # Rule 5: undo the trace interrupt.
         srr0, srr1 = cpu.spr[SPR_SRR0], cpu.spr[SPR_SRR1]
-        new_se = insn.guest_se_after(cpu, pre_msr, pre_srr1, pre_hsrr1)
         msr = srr1 & ~SRR1_INTERRUPT_BITS & M64
         msr = (msr & ~MSR_SE) | (MSR_SE if new_se else 0)  # never from a pre-step copy
         cpu.set_msr(msr)
