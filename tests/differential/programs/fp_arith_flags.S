@@ -1,5 +1,5 @@
 # FP arithmetic double/single/fused: rounding modes, NaN propagation, VX*/OX/UX/ZX/XX/FI and FPRF, OE/UE rebias
-# steps: 553
+# steps: 554
 # vcpus: 1
 # regs: srr0,srr1,fpscr,f1,f2,f3,f4,f5
     .org 0x10
@@ -599,7 +599,12 @@ main:
     stfd 4,40(9)
     stfd 5,48(9)
     addi 9,9,56
-end: b end
+end:
+    nop
+    nop
+    nop
+    nop
+    b end
     .org 0x3000
     .quad 0x0000000000000000
     .quad 0x3ff0000000000000

@@ -1,5 +1,5 @@
 # FP conversions: fcti* saturation and VXCVI, fcfid*, frsp, fre/frsqrte(s), with FPSCR flags
-# steps: 527
+# steps: 528
 # vcpus: 1
 # regs: srr0,srr1,fpscr,f1,f2,f3,f4,f5
     .org 0x10
@@ -571,7 +571,12 @@ main:
     stfd 4,40(9)
     stfd 5,48(9)
     addi 9,9,56
-end: b end
+end:
+    nop
+    nop
+    nop
+    nop
+    b end
     .org 0x3000
     .quad 0x0000000000000000
     .quad 0x0000000000000000

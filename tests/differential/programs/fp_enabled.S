@@ -1,5 +1,5 @@
 # Enabled FP exceptions with MSR[FE0|FE1]=1: program interrupt 0x700 (SRR1 0x100000), target written or not
-# steps: 619
+# steps: 620
 # vcpus: 1
 # regs: srr0,srr1,fpscr,f1,f2,f3,f4,f5
     .org 0x10
@@ -520,7 +520,12 @@ main:
     stfd 4,40(9)
     stfd 5,48(9)
     addi 9,9,56
-end: b end
+end:
+    nop
+    nop
+    nop
+    nop
+    b end
     .org 0x3000
     .quad 0x0000000000000008
     .quad 0x3ff0000000000000

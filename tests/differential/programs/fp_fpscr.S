@@ -1,5 +1,5 @@
 # FPSCR instructions (mtfsf L/W, mtfsfi, mtfsb0/1, mcrfs, mffs.) plus fsel and fcmpu/fcmpo CR/FPCC
-# steps: 709
+# steps: 710
 # vcpus: 1
 # regs: srr0,srr1,fpscr,f1,f2,f3,f4,f5
     .org 0x10
@@ -767,7 +767,12 @@ main:
     stfd 4,40(9)
     stfd 5,48(9)
     addi 9,9,56
-end: b end
+end:
+    nop
+    nop
+    nop
+    nop
+    b end
     .org 0x3000
     .quad 0x0000000000020000
     .quad 0x3ff0000000000000

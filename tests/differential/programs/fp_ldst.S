@@ -1,5 +1,5 @@
 # lfs/stfs single<->double conversions (SNaN, denormals), lfiwax/lfiwzx/stfiwx, update forms
-# steps: 467
+# steps: 468
 # vcpus: 1
 # regs: srr0,srr1,fpscr,f1,f2,f3,f4,f5
     .org 0x10
@@ -501,7 +501,12 @@ main:
     stfd 4,40(9)
     stfd 5,48(9)
     addi 9,9,56
-end: b end
+end:
+    nop
+    nop
+    nop
+    nop
+    b end
     .org 0x3000
     .quad 0x0000000000000000
     .quad 0x0000000000000000
