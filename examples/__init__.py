@@ -1,0 +1,1 @@
+"""The bundled example programs (sources, build script, prebuilt ELF images)."""
