@@ -5,10 +5,11 @@ with ``-N -Ttext=0`` so that ``.org`` puts the interrupt vectors at their
 real addresses; the entry is ``_start``. Programs that turn radix
 translation on get their page tables prebuilt here with
 ``engine.mmu.build_radix_tables``: the non-zero doublewords go into a
-generated ``<name>_tables.inc`` (one small section per run of entries, placed
-at its physical address by the linker; RAM starts zeroed, so the zeros need
-not be in the image), and the addresses a program needs (PTCR value,
-process table) become ``.set`` symbols there.
+generated ``<name>_tables.inc`` (one small section per run of entries, each
+in a PT_LOAD segment of its own at its physical address, placed by a
+generated linker script; RAM starts zeroed, so the zeros need not be in the
+image), and the addresses a program needs (PTCR value, process table)
+become ``.set`` symbols there.
 
 Options: ``--out DIR`` writes the ELF files (and the generated includes)
 somewhere else, which the up-to-date test uses; ``--check`` only compares
@@ -75,8 +76,8 @@ EXAMPLES = (
 )
 
 
-def table_include(name: str, tables: Tables) -> tuple[str, list[str]]:
-    """(the text of ``<name>_tables.inc``, the linker options that place its sections)."""
+def table_include(name: str, tables: Tables) -> tuple[str, list[tuple[str, int]]]:
+    """(the text of ``<name>_tables.inc``, its sections and their addresses)."""
     mem = PhysicalMemory(1 << 30)
     built = build_radix_tables(mem, tables.base, tables.mappings)
     lines = [
@@ -94,7 +95,7 @@ def table_include(name: str, tables: Tables) -> tuple[str, list[str]]:
         f"    .set RADIX_ROOT, 0x{built.roots[0]:x}  # PID 0's root directory",
         f"    .set RADIX_END, 0x{built.end:x}",
     ]
-    ld: list[str] = []
+    placed: list[tuple[str, int]] = []
     runs: list[tuple[int, list[int]]] = []
     for addr in range(tables.base, built.end, 8):
         value = mem.read(addr, 8, "big")
@@ -109,8 +110,21 @@ def table_include(name: str, tables: Tables) -> tuple[str, list[str]]:
         lines.append(f'    .pushsection {section}, "a"')
         lines += [f"    .quad 0x{v:016x}" for v in values]
         lines.append("    .popsection")
-        ld.append(f"--section-start={section}=0x{addr:x}")
-    return "\n".join(lines) + "\n", ld
+        placed.append((section, addr))
+    return "\n".join(lines) + "\n", placed
+
+
+def linker_script(placed: list[tuple[str, int]]) -> str:
+    """Text at 0 and every table section in its own PT_LOAD segment.
+
+    Without the explicit segments ld merges the table sections into one
+    segment and fills the gaps between them with zeros in the file.
+    """
+    phdrs = ["    text PT_LOAD;"] + [f"    t{i} PT_LOAD;" for i in range(len(placed))]
+    sections = ["    .text 0 : { *(.text) *(.data) *(.bss) } :text"]
+    sections += [f"    {sec} 0x{addr:x} : {{ *({sec}) }} :t{i}"
+                 for i, (sec, addr) in enumerate(placed)]
+    return "PHDRS\n{\n" + "\n".join(phdrs) + "\n}\nSECTIONS\n{\n" + "\n".join(sections) + "\n}\n"
 
 
 def build(example: Example, out: Path, work: Path) -> Path:
@@ -120,7 +134,9 @@ def build(example: Example, out: Path, work: Path) -> Path:
     if example.tables is not None:
         text, placed = table_include(example.name, example.tables)
         (out / f"{example.name}_tables.inc").write_text(text)
-        ld_extra += placed
+        script = work / f"{example.name}.ld"
+        script.write_text(linker_script(placed))
+        ld_extra += ["-T", str(script)]
     obj = work / f"{example.name}.o"
     elf = out / f"{example.name}.elf"
     subprocess.run(
