@@ -122,8 +122,9 @@ def linker_script(placed: list[tuple[str, int]]) -> str:
     """
     phdrs = ["    text PT_LOAD;"] + [f"    t{i} PT_LOAD;" for i in range(len(placed))]
     sections = ["    .text 0 : { *(.text) *(.data) *(.bss) } :text"]
-    sections += [f"    {sec} 0x{addr:x} : {{ *({sec}) }} :t{i}"
-                 for i, (sec, addr) in enumerate(placed)]
+    sections += [
+        f"    {sec} 0x{addr:x} : {{ *({sec}) }} :t{i}" for i, (sec, addr) in enumerate(placed)
+    ]
     return "PHDRS\n{\n" + "\n".join(phdrs) + "\n}\nSECTIONS\n{\n" + "\n".join(sections) + "\n}\n"
 
 
@@ -177,8 +178,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name} is out of date: run python -m examples.build")
             return 1 if stale else 0
         for elf in build_all(args.out):
-            print(f"built {elf.relative_to(Path.cwd()) if elf.is_relative_to(Path.cwd()) else elf}"
-                  f" ({elf.stat().st_size} bytes)")
+            print(
+                f"built {elf.relative_to(Path.cwd()) if elf.is_relative_to(Path.cwd()) else elf}"
+                f" ({elf.stat().st_size} bytes)"
+            )
     except subprocess.CalledProcessError as e:
         print(f"{' '.join(map(str, e.cmd[:1]))} failed:\n{e.stderr}", file=sys.stderr)
         return 1
