@@ -18,8 +18,12 @@ from .interrupts import (
     EXCP_HV_EMU,
     EXCP_MCHECK,
     EXCP_PROGRAM,
+    EXCP_SDOOR,
+    EXCP_SDOOR_HV,
     EXCP_TRACE,
     HV_VECTORS,
+    PEND_DOORBELL,
+    PEND_HDOORBELL,
     Interrupt,
     deliver,
     select_async,
@@ -544,6 +548,10 @@ class VCPU:
             return exc
         if exc.vector == EXCP_HDECR:
             self.hdec_armed = False
+        elif exc.vector == EXCP_SDOOR:
+            self.pending &= ~PEND_DOORBELL  # doorbells are consumed by delivery (as QEMU)
+        elif exc.vector == EXCP_SDOOR_HV:
+            self.pending &= ~PEND_HDOORBELL
         if self.intercept is not None and self.intercept(self, exc, pc):
             return exc
         host = self.host

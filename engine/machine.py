@@ -175,7 +175,9 @@ class Machine:
                 used_by_limited += ran
             if cpu.exit_reason:
                 return done, cpu.index
-            if ran < want and stop_at and cpu.nia in stop_at and not cpu.halted:
+            if ran and stop_at and cpu.nia in stop_at and not cpu.halted:
+                # Arrived at a stop address (possibly with the last slot of its
+                # quantum): stop before it; resuming executes it.
                 return done, cpu.index
             if ran < want and cpu.halted:
                 self.slice_left = 0

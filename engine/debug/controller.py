@@ -694,7 +694,8 @@ class Controller:
                         if bp.address == cpu.nia and bp.applies_to(who) and (
                             bp.condition is None or bp.condition.evaluate(_Env(self, cpu))
                         ):
-                            if index < target and done < e.used:
+                            at_current = index == target - 1 and done >= e.used
+                            if not at_current:  # strictly before where we are now
                                 last = (index, done, who, bp.id)
                             break
         finally:

@@ -60,12 +60,6 @@ def test_spinlock_counter_is_exact(vcpus: int, quantum: int) -> None:
     assert u32(ctl, "lock") == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: Machine.run misses a stop_at address reached on the last slot of a "
-    "scheduler quantum (the next turn starts there and skips the check); with quantum 1 "
-    "it is never reported",
-)
 def test_run_to_done_with_quantum_one() -> None:
     ctl = session("guest_console", "guest", quantum=1)
     run_to_done(ctl)
@@ -99,11 +93,6 @@ def test_interrupt_count(interrupts: Controller, cls: int) -> None:
     assert u64(interrupts, "counts", cls) == EXPECTED_COUNTS[cls]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: delivering 0xa00 leaves the msgsndp doorbell pending, so it fires "
-    "again at the next MSR[EE]=1 (QEMU and the ISA clear it on delivery)",
-)
 def test_interrupt_doorbell_taken_once(interrupts: Controller) -> None:
     assert u64(interrupts, "counts", C_DOORBELL) == 1
 

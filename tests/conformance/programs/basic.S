@@ -7,6 +7,8 @@
     .org 0x1000
     .globl _start
 _start:
+    lis 28, 0x7fff            # DEC far ahead: EE goes on below
+    mtdec 28
     li 3, 1
     addi 3, 3, 2
     bl func

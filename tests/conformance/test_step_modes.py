@@ -1,0 +1,83 @@
+"""Step flags, atomic sequences and scheduler locking, across backends."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import describe_difference, guest_state, session
+from .test_conformance import run_steps
+
+BACKENDS = ("trace-intercept", "trace-vector")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("noirq", [True, False])
+def test_timer_interrupts_under_stepping_match_native(backend: str, noirq: bool) -> None:
+    flags = {"noirq": noirq, "notimer": False}
+    ref = run_steps(session("timer", "native", **flags), 150, 0)
+    got = run_steps(session("timer", backend, **flags), 150, 0)
+    for i, (a, b) in enumerate(zip(ref, got, strict=True)):
+        assert a == b, f"step {i}: {describe_difference(a, b)}"
+    decrementers = ref[-1][0][0][3][23]  # type: ignore[index]
+    assert (decrementers > 0) == (not noirq)
+
+
+def test_notimer_stops_virtual_time_during_steps() -> None:
+    ctl = session("timer", "native", notimer=True)
+    tb = ctl.registers(0, ["tb"])["tb"]
+    for _ in range(100):
+        ctl.step(0)
+    assert ctl.registers(0, ["tb"])["tb"] == tb
+
+
+def _counter(ctl: object) -> int:
+    return int.from_bytes(ctl.read_memory(0x3000, 4), "big")  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("backend", ["native", *BACKENDS])
+def test_whole_atomic_sequences_get_through_a_lwarx_stwcx_loop(backend: str) -> None:
+    ctl = session("spinlock", backend, atomic_sequences="whole")
+    done = ctl.symbol("done")
+    for _ in range(60):
+        if ctl.machine.vcpus[0].nia == done:
+            break
+        ctl.step(0)
+    assert ctl.machine.vcpus[0].nia == done
+    assert _counter(ctl) == 3
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_trace_backends_stepping_each_instruction_never_get_through(backend: str) -> None:
+    ctl = session("spinlock", backend, atomic_sequences="each")
+    for _ in range(200):
+        ctl.step(0)
+    assert _counter(ctl) == 0  # every stwcx. failed: the trace interrupt took the reservation
+    assert ctl.machine.vcpus[0].nia != ctl.symbol("done")
+
+
+def test_native_stepping_each_instruction_gets_through() -> None:
+    ctl = session("spinlock", "native", atomic_sequences="each")
+    for _ in range(60):
+        ctl.step(0)
+    assert _counter(ctl) == 3
+
+
+def test_trace_backends_default_to_whole_sequences() -> None:
+    assert session("spinlock", "trace-vector").atomic == "whole"
+    assert session("spinlock", "native").atomic == "each"
+
+
+@pytest.mark.parametrize("locking", ["step", "on"])
+def test_scheduler_locking_holds_the_other_vcpus_during_steps(locking: str) -> None:
+    ctl = session("race", "native", vcpus=2, locking=locking)
+    before = ctl.machine.vcpus[1].retired
+    for _ in range(20):
+        ctl.step(0)
+    assert ctl.machine.vcpus[1].retired == before
+
+
+def test_scheduler_locking_off_runs_each_other_vcpu_one_quantum_per_step() -> None:
+    ctl = session("race", "native", vcpus=2, locking="off", quantum=7)
+    for _ in range(20):
+        ctl.step(0)
+    assert ctl.machine.vcpus[1].retired == 20 * 7
