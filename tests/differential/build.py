@@ -34,7 +34,7 @@ LD_LE = "powerpc64le-linux-gnu-ld"
 OBJCOPY = "powerpc64-linux-gnu-objcopy"
 TOOLS = (AS_BE, AS_LE, LD, LD_LE, OBJCOPY)
 
-_HEADER = re.compile(r"^#\s*(steps|vcpus|regs)\s*:\s*(.*?)\s*$", re.MULTILINE)
+_HEADER = re.compile(r"^#\s*(steps|vcpus|regs|compare|mem)\s*:\s*(.*?)\s*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,11 @@ class Program:
     steps: int
     vcpus: int
     regs: tuple[str, ...]
+    # "steps" (every step, the default) or "final": run to the program's
+    # `done: b done` and compare the state there, for programs QEMU 7.2's
+    # gdbstub cannot single-step (see final.py).
+    compare: str = "steps"
+    mem: tuple[int, int] | None = None  # a range compared in "final" mode
 
     @property
     def le_source(self) -> Path:
@@ -64,8 +69,12 @@ def parse_header(path: Path) -> Program:
     if "steps" not in fields:
         raise ValueError(f"{path.name}: missing '# steps: N' header")
     regs = tuple(r.strip() for r in fields.get("regs", "srr0,srr1").split(",") if r.strip())
+    mem = None
+    if "mem" in fields:
+        addr, _, length = fields["mem"].partition(":")
+        mem = (int(addr, 0), int(length, 0))
     return Program(path.name[: -len(".S")], path, int(fields["steps"]),
-                   int(fields.get("vcpus", "1")), regs)
+                   int(fields.get("vcpus", "1")), regs, fields.get("compare", "steps"), mem)
 
 
 def programs() -> list[Program]:

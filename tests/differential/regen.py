@@ -13,6 +13,7 @@ import sys
 import time
 
 from .build import GOLDEN, build, programs, tools_present
+from .final import qemu_final
 from .qemu import qemu_trace
 
 
@@ -29,7 +30,10 @@ def main(argv: list[str]) -> int:
         t0 = time.perf_counter()
         image = build(prog)
         prog.binary.write_bytes(image)
-        lines = qemu_trace(image, prog.steps, prog.vcpus, prog.regs)
+        if prog.compare == "final":
+            lines = qemu_final(image, prog)
+        else:
+            lines = qemu_trace(image, prog.steps, prog.vcpus, prog.regs)
         prog.golden.write_text("\n".join(lines) + "\n")
         total += prog.steps
         print(f"{prog.name}: {prog.steps} steps, {prog.vcpus} vCPU(s), "

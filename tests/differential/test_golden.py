@@ -15,6 +15,7 @@ import pytest
 from .build import Program, programs
 from .compare import compare
 from .conftest import engine_trace
+from .final import engine_final
 
 PROGRAMS = programs()
 
@@ -33,7 +34,8 @@ def test_trace_matches_qemu(prog: Program) -> None:
     if not prog.golden.exists():
         pytest.fail(f"no golden for {prog.name}: run `make goldens`")
     expected = prog.golden.read_text().splitlines()
-    got = engine_trace(prog.binary.read_bytes(), prog)
+    image = prog.binary.read_bytes()
+    got = engine_final(image, prog) if prog.compare == "final" else engine_trace(image, prog)
     mismatch = compare(expected, got)
     if mismatch is not None:
         pytest.fail(f"{prog.name} differs from QEMU at {mismatch}", pytrace=False)

@@ -15,6 +15,7 @@ from tests.conftest import require_tool
 from .build import Program, build, programs, tools_present
 from .compare import compare
 from .conftest import engine_trace
+from .final import engine_final, qemu_final
 from .qemu import QEMU, qemu_trace
 
 pytestmark = pytest.mark.qemu
@@ -31,12 +32,13 @@ def test_live_trace_matches_qemu(prog: Program) -> None:
         for tool in ("powerpc64-linux-gnu-as", "powerpc64le-linux-gnu-as"):
             require_tool(tool)  # fails under PPCDBG_REQUIRE_TOOLS=1
         image = prog.binary.read_bytes()
-    expected = qemu_trace(image, prog.steps, prog.vcpus, prog.regs)
+    final = prog.compare == "final"
+    expected = qemu_final(image, prog) if final else qemu_trace(image, prog.steps, prog.vcpus, prog.regs)
     if prog.binary.exists() and prog.binary.read_bytes() == image and prog.golden.exists():
         stale = compare(prog.golden.read_text().splitlines(), expected)
         if stale is not None:
             pytest.fail(f"golden of {prog.name} is stale (run `make goldens`): {stale}",
                         pytrace=False)
-    mismatch = compare(expected, engine_trace(image, prog))
+    mismatch = compare(expected, engine_final(image, prog) if final else engine_trace(image, prog))
     if mismatch is not None:
         pytest.fail(f"{prog.name} differs from live QEMU at {mismatch}", pytrace=False)

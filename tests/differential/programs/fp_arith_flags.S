@@ -2,6 +2,8 @@
 # steps: 554
 # vcpus: 1
 # regs: srr0,srr1,fpscr,f1,f2,f3,f4,f5
+# compare: final
+# mem: 0x3000:0x1000
     .org 0x10
     b main
     .org 0x1000
@@ -604,7 +606,7 @@ end:
     nop
     nop
     nop
-    b end
+    b .                       # done: the final-state comparison stops here
     .org 0x3000
     .quad 0x0000000000000000
     .quad 0x3ff0000000000000
