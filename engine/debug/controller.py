@@ -41,6 +41,7 @@ from .events import (
     InterruptEvent,
     ResumeEvent,
     StopEvent,
+    TraceEvent,
     WatchHit,
 )
 from .history import EditEntry, History, RunEntry, StepEntry
@@ -100,6 +101,9 @@ class Controller:
         self._extra_pas: dict[int, set[int]] = {}
         self._catch_hit: dict[int, Breakpoint] = {}
         self.snapshots: dict[str, Snapshot] = {}
+        # Trace events: the vCPUs traced (None: tracing off) and the extra
+        # registers reported when they change (GPRs, CR, XER, LR, CTR, MSR always).
+        self.trace_vcpus: frozenset[int] | None = None
         self._snap_ids = 0
         host = self.machine.host
         if host is not None:
@@ -391,10 +395,13 @@ class Controller:
             if stops:
                 return self._run_to(cpu, stops)
         before = self._clock_slots()
+        pc, regs = cpu.nia, _regs(cpu)
         try:
             self._one_step(v, self.backend.step)
         except StepError as e:
             return self._stop(v, "error", message=str(e))
+        if self.trace_vcpus and v in self.trace_vcpus:
+            self._emit_trace(cpu, pc, regs)
         slots = self._slots_since(before)
         slots[v] = max(slots[v], 1)  # with notimer the clock stood still, but v did step
         self.history.record(StepEntry(v, lambda: self._reference_step(v), slots), 1)
@@ -489,7 +496,10 @@ class Controller:
                 if self._halt.is_set():
                     return self._quiet_or(quiet, self._stop_any("halt", run_set))
                 before = self._clock_slots()
-                used, who = m.run(min(CHUNK, left), stop_at, vcpus=run_set)
+                if self.trace_vcpus:
+                    used, who = self._traced_run(min(CHUNK, left), stop_at, run_set)
+                else:
+                    used, who = m.run(min(CHUNK, left), stop_at, vcpus=run_set)
                 self.history.record(RunEntry(used, run_set, self._slots_since(before)), used)
                 left -= used
                 if who is None:
@@ -511,6 +521,46 @@ class Controller:
                 for key in [k for k in m.mem.watches if isinstance(k, tuple) and k[0] == bp.id]:
                     m.mem.remove_watch(key)
             m.mem.watch_hits.clear()
+
+    def set_trace(self, vcpus: list[int] | None) -> None:
+        """Emit a trace event for every instruction the given vCPUs execute (None: off)."""
+        for v in vcpus or ():
+            self.vcpu(v)
+        self.trace_vcpus = frozenset(vcpus) if vcpus is not None else None
+
+    def _traced_run(
+        self, budget: int, stop_at: frozenset[int], run_set: frozenset[int] | None
+    ) -> tuple[int, int | None]:
+        """machine.run one slot at a time, emitting a trace event per traced instruction.
+
+        Runs split exactly (Machine.run), so tracing never changes the interleaving.
+        """
+        m = self.machine
+        traced = self.trace_vcpus or frozenset()
+        done = 0
+        while done < budget:
+            before = {c.index: (c.nia, _regs(c), c.retired) for c in m.vcpus if c.index in traced}
+            used, who = m.run(1, stop_at, vcpus=run_set)
+            done += used
+            for v, (pc, regs, retired) in before.items():
+                c = m.vcpus[v]
+                if c.retired != retired:
+                    self._emit_trace(c, pc, regs)
+            if who is not None or used == 0:
+                return done, who
+        return done, None
+
+    def _emit_trace(self, cpu: VCPU, pc: int, regs: tuple[int, ...]) -> None:
+        after = _regs(cpu)
+        changed = {
+            name: new for name, old, new in zip(TRACE_REGS, regs, after, strict=True) if old != new
+        }
+        try:
+            word: int | None = int.from_bytes(self.read_memory(pc, 4, "effective", cpu.index),
+                                              cpu.order)  # type: ignore[arg-type]
+        except ControllerError:
+            word = None
+        self._emit(TraceEvent(cpu.index, pc, word, changed, self.time))
 
     def _quiet_or(self, quiet: bool, ev: StopEvent) -> StopEvent:
         if not quiet:
@@ -713,6 +763,13 @@ class Controller:
 
         h.goto(index, partial)
         h.truncate(index + 1)
+
+
+TRACE_REGS = tuple(f"r{i}" for i in range(32)) + ("cr", "xer", "lr", "ctr", "msr")
+
+
+def _regs(cpu: VCPU) -> tuple[int, ...]:
+    return (*cpu.gpr, cpu.cr, cpu.xer, cpu.lr, cpu.ctr, cpu.msr)
 
 
 class _Env:

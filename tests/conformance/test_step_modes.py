@@ -81,3 +81,20 @@ def test_scheduler_locking_off_runs_each_other_vcpu_one_quantum_per_step() -> No
     for _ in range(20):
         ctl.step(0)
     assert ctl.machine.vcpus[1].retired == 20 * 7
+
+
+def test_trace_events_follow_every_instruction_without_changing_the_run() -> None:
+    from engine.debug.events import TraceEvent
+
+    traced = session("race", "native", vcpus=2)
+    events: list[TraceEvent] = []
+    traced.subscribe(lambda e: events.append(e) if isinstance(e, TraceEvent) else None)
+    traced.set_trace([1])
+    traced.cont(budget=500)
+    plain = session("race", "native", vcpus=2)
+    plain.cont(budget=500)
+    assert guest_state(traced) == guest_state(plain)
+    assert len(events) == traced.machine.vcpus[1].retired
+    assert all(e.vcpu == 1 for e in events)
+    first = events[0]
+    assert first.pc == 0x1000 and first.insn == 0x7C3FFAA6 and first.changed == {"r1": 4}
