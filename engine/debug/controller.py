@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from ..bits import M64
 from ..cpu import VCPU
+from ..disasm import Line, disassemble
 from ..host import VMExit
 from ..interrupts import EXCP_HV_EMU, EXCP_SYSCALL
 from ..isa.table import decode
@@ -34,6 +35,7 @@ from .backends.base import (
 )
 from .backends.insn import pending
 from .breakpoints import Breakpoint, BreakpointTable
+from .condition import compile_condition
 from .config import SessionConfig
 from .events import (
     ConsoleEvent,
@@ -297,6 +299,35 @@ class Controller:
     def add_breakpoint(self, kind: str, **kw: object) -> Breakpoint:
         with self._op():
             return self.breakpoints.add(kind, **kw)  # type: ignore[arg-type]
+
+    def update_breakpoint(
+        self, bp_id: str, *, enabled: bool | None = None, condition: str | None = None,
+        ignore_count: int | None = None, temporary: bool | None = None,
+        vcpus: frozenset[int] | None | bool = False,
+    ) -> Breakpoint:
+        """Change a breakpoint; ``condition=""`` removes its condition, ``vcpus=None`` all vCPUs."""
+        with self._op():
+            bp = self.breakpoints.get(bp_id)
+            if condition is not None:
+                bp.condition = compile_condition(condition) if condition else None
+            if ignore_count is not None:
+                if ignore_count < 0:
+                    raise ControllerError("ignore_count must not be negative")
+                bp.ignore_count = ignore_count
+            if temporary is not None:
+                bp.temporary = temporary
+            if vcpus is not False:
+                bp.vcpus = vcpus  # type: ignore[assignment]
+            if enabled is not None:
+                bp.enabled = enabled
+            return bp
+
+    def disassemble(self, address: int, count: int, vcpu: int = 0) -> list[Line]:
+        """``count`` instructions from effective ``address`` as vCPU ``vcpu`` sees them."""
+        cpu = self.vcpu(vcpu)
+        data = self.read_memory(address, 4 * count, "effective", vcpu)
+        return disassemble(data, address, count, little=bool(cpu.msr & MSR_LE),
+                           symbols=self.image.symbols)
 
     def remove_breakpoint(self, bp_id: str) -> Breakpoint:
         with self._op():
