@@ -432,10 +432,11 @@ class VCPU:
         except MemoryFault:
             return self._take(Interrupt(EXCP_MCHECK), pc)
         except Stop as s:
-            return self._stop(s, pc)
+            self._stop(s, pc)
+            return None
         self.nia = npc
         if msr & (MSR_SE | MSR_BE) or self.host_se:
-            o: Op = fn.op  # type: ignore[attr-defined]
+            o: Op = getattr(fn, "op")  # noqa: B009 - set on every closure by make_exec
             if not o.untraced and (msr & MSR_SE or self.host_se or o.branch):
                 trace = Interrupt(EXCP_TRACE, SRR1_TRACE, next_pc=npc)
                 return self._take(trace, pc)

@@ -219,7 +219,6 @@ def _descriptor(image: Image, addr: int, what: str) -> int:
     raw = image.read_virtual(addr, 8)
     if raw is None:
         raise ImageError(
-            f"ELFv1 {what} 0x{addr:x} points at a function descriptor outside every PT_LOAD "
-            "segment"
+            f"ELFv1 {what} 0x{addr:x} points at a function descriptor outside every PT_LOAD segment"
         )
     return int.from_bytes(raw, image.byte_order)  # type: ignore[arg-type]

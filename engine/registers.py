@@ -36,7 +36,12 @@ def canonical(name: str) -> str:
 
 
 def _is_indexed(n: str, prefix: str) -> bool:
-    return n.startswith(prefix) and n[1:].isdigit() and 0 <= int(n[1:]) < 32 and n[1:] == str(int(n[1:]))
+    return (
+        n.startswith(prefix)
+        and n[1:].isdigit()
+        and 0 <= int(n[1:]) < 32
+        and n[1:] == str(int(n[1:]))
+    )
 
 
 _SIMPLE = frozenset({"pc", "msr", "cr", "lr", "ctr", "xer", "fpscr"})

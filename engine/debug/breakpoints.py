@@ -115,9 +115,7 @@ class BreakpointTable:
 
     def code(self) -> list[Breakpoint]:
         """Enabled instruction breakpoints (software and hardware)."""
-        return [
-            b for b in self.by_id.values() if b.enabled and b.kind in ("software", "hardware")
-        ]
+        return [b for b in self.by_id.values() if b.enabled and b.kind in ("software", "hardware")]
 
     def watches(self) -> list[Breakpoint]:
         return [b for b in self.by_id.values() if b.enabled and b.kind == "watchpoint"]

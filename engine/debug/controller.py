@@ -147,8 +147,11 @@ class Controller:
     def _on_interrupt(self, cpu: VCPU, vector: int, pc: int) -> None:
         if self.history.replaying:
             return
-        srr = (cpu.spr[314], cpu.spr[315]) if 0xE00 <= vector <= 0xF80 or vector == 0x980 else (
-            cpu.spr[26], cpu.spr[27])
+        srr = (
+            (cpu.spr[314], cpu.spr[315])
+            if 0xE00 <= vector <= 0xF80 or vector == 0x980
+            else (cpu.spr[26], cpu.spr[27])
+        )
         if self.listeners:
             self._emit(InterruptEvent(cpu.index, vector, srr[0], srr[1], self.time))
         for bp in self.breakpoints.catches():
@@ -161,9 +164,12 @@ class Controller:
         if host is None or self.history.replaying:
             return
         for bp in self.breakpoints.catches():
-            if bp.hypercall is not None and bp.applies_to(cpu.index) and (
-                bp.hypercall in (-1, host.last_hcall)
-            ) and self._triggers(bp, cpu):
+            if (
+                bp.hypercall is not None
+                and bp.applies_to(cpu.index)
+                and (bp.hypercall in (-1, host.last_hcall))
+                and self._triggers(bp, cpu)
+            ):
                 self._catch_hit[cpu.index] = bp
                 cpu.exit_reason = "catch"
 
@@ -253,7 +259,9 @@ class Controller:
             ea, left = (ea + n) & M64, left - n
         return runs
 
-    def read_memory(self, address: int, length: int, space: str = "physical", vcpu: int = 0) -> bytes:
+    def read_memory(
+        self, address: int, length: int, space: str = "physical", vcpu: int = 0
+    ) -> bytes:
         out = bytearray()
         for pa, n in self._physical(address, length, space, vcpu):
             try:
@@ -263,7 +271,9 @@ class Controller:
             out += self.planter.overlay(pa, data)
         return bytes(out)
 
-    def write_memory(self, address: int, data: bytes, space: str = "physical", vcpu: int = 0) -> None:
+    def write_memory(
+        self, address: int, data: bytes, space: str = "physical", vcpu: int = 0
+    ) -> None:
         runs = self._physical(address, len(data), space, vcpu)
         for pa, n in runs:
             if pa < 0 or pa + n > self.machine.mem.size:
@@ -301,8 +311,13 @@ class Controller:
             return self.breakpoints.add(kind, **kw)  # type: ignore[arg-type]
 
     def update_breakpoint(
-        self, bp_id: str, *, enabled: bool | None = None, condition: str | None = None,
-        ignore_count: int | None = None, temporary: bool | None = None,
+        self,
+        bp_id: str,
+        *,
+        enabled: bool | None = None,
+        condition: str | None = None,
+        ignore_count: int | None = None,
+        temporary: bool | None = None,
         vcpus: frozenset[int] | None | bool = False,
     ) -> Breakpoint:
         """Change a breakpoint; ``condition=""`` removes its condition, ``vcpus=None`` all vCPUs."""
@@ -326,8 +341,9 @@ class Controller:
         """``count`` instructions from effective ``address`` as vCPU ``vcpu`` sees them."""
         cpu = self.vcpu(vcpu)
         data = self.read_memory(address, 4 * count, "effective", vcpu)
-        return disassemble(data, address, count, little=bool(cpu.msr & MSR_LE),
-                           symbols=self.image.symbols)
+        return disassemble(
+            data, address, count, little=bool(cpu.msr & MSR_LE), symbols=self.image.symbols
+        )
 
     def remove_breakpoint(self, bp_id: str) -> Breakpoint:
         with self._op():
@@ -390,7 +406,12 @@ class Controller:
 
     def _reference_step(self, v: int) -> None:
         """Replay of a step: the native semantics every backend equals."""
-        self._one_step(v, lambda cpu, during: (during(), cpu.step()))  # type: ignore[func-returns-value]
+
+        def native(cpu: VCPU, during: Callable[[], None]) -> None:
+            during()
+            cpu.step()
+
+        self._one_step(v, native)
 
     def step(self, vcpu: int, count: int = 1, mode: str = "into") -> StopEvent:
         """Step vCPU ``vcpu`` ``count`` times (into / over / out)."""
@@ -404,8 +425,11 @@ class Controller:
             ev: StopEvent | None = None
             for _ in range(count):
                 if cpu.halted:
-                    return self._stop(vcpu, "checkstop" if cpu.halt_reason == "checkstop" else "exit",
-                                      message=cpu.halt_reason)
+                    return self._stop(
+                        vcpu,
+                        "checkstop" if cpu.halt_reason == "checkstop" else "exit",
+                        message=cpu.halt_reason,
+                    )
                 ev = self._step_once(cpu, mode)
                 if ev is not None or self._halt.is_set():
                     break
@@ -417,7 +441,13 @@ class Controller:
         """One step; returns a stop event only when something other than the step stopped it."""
         v = cpu.index
         insn = pending(cpu)
-        if mode == "over" and insn.op is not None and insn.op.branch and insn.word and insn.word & 1:
+        if (
+            mode == "over"
+            and insn.op is not None
+            and insn.op.branch
+            and insn.word
+            and insn.word & 1
+        ):
             return self._run_to(cpu, {(insn.pc + 4) & M64})
         if mode == "out":
             return self._run_to(cpu, {cpu.lr & ~3})
@@ -442,7 +472,7 @@ class Controller:
         return None
 
     def _atomic_sequence_stops(self, cpu: VCPU) -> set[int]:
-        """Where a larx ... st*cx. sequence ends, as gdb's stepi finds it; empty when it does not."""
+        """Where a larx ... st*cx. sequence ends, as gdb's stepi finds it (empty: it does not)."""
         pc = cpu.nia
         stops: set[int] = set()
         addr = pc
@@ -479,7 +509,9 @@ class Controller:
         return ev
 
     def cont(
-        self, vcpus: list[int] | None = None, budget: int | None = None,
+        self,
+        vcpus: list[int] | None = None,
+        budget: int | None = None,
         until: list[int] | None = None,
     ) -> StopEvent:
         """Continue the vCPUs (all, or ``vcpus``) until a stop, ``until`` or the budget runs out."""
@@ -499,7 +531,11 @@ class Controller:
         return self.cont(vcpus=[vcpu] if vcpu is not None else None, until=[address])
 
     def _continue(
-        self, run_set: frozenset[int] | None, budget: int, extra: dict[int, set[int]], quiet: bool,
+        self,
+        run_set: frozenset[int] | None,
+        budget: int,
+        extra: dict[int, set[int]],
+        quiet: bool,
     ) -> StopEvent:
         m = self.machine
         planted = PLANTED_BREAKPOINTS in self.backend.capabilities
@@ -509,8 +545,11 @@ class Controller:
         for s in extra.values():
             eas |= s
         watches = self.breakpoints.watches()
-        self._emit(ResumeEvent(tuple(sorted(run_set)) if run_set else tuple(range(len(m.vcpus))),
-                               self.time))
+        self._emit(
+            ResumeEvent(
+                tuple(sorted(run_set)) if run_set else tuple(range(len(m.vcpus))), self.time
+            )
+        )
         self.running = True
         planted_pas: list[int] = []
         try:
@@ -587,8 +626,9 @@ class Controller:
             name: new for name, old, new in zip(TRACE_REGS, regs, after, strict=True) if old != new
         }
         try:
-            word: int | None = int.from_bytes(self.read_memory(pc, 4, "effective", cpu.index),
-                                              cpu.order)  # type: ignore[arg-type]
+            word: int | None = int.from_bytes(
+                self.read_memory(pc, 4, "effective", cpu.index), cpu.order
+            )  # type: ignore[arg-type]
         except ControllerError:
             word = None
         self._emit(TraceEvent(cpu.index, pc, word, changed, self.time))
@@ -604,7 +644,9 @@ class Controller:
         cpu = self.machine.vcpus[v]
         msg = None
         if reason == "exit":
-            msg = ", ".join(f"vCPU {c.index}: {c.halt_reason}" for c in self.machine.vcpus if c.halted)
+            msg = ", ".join(
+                f"vCPU {c.index}: {c.halt_reason}" for c in self.machine.vcpus if c.halted
+            )
             if any(c.halt_reason == "checkstop" for c in self.machine.vcpus):
                 reason = "checkstop"
         return StopEvent(vcpu=v, reason=reason, pc=cpu.nia, time=self.time, message=msg or None)
@@ -643,8 +685,14 @@ class Controller:
             bp = self._catch_hit.pop(v)
             if bp.temporary:
                 self.breakpoints.by_id.pop(bp.id, None)
-            return StopEvent(vcpu=v, reason="catch", pc=cpu.nia, time=self.time,
-                             breakpoint_id=bp.id, vector=bp.vector)
+            return StopEvent(
+                vcpu=v,
+                reason="catch",
+                pc=cpu.nia,
+                time=self.time,
+                breakpoint_id=bp.id,
+                vector=bp.vector,
+            )
         if cpu.halted:
             r = "checkstop" if cpu.halt_reason == "checkstop" else "exit"
             return StopEvent(vcpu=v, reason=r, pc=cpu.nia, time=self.time, message=cpu.halt_reason)
@@ -655,8 +703,9 @@ class Controller:
             if bp.address == pc and bp.applies_to(v) and self._triggers(bp, cpu):
                 if bp.temporary:
                     self.breakpoints.by_id.pop(bp.id, None)
-                return StopEvent(vcpu=v, reason="breakpoint", pc=pc, time=self.time,
-                                 breakpoint_id=bp.id)
+                return StopEvent(
+                    vcpu=v, reason="breakpoint", pc=pc, time=self.time, breakpoint_id=bp.id
+                )
         if planted:
             self._pass_planted(cpu)
         return None
@@ -672,8 +721,9 @@ class Controller:
         try:
             before = self._clock_slots()
             used, _ = self.machine.run(1, vcpus=frozenset({cpu.index}))
-            self.history.record(RunEntry(used, frozenset({cpu.index}), self._slots_since(before)),
-                                used)
+            self.history.record(
+                RunEntry(used, frozenset({cpu.index}), self._slots_since(before)), used
+            )
         finally:
             self.machine.mem.write_bytes(pa, (0x00DDDD00).to_bytes(4, w.order), None)  # type: ignore[arg-type]
 
@@ -682,8 +732,14 @@ class Controller:
         wid, pa, size, kind, old, new = hits[0]
         hits.clear()
         bp_id = wid[0] if isinstance(wid, tuple) else str(wid)
-        return StopEvent(vcpu=cpu.index, reason="watchpoint", pc=cpu.nia, time=self.time,
-                         breakpoint_id=bp_id, watch=WatchHit(pa, size, kind, old, new))
+        return StopEvent(
+            vcpu=cpu.index,
+            reason="watchpoint",
+            pc=cpu.nia,
+            time=self.time,
+            breakpoint_id=bp_id,
+            watch=WatchHit(pa, size, kind, old, new),
+        )
 
     # -- checkpoints and reverse execution ------------------------------------------------
     def create_snapshot(self) -> Snapshot:
@@ -713,11 +769,12 @@ class Controller:
                     continue
                 if isinstance(e, RunEntry):
 
-                    def partial(entry: object, k: int = k) -> None:
+                    def partial(entry: object, k: int = k, index: int = index) -> None:
                         assert isinstance(entry, RunEntry)
                         before = self._clock_slots()
-                        used, _ = self.machine.run(entry.used, vcpus=entry.vcpus,
-                                                   vcpu_limit=(vcpu, k - 1))
+                        used, _ = self.machine.run(
+                            entry.used, vcpus=entry.vcpus, vcpu_limit=(vcpu, k - 1)
+                        )
                         replacement = RunEntry(used, entry.vcpus, self._slots_since(before))
                         h.entries[index - h.base] = replacement
 
@@ -772,8 +829,10 @@ class Controller:
                     cpu = self.machine.vcpus[who]
                     cpu.exit_reason = None
                     for bp in code:
-                        if bp.address == cpu.nia and bp.applies_to(who) and (
-                            bp.condition is None or bp.condition.evaluate(_Env(self, cpu))
+                        if (
+                            bp.address == cpu.nia
+                            and bp.applies_to(who)
+                            and (bp.condition is None or bp.condition.evaluate(_Env(self, cpu)))
                         ):
                             at_current = index == target - 1 and done >= e.used
                             if not at_current:  # strictly before where we are now

@@ -26,4 +26,10 @@ class NativeBackend:
         self.steps += 1
 
     def stats(self) -> dict[str, int]:
-        return {"steps": self.steps, "host_exits": 0, "planted": 0, "restored": 0, "foreign_hits": 0}
+        return {
+            "steps": self.steps,
+            "host_exits": 0,
+            "planted": 0,
+            "restored": 0,
+            "foreign_hits": 0,
+        }

@@ -210,7 +210,9 @@ class TraceVectorBackend:
         )
         if at_trace:
             self.vector_stops += 1
-            self._finish_trace(cpu, insn, pre_msr, pre_srr0, pre_srr1, pre_hsrr1, guest_se, guest_be)
+            self._finish_trace(
+                cpu, insn, pre_msr, pre_srr0, pre_srr1, pre_hsrr1, guest_se, guest_be
+            )
         else:
             self.successor_stops += 1
             if use_trace:
@@ -226,8 +228,15 @@ class TraceVectorBackend:
         return eas
 
     def _finish_trace(
-        self, cpu: VCPU, insn: Pending, pre_msr: int, pre_srr0: int, pre_srr1: int,
-        pre_hsrr1: int, guest_se: bool, guest_be: bool,
+        self,
+        cpu: VCPU,
+        insn: Pending,
+        pre_msr: int,
+        pre_srr0: int,
+        pre_srr1: int,
+        pre_hsrr1: int,
+        guest_se: bool,
+        guest_be: bool,
     ) -> None:
         # Rule 7: the guest single-steps (or branch-traces) itself: it expects
         # this trace interrupt. Leave V at its trace vector as the reference does.
