@@ -626,9 +626,8 @@ class Controller:
             name: new for name, old, new in zip(TRACE_REGS, regs, after, strict=True) if old != new
         }
         try:
-            word: int | None = int.from_bytes(
-                self.read_memory(pc, 4, "effective", cpu.index), cpu.order
-            )  # type: ignore[arg-type]
+            data = self.read_memory(pc, 4, "effective", cpu.index)
+            word: int | None = int.from_bytes(data, "little" if cpu.msr & MSR_LE else "big")
         except ControllerError:
             word = None
         self._emit(TraceEvent(cpu.index, pc, word, changed, self.time))
