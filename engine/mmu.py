@@ -163,6 +163,9 @@ class RadixMMU:
         self._override: int | None = None
         # The guest profile: partition-scoped translation is the identity.
         self.flat_partition = False
+        # The last table walk and the R/C update it made (pte address, old PTE).
+        self.last_fill: tuple[int, str] | None = None
+        self.last_rc: tuple[int, int] | None = None
 
     # -- the guest profile's process table --------------------------------------
     @property
@@ -216,6 +219,8 @@ class RadixMMU:
 
     # -- the cache ------------------------------------------------------------------
     def _fill(self, ea: int, access: str) -> int:
+        self.last_fill = (ea, access)
+        self.last_rc = None
         try:
             raddr, shift = self._xlate(ea, access, True)
         except _Fault as f:
@@ -468,6 +473,20 @@ class RadixMMU:
         npte = pte | R_PTE_R | (R_PTE_C if access == "w" else 0)
         if npte != pte:
             self.cpu.mem.write(pte_addr, 8, npte, "big")
+            self.last_rc = (pte_addr, pte)
+
+    def undo_fetch_rc(self, ea: int) -> None:
+        """Undo the R bit the fetch of ``ea`` just set, if the last table walk was that fetch.
+
+        A debugger's planted word is fetched by the guest but never executed
+        for it; the reference machine would not have touched that PTE yet.
+        The cached translation goes too, so the next real fetch walks again.
+        """
+        if self.last_fill == (ea, "x") and self.last_rc is not None:
+            pte_addr, old = self.last_rc
+            self.cpu.mem.write(pte_addr, 8, old, "big")
+            self.flush(ea)
+        self.last_rc = None
 
 
 # -- building page tables (tests and example programs) ------------------------------

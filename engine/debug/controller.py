@@ -23,6 +23,7 @@ from ..isa.table import decode
 from ..loader import Image
 from ..machine import Checkpoint, Machine, MachineConfig
 from ..memory import MemoryFault
+from ..mmu import RadixMMU
 from ..msr import MSR_LE
 from ..registers import ARCHITECTED, read_register, write_register
 from .backends import make_backend
@@ -181,7 +182,12 @@ class Controller:
         if pa is None or not self.planter.is_planted(pa):
             return False  # the guest's own illegal instruction: reflected by the host
         cpu.nia = ex.pc
-        if pa in self._step_stops.get(cpu.index, ()) or pa in self._extra_pas.get(cpu.index, ()):
+        own = pa in self._step_stops.get(cpu.index, ()) or pa in self._extra_pas.get(cpu.index, ())
+        if (own or any(bp.applies_to(cpu.index) for bp in self._bp_pas.get(pa, ()))) and (
+            isinstance(cpu.mmu, RadixMMU)
+        ):
+            cpu.mmu.undo_fetch_rc(ex.pc)  # the guest never fetched our word
+        if own:
             cpu.exit_reason = "step" if pa in self._step_stops.get(cpu.index, ()) else "breakpoint"
             cpu.refund = 1  # the guest never executed that slot
             return True

@@ -11,6 +11,7 @@ from engine.loader import load_image
 from engine.registers import read_register
 
 PROGRAMS = Path(__file__).resolve().parent / "programs"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 GUEST_SPRS = (
     "srr0", "srr1", "sprg0", "sprg1", "sprg2", "sprg3", "dar", "dsisr", "lpcr", "dec", "tb",
     "pidr", "amr",
@@ -19,7 +20,13 @@ GUEST_SPRS = (
 
 def session(program: str, backend: str, profile: str = "guest", vcpus: int = 1,
             locking: str = "step", **kw: object) -> Controller:
-    image = load_image((PROGRAMS / f"{program}.elf").read_bytes())
+    path = EXAMPLES / f"{program[len('examples/'):]}.elf" if program.startswith("examples/") else (
+        PROGRAMS / f"{program}.elf"
+    )
+    image = load_image(path.read_bytes())
+    # Every backend is compared with native under the same atomic-sequence
+    # mode; the defaults differ by backend (STEPPING.md).
+    kw.setdefault("atomic_sequences", "whole")
     config = SessionConfig(profile=profile, vcpus=vcpus, backend=backend,
                            scheduler_locking=locking, **kw)  # type: ignore[arg-type]
     return Controller(image, config)

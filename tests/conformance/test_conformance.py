@@ -22,6 +22,11 @@ CASES = [
     ("race", "guest", 2, 60, 0, "step"),
     ("race", "guest", 2, 60, None, "step"),
     ("basic", "powernv", 1, 70, 0, "step"),
+    ("le_guest", "guest", 1, 70, 0, "step"),
+    ("examples/radix_ail", "guest", 1, 150, 0, "step"),
+    ("examples/guest_console", "guest", 1, 150, 0, "step"),
+    ("examples/smp_spinlock", "powernv", 2, 120, None, "off"),
+    ("examples/smp_spinlock", "powernv", 4, 120, 0, "off"),
 ]
 
 

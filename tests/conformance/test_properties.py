@@ -90,7 +90,9 @@ def test_stepped_then_continued_ends_where_an_undisturbed_run_ends(
 def test_reverse_step_lands_on_the_states_the_forward_run_recorded(
     program: str, forward: int, back: int
 ) -> None:
-    ctl = session(program, "native", vcpus=PROGRAMS[program], history_interval=7)
+    # One step is one instruction here (a whole larx..stcx. step is a run).
+    ctl = session(program, "native", vcpus=PROGRAMS[program], history_interval=7,
+                  atomic_sequences="each")
     recorded = [guest_state(ctl)]
     for _ in range(forward):
         ctl.step(0)

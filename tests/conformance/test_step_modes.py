@@ -63,8 +63,8 @@ def test_native_stepping_each_instruction_gets_through() -> None:
 
 
 def test_trace_backends_default_to_whole_sequences() -> None:
-    assert session("spinlock", "trace-vector").atomic == "whole"
-    assert session("spinlock", "native").atomic == "each"
+    assert session("spinlock", "trace-vector", atomic_sequences=None).atomic == "whole"
+    assert session("spinlock", "native", atomic_sequences=None).atomic == "each"
 
 
 @pytest.mark.parametrize("locking", ["step", "on"])
