@@ -125,6 +125,9 @@ def main(argv: list[str] | None = None) -> int:
             if q is not None and q["instructions_per_second"]:
                 entry["qemu_over_native"] = round(q["instructions_per_second"] / rate, 1)
         report["benchmarks"][p.name] = entry
+    from . import stepping
+
+    report["benchmarks"].update(stepping.run())
     print(json.dumps(report, indent=2))
     return 0
 
