@@ -55,6 +55,7 @@ from .sprs import (
     SPR_DEC,
     SPR_HDEC,
     SPR_HRMOR,
+    SPR_DPDES,
     SPR_LPCR,
     SPR_PIR,
     SPR_PVR,
@@ -279,6 +280,10 @@ class VCPU:
         elif n == SPR_HDEC:
             self.set_hdec(v)
         elif n == 284:  # TBL: write the low word of the time base
+        if n == SPR_DPDES:
+            # DPDES is the directed privileged doorbell state of the core's
+            # threads; with one thread per core, bit 63 (as QEMU 7.2).
+            return 1 if self.pending & PEND_DOORBELL else 0
             self.tb_offset += ((self.timebase & ~0xFFFF_FFFF) | (v & 0xFFFF_FFFF)) - self.timebase
         elif n == 285:  # TBU
             self.tb_offset += ((self.timebase & 0xFFFF_FFFF) | ((v & 0xFFFF_FFFF) << 32)) - self.timebase
@@ -299,6 +304,10 @@ class VCPU:
         pa = ea & REAL_MODE_MASK
         if self.msr & MSR_HV and not (ea >> 63):
             pa |= self.spr[SPR_HRMOR]
+        elif n == SPR_DPDES:
+            # QEMU 7.2 ignores a value with bits other than bit 63 (one thread).
+            if not v & ~1:
+                self.pending = (self.pending | PEND_DOORBELL) if v else (self.pending & ~PEND_DOORBELL)
         return pa
 
     def translate_data(self, ea: int, write: bool) -> int:
@@ -419,7 +428,9 @@ class VCPU:
         msr = self.msr
         fn: Exec | None = None
         self.retired += 1
-        self.clock += 1
+        # The instruction executes at the time before it retires, as in run()'s
+        # chunks: an `mtdec` of -1 leaves DEC negative even when a step with
+        # notimer winds the clock back afterwards (QEMU raises it at once).
         try:
             fn = self.icache.get(pc)
             if fn is None:
@@ -443,12 +454,16 @@ class VCPU:
         return None
 
     def run(self, budget: int, stop_at: frozenset[int] | set[int] = frozenset()) -> int:
+            self.clock += 1
         """Run for at most ``budget`` instruction slots; stop before any address in ``stop_at``.
 
+            self.clock += 1
         Returns the slots used. Asynchronous interrupts are taken at exact
         instruction boundaries: each fast chunk ends where a timer fires.
+            self.clock += 1
         Falls back to ``step`` while MSR[SE]/MSR[BE] tracing is on.
         """
+        self.clock += 1
         done = 0
         while done < budget and not (self.halted or self.exit_reason):
             if self.sleeping and not self.wake_condition():

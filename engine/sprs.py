@@ -42,7 +42,7 @@ SPR_TABLE: tuple[SprDef, ...] = (
     SprDef("fscr", 153, S, S),
     SprDef("uamor", 157, S, S),
     SprDef("pspb", 159, S, S),
-    SprDef("dpdes", 176, H, H),
+    SprDef("dpdes", 176, S, H),  # privileged read (QEMU 7.2: spr_read_dpdes for the OS)
     SprDef("dawr0", 180, H, H),
     SprDef("rpr", 186, H, H),
     SprDef("ciabr", 187, H, H),
@@ -102,6 +102,7 @@ SPR_HSPRG0, SPR_HSPRG1 = 304, 305
 SPR_HDSISR, SPR_HDAR, SPR_HDEC, SPR_HRMOR = 306, 307, 310, 313
 SPR_HSRR0, SPR_HSRR1, SPR_LPCR, SPR_LPIDR = 314, 315, 318, 319
 SPR_PTCR, SPR_PIDR = 464, 48
+SPR_DPDES = 176
 SPR_HID0, SPR_PIR = 1008, 1023
 
 PVR_POWER9_DD2 = 0x004E1200

@@ -48,7 +48,7 @@ HID0_ENABLE_ATTN = ppc_bit(3)  # skiboot's SPR_HID0_POWER9_ENABLE_ATTN
 
 # SPRs whose writes change translation, interrupt routing or timers: the
 # run loops must look at the machine state again after them.
-RESYNC_SPRS = frozenset({22, 48, 310, 313, 318, 319, 464, 1008})
+RESYNC_SPRS = frozenset({22, 48, 176, 310, 313, 318, 319, 464, 1008})
 
 # The MSR bits POWER9 implements (QEMU's POWER9 msr_mask): writes keep only these.
 MSR_IMPLEMENTED = 0x9000_0001_0280_FF37

@@ -12,6 +12,12 @@ Every main file starts with a header the harness reads::
     # steps: 120
     # vcpus: 1
     # regs: srr0,srr1,sprg0
+
+and optionally ``# stepflags: notimer`` (QEMU's ``qqemu.sstep`` flags for
+every step, as ``ppcdbg trace --step-flags``; default ``noirq,notimer``, the
+gdbstub's default). Programs that test asynchronous interrupts (DEC, HDEC,
+doorbells) drop ``noirq`` so a pending, enabled interrupt is delivered by the
+step, on both sides.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ LD_LE = "powerpc64le-linux-gnu-ld"
 OBJCOPY = "powerpc64-linux-gnu-objcopy"
 TOOLS = (AS_BE, AS_LE, LD, LD_LE, OBJCOPY)
 
-_HEADER = re.compile(r"^#\s*(steps|vcpus|regs|compare|mem)\s*:\s*(.*?)\s*$", re.MULTILINE)
+_HEADER = re.compile(r"^#\s*(steps|vcpus|regs|compare|mem|stepflags)\s*:\s*(.*?)\s*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,7 @@ class Program:
     # gdbstub cannot single-step (see final.py).
     compare: str = "steps"
     mem: tuple[int, int] | None = None  # a range compared in "final" mode
+    step_flags: tuple[str, ...] = ("noirq", "notimer")
 
     @property
     def le_source(self) -> Path:
@@ -73,8 +80,13 @@ def parse_header(path: Path) -> Program:
     if "mem" in fields:
         addr, _, length = fields["mem"].partition(":")
         mem = (int(addr, 0), int(length, 0))
+    flags = tuple(f.strip() for f in fields.get("stepflags", "noirq,notimer").split(",")
+                  if f.strip() and f.strip() != "none")
+    if not set(flags) <= {"noirq", "notimer"}:
+        raise ValueError(f"{path.name}: stepflags takes noirq, notimer or none")
     return Program(path.name[: -len(".S")], path, int(fields["steps"]),
-                   int(fields.get("vcpus", "1")), regs, fields.get("compare", "steps"), mem)
+                   int(fields.get("vcpus", "1")), regs, fields.get("compare", "steps"), mem,
+                   flags)
 
 
 def programs() -> list[Program]:

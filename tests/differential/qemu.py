@@ -260,17 +260,32 @@ class QemuMachine:
         return d
 
 
+# QEMU's single-step flags (include/sysemu/accel.h): SSTEP_ENABLE, SSTEP_NOIRQ, SSTEP_NOTIMER.
+SSTEP_ENABLE, SSTEP_NOIRQ, SSTEP_NOTIMER = 0x1, 0x2, 0x4
+DEFAULT_STEP_FLAGS = ("noirq", "notimer")
+
+
+def sstep_value(flags: Sequence[str]) -> int:
+    return (SSTEP_ENABLE | (SSTEP_NOIRQ if "noirq" in flags else 0)
+            | (SSTEP_NOTIMER if "notimer" in flags else 0))
+
+
 def qemu_trace(
     image: bytes | Path, steps: int, vcpus: int = 1, regs: Sequence[str] = DEFAULT_REGS,
-    qemu: str = QEMU,
+    qemu: str = QEMU, step_flags: Sequence[str] = DEFAULT_STEP_FLAGS,
 ) -> list[str]:
     """The lines ``ppcdbg trace IMAGE --steps N --vcpus V --regs R`` prints, from QEMU.
 
     Step 0 is one line per vCPU; step i moves vCPU (i-1) mod vcpus by one raw
-    single step while the others are held.
+    single step while the others are held. ``step_flags`` are QEMU's
+    ``qqemu.sstep`` flags, as ``ppcdbg trace --step-flags``: without
+    ``noirq`` a step may deliver a pending, enabled asynchronous interrupt
+    (the step then stops at the vector, cpu_handle_interrupt's EXCP_DEBUG).
     """
     out: list[str] = []
     with QemuMachine(image, vcpus, qemu) as q:
+        if tuple(step_flags) != DEFAULT_STEP_FLAGS:
+            q.rsp.ok(f"Qqemu.sstep={sstep_value(step_flags):x}")
         for cpu in range(vcpus):
             out.append(line({"step": 0, **q.state(cpu, regs)}))
         pcs = [int(str(json.loads(s)["pc"]), 16) for s in out]

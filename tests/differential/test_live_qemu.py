@@ -33,7 +33,8 @@ def test_live_trace_matches_qemu(prog: Program) -> None:
             require_tool(tool)  # fails under PPCDBG_REQUIRE_TOOLS=1
         image = prog.binary.read_bytes()
     final = prog.compare == "final"
-    expected = qemu_final(image, prog) if final else qemu_trace(image, prog.steps, prog.vcpus, prog.regs)
+    expected = qemu_final(image, prog) if final else qemu_trace(
+        image, prog.steps, prog.vcpus, prog.regs, step_flags=prog.step_flags)
     if prog.binary.exists() and prog.binary.read_bytes() == image and prog.golden.exists():
         stale = compare(prog.golden.read_text().splitlines(), expected)
         if stale is not None:
