@@ -11,6 +11,7 @@ from engine.debug.config import BACKENDS, SessionConfig
 from engine.debug.controller import Controller
 from engine.registers import UnknownRegister, canonical
 from engine.trace import DEFAULT_REGS, TraceOptions, run_trace
+from service.gdb import cli as gdb_cli
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -126,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ppcdbg", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     _trace_parser(sub)
+    gdb_cli.add_parser(sub)
     sub.add_parser("demo", help="trace the bundled demo program")
     try:
         args = parser.parse_args(argv)
@@ -133,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
         return int(e.code or 0)
     if args.command == "trace":
         return cmd_trace(args)
+    if args.command == "gdbserver":
+        return gdb_cli.run(args)
     return cmd_demo(args)
 
 
