@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..bits import M32, M64, ppc_bit, s32, s64
 from ..interrupts import (
+    EXCP_FU,
     EXCP_HV_EMU,
     EXCP_PROGRAM,
     EXCP_SYSCALL,
@@ -32,6 +34,7 @@ from ..sprs import (
     SPR_HSRR0,
     SPR_HID0,
     SPR_HSRR1,
+    SPR_LPCR,
     SPR_LR,
     SPR_PIR,
     SPR_SRR0,
@@ -146,15 +149,65 @@ def _raise(vector: int) -> Exec:
     return ex
 
 
+# Problem-state access to these SPRs is enabled by an FSCR bit (ISA 3.0B 4.2.? and
+# QEMU 7.2's spr_read_tar): number -> (FSCR enable bit, interruption cause).
+# Without it: facility unavailable (0xf60), FSCR[IC] = the cause.
+SPR_FSCR = 153
+FSCR_IC_SHIFT = 56
+FSCR_GATED = {815: (ppc_bit(55), 8), 3: (ppc_bit(61), 2)}  # TAR, DSCR
+
+
+def _fscr_gate(n: int, x: Ctx, inner: Exec) -> Exec:
+    gate = FSCR_GATED.get(n)
+    if gate is None or not x.msr & MSR_PR:
+        return inner
+    bit, cause = gate
+
+    def ex(c: VCPU) -> int:
+        if not c.spr[SPR_FSCR] & bit:
+            fscr = c.spr[SPR_FSCR] & ~(0xFF << FSCR_IC_SHIFT)
+            c.spr[SPR_FSCR] = fscr | (cause << FSCR_IC_SHIFT)
+            raise Interrupt(EXCP_FU)
+        return inner(c)
+
+    return ex
+
+
 def mfspr(w: int, x: Ctx) -> Exec:
+    return _fscr_gate(f_spr(w), x, _mfspr(w, x))
+
+
+def mtspr(w: int, x: Ctx) -> Exec:
+    return _fscr_gate(f_spr(w), x, _mtspr(w, x))
+
+
+# SPR numbers that raise HEAI even in privileged state when not implemented:
+# mfspr 0, 4, 5, 6 and mtspr 0 (ISA 3.0B 4.4.4; QEMU 7.2 gen_mfspr/gen_mtspr).
+HEAI_SPR_NUMBERS = {"read": frozenset({0, 4, 5, 6}), "write": frozenset({0})}
+
+
+def _unknown_spr(n: int, x: Ctx, direction: str) -> Exec:
+    """mfspr/mtspr of an SPR number POWER9 does not implement.
+
+    Privileged numbers (SPR field bit 0x10 set, ISA 3.0B 4.4.4): program
+    privileged in problem state, a no-op otherwise. The others: HEAI in problem
+    state and for the numbers of HEAI_SPR_NUMBERS, a no-op otherwise. Measured
+    on QEMU 7.2 powernv9 (sv_priv.S) for 0, 2, 4, 5, 20 and 777 from PR=1,
+    HV=0 and HV=1.
+    """
+    pr = bool(x.msr & MSR_PR)
+    if n & 0x10:
+        return _raise(EXCP_PROGRAM) if pr else _nop(x.npc)
+    if pr or n in HEAI_SPR_NUMBERS[direction]:
+        return _raise(EXCP_HV_EMU)
+    return _nop(x.npc)
+
+
+def _mfspr(w: int, x: Ctx) -> Exec:
     rt, n, npc = f_rt(w), f_spr(w), x.npc
     d = SPR_BY_NUMBER.get(n)
     if d is None:
-        # Unknown SPR: privileged numbers (bit 0x10 of the SPR field) are
-        # no-ops in supervisor state; the rest raise the illegal path.
-        if n & 0x10:
-            return _raise(EXCP_PROGRAM) if x.msr & MSR_PR else _nop(npc)
-        return _raise(EXCP_HV_EMU)
+        return _unknown_spr(n, x, "read")
     bad = _spr_allowed(d.read, x.msr)
     if bad is not None:
         return _raise(bad)
@@ -181,13 +234,11 @@ def mfspr(w: int, x: Ctx) -> Exec:
     return rd
 
 
-def mtspr(w: int, x: Ctx) -> Exec:
+def _mtspr(w: int, x: Ctx) -> Exec:
     rs, n, npc = f_rt(w), f_spr(w), x.npc
     d = SPR_BY_NUMBER.get(n)
     if d is None:
-        if n & 0x10:
-            return _raise(EXCP_PROGRAM) if x.msr & MSR_PR else _nop(npc)
-        return _raise(EXCP_HV_EMU)
+        return _unknown_spr(n, x, "write")
     bad = _spr_allowed(d.write, x.msr)
     if bad is not None:
         return _raise(bad)
@@ -303,6 +354,46 @@ def tlb_flush(w: int, x: Ctx, *, broadcast: bool) -> Exec:
     return ex
 
 
+LPCR_GTSE = ppc_bit(53)  # guest translation shootdown enable
+LPCR_HR_BIT = ppc_bit(43)
+
+
+def _hv_gate(x: Ctx, inner: Exec, heai: Callable[[int], bool]) -> Exec:
+    """From HV=0, raise HEAI when ``heai(LPCR)`` says the instruction is hypervisor privileged.
+
+    LPCR is not part of the decode context, so the check runs at execution.
+    """
+    if x.msr & MSR_HV:
+        return inner
+
+    def ex(c: VCPU) -> int:
+        if heai(c.spr[SPR_LPCR]):
+            raise Interrupt(EXCP_HV_EMU)
+        return inner(c)
+
+    return ex
+
+
+def tlbi(w: int, x: Ctx, *, broadcast: bool) -> Exec:
+    """tlbie / tlbiel: privileged, but hypervisor privileged (HEAI from HV=0) when
+
+    PRS=0 with LPCR[HR]=1, and for tlbie also when LPCR[GTSE]=0 (ISA 3.0B 5.9.3.3).
+    QEMU 7.2 raises program/privileged in those cases (do_tlbie's gen_priv_opc).
+    """
+    prs = bool(w & 0x20000)
+    inner = tlb_flush(w, x, broadcast=broadcast)
+    return _hv_gate(
+        x, inner,
+        lambda lpcr: (not prs and bool(lpcr & LPCR_HR_BIT))
+        or (broadcast and not lpcr & LPCR_GTSE),
+    )  # fmt: skip
+
+
+def tlbsync(w: int, x: Ctx) -> Exec:
+    """tlbsync: supervisor privileged with LPCR[GTSE], hypervisor privileged without."""
+    return _hv_gate(x, _nop(x.npc), lambda lpcr: not lpcr & LPCR_GTSE)
+
+
 def nop(w: int, x: Ctx) -> Exec:
     return _nop(x.npc)
 
@@ -362,9 +453,9 @@ OPS: list[Op] = [
     op("tdi", Form.D, 2, None, trap, imm=True, word=False),
     op("attn", Form.X, 0, 256, attn, fixed=(0x03FFF801, 0x0)),
     op("stop", Form.XL, 19, 370, stop, priv="hyper", untraced=True, fixed=(0x03FFF801, 0x0)),
-    op("tlbie", Form.X, 31, 306, tlb_flush, broadcast=True, priv="hyper", fixed=(0x00100001, 0x0)),
-    op("tlbiel", Form.X, 31, 274, tlb_flush, broadcast=False, priv="super", fixed=(0x00100001, 0x0)),
-    op("tlbsync", Form.X, 31, 566, nop, priv="hyper", fixed=(0x03FFF801, 0x0)),
+    op("tlbie", Form.X, 31, 306, tlbi, broadcast=True, priv="super", fixed=(0x00100001, 0x0)),
+    op("tlbiel", Form.X, 31, 274, tlbi, broadcast=False, priv="super", fixed=(0x00100001, 0x0)),
+    op("tlbsync", Form.X, 31, 566, tlbsync, priv="super", fixed=(0x03FFF801, 0x0)),
     op("slbia", Form.X, 31, 498, tlb_flush, broadcast=False, priv="super", fixed=(0x031FF801, 0x0)),
     op("slbie", Form.X, 31, 434, tlb_flush, broadcast=False, priv="super", fixed=(0x03FF0001, 0x0)),
     op("msgsnd", Form.X, 31, 206, msg, send=True, hyper=True, priv="hyper", fixed=(0x03FF0001, 0x0)),
