@@ -17,6 +17,10 @@ import capstone
 # image, that bit is masked on both sides.
 QEMU72_TRACE_SRR1_BIT33 = 0x40000000
 TRACE_VECTORS = frozenset({0xD00, 0x18D00, 0xC000000000004D00})
+# Every interrupt vector, unrelocated and at the AIL=2 and AIL=3 locations.
+ANY_VECTOR = frozenset(
+    base + off for base in (0, 0x18000, 0xC000000000004000) for off in range(0x100, 0x1000, 0x20)
+)
 
 # QEMU 7.2's gdbstub refuses every SPR read on CPU#1 and later (E14); the golden
 # has null there and those fields are not compared. The fixed fields come from
@@ -72,8 +76,13 @@ def _srr1_holds_trace(prev: dict[str, object] | None, cur: dict[str, object],
     pc = cur.get("pc")
     if prev is None or not isinstance(pc, str) or "srr1" not in cur:
         return flag
-    if cur.get("srr1") != prev.get("srr1") or cur.get("srr0") != prev.get("srr0"):
-        return int(pc, 16) in TRACE_VECTORS
+    at = int(pc, 16)
+    if cur.get("srr1") != prev.get("srr1"):
+        return at in TRACE_VECTORS
+    # SRR1 unchanged: an interrupt whose image equals the previous one (a new
+    # SRR0 at a vector), or an mtsrr0 that leaves the trace image in SRR1.
+    if cur.get("srr0") != prev.get("srr0") and at in ANY_VECTOR:
+        return at in TRACE_VECTORS
     return flag
 
 
