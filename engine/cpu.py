@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
+from . import blocks as _blocks
 from .bits import M64, sext
+from .blocks import Block, Cut, fault_index
 from .interrupts import (
     EXCP_HDECR,
     EXCP_HV_EMU,
@@ -53,9 +55,9 @@ from .sprs import (
     PVR_POWER9_DD2,
     SPR_BY_NAME,
     SPR_DEC,
+    SPR_DPDES,
     SPR_HDEC,
     SPR_HRMOR,
-    SPR_DPDES,
     SPR_LPCR,
     SPR_PIR,
     SPR_PVR,
@@ -76,14 +78,23 @@ class DecodeCache(dict[int, Exec]):
     def __init__(self) -> None:
         super().__init__()
         self.by_page: dict[int, list[int]] = {}
+        # Translated blocks (engine/blocks.py) by start address: each starts at
+        # an address of ``by_page`` and stays on its page, so they die with it.
+        self.blocks: dict[int, Block] = {}
+        self.gen = 0  # bumped whenever decoded code is dropped (blocks in flight check it)
 
     def drop_page(self, pn: int) -> None:
+        self.gen += 1
+        blocks = self.blocks
         for ea in self.by_page.pop(pn, ()):
             self.pop(ea, None)
+            blocks.pop(ea, None)
 
     def flush(self) -> None:
+        self.gen += 1
         self.clear()
         self.by_page.clear()
+        self.blocks.clear()
 
 
 class VCPU:
@@ -138,6 +149,10 @@ class VCPU:
         self.refund = 0
         self.icaches: dict[int, DecodeCache] = {}
         self.icache = DecodeCache()
+        # Run through translated blocks (engine/blocks.py); False: the interpreter
+        # only, the reference (PPCDBG_BLOCKS=0 makes that the default).
+        self.use_blocks = _blocks.ENABLED
+        self._block_stops: frozenset[int] | set[int] = frozenset()  # the stop set blocks obey
         # Debugger controls (STEPPING.md). host_se: a single step the guest
         # cannot see (KVM PR's shadow MSR[SE]); mask_async: hold off
         # asynchronous interrupts (step flag noirq); intercept: sees every
@@ -265,6 +280,10 @@ class VCPU:
             return self.hdec_value()
         if n == 898:
             return self.spr[896] & 0xFFFF_FFFF
+        if n == SPR_DPDES:
+            # DPDES is the directed privileged doorbell state of the core's
+            # threads; with one thread per core, bit 63 (as QEMU 7.2).
+            return 1 if self.pending & PEND_DOORBELL else 0
         return self.spr[self._SPR_ALIAS.get(n, n)]
 
     def write_spr(self, n: int, v: int) -> None:
@@ -280,15 +299,15 @@ class VCPU:
         elif n == SPR_HDEC:
             self.set_hdec(v)
         elif n == 284:  # TBL: write the low word of the time base
-        if n == SPR_DPDES:
-            # DPDES is the directed privileged doorbell state of the core's
-            # threads; with one thread per core, bit 63 (as QEMU 7.2).
-            return 1 if self.pending & PEND_DOORBELL else 0
             self.tb_offset += ((self.timebase & ~0xFFFF_FFFF) | (v & 0xFFFF_FFFF)) - self.timebase
         elif n == 285:  # TBU
             self.tb_offset += ((self.timebase & 0xFFFF_FFFF) | ((v & 0xFFFF_FFFF) << 32)) - self.timebase
         elif n == 898:
             self.spr[896] = (self.spr[896] & ~0xFFFF_FFFF) | (v & 0xFFFF_FFFF)
+        elif n == SPR_DPDES:
+            # QEMU 7.2 ignores a value with bits other than bit 63 (one thread).
+            if not v & ~1:
+                self.pending = (self.pending | PEND_DOORBELL) if v else (self.pending & ~PEND_DOORBELL)
         elif n in (SPR_PVR, SPR_PIR, 446):
             pass  # read-only
         else:
@@ -304,10 +323,6 @@ class VCPU:
         pa = ea & REAL_MODE_MASK
         if self.msr & MSR_HV and not (ea >> 63):
             pa |= self.spr[SPR_HRMOR]
-        elif n == SPR_DPDES:
-            # QEMU 7.2 ignores a value with bits other than bit 63 (one thread).
-            if not v & ~1:
-                self.pending = (self.pending | PEND_DOORBELL) if v else (self.pending & ~PEND_DOORBELL)
         return pa
 
     def translate_data(self, ea: int, write: bool) -> int:
@@ -439,12 +454,16 @@ class VCPU:
         except Resync as r:
             npc = r.npc
         except Interrupt as exc:
+            self.clock += 1
             return self._take(exc, pc)
         except MemoryFault:
+            self.clock += 1
             return self._take(Interrupt(EXCP_MCHECK), pc)
         except Stop as s:
+            self.clock += 1
             self._stop(s, pc)
             return None
+        self.clock += 1
         self.nia = npc
         if msr & (MSR_SE | MSR_BE) or self.host_se:
             o: Op = getattr(fn, "op")  # noqa: B009 - set on every closure by make_exec
@@ -454,16 +473,12 @@ class VCPU:
         return None
 
     def run(self, budget: int, stop_at: frozenset[int] | set[int] = frozenset()) -> int:
-            self.clock += 1
         """Run for at most ``budget`` instruction slots; stop before any address in ``stop_at``.
 
-            self.clock += 1
         Returns the slots used. Asynchronous interrupts are taken at exact
         instruction boundaries: each fast chunk ends where a timer fires.
-            self.clock += 1
         Falls back to ``step`` while MSR[SE]/MSR[BE] tracing is on.
         """
-        self.clock += 1
         done = 0
         while done < budget and not (self.halted or self.exit_reason):
             if self.sleeping and not self.wake_condition():
@@ -491,9 +506,15 @@ class VCPU:
                 if self.mem.watch_hits and not self.exit_reason:
                     self.exit_reason = "watchpoint"
                 continue
+            left = min(budget - done, self.ticks_until_timer())
+            if self.use_blocks:
+                n, stopped = self._run_blocks(left, stop_at, done)
+                done += n
+                if stopped:
+                    break
+                continue
             pc = self.nia
             n = 0
-            left = min(budget - done, self.ticks_until_timer())
             try:
                 if stop_at:
                     while n < left:
@@ -549,6 +570,86 @@ class VCPU:
             self.clock += n
             done += n
         return done
+
+    def _run_blocks(
+        self, left: int, stop_at: frozenset[int] | set[int], done: int
+    ) -> tuple[int, bool]:
+        """``left`` slots (no timer fires before) through translated blocks.
+
+        Returns (slots used, whether the run must end: a stop address or a Stop).
+        Exceptions leave a block at the instruction that raised them; the
+        slots before it and its own slot count, exactly as in the interpreter.
+        """
+        if stop_at is not self._block_stops:
+            # Blocks end before stop addresses: drop those that run through new ones.
+            new = stop_at.difference(self._block_stops)
+            if new:
+                _blocks.invalidate_containing(self, new)
+            self._block_stops = stop_at
+        cache = self.icache
+        get = cache.blocks.get
+        build = _blocks.build
+        pc = self.nia
+        n = 0
+        b: Block | None = None
+        try:
+            while n < left:
+                if stop_at and pc in stop_at and (n or done):
+                    self.nia = pc
+                    self.retired += n
+                    self.clock += n
+                    return n, True
+                b = get(pc)
+                if b is None:
+                    b = build(self, pc, stop_at)
+                room = left - n
+                length = b.length
+                if length > room:
+                    # The budget (quantum, timer) ends inside the block: one at a time.
+                    b = None
+                    fn = cache.get(pc)
+                    if fn is None:
+                        fn = self.decode_at(pc)
+                    pc = fn(self)
+                    n += 1
+                elif b.loop:
+                    # A loop back to a stop address stops after each pass.
+                    pc, it = b.run(self, 1 if stop_at and pc in stop_at else room // length)
+                    n += it * length
+                else:
+                    pc = b.run(self)
+                    n += length
+            self.nia = pc
+            self.retired += n
+            self.clock += n
+            return n, False
+        except Cut as cut:
+            n += cut.done
+            self.nia = cut.npc
+            self.retired += n
+            self.clock += n
+            return n, False
+        except (Resync, Interrupt, MemoryFault, Stop) as exc:
+            fpc = pc
+            if b is None:
+                n += 1
+            else:
+                it, idx = fault_index(b, exc.__traceback__)
+                n += it * b.length + idx + 1
+                fpc = (pc + 4 * idx) & M64
+            self.retired += n
+            self.clock += n
+            if isinstance(exc, Resync):
+                self.nia = exc.npc
+                return n, False
+            if isinstance(exc, Stop):
+                self._stop(exc, fpc)
+                return n, True
+            self._take(exc if isinstance(exc, Interrupt) else Interrupt(EXCP_MCHECK), fpc)
+            if self.refund:
+                self._refund()
+                n -= 1
+            return n, False
 
     def _refund(self) -> None:
         self.refund = 0

@@ -1,0 +1,237 @@
+"""Block translation: guest basic blocks compiled into one Python function each.
+
+A block is a run of consecutive instructions on one page that ends at a
+branch, at an instruction that may change MSR or translation, before a
+``stop_at`` address (breakpoints), at the page end or at ``BLOCK_MAX``
+instructions. Its function calls the instructions' decoded closures (the
+same ones the interpreter runs, so the ISA is implemented once) in straight
+line, with no per-instruction dispatch: one dictionary lookup and one call
+per block instead of per instruction.
+
+Exactness rests on three rules:
+
+* The generated source puts each instruction's call on its own line, so
+  when a closure raises (an interrupt, a resync, a stop), the traceback's
+  line number in the block frame says which instruction it was, at no cost
+  on the normal path; the run loop then counts exactly the slots before it.
+* After an instruction that may store (or write an SPR that flushes
+  decoded code), the block compares its decode cache's generation with the
+  one it started under and leaves through ``Cut`` when code was dropped,
+  so self-modifying code sees its new words at the next instruction, as in
+  the interpreter.
+* A block whose last instruction branches back to its own start (a loop)
+  iterates inside one call, up to the iteration count the run loop allows;
+  the iteration counter is a frame local, read back on an exception.
+
+Blocks live in the decode cache of their translation context
+(``DecodeCache.blocks``) and die with its pages: written code, flushes on
+``tlbie``/``mtmsr``/PTCR/PID changes and planted breakpoints all go through
+``DecodeCache.drop_page``/``flush``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from types import CodeType, TracebackType
+from typing import TYPE_CHECKING, NamedTuple
+
+from .isa.forms import Exec, f_spr
+from .memory import PAGE_MASK
+
+if TYPE_CHECKING:
+    from .cpu import VCPU
+
+BLOCK_MAX = 64  # instructions; long enough to amortise the dispatch, short to rebuild
+# SPRs whose mtspr closure only moves a value (no flush, no resync): blocks run past them.
+PLAIN_MTSPR = frozenset({1, 8, 9, 256, 272, 273, 274, 275, 815})
+# The default mode: PPCDBG_BLOCKS=0 runs the interpreter only (the reference).
+ENABLED = os.environ.get("PPCDBG_BLOCKS", "1") not in ("0", "", "off", "no")
+
+
+class Cut(Exception):
+    """Leave a block early: code it was built from was dropped by the instruction before."""
+
+    def __init__(self, npc: int, done: int) -> None:
+        self.npc = npc
+        self.done = done
+
+
+class Block(NamedTuple):
+    run: Callable[..., int]  # run(cpu) -> next pc; loops also take the iteration limit
+    length: int  # instructions per pass
+    lines: dict[int, int]  # source line -> instruction index (for exceptions)
+    code: CodeType  # the block function's code object (to find its frame in a traceback)
+    loop: bool  # iterates inside while its last instruction branches back to its start
+
+
+class _Factory(NamedTuple):
+    make: Callable[..., Callable[..., int]]
+    lines: dict[int, int]
+    code: CodeType
+
+
+_factories: dict[tuple[int, tuple[int, ...], bool], _Factory] = {}
+
+
+def _factory(length: int, checks: tuple[int, ...], loop: bool) -> _Factory:
+    """Compile (once per shape) the maker of blocks of ``length`` instructions.
+
+    ``checks`` are the indices after which the decode generation is compared.
+    The code depends only on the shape; each block binds its own closures.
+    """
+    key = (length, checks, loop)
+    f = _factories.get(key)
+    if f is not None:
+        return f
+    args = [f"f{i}" for i in range(length)] + [f"n{i}" for i in checks]
+    src = [f"def make({', '.join(args + ['Cut', 'start'])}):"]
+    src.append("    def blk(c, limit=1):" if loop else "    def blk(c):")
+    ind = "        "
+    if checks:
+        src.append(ind + "ic = c.icache")
+        src.append(ind + "g = ic.gen")
+    body_ind = ind
+    if loop:
+        src.append(ind + "i = 0")
+        src.append(ind + "while True:")
+        body_ind = ind + "    "
+    lines: dict[int, int] = {}
+    for i in range(length):
+        last = i == length - 1
+        call = f"f{i}(c)"
+        if last:
+            call = ("pc = " if loop else "return ") + call
+        src.append(body_ind + call)
+        lines[len(src)] = i
+        if i in checks and not last:
+            src.append(body_ind + f"if ic.gen != g: raise Cut(n{i}, i * {length} + {i + 1})"
+                       if loop else body_ind + f"if ic.gen != g: raise Cut(n{i}, {i + 1})")
+    if loop:
+        src.append(body_ind + "i += 1")
+        if checks:
+            src.append(body_ind + "if pc != start or i >= limit or ic.gen != g: return pc, i")
+        else:
+            src.append(body_ind + "if pc != start or i >= limit: return pc, i")
+    src.append("    return blk")
+    ns: dict[str, object] = {}
+    exec(compile("\n".join(src), f"<block {length}{'L' if loop else ''}>", "exec"), ns)  # noqa: S102
+    make = ns["make"]
+    probe = make(*([None] * len(args)), Cut, 0)  # type: ignore[operator]
+    f = _Factory(make, lines, probe.__code__)  # type: ignore[arg-type]
+    _factories[key] = f
+    return f
+
+
+def _may_drop_code(fn: Exec, word: int) -> bool:
+    """Whether executing ``fn`` may drop decoded code (a store, an SPR write that flushes)."""
+    o = getattr(fn, "op", None)
+    if o is None:
+        return True
+    m = o.mnemonic
+    if m.startswith("st") or m in ("dcbz", "dcbzl"):
+        return True
+    return m == "mtspr" and f_spr(word) not in PLAIN_MTSPR
+
+
+def _ends_block(fn: Exec, word: int) -> bool:
+    o = getattr(fn, "op", None)
+    if o is None or o.branch or o.resyncs or o.priv != "user":
+        return True
+    return o.mnemonic in ("sc", "attn", "stop", "(illegal)") or (
+        o.mnemonic == "mtspr" and f_spr(word) not in PLAIN_MTSPR
+    )
+
+
+def build(cpu: VCPU, pc: int, breaks: set[int] | frozenset[int]) -> Block:
+    """Translate the block at ``pc`` in the vCPU's current context and cache it.
+
+    The first instruction is decoded as the interpreter would (its fetch
+    faults propagate); later ones are decoded from the same page, so their
+    fetches cannot fault differently, and a decode failure just ends the block.
+    """
+    cache = cpu.icache
+    fns: list[Exec] = []
+    checks: list[int] = []
+    npcs: list[int] = []
+    addr = pc
+    while True:
+        fn = cache.get(addr)
+        if fn is None:
+            if fns:
+                try:
+                    fn = cpu.decode_at(addr)
+                except Exception:  # noqa: BLE001 - the interpreter raises it when it gets there
+                    break
+            else:
+                fn = cpu.decode_at(addr)
+        # The word is needed only for mtspr; fetch it from the cache's op, not memory.
+        word = _word_of(cpu, fn, addr)
+        i = len(fns)
+        fns.append(fn)
+        if _may_drop_code(fn, word):
+            checks.append(i)
+            npcs.append((addr + 4) & cpu_amask(cpu))
+        if _ends_block(fn, word):
+            break
+        addr += 4
+        if not addr & PAGE_MASK or len(fns) >= BLOCK_MAX or addr in breaks:
+            break
+    loop = _branches_to(fns[-1], pc)
+    fac = _factory(len(fns), tuple(checks), loop)
+    blk = fac.make(*fns, *npcs, Cut, pc)
+    b = Block(blk, len(fns), fac.lines, fac.code, loop)
+    cache.blocks[pc] = b
+    return b
+
+
+def _word_of(cpu: VCPU, fn: Exec, addr: int) -> int:
+    o = getattr(fn, "op", None)
+    if o is None or o.mnemonic != "mtspr":
+        return 0
+    return cpu.fetch(addr)
+
+
+def cpu_amask(cpu: VCPU) -> int:
+    from .msr import MSR_SF
+
+    return (1 << 64) - 1 if cpu.msr & MSR_SF else 0xFFFF_FFFF
+
+
+def _branches_to(fn: Exec, start: int) -> bool:
+    """A static branch back to ``start``: bc/b with a displacement target (closure constant)."""
+    o = getattr(fn, "op", None)
+    if o is None or not o.branch or o.mnemonic not in ("b", "bc"):
+        return False
+    cells = fn.__closure__ or ()
+    names = fn.__code__.co_freevars
+    for name, cell in zip(names, cells, strict=True):
+        if name in ("target", "disp_target"):
+            return bool(cell.cell_contents == start)
+    return False
+
+
+def fault_index(b: Block, tb: TracebackType | None) -> tuple[int, int]:
+    """(iterations completed, instruction index) where an exception left block ``b``."""
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_code is b.code:
+            idx = b.lines.get(tb.tb_lineno)
+            if idx is None:
+                raise AssertionError(f"exception on a non-instruction line {tb.tb_lineno}")
+            return (frame.f_locals.get("i", 0) if b.loop else 0), idx
+        tb = tb.tb_next
+    raise AssertionError("the exception did not come from the block")
+
+
+def invalidate_containing(cpu: VCPU, addresses: set[int] | frozenset[int]) -> None:
+    """Drop every cached block that runs through one of ``addresses`` without starting there."""
+    for cache in cpu.icaches.values():
+        blocks = cache.blocks
+        if not blocks:
+            continue
+        for a in addresses:
+            for k in range(1, min(BLOCK_MAX, (a & PAGE_MASK) // 4 + 1)):
+                b = blocks.get(a - 4 * k)
+                if b is not None and b.length > k:
+                    del blocks[a - 4 * k]

@@ -1,0 +1,158 @@
+"""Block translation (engine/blocks.py): shapes, invalidation and exact accounting."""
+
+from __future__ import annotations
+
+from engine.blocks import BLOCK_MAX
+from engine.machine import Machine
+from tests.asm import machine
+
+STRAIGHT = """
+    .org 0x10
+_start:
+    li 3, 1
+    li 4, 2
+    add 5, 3, 4
+    addi 6, 5, 1
+    b next
+next:
+    li 7, 7
+done:
+    b done
+"""
+
+
+def _fresh(source: str, blocks: bool = True, **kw: object) -> Machine:
+    m = machine(source, elf=False, **kw)  # type: ignore[arg-type]
+    for c in m.vcpus:
+        c.use_blocks = blocks
+        c.dec_zero = 1 << 40  # no decrementer interrupt in these short runs
+    return m
+
+
+def test_block_ends_at_the_branch() -> None:
+    m = _fresh(STRAIGHT)
+    cpu = m.vcpus[0]
+    cpu.run(5)
+    b = cpu.icache.blocks[0x10]
+    assert b.length == 5  # li, li, add, addi, b
+    assert cpu.nia == 0x24 and cpu.retired == 5
+
+
+def test_budget_inside_a_block_is_exact() -> None:
+    for budget in range(1, 8):
+        ref, got = _fresh(STRAIGHT, False), _fresh(STRAIGHT)
+        assert ref.vcpus[0].run(budget) == got.vcpus[0].run(budget) == budget
+        assert ref.vcpus[0].get_state() == got.vcpus[0].get_state()
+
+
+def test_block_ends_before_a_stop_address() -> None:
+    m = _fresh(STRAIGHT)
+    cpu = m.vcpus[0]
+    assert cpu.run(100, frozenset({0x18})) == 2
+    assert cpu.nia == 0x18
+    assert cpu.icache.blocks[0x10].length == 2
+
+
+def test_a_new_stop_inside_a_cached_block_drops_it() -> None:
+    m = _fresh(STRAIGHT)
+    cpu = m.vcpus[0]
+    cpu.run(5)
+    assert cpu.icache.blocks[0x10].length == 5
+    cpu.nia = 0x10
+    assert cpu.run(100, frozenset({0x1C})) == 3
+    assert cpu.nia == 0x1C
+    assert cpu.icache.blocks[0x10].length == 3
+
+
+SELF_MODIFYING = """
+    .org 0x10
+_start:
+    lis 9, 0x3860           # li 3, 99 = 0x38600063
+    ori 9, 9, 99
+    stw 9, 8(10)            # overwrite the `li 3, 1` two words on
+    nop
+    li 3, 1
+    b .
+"""
+
+
+def test_a_store_into_its_own_block_runs_the_new_word() -> None:
+    for blocks in (False, True):
+        m = _fresh(SELF_MODIFYING, blocks)
+        cpu = m.vcpus[0]
+        cpu.gpr[10] = 0x18  # the stw at 0x18 writes 0x20
+        assert cpu.run(6) == 6
+        assert cpu.gpr[3] == 99, f"blocks={blocks}"
+
+
+FAULT = """
+    .org 0x10
+_start:
+    li 3, 1
+    li 4, 2
+    .long 0                 # illegal: HEAI (0xe40) in the middle of a block
+    li 5, 3
+done:
+    b done
+    .org 0xe40
+    b .
+"""
+
+
+def test_an_interrupt_in_a_block_counts_the_slots_before_it() -> None:
+    ref, got = _fresh(FAULT, False), _fresh(FAULT)
+    for m in (ref, got):
+        m.vcpus[0].run(3)
+    r, g = ref.vcpus[0], got.vcpus[0]
+    assert g.nia == r.nia == 0xE40
+    assert g.spr[314] == r.spr[314] == 0x18  # HSRR0: the faulting word
+    assert g.get_state() == r.get_state()
+    assert g.retired == 3
+
+
+def test_a_loop_block_iterates_inside_and_stops_exactly() -> None:
+    src = """
+    .org 0x10
+_start:
+    li 3, 100
+    mtctr 3
+    li 4, 0
+loop:
+    addi 4, 4, 1
+    bdnz loop
+done:
+    b done
+"""
+    for budget in (3, 4, 5, 50, 203, 250):
+        ref, got = _fresh(src, False), _fresh(src)
+        ref.vcpus[0].run(budget)
+        got.vcpus[0].run(budget)
+        assert ref.vcpus[0].get_state() == got.vcpus[0].get_state(), budget
+    assert got.vcpus[0].icache.blocks[0x1C].loop
+
+
+def test_blocks_stay_on_one_page_and_within_the_limit() -> None:
+    body = "\n".join("    addi 5, 5, 1" for _ in range(BLOCK_MAX + 10))
+    m = _fresh(f"    .org 0x10\n_start:\n    b far\n    .org 0xfe0\nfar:\n{body}\n    b .\n")
+    cpu = m.vcpus[0]
+    cpu.run(1 + 8 + BLOCK_MAX)
+    assert cpu.icache.blocks[0xFE0].length == 8  # up to the page end
+    assert cpu.icache.blocks[0x1000].length == BLOCK_MAX
+    assert cpu.gpr[5] == 8 + BLOCK_MAX
+
+
+def test_writing_code_from_the_host_drops_the_page_blocks() -> None:
+    m = _fresh(STRAIGHT)
+    cpu = m.vcpus[0]
+    cpu.run(5)
+    assert 0x10 in cpu.icache.blocks
+    m.mem.write_bytes(0x20, (0x60000000).to_bytes(4, "big"), None)  # nop over the b
+    assert 0x10 not in cpu.icache.blocks
+
+
+def test_mtmsr_flush_drops_blocks() -> None:
+    m = _fresh(STRAIGHT)
+    cpu = m.vcpus[0]
+    cpu.run(5)
+    cpu.flush_decoded()
+    assert not cpu.icache.blocks
