@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test bench lint typecheck goldens clean
+.PHONY: setup run test bench lint typecheck goldens openapi clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,8 +14,9 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# Serve on 127.0.0.1:8000 with the SMP demo session preloaded; prints the URL and a token.
 run: $(STAMP)
-	$(BIN)/ppcdbg demo
+	$(BIN)/ppcdbg serve --demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
@@ -26,6 +27,9 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check engine service tests bench
 	$(BIN)/mypy
+
+openapi: $(STAMP)
+	$(BIN)/python -m service.openapi_dump
 
 goldens: $(STAMP)
 	$(BIN)/python -m tests.differential.regen

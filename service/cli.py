@@ -6,11 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from engine.loader import Image, ImageError, load_image
 from engine.debug.config import BACKENDS, SessionConfig
 from engine.debug.controller import Controller
+from engine.loader import Image, ImageError, load_image
 from engine.registers import UnknownRegister, canonical
 from engine.trace import DEFAULT_REGS, TraceOptions, run_trace
+from service import serve
 from service.gdb import cli as gdb_cli
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -129,12 +130,15 @@ def main(argv: list[str] | None = None) -> int:
     _trace_parser(sub)
     gdb_cli.add_parser(sub)
     sub.add_parser("demo", help="trace the bundled demo program")
+    serve.add_parser(sub)
     try:
         args = parser.parse_args(argv)
     except SystemExit as e:
         return int(e.code or 0)
     if args.command == "trace":
         return cmd_trace(args)
+    if args.command == "serve":
+        return serve.cmd_serve(args)
     if args.command == "gdbserver":
         return gdb_cli.run(args)
     return cmd_demo(args)

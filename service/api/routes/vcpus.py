@@ -1,0 +1,88 @@
+"""vCPUs: list, registers (read, write) and single-stepping."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from ...events import reg_hex
+from ...models.common import PROBLEM_RESPONSES
+from ...models.execution import StepRequest
+from ...models.registers import RegistersPublic, RegistersUpdate
+from ...models.sessions import SessionPublic, VCPUPublic, VCPUsPublic
+from ...problems import Problem
+from ...sessions import Session
+from .. import views
+from ..deps import SessionDep
+
+router = APIRouter(prefix="/v1/sessions/{session_id}/vcpus", tags=["vcpus"],
+                   responses=PROBLEM_RESPONSES)  # fmt: skip
+VcpuPath = Annotated[int, Path(ge=0, le=63, description="vCPU index")]
+
+
+def _vcpu(s: Session, n: int) -> int:
+    if n >= len(s.ctl.machine.vcpus):
+        raise Problem(404, "not-found", f"no vCPU {n} in session {s.id}", vcpu=n)
+    return n
+
+
+@router.get("", name="list")
+async def list_vcpus(session: SessionDep) -> VCPUsPublic:
+    """List the session's vCPUs."""
+    data = views.vcpus(session)
+    return VCPUsPublic(data=data, count=len(data))
+
+
+@router.get("/{n}", name="get")
+async def get_vcpu(session: SessionDep, n: VcpuPath) -> VCPUPublic:
+    """Get one vCPU."""
+    return views.vcpus(session)[_vcpu(session, n)]
+
+
+def _registers(s: Session, n: int, names: list[str] | None) -> RegistersPublic:
+    values = s.now(lambda: s.ctl.registers(n, names))
+    return RegistersPublic(vcpu=n, registers={
+        k: None if v is None else reg_hex(k, v) for k, v in values.items()})
+
+
+@router.get("/{n}/registers", name="registers-get")
+async def get_registers(
+    session: SessionDep, n: VcpuPath,
+    names: Annotated[str | None, Query(max_length=2000, description="comma-separated names",
+                                       examples=["pc,r3,cr"])] = None,
+) -> RegistersPublic:  # fmt: skip
+    """Read the architected registers (or ``names``)."""
+    _vcpu(session, n)
+    wanted = None
+    if names is not None:
+        wanted = [x.strip() for x in names.split(",") if x.strip()] or None
+        if wanted is not None:
+            from engine.registers import UnknownRegister, canonical
+
+            for x in wanted:
+                try:
+                    canonical(x)
+                except UnknownRegister as e:
+                    raise Problem(422, "unknown-register", str(e), field="names",
+                                  register=x) from None  # fmt: skip
+    return _registers(session, n, wanted)
+
+
+@router.patch("/{n}/registers", name="registers-update")
+async def update_registers(
+    session: SessionDep, n: VcpuPath, body: RegistersUpdate
+) -> RegistersPublic:
+    """Write registers (through the controller, so the guest sees the change)."""
+    _vcpu(session, n)
+    session.write_registers(n, body.registers)
+    return _registers(session, n, None)
+
+
+@router.post("/{n}/step", name="step")
+async def step(session: SessionDep, n: VcpuPath, body: StepRequest | None = None) -> SessionPublic:
+    """Step a vCPU (into, over or out, ``count`` times)."""
+    _vcpu(session, n)
+    req = body or StepRequest()
+    await session.step(n, req.count, req.mode)
+    return views.session(session)

@@ -1,0 +1,335 @@
+"""Per-session event hubs: gap-free ``seq``, a bounded ring for ``?since=``, per-client queues.
+
+The controller's listener runs on the engine thread; it only appends the event to a list
+under a lock and, when that list was empty, wakes the event loop with
+``call_soon_threadsafe``. On the loop, ``_drain`` numbers the events (``seq`` from 1, no
+gaps), keeps them in the ring and offers each to every client's bounded queue. A client
+whose queue is full is marked overflowed: its events are dropped (never waited for)
+until its sender reaches the overflow marker, which tells it what it missed, so a slow or
+vanished client never blocks the engine or the other clients.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+from typing import Any
+
+from engine.debug.events import (
+    ConsoleEvent,
+    Event,
+    InterruptEvent,
+    ResumeEvent,
+    StopEvent,
+    TraceEvent,
+)
+from engine.disasm import disassemble_one
+from engine.registers import WIDTH32
+
+TRACE_BATCH = 1024  # trace events per message for batching clients
+DEFAULT_TYPES = frozenset(
+    {"stop", "resume", "interrupt", "console", "breakpoint-changed", "session-state"}
+)
+EVENT_TYPES = DEFAULT_TYPES | {"trace"}
+
+
+def hex64(v: int) -> str:
+    return f"0x{v:016x}"
+
+
+def reg_hex(name: str, v: int) -> str:
+    return f"0x{v:08x}" if name in WIDTH32 else f"0x{v:016x}"
+
+
+@lru_cache(maxsize=65_536)
+def _disasm(word: int, pc: int) -> str:
+    # The word is already a number, so the byte order it was fetched in does not matter.
+    return disassemble_one(word, pc).text
+
+
+def stop_dict(ev: StopEvent) -> dict[str, Any]:
+    d: dict[str, Any] = {
+        "reason": ev.reason, "pc": hex64(ev.pc), "time": ev.time, "vcpu": ev.vcpu,
+        "breakpoint_id": ev.breakpoint_id, "vector": None if ev.vector is None else
+        f"0x{ev.vector:x}", "message": ev.message, "watch": None,
+    }  # fmt: skip
+    if ev.watch is not None:
+        w = ev.watch
+        d["watch"] = {
+            "address": hex64(w.address), "size": w.size, "kind": w.kind,
+            "old": None if w.old is None else f"0x{w.old:x}",
+            "new": None if w.new is None else f"0x{w.new:x}",
+        }  # fmt: skip
+    return d
+
+
+def event_dict(ev: Event | dict[str, Any]) -> dict[str, Any]:
+    """An engine event (or a service event dict) as the WebSocket's JSON object, minus seq."""
+    if isinstance(ev, dict):
+        return ev
+    if isinstance(ev, TraceEvent):
+        insn = ev.insn
+        return {
+            "type": "trace", "time": ev.time, "vcpu": ev.vcpu, "pc": hex64(ev.pc),
+            "insn": None if insn is None else f"0x{insn:08x}",
+            "disassembly": None if insn is None else _disasm(insn, ev.pc),
+            "changed": {k: reg_hex(k, v) for k, v in ev.changed.items()},
+        }  # fmt: skip
+    if isinstance(ev, StopEvent):
+        return {"type": "stop", **stop_dict(ev)}
+    if isinstance(ev, ResumeEvent):
+        return {"type": "resume", "time": ev.time, "vcpu": None, "vcpus": list(ev.vcpus)}
+    if isinstance(ev, InterruptEvent):
+        return {
+            "type": "interrupt", "time": ev.time, "vcpu": ev.vcpu, "vector": f"0x{ev.vector:x}",
+            "srr0": hex64(ev.srr0), "srr1": hex64(ev.srr1),
+        }  # fmt: skip
+    if isinstance(ev, ConsoleEvent):
+        return {"type": "console", "time": ev.time, "vcpu": ev.vcpu, "text": ev.text}
+    raise TypeError(f"not an event: {ev!r}")
+
+
+class Record:
+    """One numbered event; its JSON text is made once and shared by every client."""
+
+    __slots__ = ("seq", "type", "vcpu", "data", "_text")
+
+    def __init__(self, seq: int, data: dict[str, Any]) -> None:
+        self.seq = seq
+        self.type: str = data["type"]
+        self.vcpu: int | None = data.get("vcpu")
+        self.data = data
+        self._text: str | None = None
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = json.dumps({"seq": self.seq, **self.data}, separators=(",", ":"))
+        return self._text
+
+    def text_for(self, registers: frozenset[str] | None) -> str:
+        if registers is None or self.type != "trace":
+            return self.text
+        d = dict(self.data)
+        d["changed"] = {k: v for k, v in d["changed"].items() if k in registers}
+        return json.dumps({"seq": self.seq, **d}, separators=(",", ":"))
+
+
+class _Overflow:
+    """The marker a client's sender turns into an ``overflow`` message."""
+
+    __slots__ = ("first_dropped",)
+
+    def __init__(self, first_dropped: int) -> None:
+        self.first_dropped = first_dropped
+
+
+Item = Record | _Overflow | str  # str: a client-local message (reply, error), already JSON
+
+
+class Client:
+    """One WebSocket subscriber: its filter, its bounded queue and its wake-up event."""
+
+    def __init__(self, hub: EventHub, maxlen: int) -> None:
+        self.hub = hub
+        self.maxlen = maxlen
+        self.queue: deque[Item] = deque()
+        self.wake = asyncio.Event()
+        self.types: frozenset[str] = DEFAULT_TYPES
+        self.trace_vcpus: frozenset[int] | None = None
+        self.trace_registers: frozenset[str] | None = None
+        self.batch = False
+        self.overflowed = False
+        self.closed = False
+        self.delivered = 0
+        self.dropped = 0
+
+    def wants(self, rec: Record) -> bool:
+        if rec.type not in self.types:
+            return False
+        if rec.type == "trace":
+            return self.trace_vcpus is not None and rec.vcpu in self.trace_vcpus
+        return True
+
+    def push(self, rec: Record) -> None:
+        if self.overflowed:
+            self.dropped += 1
+            self.hub.on_dropped(1)
+            return
+        if len(self.queue) >= self.maxlen:
+            self.overflowed = True
+            self.queue.append(_Overflow(rec.seq))
+            self.dropped += 1
+            self.hub.on_dropped(1)
+            return
+        self.queue.append(rec)
+
+    def say(self, message: dict[str, Any]) -> None:
+        """Queue a client-local message (a reply or an error); it has no session seq."""
+        self.queue.append(json.dumps({"seq": None, **message}, separators=(",", ":")))
+        self.wake.set()
+
+    def next_message(self) -> tuple[str, int]:
+        """The next message to send and how many events it carries."""
+        item = self.queue.popleft()
+        if isinstance(item, str):
+            return item, 0
+        if isinstance(item, _Overflow):
+            hub = self.hub
+            self.overflowed = False  # events after hub.seq are queued again
+            msg = {
+                "seq": None, "type": "overflow", "vcpu": None, "time": hub.time(),
+                "first_dropped": item.first_dropped, "last_dropped": hub.seq,
+                "oldest_seq": hub.oldest_seq(),
+            }  # fmt: skip
+            return json.dumps(msg, separators=(",", ":")), 0
+        regs = self.trace_registers
+        if item.type == "trace" and self.batch:
+            texts = [item.text_for(regs)]
+            q = self.queue
+            while q and len(texts) < TRACE_BATCH:
+                nxt = q[0]
+                if not isinstance(nxt, Record) or nxt.type != "trace":
+                    break
+                q.popleft()
+                texts.append(nxt.text_for(regs))
+            return "[" + ",".join(texts) + "]", len(texts)
+        return item.text_for(regs), 1
+
+
+class EventHub:
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        *,
+        ring: int,
+        queue_length: int,
+        time: Callable[[], int],
+        on_trace: Callable[[frozenset[int] | None], None],
+        on_sent: Callable[[int], None] = lambda n: None,
+        on_dropped: Callable[[int], None] = lambda n: None,
+    ) -> None:
+        self.loop = loop
+        self.seq = 0
+        self.ring: deque[Record] = deque(maxlen=max(1, ring))
+        self.queue_length = queue_length
+        self.clients: set[Client] = set()
+        self.time = time
+        self.on_trace = on_trace
+        self.on_sent = on_sent
+        self.on_dropped = on_dropped
+        self._pending: list[Event | dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._scheduled = False
+        self.closed = False
+
+    # -- any thread ---------------------------------------------------------------
+    def publish(self, ev: Event | dict[str, Any]) -> None:
+        """Take an event from any thread; never blocks on clients."""
+        with self._lock:
+            self._pending.append(ev)
+            if self._scheduled:
+                return
+            self._scheduled = True
+        try:
+            self.loop.call_soon_threadsafe(self._drain)
+        except RuntimeError:  # the loop is closed: the server is shutting down
+            pass
+
+    # -- the event loop -------------------------------------------------------------
+    def _drain(self) -> None:
+        with self._lock:
+            items, self._pending = self._pending, []
+            self._scheduled = False
+        clients = list(self.clients)
+        for ev in items:
+            self.seq += 1
+            rec = Record(self.seq, event_dict(ev))
+            self.ring.append(rec)
+            for c in clients:
+                if c.wants(rec):
+                    c.push(rec)
+        for c in clients:
+            if c.queue:
+                c.wake.set()
+
+    def flush(self) -> None:
+        """Number and dispatch what is pending now (the loop thread only)."""
+        self._drain()
+
+    def oldest_seq(self) -> int:
+        return self.ring[0].seq if self.ring else self.seq + 1
+
+    def attach(self, since: int | None = None) -> Client:
+        """A new client; with ``since``, the retained events after it are queued first."""
+        self._drain()
+        c = Client(self, self.queue_length)
+        if since is not None and since < self.seq:
+            oldest = self.oldest_seq()
+            if since + 1 < oldest:
+                c.say({
+                    "type": "overflow", "vcpu": None, "time": self.time(),
+                    "first_dropped": since + 1, "last_dropped": oldest - 1, "oldest_seq": oldest,
+                })  # fmt: skip
+            for rec in self.ring:
+                if rec.seq > since and c.wants(rec):
+                    c.push(rec)
+        self.clients.add(c)
+        if c.queue:
+            c.wake.set()
+        return c
+
+    def detach(self, c: Client) -> None:
+        c.closed = True
+        c.wake.set()
+        self.clients.discard(c)
+        self.retrace()
+
+    def subscribe(
+        self, c: Client, types: Iterable[str] | None, trace_vcpus: Iterable[int] | None,
+        trace_registers: Iterable[str] | None, batch: bool,
+    ) -> None:  # fmt: skip
+        if types is not None:
+            c.types = frozenset(types)
+        c.trace_vcpus = None if trace_vcpus is None else frozenset(trace_vcpus)
+        if c.trace_vcpus is not None and types is None:
+            c.types = c.types | {"trace"}
+        c.trace_registers = None if trace_registers is None else frozenset(trace_registers)
+        c.batch = batch
+        self.retrace()
+
+    def retrace(self) -> None:
+        """Tell the controller which vCPUs any client traces (None: nobody)."""
+        want: set[int] = set()
+        any_trace = False
+        for c in self.clients:
+            if c.trace_vcpus is not None and "trace" in c.types:
+                any_trace = True
+                want |= c.trace_vcpus
+        self.on_trace(frozenset(want) if any_trace else None)
+
+    def close(self) -> None:
+        self._drain()
+        self.closed = True
+        for c in list(self.clients):
+            c.closed = True
+            c.wake.set()
+
+    async def run_sender(self, c: Client, send: Callable[[str], Any]) -> None:
+        """Send ``c``'s queue until it is detached or the hub closes."""
+        while True:
+            if not c.queue:
+                if c.closed:
+                    return
+                c.wake.clear()
+                await c.wake.wait()
+                continue
+            text, n = c.next_message()
+            await send(text)
+            if n:
+                c.delivered += n
+                self.on_sent(n)

@@ -1,0 +1,1 @@
+"""Pydantic v2 schema families (``XCreate``, ``XUpdate``, ``XPublic``, ``XsPublic``)."""

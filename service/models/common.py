@@ -1,0 +1,88 @@
+"""Shared field types: hex/decimal/integer inputs, hex outputs, list envelopes, problems."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+
+U64_MAX = (1 << 64) - 1
+INT_PATTERN = r"^\s*(0[xX][0-9a-fA-F]{1,16}|[0-9]{1,20})\s*$"
+
+
+def parse_int(value: Any) -> Any:
+    """Hex strings ("0x1f"), decimal strings ("31") and JSON integers; range checked after."""
+    if isinstance(value, bool):
+        raise ValueError("a boolean is not a number")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        t = value.strip()
+        try:
+            if t[:2].lower() == "0x":
+                return int(t[2:], 16)
+            if t.isdigit():
+                return int(t, 10)
+        except ValueError:
+            pass
+        raise ValueError("expected a hex string (0x...), a decimal string or an integer")
+    raise ValueError("expected a hex string (0x...), a decimal string or an integer")
+
+
+def _int_schema(maximum: int, description: str) -> dict[str, Any]:
+    return {
+        "anyOf": [
+            {"type": "integer", "minimum": 0, "maximum": maximum},
+            {"type": "string", "pattern": INT_PATTERN},
+        ],
+        "description": description,
+    }
+
+
+U64 = Annotated[
+    int,
+    BeforeValidator(parse_int),
+    Field(ge=0, le=U64_MAX),
+    WithJsonSchema(_int_schema(U64_MAX, "64-bit value: hex string, decimal string or integer")),
+]
+Address = Annotated[
+    int,
+    BeforeValidator(parse_int),
+    Field(ge=0, le=U64_MAX),
+    WithJsonSchema(_int_schema(U64_MAX, "address: hex string, decimal string or integer")),
+]
+Hex = Annotated[str, Field(pattern=r"^0x[0-9a-f]+$", examples=["0x0000000000001000"])]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Links(BaseModel):
+    self: str
+
+
+class ProblemPublic(BaseModel):
+    """RFC 9457 problem details (``application/problem+json``)."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str = Field(examples=["/problems/unknown-register"])
+    title: str
+    status: int
+    detail: str
+    instance: str
+    field: str | None = None
+    address: str | None = None
+    vcpu: int | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": ProblemPublic, "content": {"application/problem+json": {}},
+           "description": desc}
+    for code, desc in (
+        (401, "Missing or invalid bearer token"), (404, "Not found"),
+        (409, "Conflict (session running, resource in use)"), (413, "Payload too large"),
+        (422, "Invalid request"), (429, "Quota exceeded"),
+    )
+}  # fmt: skip

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from .common import Address, Model
+
+
+class StepRequest(Model):
+    """Step one vCPU ``count`` times."""
+
+    model_config = {
+        "extra": "forbid",
+        "json_schema_extra": {"examples": [{"count": 1, "mode": "into"}]},
+    }
+    count: int = Field(default=1, ge=1)
+    mode: Literal["into", "over", "out"] = "into"
+
+
+class ContinueRequest(Model):
+    """Continue all vCPUs (or some) until a stop, an ``until`` address or the budget."""
+
+    model_config = {
+        "extra": "forbid",
+        "json_schema_extra": {"examples": [{}, {"vcpus": [0], "until": ["done"]}]},
+    }
+    vcpus: list[int] | None = Field(default=None, max_length=64)
+    until: list[str | int] | None = Field(
+        default=None, max_length=64, description="addresses (hex/decimal) or symbols"
+    )
+    budget: int | None = Field(default=None, ge=1, description="instructions, at most the limit")
+
+
+class RunToRequest(Model):
+    """Run until ``address`` (or ``symbol``) is reached."""
+
+    model_config = {
+        "extra": "forbid",
+        "json_schema_extra": {"examples": [{"symbol": "done"}, {"address": "0x1040", "vcpu": 0}]},
+    }
+    address: Address | None = None
+    symbol: str | None = Field(default=None, max_length=200)
+    vcpu: int | None = Field(default=None, ge=0, le=63)
+
+    @model_validator(mode="after")
+    def _where(self) -> RunToRequest:
+        if (self.address is None) == (self.symbol is None):
+            raise ValueError("give exactly one of address and symbol")
+        return self
+
+
+class ReverseStepRequest(Model):
+    """Go back one instruction of ``vcpu``."""
+
+    model_config = {"extra": "forbid", "json_schema_extra": {"examples": [{"vcpu": 0}]}}
+    vcpu: int = Field(default=0, ge=0, le=63)

@@ -1,0 +1,61 @@
+"""RFC 9457 problem details: one exception type, stable type URIs under ``/problems/``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+PROBLEM_JSON = "application/problem+json"
+
+# slug -> (title, what it means); GET /problems/{slug} serves these.
+TYPES: dict[str, tuple[str, str]] = {
+    "validation-error": ("Invalid request", "The request does not match the schema."),
+    "bad-json": ("Malformed JSON", "The request body is not valid JSON."),
+    "unauthorized": ("Authentication required", "Send a valid bearer token."),
+    "not-found": ("Not found", "No such resource (or it belongs to another owner)."),
+    "method-not-allowed": ("Method not allowed", "The resource does not support this method."),
+    "not-acceptable": ("Not acceptable", "The server cannot produce the requested media type."),
+    "unsupported-media-type": ("Unsupported media type", "Send JSON or multipart/form-data."),
+    "payload-too-large": ("Payload too large", "The body or upload exceeds the size limit."),
+    "limit-exceeded": ("Limit exceeded", "A configured limit would be exceeded."),
+    "quota-exceeded": ("Quota exceeded", "The owner holds as many resources as allowed."),
+    "invalid-image": ("Invalid image", "The image cannot be loaded."),
+    "assembly-failed": ("Assembly failed", "The assembler or linker rejected the source."),
+    "assembler-unavailable": ("No assembler", "The server has no PowerPC64 binutils."),
+    "invalid-session-config": ("Invalid session configuration", "The session options conflict."),
+    "unknown-register": ("Unknown register", "No register by that name."),
+    "invalid-value": ("Invalid value", "A value is out of range for its field."),
+    "unmapped-memory": ("Unmapped memory", "The range is outside RAM or not mapped."),
+    "invalid-breakpoint": ("Invalid breakpoint", "The breakpoint cannot be set as asked."),
+    "unknown-symbol": ("Unknown symbol", "The image has no such symbol."),
+    "invalid-request": ("Invalid request", "The session cannot carry out the request."),
+    "session-running": ("Session running", "Halt the session first (or wait for its stop)."),
+    "conflict": ("Conflict", "The resource is in use."),
+    "session-failed": ("Session failed", "An internal error ended this session."),
+    "internal-error": ("Internal error", "An internal error; it has been logged."),
+    "http-error": ("HTTP error", "An HTTP-level error."),
+}
+
+
+class Problem(Exception):
+    """A client-visible error; the exception handler renders it as problem+json."""
+
+    def __init__(self, status: int, slug: str, detail: str, **extensions: Any) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.slug = slug if slug in TYPES else "http-error"
+        self.detail = detail
+        self.extensions = {k: v for k, v in extensions.items() if v is not None}
+
+    def body(self, instance: str) -> dict[str, Any]:
+        return {
+            "type": f"/problems/{self.slug}",
+            "title": TYPES[self.slug][0],
+            "status": self.status,
+            "detail": self.detail,
+            "instance": instance,
+            **self.extensions,
+        }
+
+
+def not_found(what: str, ident: str) -> Problem:
+    return Problem(404, "not-found", f"no {what} {ident!r}")

@@ -1,0 +1,88 @@
+"""``ppcdbg serve``: every option also as ``PPCDBG_<OPTION>`` (options win over the env)."""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import sys
+from typing import Any
+
+from .settings import Settings
+
+LIMITS = (
+    "max_upload_bytes", "max_body_bytes", "max_images_per_owner", "max_sessions_per_owner",
+    "max_snapshots_per_session", "max_vcpus", "max_memory_mb", "max_instructions_per_continue",
+    "max_step_count", "max_breakpoints", "max_memory_read", "max_disassembly",
+    "ws_queue_length", "event_ring",
+)  # fmt: skip
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("serve", help="serve the REST/WebSocket API (uvicorn)")
+    p.add_argument("--host", help="default 127.0.0.1")
+    p.add_argument("--port", type=int, help="default 8000")
+    p.add_argument("--database", help="SQLite file (default ~/.local/share/ppcdbg/...)")
+    p.add_argument("--tokens-file", help="owner:token lines")
+    p.add_argument("--token", action="append", default=[], metavar="OWNER:TOKEN",
+                   help="an API token (repeatable; added to PPCDBG_API_TOKENS)")
+    p.add_argument("--allow-anonymous", action="store_true", default=None,
+                   help="no token needed from 127.0.0.1")
+    p.add_argument("--cors-origins", help="comma-separated origins")
+    p.add_argument("--log-level", choices=("debug", "info", "warning", "error"))
+    p.add_argument("--demo", action="store_true", default=None,
+                   help="preload the SMP demo; without tokens, generate and print one")
+    for name in LIMITS:
+        p.add_argument("--" + name.replace("_", "-"), type=int)
+
+
+def settings_from(args: argparse.Namespace) -> tuple[Settings, str | None]:
+    over: dict[str, Any] = {}
+    for name in ("host", "port", "database", "tokens_file", "allow_anonymous", "cors_origins",
+                 "log_level", "demo", *LIMITS):  # fmt: skip
+        v = getattr(args, name)
+        if v is not None:
+            over[name] = v
+    base = Settings(**over)
+    tokens = [t for t in (base.api_tokens, *args.token) if t]
+    generated = None
+    if base.demo and not tokens and not base.tokens_file and not base.allow_anonymous:
+        generated = secrets.token_urlsafe(24)
+        tokens.append(f"demo:{generated}")
+    over["api_tokens"] = ",".join(tokens)
+    return Settings(**over), generated
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from . import logs
+    from .main import create_app
+    from .sessions import Manager
+
+    try:
+        settings, generated = settings_from(args)
+        settings.tokens()
+    except (ValueError, OSError) as e:
+        print(f"ppcdbg serve: {e}", file=sys.stderr)
+        return 2
+    logs.configure(settings.log_level)
+    url = f"http://{settings.host}:{settings.port}"
+
+    def ready(manager: Manager) -> None:
+        lines = [f"ppcdbg serving {url}", f"  API docs: {url}/docs"]
+        if generated:
+            lines.append(f"  token:    {generated}   (Authorization: Bearer <token>)")
+        elif settings.allow_anonymous and not settings.tokens():
+            lines.append("  anonymous access from 127.0.0.1")
+        if settings.demo:
+            owner = settings.demo_owner()
+            for s in manager.owner_sessions(owner):
+                lines.append(f"  demo session: {s.id} (examples/smp_spinlock.elf, "
+                             f"{s.config['vcpus']} vCPUs)")  # fmt: skip
+        lines.append(f"ppcdbg ready {url}")
+        print("\n".join(lines), flush=True)
+
+    app = create_app(settings, on_ready=ready)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False,
+                server_header=False)  # fmt: skip
+    return 0

@@ -1,0 +1,690 @@
+"""Sessions: a Controller, the worker thread that runs its commands, and its event hub.
+
+This is the service side of the seam (STYLE.md "A narrow seam"): the routes validate and
+translate, this module owns the objects and the rules (owners, limits, persistence), and
+only the controller touches the engine. Recoverable errors become 4xx problems; anything
+else is a broken invariant: it is logged and ends that session only (a 500 for the one
+request that found it).
+
+Threads: each session has one worker thread that executes long commands (continue,
+run-to, reverse-continue, long steps) in order, so the event loop never waits for the
+engine. Short commands run inline on the loop when the worker is idle (a thread hop costs
+more than a single step). ``halt`` calls ``ctl.halt()`` directly from the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import concurrent.futures
+import datetime as dt
+import hashlib
+import logging
+import queue
+import re
+import secrets
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from engine.debug.breakpoints import Breakpoint, BreakpointError
+from engine.debug.condition import ConditionError
+from engine.debug.config import SessionConfig
+from engine.debug.controller import Controller, ControllerError, MemoryAccessError, Snapshot
+from engine.debug.events import StopEvent
+from engine.loader import Image, ImageError, load_image
+from engine.registers import WIDTH32, UnknownRegister, canonical
+from engine.serialize import dump_checkpoint, load_checkpoint
+
+from .events import EventHub
+from .metrics import Metrics
+from .problems import Problem, not_found
+from .settings import Settings
+from .store import Store
+
+log = logging.getLogger("ppcdbg.service")
+T = TypeVar("T")
+Job = tuple[Callable[[], Any], "concurrent.futures.Future[Any]"]
+ASM_DIRECTIVES = re.compile(r"^\s*\.(include|incbin)\b", re.IGNORECASE | re.MULTILINE)
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat()
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}-{secrets.token_hex(8)}"
+
+
+def translate(e: BaseException) -> Problem | None:
+    """A recoverable error as a problem; None for a broken invariant."""
+    if isinstance(e, Problem):
+        return e
+    if isinstance(e, UnknownRegister):
+        return Problem(422, "unknown-register", str(e), field=e.name)
+    if isinstance(e, MemoryAccessError):
+        return Problem(422, "unmapped-memory", str(e), address=f"0x{e.address:016x}")
+    if isinstance(e, ConditionError):
+        return Problem(422, "invalid-breakpoint", str(e), field="condition", column=e.column)
+    if isinstance(e, BreakpointError):
+        return Problem(422, "invalid-breakpoint", str(e))
+    if isinstance(e, ImageError):
+        return Problem(422, "invalid-image", str(e))
+    if isinstance(e, ControllerError):
+        return Problem(422, "invalid-request", str(e))
+    return None
+
+
+@dataclass
+class ImageRecord:
+    id: str
+    owner: str
+    name: str
+    image: Image
+    data: bytes
+    created_at: str
+    sha256: str = ""
+
+    def __post_init__(self) -> None:
+        self.sha256 = hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass
+class SnapshotRecord:
+    id: str
+    owner: str
+    session_id: str
+    image_id: str
+    config: dict[str, Any]
+    name: str | None
+    time: int
+    created_at: str
+
+
+def session_config(cfg: dict[str, Any]) -> SessionConfig:
+    flags = set(cfg["step_flags"])
+    return SessionConfig(
+        profile=cfg["profile"], vcpus=cfg["vcpus"], memory=cfg["memory_mb"] << 20,
+        backend=cfg["backend"], scheduler_locking=cfg["scheduler_locking"],
+        noirq="noirq" in flags, notimer="notimer" in flags,
+        atomic_sequences=cfg["atomic_sequences"], quantum=cfg["quantum"], history=cfg["history"],
+    )  # fmt: skip
+
+
+class Session:
+    def __init__(
+        self, manager: Manager, sid: str, owner: str, image: ImageRecord, config: dict[str, Any],
+        ctl: Controller, created_at: str, recovered: bool = False,
+    ) -> None:  # fmt: skip
+        self.manager = manager
+        self.id = sid
+        self.owner = owner
+        self.image = image
+        self.config = config
+        self.ctl = ctl
+        self.created_at = created_at
+        self.recovered = recovered
+        s = manager.settings
+        m = manager.metrics
+        self.hub = EventHub(
+            manager.loop, ring=s.event_ring, queue_length=s.ws_queue_length,
+            time=lambda: ctl.time, on_trace=self._set_trace,
+            on_sent=m.events_sent.inc, on_dropped=m.events_dropped.inc,
+        )  # fmt: skip
+        self._unsubscribe = ctl.subscribe(self.hub.publish)
+        self.lock = threading.Lock()
+        self.jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
+        self.pending = 0  # worker commands queued or executing (the loop thread only)
+        self.current: asyncio.Future[Any] | None = None
+        self.steps = 0
+        self.failed = False
+        self.closed = False
+        self.thread = threading.Thread(target=self._work, name=f"session-{sid}", daemon=True)
+        self.thread.start()
+
+    # -- state ----------------------------------------------------------------------
+    @property
+    def state(self) -> str:
+        return "running" if self.pending else "stopped"
+
+    def _set_trace(self, vcpus: frozenset[int] | None) -> None:
+        self.ctl.set_trace(sorted(vcpus) if vcpus is not None else None)
+
+    def _alive(self) -> None:
+        if self.closed:
+            raise not_found("session", self.id)
+
+    # -- running commands -----------------------------------------------------------------
+    def _guard(self, fn: Callable[[], T]) -> T:
+        """Run ``fn`` against the controller: domain errors become problems."""
+        before = self.ctl.time
+        try:
+            return fn()
+        except Exception as e:
+            p = translate(e)
+            if p is not None:
+                raise p from None
+            self._broken(e)
+            raise Problem(500, "session-failed",
+                          f"session {self.id} ended after an internal error") from None  # fmt: skip
+        finally:
+            after = self.ctl.time
+            if after > before:
+                self.manager.metrics.instructions.inc(after - before)
+
+    def _broken(self, e: BaseException) -> None:
+        log.error("session ended by an internal error", exc_info=e,
+                  extra={"session": self.id})  # fmt: skip
+        self.failed = True
+        try:
+            self.manager.loop.call_soon_threadsafe(self.manager.discard, self)
+        except RuntimeError:
+            pass
+
+    def now(self, fn: Callable[[], T]) -> T:
+        """Run a short command inline (the loop thread); 409 while a command is running."""
+        self._alive()
+        if self.pending or not self.lock.acquire(blocking=False):
+            raise Problem(409, "session-running", f"session {self.id} is running: halt it first")
+        try:
+            return self._guard(fn)
+        finally:
+            self.lock.release()
+
+    def submit(self, fn: Callable[[], T]) -> asyncio.Future[T]:
+        """Queue a command for the worker thread (the loop thread); 409 while one is running."""
+        self._alive()
+        if self.pending:
+            raise Problem(409, "session-running", f"session {self.id} is running: halt it first")
+        self.pending += 1
+        cf: concurrent.futures.Future[T] = concurrent.futures.Future()
+        self.jobs.put((fn, cf))
+        fut = asyncio.wrap_future(cf)
+        self.current = fut
+        self.hub.publish({"type": "session-state", "vcpu": None, "time": self.ctl.time,
+                          "state": "running"})  # fmt: skip
+        fut.add_done_callback(self._done)
+        return fut
+
+    def _done(self, fut: asyncio.Future[Any]) -> None:
+        self.pending -= 1
+        if self.current is fut:
+            self.current = None
+        if not fut.cancelled():
+            fut.exception()  # retrieved here; whoever awaits it sees it too
+        self.hub.publish({"type": "session-state", "vcpu": None, "time": self.ctl.time,
+                          "state": "stopped"})  # fmt: skip
+
+    def _work(self) -> None:
+        while True:
+            job = self.jobs.get()
+            if job is None:
+                return
+            fn, cf = job
+            if not cf.set_running_or_notify_cancel():
+                continue
+            try:
+                with self.lock:
+                    result = self._guard(fn)
+            except BaseException as e:  # noqa: BLE001 - handed to the awaiting request
+                cf.set_exception(e)
+            else:
+                cf.set_result(result)
+
+    async def wait(self, fut: asyncio.Future[T], timeout: float | None) -> bool:
+        """Wait up to ``timeout`` seconds for ``fut`` without cancelling it; True if done."""
+        if timeout is None:
+            await asyncio.shield(fut)
+            return True
+        done, _ = await asyncio.wait({fut}, timeout=timeout)
+        if done:
+            fut.result()  # raises the command's problem
+            return True
+        return False
+
+    # -- execution --------------------------------------------------------------------
+    async def step(self, vcpu: int, count: int, mode: str) -> StopEvent:
+        limit = self.manager.settings.max_step_count
+        if count > limit:
+            raise Problem(422, "limit-exceeded", f"count is limited to {limit}", field="count")
+
+        def op() -> StopEvent:
+            return self.ctl.step(vcpu, count, mode)
+
+        if mode == "into" and count <= self.manager.settings.inline_step_limit:
+            ev = self.now(op)
+        else:
+            fut = self.submit(op)
+            await self.wait(fut, None)
+            ev = fut.result()
+        self.steps += count
+        self.manager.metrics.steps.inc(count)
+        return ev
+
+    def budget(self, budget: int | None) -> int:
+        limit = self.manager.settings.max_instructions_per_continue
+        if budget is not None and budget > limit:
+            raise Problem(422, "limit-exceeded", f"budget is limited to {limit} instructions",
+                          field="budget")  # fmt: skip
+        return budget or limit
+
+    def start_continue(
+        self, vcpus: list[int] | None, until: list[int] | None, budget: int | None
+    ) -> asyncio.Future[StopEvent]:
+        n = self.budget(budget)
+        for v in vcpus or ():
+            self.check_vcpu(v)
+        return self.submit(lambda: self.ctl.cont(vcpus=vcpus, budget=n, until=until))
+
+    def start_run_to(self, address: int, vcpu: int | None) -> asyncio.Future[StopEvent]:
+        if vcpu is not None:
+            self.check_vcpu(vcpu)
+        n = self.budget(None)
+        return self.submit(lambda: self.ctl.cont(
+            vcpus=[vcpu] if vcpu is not None else None, budget=n, until=[address]))
+
+    def start_reverse_continue(self) -> asyncio.Future[StopEvent]:
+        return self.submit(self.ctl.reverse_continue)
+
+    async def reverse_step(self, vcpu: int) -> StopEvent:
+        self.check_vcpu(vcpu)
+        fut = self.submit(lambda: self.ctl.reverse_step(vcpu))
+        await self.wait(fut, None)
+        return fut.result()
+
+    async def halt(self, timeout: float = 2.0) -> None:
+        """Stop a running command; repeats ``ctl.halt()`` until it has (a queued command
+        may not have started when the first one lands)."""
+        self._alive()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while (fut := self.current) is not None and not fut.done():
+            self.ctl.halt()
+            left = deadline - loop.time()
+            if left <= 0:
+                break
+            await asyncio.wait({fut}, timeout=min(0.005, left))
+
+    def check_vcpu(self, v: int) -> None:
+        n = len(self.ctl.machine.vcpus)
+        if not 0 <= v < n:
+            raise Problem(422, "invalid-request", f"no vCPU {v} (the session has {n})",
+                          field="vcpu", vcpu=v)  # fmt: skip
+
+    # -- state access ------------------------------------------------------------------
+    def resolve(self, where: str | int, field_name: str) -> int:
+        """An address from a hex/decimal string, an integer or a symbol."""
+        if isinstance(where, int) and not isinstance(where, bool):
+            if not 0 <= where < 1 << 64:
+                raise Problem(422, "invalid-value", "addresses are 64-bit", field=field_name)
+            return where
+        t = str(where).strip()
+        try:
+            v = int(t, 16) if t[:2].lower() == "0x" else int(t, 10)
+        except ValueError:
+            if t in self.image.image.symbols:
+                return self.image.image.symbols[t]
+            raise Problem(422, "unknown-symbol", f"symbol {t!r} not found in the image",
+                          field=field_name) from None  # fmt: skip
+        if not 0 <= v < 1 << 64:
+            raise Problem(422, "invalid-value", "addresses are 64-bit", field=field_name)
+        return v
+
+    def write_registers(self, vcpu: int, values: dict[str, Any]) -> None:
+        self.check_vcpu(vcpu)
+        parsed: dict[str, int] = {}
+        for name, raw in values.items():
+            try:
+                reg = canonical(name)
+            except UnknownRegister as e:
+                raise Problem(422, "unknown-register", str(e),
+                              field=f"registers.{name}") from None  # fmt: skip
+            value = _parse_value(raw, f"registers.{name}")
+            width = 32 if reg in WIDTH32 else 64
+            if value >= 1 << width:
+                raise Problem(422, "invalid-value", f"{reg} is a {width}-bit register",
+                              field=f"registers.{name}")  # fmt: skip
+            parsed[reg] = value
+        self.now(lambda: self.ctl.write_registers(vcpu, parsed))
+
+    def add_breakpoint(self, spec: dict[str, Any]) -> Breakpoint:
+        limit = self.manager.settings.max_breakpoints
+        if len(self.ctl.breakpoints.by_id) >= limit:
+            raise Problem(429, "quota-exceeded", f"a session holds at most {limit} breakpoints")
+        symbol = spec.pop("symbol", None)
+        if symbol is not None:
+            spec["address"] = self.resolve_symbol(symbol, "symbol")
+            spec["symbol"] = symbol
+        vcpus = spec.pop("vcpus", None)
+        if vcpus is not None:
+            for v in vcpus:
+                self.check_vcpu(v)
+            spec["vcpus"] = frozenset(vcpus)
+        kind = spec.pop("kind")
+        bp = self.now(lambda: self.ctl.add_breakpoint(kind, **spec))
+        self.hub.publish(self.bp_event("created", bp))
+        return bp
+
+    def resolve_symbol(self, name: str, field_name: str) -> int:
+        try:
+            return self.image.image.symbols[name]
+        except KeyError:
+            raise Problem(422, "unknown-symbol", f"symbol {name!r} not found in the image",
+                          field=field_name) from None  # fmt: skip
+
+    def bp_event(self, action: str, bp: Breakpoint) -> dict[str, Any]:
+        return {"type": "breakpoint-changed", "vcpu": None, "time": self.ctl.time,
+                "action": action, "breakpoint_id": bp.id, "enabled": bp.enabled,
+                "hit_count": bp.hit_count}  # fmt: skip
+
+    def breakpoint(self, bp_id: str) -> Breakpoint:
+        bp = self.ctl.breakpoints.by_id.get(bp_id)
+        if bp is None:
+            raise not_found("breakpoint", bp_id)
+        return bp
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self.ctl.halt()
+        self._unsubscribe()
+        self.jobs.put(None)
+        self.hub.publish({"type": "session-state", "vcpu": None, "time": self.ctl.time,
+                          "state": "closed"})  # fmt: skip
+        self.hub.close()
+
+
+def _parse_value(raw: Any, field_name: str) -> int:
+    from .models.common import parse_int
+
+    try:
+        v = parse_int(raw)
+    except ValueError as e:
+        raise Problem(422, "invalid-value", str(e), field=field_name) from None
+    if not isinstance(v, int) or v < 0:
+        raise Problem(422, "invalid-value", "values are unsigned", field=field_name)
+    if v >= 1 << 64:
+        raise Problem(422, "invalid-value", "values are at most 64 bits", field=field_name)
+    return v
+
+
+@dataclass
+class Manager:
+    """Every owner's images, sessions and snapshots, and the rules that govern them."""
+
+    settings: Settings
+    store: Store
+    metrics: Metrics
+    loop: asyncio.AbstractEventLoop
+    images: dict[str, ImageRecord] = field(default_factory=dict)
+    sessions: dict[str, Session] = field(default_factory=dict)
+    snapshots: dict[str, SnapshotRecord] = field(default_factory=dict)
+
+    # -- start and stop ---------------------------------------------------------------
+    async def startup(self) -> None:
+        for row in await asyncio.to_thread(self.store.images):
+            try:
+                image = load_image(bytes(row["data"]), row["format"])
+            except Exception:  # noqa: BLE001 - a row we wrote once loaded; skip it if not
+                log.exception("stored image does not load", extra={"image": row["id"]})
+                continue
+            self.images[row["id"]] = ImageRecord(row["id"], row["owner"], row["name"], image,
+                                                 bytes(row["data"]), row["created_at"])
+        for row in await asyncio.to_thread(self.store.snapshots):
+            import json
+
+            self.snapshots[row["id"]] = SnapshotRecord(
+                row["id"], row["owner"], row["session_id"], row["image_id"],
+                json.loads(row["config"]), row["name"], row["time"], row["created_at"],
+            )  # fmt: skip
+        for row in await asyncio.to_thread(self.store.sessions):
+            import json
+
+            img = self.images.get(row["image_id"])
+            if img is None:
+                continue
+            cfg = json.loads(row["config"])
+            try:
+                ctl = Controller(img.image, session_config(cfg))
+            except Exception:  # noqa: BLE001 - keep serving the others
+                log.exception("stored session does not re-create", extra={"session": row["id"]})
+                continue
+            s = Session(self, row["id"], row["owner"], img, cfg, ctl, row["created_at"], True)
+            self.sessions[s.id] = s
+        self.metrics.sessions.set(len(self.sessions))
+
+    async def shutdown(self) -> None:
+        for s in list(self.sessions.values()):
+            s.close()
+        self.sessions.clear()
+
+    async def preload_demo(self, owner: str) -> Session:
+        """The SMP demo for ``make run``: its image once, and a 4-vCPU session over it."""
+        path = Path(__file__).resolve().parent.parent / "examples" / "smp_spinlock.elf"
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        img = next((r for r in self.owner_images(owner) if r.sha256 == digest), None)
+        if img is None:
+            img = await self.add_image(owner, path.name, "elf", data)
+        for s in self.owner_sessions(owner):
+            if s.image.id == img.id:
+                return s
+        return await self.create_session(owner, {
+            "image_id": img.id, "profile": "powernv", "vcpus": 4, "memory_mb": 1024,
+            "backend": "native", "scheduler_locking": "step", "step_flags": ["noirq", "notimer"],
+            "atomic_sequences": None, "quantum": 10, "history": True,
+        })  # fmt: skip
+
+    # -- images -----------------------------------------------------------------------
+    def image(self, owner: str, image_id: str) -> ImageRecord:
+        rec = self.images.get(image_id)
+        if rec is None or rec.owner != owner:
+            raise not_found("image", image_id)
+        return rec
+
+    def owner_images(self, owner: str) -> list[ImageRecord]:
+        return [r for r in self.images.values() if r.owner == owner]
+
+    def decode_base64(self, text: str) -> bytes:
+        limit = self.settings.max_upload_bytes
+        if len(text) > (limit + 2) // 3 * 4 + 4:
+            raise Problem(413, "payload-too-large", f"images are limited to {limit} bytes")
+        try:
+            data = base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError):
+            raise Problem(422, "validation-error", "data_base64 is not valid base64",
+                          field="data_base64") from None  # fmt: skip
+        return data
+
+    async def assemble(self, source: str, endian: str) -> bytes:
+        if ASM_DIRECTIVES.search(source):
+            raise Problem(422, "assembly-failed", ".include and .incbin are not allowed",
+                          field="source")  # fmt: skip
+        if len(source.encode()) > self.settings.max_upload_bytes:
+            raise Problem(413, "payload-too-large", "the source is too large")
+        prefix = "powerpc64-linux-gnu-" if endian == "big" else "powerpc64le-linux-gnu-"
+        as_, ld = shutil.which(prefix + "as"), shutil.which(prefix + "ld")
+        if as_ is None or ld is None:
+            raise Problem(422, "assembler-unavailable",
+                          f"{prefix}as/ld are not installed on the server")  # fmt: skip
+        return await asyncio.to_thread(_assemble, as_, ld, source, self.settings.assemble_timeout)
+
+    async def add_image(self, owner: str, name: str, fmt: str, data: bytes) -> ImageRecord:
+        limit = self.settings.max_upload_bytes
+        if len(data) > limit:
+            raise Problem(413, "payload-too-large", f"images are limited to {limit} bytes")
+        quota = self.settings.max_images_per_owner
+        if len(self.owner_images(owner)) >= quota:
+            raise Problem(429, "quota-exceeded", f"an owner holds at most {quota} images")
+        try:
+            image = load_image(data, fmt)
+        except ImageError as e:
+            raise Problem(422, "invalid-image", str(e)) from None
+        except Exception as e:  # noqa: BLE001 - any parser failure on client bytes is a 4xx
+            log.warning("image parser failed", extra={"error": type(e).__name__})
+            raise Problem(422, "invalid-image", "the image cannot be parsed") from None
+        rec = ImageRecord(new_id("img"), owner, name, image, data, now())
+        await asyncio.to_thread(self.store.add_image, {
+            "id": rec.id, "owner": owner, "name": name, "format": image.format, "data": data,
+            "created_at": rec.created_at,
+        })  # fmt: skip
+        self.images[rec.id] = rec
+        return rec
+
+    async def delete_image(self, owner: str, image_id: str) -> None:
+        rec = self.image(owner, image_id)
+        users = [s.id for s in self.sessions.values() if s.image.id == image_id]
+        if users:
+            raise Problem(409, "conflict", f"image {image_id} is used by session {users[0]}")
+        await asyncio.to_thread(self.store.delete_image, rec.id)
+        self.images.pop(rec.id, None)
+
+    # -- sessions --------------------------------------------------------------------------
+    def session(self, owner: str, session_id: str) -> Session:
+        s = self.sessions.get(session_id)
+        if s is None or s.owner != owner or s.closed:
+            raise not_found("session", session_id)
+        return s
+
+    def owner_sessions(self, owner: str) -> list[Session]:
+        return [s for s in self.sessions.values() if s.owner == owner]
+
+    async def create_session(self, owner: str, body: dict[str, Any]) -> Session:
+        st = self.settings
+        if len(self.owner_sessions(owner)) >= st.max_sessions_per_owner:
+            raise Problem(429, "quota-exceeded",
+                          f"an owner holds at most {st.max_sessions_per_owner} sessions")
+        state: bytes | None = None
+        snap: SnapshotRecord | None = None
+        if body.get("snapshot_id"):
+            snap = self.snapshot(owner, body["snapshot_id"])
+            cfg = dict(snap.config)
+            image = self.images.get(snap.image_id)
+            if image is None:
+                raise Problem(422, "invalid-request",
+                              f"the snapshot's image {snap.image_id} was deleted")
+            state = await asyncio.to_thread(self.store.snapshot_state, snap.id)
+        else:
+            image = self.image(owner, body["image_id"])
+            cfg = {k: body[k] for k in (
+                "profile", "vcpus", "memory_mb", "backend", "scheduler_locking", "step_flags",
+                "atomic_sequences", "quantum", "history")}  # fmt: skip
+            cfg["step_flags"] = sorted(set(cfg["step_flags"]))
+        if cfg["vcpus"] > st.max_vcpus:
+            raise Problem(422, "limit-exceeded", f"a session has at most {st.max_vcpus} vCPUs",
+                          field="vcpus")  # fmt: skip
+        if cfg["memory_mb"] > st.max_memory_mb:
+            raise Problem(422, "limit-exceeded",
+                          f"a session has at most {st.max_memory_mb} MiB of memory",
+                          field="memory_mb")  # fmt: skip
+        try:
+            ctl = Controller(image.image, session_config(cfg))
+            if state is not None and snap is not None:
+                ctl.snapshots[snap.id] = Snapshot(snap.id, load_checkpoint(state, ctl.machine),
+                                                  snap.time)  # fmt: skip
+                ctl.restore_snapshot(snap.id)
+        except (ValueError, ImageError) as e:
+            p = translate(e)
+            raise p if p else Problem(422, "invalid-session-config", str(e)) from None
+        sid = new_id("ses")
+        created = now()
+        await asyncio.to_thread(self.store.add_session, {
+            "id": sid, "owner": owner, "image_id": image.id, "config": cfg, "created_at": created,
+        })  # fmt: skip
+        s = Session(self, sid, owner, image, cfg, ctl, created)
+        self.sessions[sid] = s
+        self.metrics.sessions.set(len(self.sessions))
+        return s
+
+    async def delete_session(self, s: Session) -> None:
+        await s.halt(timeout=1.0)
+        self.discard(s)
+        await asyncio.to_thread(self.store.delete_session, s.id)
+
+    def discard(self, s: Session) -> None:
+        s.close()
+        self.sessions.pop(s.id, None)
+        self.metrics.sessions.set(len(self.sessions))
+        if s.failed:
+            try:
+                self.store.delete_session(s.id)
+            except Exception:  # noqa: BLE001 - best effort for a session already lost
+                log.exception("could not forget a failed session")
+
+    # -- snapshots --------------------------------------------------------------------------
+    def snapshot(self, owner: str, snapshot_id: str) -> SnapshotRecord:
+        rec = self.snapshots.get(snapshot_id)
+        if rec is None or rec.owner != owner:
+            raise not_found("snapshot", snapshot_id)
+        return rec
+
+    async def create_snapshot(self, s: Session, name: str | None) -> SnapshotRecord:
+        limit = self.settings.max_snapshots_per_session
+        if sum(1 for r in self.snapshots.values() if r.session_id == s.id) >= limit:
+            raise Problem(429, "quota-exceeded", f"a session holds at most {limit} snapshots")
+        sid = new_id("snp")
+
+        def op() -> tuple[bytes, int]:
+            snap = s.ctl.create_snapshot()
+            del s.ctl.snapshots[snap.id]
+            snap.id = sid
+            s.ctl.snapshots[sid] = snap
+            return dump_checkpoint(snap.checkpoint, s.ctl.machine), snap.time
+
+        blob, time = s.now(op)
+        rec = SnapshotRecord(sid, s.owner, s.id, s.image.id, dict(s.config), name, time, now())
+        await asyncio.to_thread(self.store.add_snapshot, {
+            "id": sid, "owner": s.owner, "session_id": s.id, "image_id": s.image.id,
+            "config": rec.config, "name": name, "time": time, "state": blob,
+            "created_at": rec.created_at,
+        })  # fmt: skip
+        self.snapshots[sid] = rec
+        return rec
+
+    async def restore_snapshot(self, s: Session, rec: SnapshotRecord) -> None:
+        if rec.image_id != s.image.id or rec.config != s.config:
+            raise Problem(422, "invalid-request",
+                          "the snapshot was taken of a different image or configuration")
+        if rec.id not in s.ctl.snapshots:
+            blob = await asyncio.to_thread(self.store.snapshot_state, rec.id)
+            if blob is None:
+                raise not_found("snapshot", rec.id)
+
+            def load() -> None:
+                s.ctl.snapshots[rec.id] = Snapshot(rec.id, load_checkpoint(blob, s.ctl.machine),
+                                                   rec.time)  # fmt: skip
+
+            s.now(load)
+        s.now(lambda: s.ctl.restore_snapshot(rec.id))
+        s.hub.publish({"type": "session-state", "vcpu": None, "time": s.ctl.time,
+                       "state": "restored", "snapshot_id": rec.id})  # fmt: skip
+
+
+def _assemble(as_: str, ld: str, source: str, timeout: float) -> bytes:
+    """Assemble and link in a scratch directory, in subprocesses with a timeout."""
+    with tempfile.TemporaryDirectory(prefix="ppcdbg-asm-") as d:
+        work = Path(d)
+        (work / "prog.S").write_text(source)
+        steps = (
+            [as_, "-mpower9", "-o", "prog.o", "prog.S"],
+            [ld, "-N", "-Ttext=0", "-e", "_start", "--build-id=none", "-o", "prog.elf", "prog.o"],
+        )
+        for argv in steps:
+            try:
+                r = subprocess.run(argv, cwd=work, capture_output=True, text=True,
+                                   timeout=timeout, check=False)  # fmt: skip
+            except subprocess.TimeoutExpired:
+                raise Problem(422, "assembly-failed",
+                              f"{Path(argv[0]).name} took longer than {timeout} s") from None
+            if r.returncode != 0:
+                msg = (r.stderr or r.stdout).replace(d + "/", "").strip()[:4000]
+                raise Problem(422, "assembly-failed", msg or "the assembler failed",
+                              field="source")  # fmt: skip
+        return (work / "prog.elf").read_bytes()

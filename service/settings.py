@@ -1,0 +1,66 @@
+"""Server settings: every option is also an environment variable ``PPCDBG_<OPTION>``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_database() -> str:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return str(Path(base) / "ppcdbg" / "ppcdbg.sqlite3")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PPCDBG_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    database: str = Field(default_factory=_default_database)
+    api_tokens: str = ""  # "owner:token,owner:token"
+    tokens_file: str | None = None  # one owner:token per line
+    allow_anonymous: bool = False  # only ever for clients on 127.0.0.1
+    cors_origins: str = ""  # comma-separated origins, "*" for any
+    log_level: str = "info"
+    demo: bool = False  # preload the SMP demo (examples/smp_spinlock.elf, 4 vCPUs)
+    # Limits (API.md "Security and limits"): every one is a 4xx when hit.
+    max_upload_bytes: int = 16 << 20
+    max_body_bytes: int = 24 << 20  # base64 JSON uploads are 4/3 of the image
+    max_images_per_owner: int = 100
+    max_sessions_per_owner: int = 16
+    max_snapshots_per_session: int = 64
+    max_vcpus: int = 16
+    max_memory_mb: int = 1024
+    max_instructions_per_continue: int = 500_000_000
+    max_step_count: int = 1_000_000
+    max_breakpoints: int = 256
+    max_memory_read: int = 1 << 20
+    max_disassembly: int = 4096
+    ws_queue_length: int = 10_000
+    event_ring: int = 65_536
+    assemble_timeout: float = 10.0
+    inline_step_limit: int = 256  # steps short enough to run without a thread hop
+
+    def tokens(self) -> dict[str, str]:
+        """token -> owner, from PPCDBG_API_TOKENS and the tokens file."""
+        pairs = [p for p in self.api_tokens.split(",") if p.strip()]
+        if self.tokens_file:
+            text = Path(self.tokens_file).read_text()
+            pairs += [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+        out: dict[str, str] = {}
+        for pair in pairs:
+            owner, sep, token = pair.strip().partition(":")
+            if not sep or not owner or not token:
+                raise ValueError("API tokens are owner:token pairs")
+            out[token] = owner
+        return out
+
+    def demo_owner(self) -> str:
+        tokens = self.tokens()
+        return next(iter(tokens.values())) if tokens else "anonymous"
+
+    def origins(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
