@@ -1,0 +1,350 @@
+"""Protocol edge cases through a raw RSP client: what gdb rarely sends, and what breaks things."""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+
+from engine.debug.controller import Controller
+from service.gdb.protocol import Packet, PacketReader, frame
+from service.gdb.target import G_SIZE, REGNUM
+
+from .conftest import LE_BOOT, SMP, RawClient, Serve, calls_elf
+
+# calls.S (conftest): bump 0x101c, its stw 0x1028, value 0x1800, done 0x1018.
+BUMP, STW, VALUE, DONE = 0x101C, 0x1028, 0x1800, 0x1018
+
+
+@pytest.fixture
+def calls(serve: Serve) -> tuple[Controller, RawClient]:
+    ctl, h = serve(calls_elf())
+    c = RawClient(h.port)
+    c.handshake()
+    return ctl, c
+
+
+def wait_for(pred: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not pred():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+# -- negotiation and descriptions --------------------------------------------------------------
+def test_qsupported_advertises_the_features(serve: Serve) -> None:
+    _, h = serve(calls_elf())
+    c = RawClient(h.port)
+    reply = c.handshake().decode()
+    for feature in ("PacketSize=4000", "qXfer:features:read+", "qXfer:threads:read+",
+                    "QStartNoAckMode+", "vContSupported+", "ReverseStep+", "ReverseContinue+",
+                    "swbreak+", "hwbreak+", "multiprocess+"):  # fmt: skip
+        assert feature in reply.split(";")
+    assert c.request("vCont?") == b"vCont;c;C;s;S;t"
+    assert c.request("?") == b"T0520:0000000000001000;thread:p1.1;"
+
+
+def test_target_description_has_gdbs_power_features(calls: tuple[Controller, RawClient]) -> None:
+    _, c = calls
+    doc = b""
+    while True:
+        part = c.request(f"qXfer:features:read:target.xml:{len(doc):x},200")
+        doc += part[1:]
+        if part[:1] == b"l":
+            break
+        assert part[:1] == b"m"
+    text = doc.decode()
+    assert "<architecture>powerpc:common64</architecture>" in text
+    for feature in ("org.gnu.gdb.power.core", "org.gnu.gdb.power.fpu", "org.ppcdbg.power.spr"):
+        assert f'<feature name="{feature}">' in text
+    regs = re.findall(r'<reg name="(\w+)" bitsize="(\d+)" type="\w+" regnum="(\d+)"', text)
+    names = [r[0] for r in regs]
+    assert names[:38] == [f"r{i}" for i in range(32)] + ["pc", "msr", "cr", "lr", "ctr", "xer"]
+    assert names[38:71] == [f"f{i}" for i in range(32)] + ["fpscr"]
+    assert names.index("lpcr") > 70 and "<!-- SPR 318 -->" in text
+    assert [int(r[2]) for r in regs] == list(range(len(regs)))
+    # g carries the core and FPU registers, in regnum order, at their sizes
+    assert G_SIZE == sum(int(b) // 8 for _, b, _ in regs[:71])
+    assert len(c.request("g")) == 2 * G_SIZE
+    assert c.request("qXfer:features:read:nothere.xml:0,100") == b"E00"
+
+
+def test_threads_are_vcpus(serve: Serve) -> None:
+    _, h = serve(SMP.read_bytes(), vcpus=4)
+    c = RawClient(h.port)
+    c.handshake()
+    assert c.request("qfThreadInfo") == b"mp1.1,p1.2,p1.3,p1.4"
+    assert c.request("qsThreadInfo") == b"l"
+    assert c.request("Tp1.4") == b"OK"
+    assert c.request("Tp1.5") == b"E16"
+    threads = c.request("qXfer:threads:read::0,1000")
+    assert threads.startswith(b"l") and threads.count(b"<thread ") == 4
+    assert c.request("Hgp1.3") == b"OK"
+    assert c.request("qC") == b"QCp1.3"
+    assert bytes.fromhex(c.request("qThreadExtraInfo,p1.2").decode()) == b"vCPU 1, stopped"
+    # vCont with a thread steps that vCPU only (scheduler locking "step", the default)
+    assert c.request("vCont;s:p1.3") == b"T0520:0000000000001004;thread:p1.3;"
+    assert c.request("Hgp1.1") == b"OK"
+    assert c.request(f"p{REGNUM['pc']:x}") == b"0000000000001000"
+
+
+def test_without_multiprocess_thread_ids_are_plain(serve: Serve) -> None:
+    _, h = serve(SMP.read_bytes(), vcpus=2)
+    c = RawClient(h.port)
+    c.request("qSupported:swbreak+")
+    assert c.request("qfThreadInfo") == b"m1,2"
+    assert c.request("vCont;s:2") == b"T0520:0000000000001004;thread:2;"
+
+
+# -- registers and memory ----------------------------------------------------------------
+def test_registers_g_G_p_P(calls: tuple[Controller, RawClient]) -> None:
+    ctl, c = calls
+    g = bytearray.fromhex(c.request("g").decode())
+    g[3 * 8 : 4 * 8] = (0x1122334455667788).to_bytes(8, "big")
+    assert c.request(b"G" + g.hex().encode()) == b"OK"
+    assert ctl.registers(0, ["r3"])["r3"] == 0x1122334455667788
+    assert c.request(f"P{REGNUM['ctr']:x}=00000000000000ff") == b"OK"
+    assert c.request(f"p{REGNUM['ctr']:x}") == b"00000000000000ff"
+    assert c.request(f"p{REGNUM['cr']:x}") == b"00000000"  # 32 bits
+    assert c.request(f"p{REGNUM['lpcr']:x}") == b"000000000000000c"
+    assert c.request(f"P{REGNUM['f1']:x}=3ff0000000000000") == b"OK"
+    assert ctl.registers(0, ["f1"])["f1"] == 0x3FF0000000000000
+    assert c.request("p1000") == b"E16"
+    assert c.request(f"P{REGNUM['cr']:x}=00") == b"E16"  # wrong size
+
+
+def test_registers_travel_in_the_current_byte_order(serve: Serve) -> None:
+    _, h = serve(LE_BOOT.read_bytes())
+    c = RawClient(h.port)
+    c.handshake()
+    assert c.request("Z0,2000,4") == b"OK"
+    assert c.request("vCont;c") == b"T0520:0020000000000000;thread:p1.1;swbreak:;"
+    assert c.request(f"p{REGNUM['msr']:x}") == b"0100000000000090"  # LE set, little-endian
+    xml = c.request("qXfer:features:read:target.xml:0,3000")
+    assert b"now little-endian" in xml
+
+
+def test_memory_m_M_X(calls: tuple[Controller, RawClient]) -> None:
+    ctl, c = calls
+    assert c.request(f"M{VALUE:x},4:cafef00d") == b"OK"
+    assert c.request(f"m{VALUE:x},4") == b"cafef00d"
+    # X carries binary: '$', '#', '}' and '*' travel escaped (frame() escapes them)
+    data = bytes([0x24, 0x23, 0x7D, 0x2A])
+    assert b"}\x04}\x03}]}\x0a" in frame(b"X%x,4:" % VALUE + data)
+    assert c.request(b"X%x,4:" % VALUE + data) == b"OK"
+    assert ctl.read_memory(VALUE, 4) == data
+    assert c.request(f"X{VALUE:x},0:") == b"OK"  # gdb's probe
+    assert c.request(f"M{VALUE:x},4:cafe") == b"E16"  # short data
+
+
+def test_huge_and_unmapped_memory_requests_get_errors(calls: tuple[Controller, RawClient]) -> None:
+    _, c = calls
+    assert c.request("m0,100000") == b"E16"
+    assert c.request("mffffffffffff0000,10") == b"E0e"  # past the end of RAM
+    assert c.request("m1000,4") == b"38207000"  # and the session carries on
+
+
+# -- breakpoints, watchpoints and execution -------------------------------------------------------
+def test_z_packets_map_to_breakpoints_and_watchpoints(calls: tuple[Controller, RawClient]) -> None:
+    ctl, c = calls
+    assert c.request(f"Z0,{BUMP:x},4") == b"OK"
+    assert c.request(f"Z0,{BUMP:x},4") == b"OK"  # idempotent
+    assert [b.kind for b in ctl.breakpoints] == ["software"]
+    assert c.request("vCont;c") == b"T0520:000000000000101c;thread:p1.1;swbreak:;"
+    assert c.request(f"z0,{BUMP:x},4") == b"OK"
+    assert c.request(f"Z1,{BUMP:x},4") == b"OK"
+    assert c.request("vCont;c") == b"T0520:000000000000101c;thread:p1.1;hwbreak:;"
+    assert c.request(f"z1,{BUMP:x},4") == b"OK"
+    assert c.request(f"Z2,{VALUE:x},4") == b"OK"
+    reply = c.request("vCont;c")
+    assert reply.startswith(b"T05") and reply.endswith(b"thread:p1.1;watch:1800;")
+    assert c.request(f"z2,{VALUE:x},4") == b"OK"
+    assert c.request(f"Z4,{VALUE:x},4") == b"OK"
+    assert c.request("vCont;c").endswith(b"awatch:1800;")
+    assert c.request(f"z4,{VALUE:x},4") == b"OK"
+    assert list(ctl.breakpoints) == []
+    assert c.request(f"Z9,{VALUE:x},4") == b""  # unsupported type: empty
+    assert c.request("Z0,zz,4") == b"E16"
+
+
+def test_step_forms_and_reverse_to_history_start(calls: tuple[Controller, RawClient]) -> None:
+    _, c = calls
+    assert c.request("s") == b"T0520:0000000000001004;thread:p1.1;"
+    assert c.request("vCont;s") == b"T0520:0000000000001008;thread:p1.1;"  # unadvertised form
+    assert c.request("vCont;s:p1.1;c") == b"T0520:000000000000100c;thread:p1.1;"
+    assert c.request("bs") == b"T0520:0000000000001008;thread:p1.1;"
+    assert c.request("bs") == b"T0520:0000000000001004;thread:p1.1;"
+    assert c.request("bs") == b"T0520:0000000000001000;thread:p1.1;"
+    assert c.request("bs") == b"T0520:0000000000001000;thread:p1.1;replaylog:begin;"
+    assert c.request("bc") == b"T0520:0000000000001000;thread:p1.1;replaylog:begin;"
+
+
+def test_monitor_commands_through_qrcmd(calls: tuple[Controller, RawClient]) -> None:
+    _, c = calls
+    c.request("s")
+    out, reply = c.request_with_output("qRcmd," + b"stats".hex())
+    assert reply == b"OK" and "steps: 1\n" in out and "time: 1\n" in out
+    out, reply = c.request_with_output("qRcmd," + b"lpcr 0".hex())
+    assert out == "vCPU 0: LPCR = 0x000000000000000c (LPES0 LPES1)\n"
+    out, _ = c.request_with_output("qRcmd," + b"lpcr 7".hex())
+    assert out == "error: no vCPU 7\n"
+    assert c.request("qRcmd,zz") == b"E16"
+
+
+def test_ctrl_c_halts_a_running_continue(calls: tuple[Controller, RawClient]) -> None:
+    ctl, c = calls
+    c.send("vCont;c")
+    assert c.read_byte() == b"+"
+    wait_for(lambda: ctl.running and ctl.time > 1000)
+    c.raw(b"\x03")
+    assert c.read_packet() == b"T0220:0000000000001018;thread:p1.1;"  # spinning at done
+    assert not ctl.running
+    assert c.request("s") == b"T0520:0000000000001018;thread:p1.1;"
+
+
+def test_api_breakpoints_stop_gdbs_continue(calls: tuple[Controller, RawClient]) -> None:
+    ctl, c = calls
+    bp = ctl.add_breakpoint("software", address=BUMP)
+    assert c.request("c") == b"T0520:000000000000101c;thread:p1.1;swbreak:;"
+    out, _ = c.request_with_output("qRcmd," + b"breakpoints".hex())
+    assert out.startswith(f"{bp.id}: software 0x101c hits=1 enabled (api)")
+
+
+# -- robustness -------------------------------------------------------------------------------
+def test_unknown_packets_get_an_empty_reply(calls: tuple[Controller, RawClient]) -> None:
+    _, c = calls
+    for packet in ("Qqemu.sstepbits", "qqemu.sstep", "vMustReplyEmpty", "qTStatus", "!",
+                   "vFile:open:", "A", "i", "Hx0", "qFoo"):  # fmt: skip
+        assert c.request(packet) == b"", packet
+
+
+def test_malformed_packets_get_errors_and_the_session_carries_on(
+    calls: tuple[Controller, RawClient],
+) -> None:
+    _, c = calls
+    for packet in ("mzz", "m10", "Hgzz", "P5", "Gabc", "vCont;q", "vCont;", "Z0,1", "c1000",
+                   "T", "qXfer:features:read:target.xml:zz"):  # fmt: skip
+        assert c.request(packet).startswith(b"E"), packet
+    assert c.request("g")  # still fine
+
+
+def test_bad_checksum_is_nakked(calls: tuple[Controller, RawClient]) -> None:
+    _, c = calls
+    c.raw(b"$g#00")
+    assert c.read_byte() == b"-"
+    c.raw(b"$m1000,4#zz")
+    assert c.read_byte() == b"-"
+    c.raw(b"garbage+")  # noise between packets is skipped
+    assert c.request("m1000,4") == b"38207000"
+
+
+def test_nak_resends_the_last_reply(calls: tuple[Controller, RawClient]) -> None:
+    _, c = calls
+    c.ack = False  # leave acks to the test
+    first = c.request("m1000,4")
+    c.raw(b"-")
+    assert c.read_packet() == first
+
+
+def test_no_ack_mode(calls: tuple[Controller, RawClient]) -> None:
+    _, c = calls
+    assert c.request("QStartNoAckMode") == b"OK"
+    c.ack = False
+    c.buf = b""
+    c.send("m1000,4")
+    time.sleep(0.05)
+    data = c.sock.recv(100)
+    assert data == frame(b"38207000")  # no '+' before the reply
+
+
+def test_second_client_is_refused_and_the_first_carries_on(serve: Serve) -> None:
+    _, h = serve(calls_elf())
+    first = RawClient(h.port)
+    first.handshake()
+    second = RawClient(h.port)
+    reply = second.handshake()
+    assert reply == b"E.another gdb client is already connected to this session"
+    with pytest.raises((EOFError, ConnectionError)):
+        second.request("g")
+    assert first.request("m1000,4") == b"38207000"
+
+
+def test_client_vanishing_mid_packet_leaves_the_session_usable(serve: Serve) -> None:
+    ctl, h = serve(calls_elf())
+    c = RawClient(h.port)
+    c.handshake()
+    assert c.request(f"Z0,{BUMP:x},4") == b"OK"
+    c.raw(b"$m1000,")
+    c.close()
+    wait_for(lambda: not h.connected)
+    assert list(ctl.breakpoints) == []  # gdb's breakpoints left with it
+    again = RawClient(h.port)
+    again.handshake()
+    assert again.request("m1000,4") == b"38207000"
+
+
+def test_client_vanishing_mid_continue_halts_it(serve: Serve) -> None:
+    ctl, h = serve(calls_elf())
+    c = RawClient(h.port)
+    c.handshake()
+    c.send("vCont;c")
+    assert c.read_byte() == b"+"
+    wait_for(lambda: ctl.running)
+    c.sock.shutdown(socket.SHUT_RDWR)
+    c.close()
+    wait_for(lambda: not h.connected and not ctl.running)
+    assert ctl.step(0).reason == "step"  # the controller is free again
+
+
+def test_detach_and_kill_end_the_connection_not_the_session(serve: Serve) -> None:
+    ctl, h = serve(calls_elf())
+    for bye in ("D", "k", "vKill;1"):
+        c = RawClient(h.port)
+        c.handshake()
+        c.request(f"Z0,{BUMP:x},4")
+        c.send(bye)
+        if bye != "k":
+            assert c.read_packet() == b"OK"
+        with pytest.raises((EOFError, ConnectionError)):
+            c.read_packet()
+        wait_for(lambda: not h.connected)
+        assert list(ctl.breakpoints) == []
+    assert ctl.step(0).reason == "step"
+
+
+def test_close_drops_the_client_and_stops_listening(serve: Serve) -> None:
+    _, h = serve(calls_elf())
+    c = RawClient(h.port)
+    c.handshake()
+    h.close()
+    with pytest.raises((EOFError, ConnectionError)):
+        c.request("g")
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", h.port), timeout=1)
+
+
+def test_packet_reader_splits_streams_anywhere() -> None:
+    stream = b"+" + frame(b"m1000,4") + b"\x03" + frame(b"X0,2:}\x03}\x04") + b"-"
+    kinds = []
+    reader = PacketReader()
+    for i in range(len(stream)):  # one byte at a time
+        kinds += [type(x).__name__ for x in reader.feed(stream[i : i + 1])]
+    assert kinds == ["Ack", "Packet", "Interrupt", "Packet", "Ack"]
+    rle = b"$ab*\x22#%02x" % ((0x61 + 0x62 + 0x2A + 0x22) & 0xFF)  # b, then 5 more
+    assert list(PacketReader().feed(rle)) == [Packet(b"abbbbbb")]
+
+
+def test_server_threads_do_not_leak(serve: Serve) -> None:
+    before = threading.active_count()
+    _, h = serve(calls_elf())
+    for _ in range(3):
+        c = RawClient(h.port)
+        c.handshake()
+        c.close()
+        wait_for(lambda: not h.connected)
+    h.close()
+    wait_for(lambda: threading.active_count() <= before)
