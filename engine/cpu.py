@@ -52,6 +52,7 @@ from .msr import (
     SRR1_TRACE,
 )
 from .sprs import (
+    LPCR_WRITE_MASK,
     PVR_POWER9_DD2,
     SPR_BY_NAME,
     SPR_DEC,
@@ -307,9 +308,12 @@ class VCPU:
         elif n == SPR_DPDES:
             # QEMU 7.2 ignores a value with bits other than bit 63 (one thread).
             if not v & ~1:
-                self.pending = (self.pending | PEND_DOORBELL) if v else (self.pending & ~PEND_DOORBELL)
+                self.pending = (self.pending & ~PEND_DOORBELL) | (PEND_DOORBELL if v else 0)
         elif n in (SPR_PVR, SPR_PIR, 446):
             pass  # read-only
+        elif n == SPR_LPCR:
+            self.spr[n] = v & LPCR_WRITE_MASK
+            self.flush_translation()
         else:
             self.spr[self._SPR_ALIAS.get(n, n)] = v
             if n in TRANSLATION_SPRS:

@@ -107,3 +107,8 @@ SPR_HID0, SPR_PIR = 1008, 1023
 
 PVR_POWER9_DD2 = 0x004E1200
 LPCR_RESET = 0x000000000000000C
+# The LPCR bits POWER9 implements (QEMU 7.2's POWER9 lpcr_mask, measured: mtspr
+# LPCR of all ones reads back this): VPM1 ISL KBV DPFD HVEE ILE AIL UPRT EVIRT HR
+# ONL LD PECE MER GTSE TC HEIC LPES0 HVICE HDICE. LPES1 (the reset value's bit
+# 61) is gone in ISA 3.0: a write drops it.
+LPCR_WRITE_MASK = 0x7070_4000_03F7_FE1B

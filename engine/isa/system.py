@@ -31,8 +31,8 @@ from ..msr import (
 from ..sprs import (
     SPR_BY_NUMBER,
     SPR_CTR,
-    SPR_HSRR0,
     SPR_HID0,
+    SPR_HSRR0,
     SPR_HSRR1,
     SPR_LPCR,
     SPR_LR,
