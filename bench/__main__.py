@@ -128,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     from . import stepping
 
     report["benchmarks"].update(stepping.run())
+    report["benchmarks"].update(__import__("bench.gdb").gdb.run(qemu=not args.no_qemu))
     print(json.dumps(report, indent=2))
     return 0
 
