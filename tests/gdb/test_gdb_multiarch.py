@@ -8,9 +8,11 @@ value 0x1800.
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
-from .conftest import LE_BOOT, SMP, Serve, calls_elf, run_gdb, values
+from .conftest import LE_BOOT, ROOT, SMP, RawClient, Serve, calls_elf, run_gdb, values
 
 
 def test_be_connect_info_registers_and_disassembly(serve: Serve, tmp_path: Path) -> None:
@@ -133,3 +135,47 @@ def test_smp_threads_scheduler_locking_and_continue(serve: Serve, tmp_path: Path
     assert values(out) == ["(void (*)()) 0x1008 <_start+8>", "(void (*)()) 0x1000 <_start>"]
     assert re.search(r'Thread 1 "vCPU 0" hit Breakpoint 1, 0x0+1094 in done \(\)', out), out
     assert re.search(r"<counter>:\s+0x0000000000000fa0", out), out  # 4 x 1000, under the lock
+
+
+def test_a_second_gdb_is_told_why_it_cannot_connect(serve: Serve, tmp_path: Path) -> None:
+    elf = calls_elf()
+    _, h = serve(elf)
+    first = RawClient(h.port)
+    first.handshake()
+    out = run_gdb(h.port, ["p $pc"], elf, tmp_path)
+    assert "E.another gdb client is already connected to this session" in out, out
+    assert first.request("m1000,4") == b"38207000"
+
+
+def test_ppcdbg_gdbserver_command(tmp_path: Path) -> None:
+    image = tmp_path / "calls.elf"
+    image.write_bytes(calls_elf())
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "gdbserver", str(image), "--port", "0", "--once",
+         "--vcpus", "2", "--scheduler-locking", "on"],
+        cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert proc.stderr is not None
+        m = re.search(r"listening on 127\.0\.0\.1:(\d+)", proc.stderr.readline())
+        assert m is not None
+        out = run_gdb(int(m.group(1)), ["info threads", "monitor backend"], calls_elf(), tmp_path)
+        assert len(re.findall(r'Thread 1\.\d "vCPU \d"', out)) == 2, out
+        assert "scheduler locking: on" in out
+        assert proc.wait(timeout=20) == 0  # --once: gdb detached, the server exits
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        assert proc.stderr is not None
+        proc.stderr.close()
+
+
+def test_ppcdbg_gdbserver_reports_bad_images(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.elf"
+    bad.write_bytes(b"\x7fELF" + b"\0" * 10)
+    r = subprocess.run([sys.executable, "-m", "service.cli", "gdbserver", str(bad), "--port", "0"],
+                       cwd=ROOT, capture_output=True, text=True, timeout=30)  # fmt: skip
+    assert r.returncode == 2
+    assert r.stderr.startswith("ppcdbg gdbserver: ")

@@ -14,7 +14,7 @@ from engine.debug.controller import Controller
 from service.gdb.protocol import Packet, PacketReader, frame
 from service.gdb.target import G_SIZE, REGNUM
 
-from .conftest import LE_BOOT, SMP, RawClient, Serve, calls_elf
+from .conftest import LE_BOOT, ROOT, SMP, RawClient, Serve, calls_elf
 
 # calls.S (conftest): bump 0x101c, its stw 0x1028, value 0x1800, done 0x1018.
 BUMP, STW, VALUE, DONE = 0x101C, 0x1028, 0x1800, 0x1018
@@ -348,3 +348,16 @@ def test_server_threads_do_not_leak(serve: Serve) -> None:
         wait_for(lambda: not h.connected)
     h.close()
     wait_for(lambda: threading.active_count() <= before)
+
+
+def test_guest_console_output_reaches_gdb_before_the_stop(serve: Serve) -> None:
+    elf = (ROOT / "examples/guest_console.elf").read_bytes()
+    ctl, h = serve(elf, profile="guest")
+    c = RawClient(h.port)
+    c.handshake()
+    done = ctl.symbol("done")
+    assert c.request(f"Z0,{done:x},4") == b"OK"
+    c.send("vCont;c")
+    console = c.read_packet()
+    assert bytes.fromhex(console[1:].decode()) == b"hello from the guest\ndone\n"
+    assert c.read_packet() == b"T0520:%016x;thread:p1.1;swbreak:;" % done
