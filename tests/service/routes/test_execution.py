@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import time
+
+from tests.service.conftest import ALICE
+
+
+def test_continue_with_wait_stops_at_breakpoint(client, sid, image):
+    bp = client.post(f"/v1/sessions/{sid}/breakpoints", headers=ALICE,
+                     json={"kind": "software", "symbol": "done"}).json()
+    r = client.post(f"/v1/sessions/{sid}/continue?wait=30", headers=ALICE)
+    assert r.status_code == 200
+    body = r.json()
+    assert body["state"] == "stopped"
+    assert body["last_stop"]["reason"] == "breakpoint"
+    assert body["last_stop"]["pc"] == image["symbols"]["done"]
+    assert body["last_stop"]["breakpoint_id"] == bp["id"]
+    r = client.get(f"/v1/sessions/{sid}/memory", headers=ALICE,
+                   params={"addr": "counter", "length": 8})
+    assert int(r.json()["data"], 16) == 4000
+
+
+def test_continue_without_wait_is_202_running_then_halt(client, sid):
+    r = client.post(f"/v1/sessions/{sid}/continue", headers=ALICE,
+                    json={"vcpus": [1]})  # vCPU 1 parks: runs until the budget or a halt
+    assert r.status_code == 202
+    assert r.json()["state"] == "running"
+    r = client.get(f"/v1/sessions/{sid}/vcpus/0/registers", headers=ALICE)
+    assert r.status_code == 409
+    assert r.json()["type"] == "/problems/session-running"
+    t0 = time.perf_counter()
+    r = client.post(f"/v1/sessions/{sid}/halt", headers=ALICE)
+    took = time.perf_counter() - t0
+    assert r.status_code == 200
+    assert r.json()["state"] == "stopped"
+    assert r.json()["last_stop"]["reason"] == "halt"
+    assert took < 0.5
+
+
+def test_wait_timeout_gives_202(client, sid):
+    r = client.post(f"/v1/sessions/{sid}/continue?wait=0.05", headers=ALICE, json={"vcpus": [2]})
+    assert r.status_code == 202
+    assert r.json()["state"] == "running"
+    client.post(f"/v1/sessions/{sid}/halt", headers=ALICE)
+
+
+def test_budget_gives_limit_stop(client, sid):
+    r = client.post(f"/v1/sessions/{sid}/continue?wait=30", headers=ALICE, json={"budget": 100})
+    assert r.status_code == 200
+    assert r.json()["last_stop"]["reason"] == "limit"
+    assert r.json()["time"] == 100
+
+
+def test_budget_over_limit_is_422(client, sid):
+    r = client.post(f"/v1/sessions/{sid}/continue", headers=ALICE, json={"budget": 10**12})
+    assert r.status_code == 422
+    assert r.json()["field"] == "budget"
+
+
+def test_until_and_run_to(client, sid, image):
+    r = client.post(f"/v1/sessions/{sid}/run-to?wait=30", headers=ALICE,
+                    json={"symbol": "loop", "vcpu": 0})
+    assert r.status_code == 200
+    assert r.json()["vcpus"][0]["pc"] == image["symbols"]["loop"]
+    r = client.post(f"/v1/sessions/{sid}/continue?wait=30", headers=ALICE,
+                    json={"until": ["done"]})
+    assert r.status_code == 200
+    assert r.json()["last_stop"]["pc"] == image["symbols"]["done"]
+
+
+def test_reverse_step_and_reverse_continue(client, sid, image):
+    client.post(f"/v1/sessions/{sid}/breakpoints", headers=ALICE, json={"symbol": "loop"})
+    r = client.post(f"/v1/sessions/{sid}/continue?wait=30", headers=ALICE)
+    first = r.json()["last_stop"]
+    r = client.post(f"/v1/sessions/{sid}/continue?wait=30", headers=ALICE)
+    assert r.json()["last_stop"]["reason"] == "breakpoint"
+    r = client.post(f"/v1/sessions/{sid}/vcpus/0/step", headers=ALICE, json={"count": 3})
+    pc_before = r.json()["vcpus"][0]["pc"]
+    r = client.post(f"/v1/sessions/{sid}/vcpus/0/step", headers=ALICE, json={"count": 1})
+    r = client.post(f"/v1/sessions/{sid}/reverse-step", headers=ALICE, json={"vcpu": 0})
+    assert r.status_code == 200
+    assert r.json()["vcpus"][0]["pc"] == pc_before
+    r = client.post(f"/v1/sessions/{sid}/reverse-continue?wait=30", headers=ALICE)
+    assert r.status_code == 200
+    assert r.json()["last_stop"]["reason"] in ("breakpoint", "history-start")
+    assert r.json()["time"] <= first["time"] + 20000

@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+import base64
+import shutil
+
+import pytest
+
+from tests.conftest import require_tool
+from tests.service.conftest import ALICE, BOB, SMP, upload
+
+
+def test_multipart_upload_gives_entry_symbols_segments(client):
+    r = client.post("/v1/images", headers=ALICE, files={"file": ("smp.elf", SMP.read_bytes())},
+                    data={"name": "demo"})
+    assert r.status_code == 201
+    body = r.json()
+    assert body["name"] == "demo"
+    assert body["format"] == "elf"
+    assert body["entry"] == "0x0000000000001000"
+    assert body["symbols"]["done"].startswith("0x")
+    assert body["segments"] and body["links"]["self"] == f"/v1/images/{body['id']}"
+
+
+def test_base64_json_upload(client):
+    data = base64.b64encode(SMP.read_bytes()).decode()
+    r = client.post("/v1/images", headers=ALICE, json={"name": "x", "data_base64": data})
+    assert r.status_code == 201
+    assert r.json()["format"] == "elf"
+
+
+def test_raw_upload_starts_at_0x10(client):
+    r = client.post("/v1/images", headers=ALICE,
+                    json={"format": "raw", "data_base64": base64.b64encode(b"\0" * 64).decode()})
+    assert r.status_code == 201
+    assert r.json()["entry"] == "0x0000000000000010"
+
+
+def test_malformed_elf_is_422_invalid_image(client):
+    r = client.post("/v1/images", headers=ALICE, files={"file": ("x.elf", b"\x7fELF\x01junk")})
+    assert r.status_code == 422
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["type"] == "/problems/invalid-image"
+
+
+def test_bad_base64_is_422(client):
+    r = client.post("/v1/images", headers=ALICE, json={"data_base64": "not base64!"})
+    assert r.status_code == 422
+    assert r.json()["field"] == "data_base64"
+
+
+def test_both_data_and_source_is_422(client):
+    r = client.post("/v1/images", headers=ALICE, json={"data_base64": "AA==", "source": "nop"})
+    assert r.status_code == 422
+    assert r.json()["type"] == "/problems/validation-error"
+
+
+def test_unsupported_media_type_is_415(client):
+    r = client.post("/v1/images", headers={**ALICE, "content-type": "text/plain"}, content=b"x")
+    assert r.status_code == 415
+
+
+@pytest.mark.binutils
+def test_assembly_source_gives_symbols(client):
+    require_tool("powerpc64-linux-gnu-as")
+    src = ".globl _start\n_start:\n    li 3, 7\n    .globl done\ndone:\n    b done\n"
+    r = client.post("/v1/images", headers=ALICE, json={"name": "asm", "source": src})
+    assert r.status_code == 201
+    assert r.json()["symbols"]["done"] == "0x0000000000000004"
+
+
+@pytest.mark.binutils
+def test_assembly_error_is_422_with_message(client):
+    require_tool("powerpc64-linux-gnu-as")
+    r = client.post("/v1/images", headers=ALICE, json={"source": "    frobnicate 1, 2\n"})
+    assert r.status_code == 422
+    assert r.json()["type"] == "/problems/assembly-failed"
+    assert "frobnicate" in r.json()["detail"]
+
+
+def test_assembly_may_not_include_host_files(client):
+    r = client.post("/v1/images", headers=ALICE, json={"source": '.incbin "/etc/passwd"\n'})
+    assert r.status_code == 422
+    assert r.json()["type"] in ("/problems/assembly-failed", "/problems/assembler-unavailable")
+    if shutil.which("powerpc64-linux-gnu-as"):
+        assert r.json()["type"] == "/problems/assembly-failed"
+
+
+def test_get_list_delete(client, image):
+    r = client.get(f"/v1/images/{image['id']}", headers=ALICE)
+    assert r.status_code == 200
+    assert r.json()["sha256"] == image["sha256"]
+    r = client.get("/v1/images", headers=ALICE)
+    assert r.status_code == 200
+    assert r.json()["count"] == 1
+    r = client.delete(f"/v1/images/{image['id']}", headers=ALICE)
+    assert r.status_code == 204
+    r = client.get(f"/v1/images/{image['id']}", headers=ALICE)
+    assert r.status_code == 404
+
+
+def test_image_in_use_cannot_be_deleted(client, image, session):
+    r = client.delete(f"/v1/images/{image['id']}", headers=ALICE)
+    assert r.status_code == 409
+
+
+def test_another_owners_image_is_404(client, image):
+    r = client.get(f"/v1/images/{image['id']}", headers=BOB)
+    assert r.status_code == 404
+    r = client.get("/v1/images", headers=BOB)
+    assert r.status_code == 200
+    assert r.json()["count"] == 0
+
+
+def test_image_quota_is_429(tmp_path):
+    from tests.service.conftest import make_client
+
+    with make_client(tmp_path, max_images_per_owner=1) as c:
+        upload(c)
+        r = c.post("/v1/images", headers=ALICE, files={"file": ("smp.elf", SMP.read_bytes())})
+        assert r.status_code == 429
+        assert r.json()["type"] == "/problems/quota-exceeded"
