@@ -144,10 +144,10 @@ class Connection:
             raise TargetError(0x16, f"no thread {tid:x}")
         return v
 
-    def _stopped(self, stop: Stop) -> bytes:
+    def _stopped(self, stop: Stop, resumed: bool = True) -> bytes:
         """The stop reply; the stopped thread becomes the current one (as QEMU does)."""
         self.g_vcpu = self.c_vcpu = stop.vcpu
-        if stop.message:
+        if stop.message and resumed:  # O packets only while the target "runs"
             self.send(p.console(stop.message.rstrip("\n") + "\n"))
         return p.stop_reply(stop.signal, self.tid(stop.vcpu), stop.reasons,
                             self.target.expedited(stop.vcpu))
@@ -212,7 +212,7 @@ class Connection:
         return p.EMPTY
 
     def h_status(self, payload: bytes) -> bytes:
-        return self._stopped(self.target.last_stop())
+        return self._stopped(self.target.last_stop(), resumed=False)
 
     def h_thread(self, payload: bytes) -> bytes:
         if len(payload) < 3:

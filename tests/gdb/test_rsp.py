@@ -13,6 +13,7 @@ import pytest
 from engine.debug.controller import Controller
 from service.gdb.protocol import Packet, PacketReader, frame
 from service.gdb.target import G_SIZE, REGNUM
+from tests.asm import assemble_elf
 
 from .conftest import LE_BOOT, ROOT, SMP, RawClient, Serve, calls_elf
 
@@ -361,3 +362,25 @@ def test_guest_console_output_reaches_gdb_before_the_stop(serve: Serve) -> None:
     console = c.read_packet()
     assert bytes.fromhex(console[1:].decode()) == b"hello from the guest\ndone\n"
     assert c.read_packet() == b"T0520:%016x;thread:p1.1;swbreak:;" % done
+
+
+ATTN = """
+    .text
+    .org 0x1000
+    .globl _start
+_start:
+    lis     3, 0x1000           # HID0[ENABLE_ATTN] (IBM bit 3)
+    sldi    3, 3, 32
+    mtspr   1008, 3
+    attn
+"""
+
+
+def test_a_vcpu_that_stops_for_good_ends_the_continue_with_a_message(serve: Serve) -> None:
+    ctl, h = serve(assemble_elf(ATTN))
+    c = RawClient(h.port)
+    c.handshake()
+    out, reply = c.request_with_output("vCont;c")
+    assert out == "ppcdbg: exit: vCPU 0: attn\n"
+    assert reply == b"T0520:000000000000100c;thread:p1.1;"
+    assert c.request("?") == b"T0520:000000000000100c;thread:p1.1;"  # no O packet here
