@@ -22,7 +22,7 @@ class JSONFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         rid = request_id.get()
-        if rid:
+        if rid and "request_id" not in record.__dict__:
             out["request_id"] = rid
         for k, v in record.__dict__.items():
             if k not in _STANDARD and not k.startswith("_") and k not in ("color_message",):

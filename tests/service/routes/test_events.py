@@ -1,0 +1,145 @@
+"""The WebSocket event stream, in-process (TestClient) and against a real uvicorn server."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
+
+from tests.service.conftest import ALICE, SMP
+
+TIMEOUT = 30
+
+
+def _recv(ws):
+    return json.loads(ws.receive_text())
+
+
+def test_stop_event_fixed_shape_and_gap_free_seq(client, sid, image):
+    bp = client.post(f"/v1/sessions/{sid}/breakpoints", headers=ALICE,
+                     json={"symbol": "done"}).json()
+    with client.websocket_connect(f"/v1/sessions/{sid}/events?since=0",
+                                  headers=ALICE) as ws:
+        client.post(f"/v1/sessions/{sid}/continue", headers=ALICE)
+        events = []
+        while not any(e.get("type") == "stop" for e in events):
+            events.append(_recv(ws))
+    assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+    assert events[0]["type"] == "breakpoint-changed"
+    stop = events[-1]
+    assert stop["type"] == "stop"
+    assert stop["reason"] == "breakpoint"
+    assert stop["vcpu"] == 0
+    assert stop["pc"] == image["symbols"]["done"]
+    assert stop["breakpoint_id"] == bp["id"]
+    assert "resume" in [e["type"] for e in events]
+
+
+def test_commands_over_the_socket_echo_ids(client, sid):
+    with client.websocket_connect(f"/v1/sessions/{sid}/events", headers=ALICE) as ws:
+        ws.send_text(json.dumps({"op": "subscribe", "types": ["session-state"]}))
+        assert _recv(ws)["type"] == "reply"
+        ws.send_text(json.dumps({"op": "step", "id": "s1", "vcpu": 0, "count": 2}))
+        reply = _recv(ws)
+        assert reply["id"] == "s1"
+        assert reply["ok"] is True
+        assert reply["stop"]["reason"] == "step"
+        assert reply["stop"]["pc"] == "0x0000000000001008"
+        ws.send_text(json.dumps({"op": "step", "id": 7, "vcpu": 9}))
+        err = _recv(ws)
+        assert err["type"] == "error"
+        assert err["id"] == 7
+        assert err["problem"]["status"] == 422
+        ws.send_text("{not json")
+        assert _recv(ws)["problem"]["type"] == "/problems/bad-json"
+        ws.send_text(json.dumps({"op": "continue", "id": "c", "vcpus": [1]}))
+        replies = [_recv(ws) for _ in range(2)]  # the reply and session-state running
+        assert {"reply", "session-state"} == {r["type"] for r in replies}
+        ws.send_text(json.dumps({"op": "halt", "id": "h"}))
+        while True:
+            m = _recv(ws)
+            if m["type"] == "reply" and m["id"] == "h":
+                break
+        assert m["state"] == "stopped"
+
+
+def test_trace_events_with_disassembly_and_batching(client, sid):
+    with client.websocket_connect(f"/v1/sessions/{sid}/events", headers=ALICE) as ws:
+        ws.send_text(json.dumps({"op": "subscribe", "types": ["trace"],
+                                 "trace": {"vcpus": [0], "registers": ["r20"]}, "batch": True}))
+        assert _recv(ws)["ok"] is True
+        ws.send_text(json.dumps({"op": "step", "id": 1, "vcpu": 0, "count": 3}))
+        got = []
+        while len(got) < 3:
+            m = _recv(ws)
+            if isinstance(m, list):
+                got += m
+        assert got[0]["type"] == "trace"
+        assert got[0]["pc"] == "0x0000000000001000"
+        assert got[0]["insn"] == "0x3a802000"
+        assert got[0]["disassembly"].startswith("li")
+        assert got[0]["changed"] == {"r20": "0x0000000000002000"}
+        assert [g["seq"] for g in got] == sorted(g["seq"] for g in got)
+
+
+def test_since_older_than_ring_says_overflow(tmp_path):
+    from tests.service.conftest import make_client, new_session, upload
+
+    with make_client(tmp_path, event_ring=4) as c:
+        s = new_session(c, upload(c)["id"])
+        for _ in range(6):
+            c.post(f"/v1/sessions/{s['id']}/vcpus/0/step", headers=ALICE)
+        with c.websocket_connect(f"/v1/sessions/{s['id']}/events?since=0", headers=ALICE) as ws:
+            first = _recv(ws)
+            assert first["type"] == "overflow"
+            assert first["oldest_seq"] == 3
+            assert [_recv(ws)["seq"] for _ in range(4)] == [3, 4, 5, 6]
+
+
+def test_websocket_needs_a_token(client, sid):
+    from starlette.websockets import WebSocketDisconnect
+
+    with pytest.raises(WebSocketDisconnect) as e, client.websocket_connect(
+            f"/v1/sessions/{sid}/events"):
+        pass
+    assert e.value.code == 4401
+    with pytest.raises(WebSocketDisconnect) as e, client.websocket_connect(
+            f"/v1/sessions/{sid}/events?token=tok-bob"):
+        pass
+    assert e.value.code == 4404
+
+
+# -- the real server ---------------------------------------------------------------------
+def _real_session(server):
+    h = {"Authorization": "Bearer tok-alice"}
+    with httpx.Client(base_url=server.url, headers=h, timeout=TIMEOUT) as c:
+        img = c.post("/v1/images", files={"file": ("smp.elf", SMP.read_bytes())}).json()
+        s = c.post("/v1/sessions", json={"image_id": img["id"], "vcpus": 2}).json()
+        return img, s
+
+
+def test_real_server_query_token_and_header(server):
+    img, s = _real_session(server)
+    url = f"{server.ws_url}/v1/sessions/{s['id']}/events"
+    with connect(url + "?token=tok-alice", open_timeout=TIMEOUT) as ws:
+        ws.send(json.dumps({"op": "step", "id": "a", "vcpu": 1}))
+        while (m := json.loads(ws.recv(timeout=TIMEOUT)))["type"] != "reply":
+            pass
+        assert m["stop"]["vcpu"] == 1
+    with connect(url, additional_headers={"Authorization": "Bearer tok-alice"},
+                 open_timeout=TIMEOUT) as ws:
+        ws.send(json.dumps({"op": "halt", "id": "b"}))
+        while (m := json.loads(ws.recv(timeout=TIMEOUT)))["type"] != "reply":
+            pass
+        assert m["id"] == "b"
+
+
+def test_real_server_refuses_bad_tokens(server):
+    img, s = _real_session(server)
+    url = f"{server.ws_url}/v1/sessions/{s['id']}/events"
+    for suffix in ("", "?token=wrong", "?token=tok-bob"):
+        with pytest.raises(InvalidStatus):
+            connect(url + suffix, open_timeout=TIMEOUT)
