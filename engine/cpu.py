@@ -507,7 +507,7 @@ class VCPU:
                 if self.refund:
                     self._refund()
                     done -= 1
-                if self.mem.watch_hits and not self.exit_reason:
+                if self.mem.watch_hits and self.mem.watch_exit and not self.exit_reason:
                     self.exit_reason = "watchpoint"
                 continue
             left = min(budget - done, self.ticks_until_timer())

@@ -48,6 +48,7 @@ class PhysicalMemory:
         # after the accessing instruction completes.
         self.watches: dict[object, tuple[int, int, str]] = {}  # id -> (start, end, kind)
         self.watching = False
+        self.watch_exit = True  # a hit stops the accessing vCPU (False: only collect)
         self._read_watch_pages: set[int] = set()
         self._write_watch_pages: set[int] = set()
         self.watch_hits: list[tuple[object, int, int, str, int | None, int | None]] = []

@@ -13,6 +13,7 @@ import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import cast
 
 from ..bits import M64
 from ..cpu import VCPU
@@ -133,6 +134,11 @@ class Controller:
     def time(self) -> int:
         """Virtual time: instructions executed by every vCPU so far."""
         return sum(c.retired for c in self.machine.vcpus)
+
+    def _stop_event(self, ev: StopEvent) -> StopEvent:
+        self.last_stop = ev
+        self._emit(ev)
+        return ev
 
     def _stop(self, vcpu: int, reason: str, **extra: object) -> StopEvent:
         cpu = self.machine.vcpus[vcpu]
@@ -463,18 +469,18 @@ class Controller:
                 return self._run_to(cpu, stops)
         before = self._clock_slots()
         pc, regs = cpu.nia, _regs(cpu)
-        try:
-            self._one_step(v, self.backend.step)
-        except StepError as e:
-            return self._stop(v, "error", message=str(e))
-        if self.trace_vcpus and v in self.trace_vcpus:
-            self._emit_trace(cpu, pc, regs)
-        slots = self._slots_since(before)
-        slots[v] = max(slots[v], 1)  # with notimer the clock stood still, but v did step
-        self.history.record(StepEntry(v, lambda: self._reference_step(v), slots), 1)
-        hits = self.machine.mem.watch_hits
-        if hits:
-            return self._watch_stop(cpu)
+        with self._watching(stop_vcpu=False):
+            try:
+                self._one_step(v, self.backend.step)
+            except StepError as e:
+                return self._stop(v, "error", message=str(e))
+            if self.trace_vcpus and v in self.trace_vcpus:
+                self._emit_trace(cpu, pc, regs)
+            slots = self._slots_since(before)
+            slots[v] = max(slots[v], 1)  # with notimer the clock stood still, but v did step
+            self.history.record(StepEntry(v, lambda: self._reference_step(v), slots), 1)
+            if self.machine.mem.watch_hits:
+                return self._stop_event(self._watch_stop(cpu))
         return None
 
     def _atomic_sequence_stops(self, cpu: VCPU) -> set[int]:
@@ -550,7 +556,6 @@ class Controller:
         eas = {bp.address for bp in code if bp.address is not None}
         for s in extra.values():
             eas |= s
-        watches = self.breakpoints.watches()
         self._emit(
             ResumeEvent(
                 tuple(sorted(run_set)) if run_set else tuple(range(len(m.vcpus))), self.time
@@ -563,40 +568,45 @@ class Controller:
                 self._plant_breakpoints(code, extra, planted_pas)
             else:
                 stop_at = frozenset(eas)
-            for bp in watches:
-                assert bp.address is not None
-                for pa, n in self._physical(bp.address, bp.length, "effective", 0):
-                    m.mem.add_watch((bp.id, pa), pa, n, bp.access)
-            left = budget
-            while True:
-                if self._halt.is_set():
-                    return self._quiet_or(quiet, self._stop_any("halt", run_set))
-                before = self._clock_slots()
-                if self.trace_vcpus:
-                    used, who = self._traced_run(min(CHUNK, left), stop_at, run_set)
-                else:
-                    used, who = m.run(min(CHUNK, left), stop_at, vcpus=run_set)
-                self.history.record(RunEntry(used, run_set, self._slots_since(before)), used)
-                left -= used
-                if who is None:
-                    if left <= 0:
-                        return self._quiet_or(quiet, self._stop_any("limit", run_set))
-                    if used == 0:
-                        return self._quiet_or(quiet, self._stop_any("exit", run_set))
-                    continue
-                ev = self._classify(m.vcpus[who], extra, planted)
-                if ev is not None:
-                    return self._quiet_or(quiet, ev)
+            with self._watching(stop_vcpu=True):
+                return self._run_loop(run_set, budget, stop_at, extra, planted, quiet)
         finally:
             self.running = False
             for pa in planted_pas:
                 self.planter.unplant(pa)
             self._bp_pas.clear()
             self._extra_pas.clear()
-            for bp in watches:
-                for key in [k for k in m.mem.watches if isinstance(k, tuple) and k[0] == bp.id]:
-                    m.mem.remove_watch(key)
-            m.mem.watch_hits.clear()
+
+    def _run_loop(
+        self,
+        run_set: frozenset[int] | None,
+        budget: int,
+        stop_at: frozenset[int],
+        extra: dict[int, set[int]],
+        planted: bool,
+        quiet: bool,
+    ) -> StopEvent:
+        m = self.machine
+        left = budget
+        while True:
+            if self._halt.is_set():
+                return self._quiet_or(quiet, self._stop_any("halt", run_set))
+            before = self._clock_slots()
+            if self.trace_vcpus:
+                used, who = self._traced_run(min(CHUNK, left), stop_at, run_set)
+            else:
+                used, who = m.run(min(CHUNK, left), stop_at, vcpus=run_set)
+            self.history.record(RunEntry(used, run_set, self._slots_since(before)), used)
+            left -= used
+            if who is None:
+                if left <= 0:
+                    return self._quiet_or(quiet, self._stop_any("limit", run_set))
+                if used == 0:
+                    return self._quiet_or(quiet, self._stop_any("exit", run_set))
+                continue
+            ev = self._classify(m.vcpus[who], extra, planted)
+            if ev is not None:
+                return self._quiet_or(quiet, ev)
 
     def set_trace(self, vcpus: list[int] | None) -> None:
         """Emit a trace event for every instruction the given vCPUs execute (None: off)."""
@@ -732,18 +742,45 @@ class Controller:
         finally:
             self.machine.mem.write_bytes(pa, (0x00DDDD00).to_bytes(4, w.order), None)  # type: ignore[arg-type]
 
+    @contextlib.contextmanager
+    def _watching(self, stop_vcpu: bool) -> Iterator[None]:
+        """Install the enabled watchpoints in memory for one operation.
+
+        With ``stop_vcpu`` a hit stops the accessing vCPU after its
+        instruction (continue); without, hits are only collected (a step
+        completes first, then reports them).
+        """
+        mem = self.machine.mem
+        keys = []
+        for bp in self.breakpoints.watches():
+            assert bp.address is not None
+            ea = bp.address
+            for pa, n in self._physical(bp.address, bp.length, "effective", 0):
+                key = (bp.id, pa, ea)
+                mem.add_watch(key, pa, n, bp.access)
+                keys.append(key)
+                ea += n
+        mem.watch_exit = stop_vcpu
+        try:
+            yield
+        finally:
+            for key in keys:
+                mem.remove_watch(key)
+            mem.watch_exit = True
+            mem.watch_hits.clear()
+
     def _watch_stop(self, cpu: VCPU) -> StopEvent:
         hits = self.machine.mem.watch_hits
         wid, pa, size, kind, old, new = hits[0]
         hits.clear()
-        bp_id = wid[0] if isinstance(wid, tuple) else str(wid)
+        bp_id, run_pa, run_ea = cast(tuple[str, int, int], wid)
         return StopEvent(
             vcpu=cpu.index,
             reason="watchpoint",
             pc=cpu.nia,
             time=self.time,
             breakpoint_id=bp_id,
-            watch=WatchHit(pa, size, kind, old, new),
+            watch=WatchHit(run_ea + pa - run_pa, size, kind, old, new),  # the effective address
         )
 
     # -- checkpoints and reverse execution ------------------------------------------------

@@ -98,3 +98,20 @@ def test_trace_events_follow_every_instruction_without_changing_the_run() -> Non
     assert all(e.vcpu == 1 for e in events)
     first = events[0]
     assert first.pc == 0x1000 and first.insn == 0x7C3FFAA6 and first.changed == {"r1": 4}
+
+
+@pytest.mark.parametrize("backend", ["native", *BACKENDS])
+def test_a_watched_store_is_reported_by_a_step_and_by_a_continue(backend: str) -> None:
+    ctl = session("basic", backend, notimer=False)
+    bp = ctl.add_breakpoint("watchpoint", address=0x3000, length=8, access="write")
+    ev = ctl.cont()
+    assert ev.reason == "watchpoint" and ev.breakpoint_id == bp.id
+    assert ev.watch is not None and ev.watch.address == 0x3000 and ev.watch.new == 3 + 10
+    again = session("basic", backend, notimer=False)
+    again.add_breakpoint("watchpoint", address=0x3000, length=8, access="write")
+    for _ in range(12):
+        ev = again.step(0)
+        if ev.reason == "watchpoint":
+            break
+    assert ev.reason == "watchpoint" and ev.watch is not None and ev.watch.address == 0x3000
+    assert guest_state(again) == guest_state(ctl)
