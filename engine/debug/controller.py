@@ -103,6 +103,7 @@ class Controller:
         self._step_stops: dict[int, set[int]] = {}
         self._bp_pas: dict[int, list[Breakpoint]] = {}
         self._extra_pas: dict[int, set[int]] = {}
+        self._skip_once: dict[int, int] = {}  # vCPU -> planted address it resumes from
         self._catch_hit: dict[int, Breakpoint] = {}
         self.snapshots: dict[str, Snapshot] = {}
         # Trace events: the vCPUs traced (None: tracing off) and the extra
@@ -188,6 +189,12 @@ class Controller:
         if pa is None or not self.planter.is_planted(pa):
             return False  # the guest's own illegal instruction: reflected by the host
         cpu.nia = ex.pc
+        if self._skip_once.get(cpu.index) == pa:
+            del self._skip_once[cpu.index]
+            self._run_original(cpu, pa)  # resuming from a breakpoint: run what is under it
+            cpu.clock -= 1
+            cpu.retired -= 1
+            return True
         own = pa in self._step_stops.get(cpu.index, ()) or pa in self._extra_pas.get(cpu.index, ())
         if (own or any(bp.applies_to(cpu.index) for bp in self._bp_pas.get(pa, ()))) and (
             isinstance(cpu.mmu, RadixMMU)
@@ -566,6 +573,13 @@ class Controller:
         try:
             if planted:
                 self._plant_breakpoints(code, extra, planted_pas)
+                # A vCPU resuming from a planted address executes that
+                # instruction first, as cpu.run does for engine stop addresses.
+                self._skip_once = {}
+                for c in m.vcpus:
+                    pa = c.probe(c.nia, fetch=True)
+                    if pa is not None and pa in self.planter.words:
+                        self._skip_once[c.index] = pa
             else:
                 stop_at = frozenset(eas)
             with self._watching(stop_vcpu=True):
@@ -576,6 +590,7 @@ class Controller:
                 self.planter.unplant(pa)
             self._bp_pas.clear()
             self._extra_pas.clear()
+            self._skip_once.clear()
 
     def _run_loop(
         self,

@@ -37,7 +37,7 @@ def apply(ctl: Controller, request: tuple[str, int, int]) -> None:
             ctl.remove_breakpoint(bp.id)
 
 
-@settings(max_examples=12, deadline=None, derandomize=True)
+@settings(max_examples=40, deadline=None, derandomize=True)
 @given(
     program=st.sampled_from(sorted(PROGRAMS)),
     backend=st.sampled_from(["trace-intercept", "trace-vector"]),
