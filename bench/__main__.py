@@ -129,6 +129,9 @@ def main(argv: list[str] | None = None) -> int:
 
     report["benchmarks"].update(stepping.run())
     report["benchmarks"].update(__import__("bench.gdb").gdb.run(qemu=not args.no_qemu))
+    from . import speed  # issue 6: blocks vs interpreter, (a)-(g) with targets and QEMU ratios
+
+    report["benchmarks"].update(speed.run(qemu=not args.no_qemu, repeat=args.repeat))
     print(json.dumps(report, indent=2))
     return 0
 

@@ -348,7 +348,22 @@ class VCPU:
 
     # -- data access (used by instruction closures) -----------------------------
     def read(self, ea: int, size: int, order: str) -> int:
-        if (ea & 0xFFF) + size > 0x1000 and self.msr & MSR_DR:
+        msr = self.msr
+        if not msr & MSR_DR:
+            # Real mode inline (the hot path of loads): real_address + PhysicalMemory.read
+            # without three calls; anything unusual (a watch, a page edge, an
+            # unallocated page, outside RAM) takes the general path.
+            pa = ea & REAL_MODE_MASK
+            if msr & MSR_HV and not ea >> 63:
+                pa |= self.spr[SPR_HRMOR]
+            mem = self.mem
+            off = pa & 0xFFF
+            if off + size <= 0x1000 and not mem.watching:
+                page = mem.pages.get(pa >> PAGE_SHIFT)
+                if page is not None:
+                    return int.from_bytes(page[off : off + size], order)  # type: ignore[arg-type]
+            return mem.read(pa, size, order)
+        if (ea & 0xFFF) + size > 0x1000:
             return int.from_bytes(self._split(ea, size, False, None), order)  # type: ignore[arg-type]
         return self.mem.read(self.translate_data(ea, False), size, order)
 
@@ -374,10 +389,17 @@ class VCPU:
             self._split(ea, size, True, value.to_bytes(size, order))  # type: ignore[arg-type]
             return
         pa = self.translate_data(ea, True)
-        if self.mem.reservations:
-            self.mem.write_bytes(pa, value.to_bytes(size, order), self)  # type: ignore[arg-type]
+        mem = self.mem
+        if mem.reservations:
+            mem.write_bytes(pa, value.to_bytes(size, order), self)  # type: ignore[arg-type]
+            return
+        pn = pa >> PAGE_SHIFT
+        off = pa & 0xFFF
+        if pn in mem._fast_write and off + size <= 0x1000:
+            # PhysicalMemory.write's fast path inline: the page needs no attention on a store.
+            mem.pages[pn][off : off + size] = value.to_bytes(size, order)  # type: ignore[arg-type]
         else:
-            self.mem.write(pa, size, value, order)
+            mem.write(pa, size, value, order)
 
     # -- reservations ----------------------------------------------------------
     def reserve(self, ea: int, size: int) -> None:

@@ -161,6 +161,12 @@ class Machine:
                 continue
             idle = 0
             want = min(self.slice_left, budget - done)
+            alone = n == 1 and vcpu_limit is None
+            if alone:
+                # One vCPU: turns change nothing but slice_left, so run the whole
+                # budget in one call (whole blocks, no per-quantum re-entry) and
+                # wind slice_left on as the turns would have (below).
+                want = budget - done
             limited = vcpu_limit is not None and vcpu_limit[0] == cpu.index
             if limited:
                 assert vcpu_limit is not None
@@ -170,7 +176,11 @@ class Machine:
             ran = cpu.run(want, stop_at)
             done += ran
             self.ticks += ran
-            self.slice_left -= ran
+            if alone and ran > self.slice_left:
+                # The turns that began after the first: each starts with a full quantum.
+                self.slice_left = quantum - 1 - (ran - self.slice_left - 1) % quantum
+            else:
+                self.slice_left -= ran
             if limited:
                 used_by_limited += ran
             if cpu.exit_reason:

@@ -8,3 +8,9 @@ for p in loop memmix; do
     powerpc64-linux-gnu-objcopy -O binary $p.elf $p.bin
     rm -f $p.o $p.elf
 done
+# (c) the call-heavy C program: quicksort + CRC-32 (needs gcc-powerpc64-linux-gnu).
+powerpc64-linux-gnu-gcc -O2 -ffreestanding -nostdlib -mcpu=power9 -c sort.c -o sort.o
+powerpc64-linux-gnu-as -mpower9 -o sort_start.o sort_start.S
+powerpc64-linux-gnu-ld -T sort.ld -N -o sort.elf sort_start.o sort.o
+powerpc64-linux-gnu-objcopy -O binary sort.elf sort.bin
+rm -f sort.o sort_start.o sort.elf

@@ -156,3 +156,20 @@ def test_mtmsr_flush_drops_blocks() -> None:
     cpu.run(5)
     cpu.flush_decoded()
     assert not cpu.icache.blocks
+
+
+def test_one_vcpu_runs_its_budget_at_once_with_the_same_scheduler_state() -> None:
+    src = """
+    .org 0x10
+_start:
+    addi 5, 5, 1
+    b _start
+"""
+    for total in (1, 9, 10, 11, 25, 100, 1001):
+        one, whole = _fresh(src), _fresh(src)
+        for _ in range(total):
+            one.run(1)
+        whole.run(total)
+        assert (one.slice_left, one.next_vcpu, one.ticks) == (
+            whole.slice_left, whole.next_vcpu, whole.ticks), total
+        assert one.vcpus[0].get_state() == whole.vcpus[0].get_state()
