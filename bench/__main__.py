@@ -132,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     from . import speed  # issue 6: blocks vs interpreter, (a)-(g) with targets and QEMU ratios
 
     report["benchmarks"].update(speed.run(qemu=not args.no_qemu, repeat=args.repeat))
+    report["benchmarks"].update(__import__("bench.checkpoint").checkpoint.run())  # issue 3
     print(json.dumps(report, indent=2))
     return 0
 
