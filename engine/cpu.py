@@ -30,7 +30,7 @@ from .interrupts import (
     deliver,
     select_async,
 )
-from .isa.common import Resync, Stop
+from .isa.common import ClockSync, Resync, Stop
 from .isa.forms import Ctx, Exec, Op
 from .isa.table import decode
 from .memory import PAGE_SHIFT, MemoryFault, PhysicalMemory
@@ -160,6 +160,9 @@ class VCPU:
         # interrupt before delivery and may consume it (returns True).
         self.host_se = False
         self.mask_async = False
+        # True while step() executes an instruction: the clock is exact then
+        # (time-reading instructions raise ClockSync in the fast loops).
+        self.exact_clock = False
         self.intercept: Callable[[VCPU, Interrupt, int], bool] | None = None
         # The guest-profile host: hypervisor-level events exit to it.
         self.host: Host | None = None
@@ -472,6 +475,7 @@ class VCPU:
         # The instruction executes at the time before it retires, as in run()'s
         # chunks: an `mtdec` of -1 leaves DEC negative even when a step with
         # notimer winds the clock back afterwards (QEMU raises it at once).
+        self.exact_clock = True
         try:
             fn = self.icache.get(pc)
             if fn is None:
@@ -489,6 +493,8 @@ class VCPU:
             self.clock += 1
             self._stop(s, pc)
             return None
+        finally:
+            self.exact_clock = False
         self.clock += 1
         self.nia = npc
         if msr & (MSR_SE | MSR_BE) or self.host_se:
@@ -568,6 +574,14 @@ class VCPU:
             except Resync as r:
                 self.nia = r.npc
                 n += 1
+            except ClockSync:
+                # pc reads or writes time: account what ran, then step it exactly.
+                self.nia = pc
+                self.retired += n
+                self.clock += n
+                done += n + 1
+                self.step()
+                continue
             except Interrupt as exc:
                 n += 1
                 self.retired += n
@@ -655,6 +669,18 @@ class VCPU:
             self.retired += n
             self.clock += n
             return n, False
+        except ClockSync as exc:
+            # A time-reading instruction: account the slots before it, step it exactly.
+            fpc = pc
+            if b is not None:
+                it, idx = fault_index(b, exc.__traceback__)
+                n += it * b.length + idx
+                fpc = (pc + 4 * idx) & M64
+            self.retired += n
+            self.clock += n
+            self.nia = fpc
+            self.step()
+            return n + 1, False
         except (Resync, Interrupt, MemoryFault, Stop) as exc:
             fpc = pc
             if b is None:

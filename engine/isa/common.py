@@ -70,6 +70,17 @@ class Stop(Exception):
         self.halt = halt
 
 
+class ClockSync(Exception):
+    """Raised, before it does anything, by an instruction that reads or writes time
+    (mftb, DEC, HDEC, TB writes) when the run loop's clock is not exact.
+
+    Fast run loops count retired instructions per chunk, not per instruction;
+    the loop accounts the instructions before this one and executes it with
+    ``VCPU.step`` (whose clock is exact), so time reads the same whichever
+    loop runs the program.
+    """
+
+
 def illegal(c: VCPU) -> int:
     """The closure for an invalid form: the illegal-instruction path (HEAI on POWER9)."""
     raise Interrupt(EXCP_HV_EMU)
@@ -80,4 +91,4 @@ def gpr_or_zero(ra: int) -> bool:
     return ra == 0
 
 
-__all__ = ["M32", "M64", "cr0_64", "cr0_32", "cr0_for", "set_ov", "gpr_or_zero", "illegal", "Resync", "Stop"]
+__all__ = ["M32", "M64", "cr0_64", "cr0_32", "cr0_for", "set_ov", "gpr_or_zero", "illegal", "Resync", "Stop", "ClockSync"]

@@ -41,7 +41,7 @@ from ..sprs import (
     SPR_SRR1,
     SPR_XER,
 )
-from .common import Resync, Stop
+from .common import ClockSync, Resync, Stop
 from .forms import Ctx, Exec, Form, Op, f_rb, f_rt, f_si, f_spr, op
 
 if TYPE_CHECKING:
@@ -52,6 +52,9 @@ HID0_ENABLE_ATTN = ppc_bit(3)  # skiboot's SPR_HID0_POWER9_ENABLE_ATTN
 # SPRs whose writes change translation, interrupt routing or timers: the
 # run loops must look at the machine state again after them.
 RESYNC_SPRS = frozenset({22, 48, 176, 310, 313, 318, 319, 464, 1008})
+
+# SPRs that read or write virtual time: their instructions need the exact clock.
+TIMED_SPRS = frozenset({22, 268, 269, 284, 285, 286, 308, 309, 310})
 
 # The MSR bits POWER9 implements (QEMU's POWER9 msr_mask): writes keep only these.
 MSR_IMPLEMENTED = 0x9000_0001_0280_FF37
@@ -227,6 +230,14 @@ def _mfspr(w: int, x: Ctx) -> Exec:
             return npc
         return rd_ctr
 
+    if n in TIMED_SPRS:
+        def rd_time(c: VCPU) -> int:
+            if not c.exact_clock:
+                raise ClockSync
+            c.gpr[rt] = c.read_spr(n)
+            return npc
+        return rd_time
+
     def rd(c: VCPU) -> int:
         c.gpr[rt] = c.read_spr(n)
         return npc
@@ -258,8 +269,10 @@ def _mtspr(w: int, x: Ctx) -> Exec:
             return npc
         return wr_ctr
 
-    if n in RESYNC_SPRS:
+    if n in RESYNC_SPRS or n in TIMED_SPRS:
         def wr_mode(c: VCPU) -> int:
+            if not c.exact_clock:
+                raise ClockSync
             c.write_spr(n, c.gpr[rs])
             raise Resync(npc)
         return wr_mode
@@ -285,6 +298,8 @@ def mftb(w: int, x: Ctx) -> Exec:
         return mfspr(w, x)
 
     def ex(c: VCPU) -> int:
+        if not c.exact_clock:
+            raise ClockSync
         c.gpr[rt] = c.read_spr(n)
         return npc
 
