@@ -27,6 +27,8 @@ CASES = [
     ("examples/guest_console", "guest", 1, 150, 0, "step"),
     ("examples/smp_spinlock", "powernv", 2, 120, None, "off"),
     ("examples/smp_spinlock", "powernv", 4, 120, 0, "off"),
+    ("examples/smp_spinlock", "guest", 4, 120, 0, "off"),
+    ("examples/smp_spinlock", "guest", 3, 90, None, "off"),
 ]
 
 
