@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -13,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -130,6 +132,7 @@ def create_app(
         return problem_response(Problem(500, "internal-error", "an internal error; it is logged"),
                                 request)  # fmt: skip
 
+    _mount_dashboard(app)
     static = _swagger_dir()
     if static is not None:
         app.mount("/static/swagger-ui", StaticFiles(directory=static), name="swagger-ui")
@@ -166,6 +169,27 @@ def create_app(
                            allow_headers=["*"], expose_headers=["X-Request-ID"])  # fmt: skip
     app.add_middleware(RequestContext, metrics=metrics)
     return app
+
+
+def _mount_dashboard(app: FastAPI) -> None:
+    """The browser dashboard (``service/dashboard``) at ``/``, and the bundled example images
+    it offers to upload (through the public ``POST /v1/images``, like any client)."""
+    here = Path(__file__).resolve().parent
+    examples = here.parent / "examples"
+
+    @app.get("/", include_in_schema=False)
+    async def dashboard() -> FileResponse:
+        return FileResponse(here / "dashboard" / "index.html",
+                            headers={"Cache-Control": "no-cache"})  # fmt: skip
+
+    @app.get("/dashboard/examples/{name}", include_in_schema=False)
+    async def example(name: str) -> FileResponse:
+        path = examples / name
+        if not re.fullmatch(r"[a-z0-9_]+\.(elf|bin)", name) or not path.is_file():
+            raise Problem(404, "not-found", f"no example {name!r}")
+        return FileResponse(path, media_type="application/octet-stream")
+
+    app.mount("/dashboard", StaticFiles(directory=here / "dashboard"), name="dashboard")
 
 
 def _swagger_dir() -> str | None:

@@ -1,0 +1,165 @@
+"""The dashboard in a real Chromium: sessions, breakpoints from the disassembly, stops with
+highlighted registers, stepping both ways, a dropped WebSocket resumed with ``since=``, the
+live trace view, the token prompt and the guest console."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import expect
+
+from tests.dashboard.conftest import ARTIFACTS, ROOT, TOKEN
+
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def open_dashboard(page: Any, server: Any) -> None:
+    page.goto(f"{server.url}/#token={TOKEN}")
+    expect(page.locator("#conn")).to_have_text(re.compile("live|offline"))
+
+
+def create_example(page: Any, example: str, vcpus: int) -> str:
+    page.select_option("#create-source", f"example:{example}")
+    page.fill("#create-vcpus", str(vcpus))
+    page.click("#create-btn")
+    expect(page.locator("#create-msg")).to_contain_text("created ses-")
+    sid: str = page.locator("#create-msg").inner_text().split()[-1]
+    expect(page.locator("#disasm .ln.pc")).to_have_count(1)
+    expect(page.locator("#conn")).to_contain_text("live")
+    return sid
+
+
+def session_json(page: Any, server: Any, sid: str) -> dict[str, Any]:
+    r = page.request.get(f"{server.url}/v1/sessions/{sid}", headers=AUTH)
+    assert r.ok
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def reg(page: Any, name: str) -> Any:
+    return page.locator(f'#registers .reg[data-reg="{name}"]')
+
+
+def test_smp_breakpoint_continue_step_reverse_and_resume_after_a_dropped_socket(page, server):
+    open_dashboard(page, server)
+    assert "token" not in page.url  # the fragment is dropped once read
+    sid = create_example(page, "smp_spinlock.elf", 4)
+    expect(page.locator("#vcpus .vcpu")).to_have_count(4)
+
+    # A breakpoint on the store to the shared counter, set by clicking the gutter.
+    line = page.locator("#disasm .ln", has_text=re.compile(r"std\s+r7")).first
+    bp_addr = int(line.get_attribute("data-addr"), 16)
+    line.locator(".gutter").click()
+    expect(page.locator("#disasm .ln.bp")).to_have_count(1)
+    expect(page.locator("#breakpoints li")).to_have_count(1)
+
+    page.keyboard.press("c")  # continue
+    expect(page.locator("#stopline")).to_contain_text("breakpoint")
+    stopped = page.locator("#vcpus .vcpu.stopped-here")
+    expect(stopped).to_have_count(1)
+    expect(stopped).to_contain_text("breakpoint")
+    s = session_json(page, server, sid)
+    assert s["last_stop"]["reason"] == "breakpoint"
+    vcpu = s["last_stop"]["vcpu"]
+    expect(page.locator("#regs-vcpu")).to_have_text(f"vCPU {vcpu}")
+    expect(page.locator("#disasm .ln.pc")).to_have_attribute("data-addr", f"0x{bp_addr:016x}")
+    expect(page.locator("#disasm .ln.pc.bp")).to_have_count(1)
+    # The registers the loop set since the start are highlighted (pc, r7, the lock's r5...).
+    expect(reg(page, "pc")).to_have_class(re.compile("changed"))
+    expect(reg(page, "r7")).to_have_class(re.compile("changed"))
+    expect(reg(page, "pc").locator(".v")).to_have_text(f"0x{bp_addr:016x}")
+    expect(page.locator("#breakpoints li")).to_contain_text("1 hit")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "smp-breakpoint.png"))
+    if os.environ.get("PPCDBG_UPDATE_DOCS") == "1":  # the README's picture
+        (ROOT / "docs").mkdir(exist_ok=True)
+        page.screenshot(path=str(ROOT / "docs" / "dashboard.png"))
+
+    page.click('#controls button[data-act="into"]')
+    expect(page.locator("#stopline")).to_contain_text("step")
+    expect(reg(page, "pc").locator(".v")).to_have_text(f"0x{bp_addr + 4:016x}")
+    expect(reg(page, "pc")).to_have_class(re.compile("changed"))
+    expect(reg(page, "r7")).not_to_have_class(re.compile("changed"))  # std wrote no register
+    expect(page.locator("#disasm .ln.pc")).to_have_attribute("data-addr", f"0x{bp_addr + 4:016x}")
+
+    page.keyboard.press("Shift+S")  # reverse step
+    expect(reg(page, "pc").locator(".v")).to_have_text(f"0x{bp_addr:016x}")
+    expect(page.locator("#disasm .ln.pc")).to_have_attribute("data-addr", f"0x{bp_addr:016x}")
+    expect(reg(page, "pc")).to_have_class(re.compile("changed"))
+    page.screenshot(path=str(ARTIFACTS / "smp-reverse-step.png"))
+
+    # Drop the event stream and make events while it is down: two steps over REST.
+    before = page.evaluate("ppcdbg.lastSeq()")
+    page.evaluate("ppcdbg.dropSocket(1500)")
+    page.wait_for_function("!ppcdbg.connected()")
+    for _ in range(2):
+        r = page.request.post(f"{server.url}/v1/sessions/{sid}/vcpus/{vcpu}/step",
+                              headers=AUTH, data={"count": 1})  # fmt: skip
+        assert r.ok
+    last = session_json(page, server, sid)["event_seq"]
+    assert last > before
+    page.wait_for_function("ppcdbg.connected()")
+    page.wait_for_function(f"ppcdbg.lastSeq() >= {last}")
+    seqs = page.evaluate("ppcdbg.seqs()")
+    assert seqs == list(range(1, last + 1))  # nothing lost, nothing twice
+    assert page.evaluate("ppcdbg.state.reconnects") >= 1
+    expect(page.locator(f'#events .e[data-seq="{last}"]')).to_have_count(1)
+    # The refresh those events triggered shows the vCPU two instructions on.
+    expect(reg(page, "pc").locator(".v")).to_have_text(f"0x{bp_addr + 8:016x}")
+
+
+def test_live_trace_stays_responsive_and_bounded(page, server):
+    open_dashboard(page, server)
+    create_example(page, "smp_spinlock.elf", 2)
+    page.check("#trace-on")
+    page.keyboard.press("c")
+    expect(page.locator("#state")).to_have_text("running")
+    page.wait_for_function("ppcdbg.state.trace.total > 20000", timeout=20_000)
+    # The page answers while batches pour in: a frame within a generous bound.
+    t0 = time.monotonic()
+    page.evaluate("new Promise(r => requestAnimationFrame(() => r(1)))")
+    assert time.monotonic() - t0 < 1.0
+    rows = page.locator("#trace .tr:not([hidden])")
+    assert 0 < rows.count() <= 200  # a bounded window, whatever the rate
+    expect(page.locator("#trace-stats")).to_contain_text("/s")
+    page.keyboard.press("h")  # halt, while tracing
+    expect(page.locator("#state")).to_have_text("stopped")
+    assert page.evaluate("ppcdbg.state.trace.count") <= 20000
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "trace.png"))
+
+
+def test_token_prompt_upload_and_guest_console(page, server, tmp_path: Path):
+    page.goto(server.url + "/")
+    dialog = page.locator("#token-dialog")
+    expect(dialog).to_be_visible()
+    page.fill("#token-input", "wrong")
+    page.press("#token-input", "Enter")
+    expect(page.locator("#token-msg")).to_contain_text("refused")
+    page.fill("#token-input", TOKEN)
+    page.press("#token-input", "Enter")
+    expect(dialog).to_be_hidden()
+
+    page.select_option("#create-source", "upload")
+    page.set_input_files("#create-file", str(ROOT / "examples" / "guest_console.elf"))
+    page.fill("#create-vcpus", "1")
+    page.select_option("#create-profile", "guest")
+    page.click("#create-btn")
+    expect(page.locator("#create-msg")).to_contain_text("created ses-")
+    expect(page.locator("#conn")).to_contain_text("live")
+    page.fill("#bp-input", "done")
+    page.press("#bp-input", "Enter")
+    expect(page.locator("#breakpoints li")).to_contain_text("done")
+    page.click('#controls button[data-act="continue"]')
+    expect(page.locator("#stopline")).to_contain_text("breakpoint")
+    expect(page.locator("#console")).to_contain_text("hello from the guest")
+    expect(page.locator("#events .e.console").first).to_be_visible()
+
+    # Delete it from the list.
+    n = page.locator("#sessions li").count()
+    page.locator("#sessions li.sel .del").click()
+    expect(page.locator("#sessions li")).to_have_count(max(n - 1, 1))
