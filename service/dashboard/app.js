@@ -361,7 +361,7 @@ function applySession(s) {
   }
   const ls = s.last_stop;
   $("#stopline").textContent = ls && s.state === "stopped"
-    ? `vCPU ${ls.vcpu} stopped: ${ls.reason}${ls.breakpoint_id ? " " + ls.breakpoint_id.slice(0, 10) : ""} at ${shortHex(ls.pc)} ${symbolize(ls.pc) ? "<" + symbolize(ls.pc) + ">" : ""}${ls.message ? " — " + ls.message : ""}`
+    ? `vCPU ${ls.vcpu} stopped: ${ls.reason} at ${shortHex(ls.pc)} ${symbolize(ls.pc) ? "<" + symbolize(ls.pc) + ">" : ""}${ls.message ? " — " + ls.message : ""}`
     : s.state === "running" ? "running…" : "";
   const idx = S.sessions.findIndex((x) => x.id === s.id);
   if (idx >= 0 && S.sessions[idx].state !== s.state) {
@@ -660,7 +660,7 @@ function renderDisasm() {
   if (pcRow && S.disasm.follow) {
     const top = pcRow.offsetTop - box.offsetTop;
     if (top < box.scrollTop + 20 || top > box.scrollTop + box.clientHeight - 40) {
-      box.scrollTop = Math.max(0, top - box.clientHeight / 3);
+      box.scrollTop = Math.max(0, top - box.clientHeight / 2);
     } else box.scrollTop = scroll;
   } else box.scrollTop = scroll;
 }

@@ -57,6 +57,7 @@ def test_smp_breakpoint_continue_step_reverse_and_resume_after_a_dropped_socket(
     expect(page.locator("#disasm .ln.bp")).to_have_count(1)
     expect(page.locator("#breakpoints li")).to_have_count(1)
 
+    page.check("#trace-on")  # trace the run up to the breakpoint
     page.keyboard.press("c")  # continue
     expect(page.locator("#stopline")).to_contain_text("breakpoint")
     stopped = page.locator("#vcpus .vcpu.stopped-here")
@@ -73,11 +74,15 @@ def test_smp_breakpoint_continue_step_reverse_and_resume_after_a_dropped_socket(
     expect(reg(page, "r7")).to_have_class(re.compile("changed"))
     expect(reg(page, "pc").locator(".v")).to_have_text(f"0x{bp_addr:016x}")
     expect(page.locator("#breakpoints li")).to_contain_text("1 hit")
+    s = session_json(page, server, sid)
+    page.wait_for_function(f"ppcdbg.state.trace.total >= {s['time']}")  # one per instruction
+    page.mouse.move(800, 950)  # no hover highlight in the picture
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "smp-breakpoint.png"))
     if os.environ.get("PPCDBG_UPDATE_DOCS") == "1":  # the README's picture
         (ROOT / "docs").mkdir(exist_ok=True)
         page.screenshot(path=str(ROOT / "docs" / "dashboard.png"))
+    page.uncheck("#trace-on")
 
     page.click('#controls button[data-act="into"]')
     expect(page.locator("#stopline")).to_contain_text("step")
@@ -110,6 +115,15 @@ def test_smp_breakpoint_continue_step_reverse_and_resume_after_a_dropped_socket(
     expect(page.locator(f'#events .e[data-seq="{last}"]')).to_have_count(1)
     # The refresh those events triggered shows the vCPU two instructions on.
     expect(reg(page, "pc").locator(".v")).to_have_text(f"0x{bp_addr + 8:016x}")
+
+    # Run to the cursor: pick the line with a click, then "r".
+    target = page.locator("#disasm .ln", has_text=re.compile(r"addi\s+r24")).first
+    target_addr = target.get_attribute("data-addr")
+    target.click()
+    expect(target).to_have_class(re.compile("cursor"))
+    page.keyboard.press("r")
+    expect(page.locator("#disasm .ln.pc")).to_have_attribute("data-addr", target_addr)
+    expect(reg(page, "pc").locator(".v")).to_have_text(target_addr)
 
 
 def test_live_trace_stays_responsive_and_bounded(page, server):
