@@ -25,22 +25,27 @@ CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-backg
 VIEWPORT = {"width": 1600, "height": 1000}
 
 
-def _sync_playwright() -> Any:
+def playwright_api(at_import: bool = False) -> Any:
+    """``playwright.sync_api``; skip without it, fail when CI demands tools. At a test
+    module's import it skips the module, or returns None under PPCDBG_REQUIRE_TOOLS=1 so
+    that each test fails in the ``browser`` fixture (a collection error would stop the
+    whole run)."""
     try:
-        from playwright.sync_api import sync_playwright
+        import playwright.sync_api as api
     except ImportError:
         msg = "the playwright package is not installed (pip install -e '.[dev]')"
         if REQUIRE_TOOLS:
+            if at_import:
+                return None
             pytest.fail(msg + " (PPCDBG_REQUIRE_TOOLS=1)")
-        pytest.skip(msg)
-    return sync_playwright
+        pytest.skip(msg, allow_module_level=True)
+    return api
 
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     chromium = require_tool("chromium")
-    sync_playwright = _sync_playwright()
-    with sync_playwright() as p:
+    with playwright_api().sync_playwright() as p:
         b = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         yield b
         b.close()

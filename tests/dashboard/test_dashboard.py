@@ -10,9 +10,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import expect
+from tests.dashboard.conftest import ARTIFACTS, ROOT, TOKEN, playwright_api
 
-from tests.dashboard.conftest import ARTIFACTS, ROOT, TOKEN
+_api = playwright_api(at_import=True)
+expect = _api.expect if _api is not None else None
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
