@@ -360,7 +360,7 @@ function applySession(s) {
     if (s.last_stop && s.state === "stopped" && S.disasm.follow) S.vcpu = s.last_stop.vcpu;
   }
   const ls = s.last_stop;
-  $("#stopline").textContent = ls && s.state === "stopped"
+  $("#stopline").title = $("#stopline").textContent = ls && s.state === "stopped"
     ? `vCPU ${ls.vcpu} stopped: ${ls.reason} at ${shortHex(ls.pc)} ${symbolize(ls.pc) ? "<" + symbolize(ls.pc) + ">" : ""}${ls.message ? " — " + ls.message : ""}`
     : s.state === "running" ? "running…" : "";
   const idx = S.sessions.findIndex((x) => x.id === s.id);
@@ -1152,6 +1152,8 @@ function init() {
     if (!v || !S.sid) return;
     const body = /^(0x)?[0-9a-f]+$/i.test(v) && !(v in (S.image?.symbols || {}))
       ? { kind: "software", address: v.startsWith("0x") ? v : "0x" + v } : { kind: "software", symbol: v };
+    // Back to the page so the shortcuts work at once (add a breakpoint, press c).
+    $("#bp-input").blur();
     api("POST", sess("/breakpoints"), body).then(() => { $("#bp-input").value = ""; return refreshBps(); }).catch(report);
   });
   $("#disasm-goto").addEventListener("keydown", (ev) => {
