@@ -10,7 +10,7 @@ held the word is written.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import Protocol, cast
 
 from . import blocks as _blocks
 from .bits import M64, sext
@@ -305,7 +305,8 @@ class VCPU:
         elif n == 284:  # TBL: write the low word of the time base
             self.tb_offset += ((self.timebase & ~0xFFFF_FFFF) | (v & 0xFFFF_FFFF)) - self.timebase
         elif n == 285:  # TBU
-            self.tb_offset += ((self.timebase & 0xFFFF_FFFF) | ((v & 0xFFFF_FFFF) << 32)) - self.timebase
+            upper = (self.timebase & 0xFFFF_FFFF) | ((v & 0xFFFF_FFFF) << 32)
+            self.tb_offset += upper - self.timebase
         elif n == 898:
             self.spr[896] = (self.spr[896] & ~0xFFFF_FFFF) | (v & 0xFFFF_FFFF)
         elif n == SPR_DPDES:
@@ -654,8 +655,9 @@ class VCPU:
                     n += 1
                 elif b.loop:
                     # A loop back to a stop address stops after each pass.
-                    pc, it = b.run(self, 1 if stop_at and pc in stop_at else room // length)
-                    n += it * length
+                    limit = 1 if stop_at and pc in stop_at else room // length
+                    pc, passes = cast(tuple[int, int], b.run(self, limit))
+                    n += passes * length
                 else:
                     pc = b.run(self)
                     n += length
@@ -753,7 +755,7 @@ class VCPU:
         return d
 
     def set_state(self, d: dict[str, object]) -> None:
-        """Restore a ``get_state()`` image. Memory (and its reservations) is restored by the caller."""
+        """Restore a ``get_state()`` image; memory and its reservations are the caller's."""
         for k in self.STATE_FIELDS:
             setattr(self, k, d[k])
         self.gpr = list(d["gpr"])  # type: ignore[call-overload]

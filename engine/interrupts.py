@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING
 from .bits import M64
 from .msr import (
     HID0_HILE,
-    LPCR_HDICE,
-    LPCR_LPES0,
-    MSR_EE,
     LPCR_AIL,
     LPCR_AIL_SHIFT,
+    LPCR_HDICE,
     LPCR_HR,
     LPCR_ILE,
+    LPCR_LPES0,
     MSR_DR,
+    MSR_EE,
     MSR_HV,
     MSR_IR,
     MSR_LE,
@@ -135,7 +135,9 @@ def deliver(cpu: VCPU, exc: Interrupt, pc: int) -> None:
     deliver_vector(cpu, exc.vector, exc.srr1, srr0, exc.hv_call)
 
 
-def deliver_vector(cpu: VCPU, vector: int, srr1_bits: int, srr0: int, hv_call: bool = False) -> None:
+def deliver_vector(
+    cpu: VCPU, vector: int, srr1_bits: int, srr0: int, hv_call: bool = False
+) -> None:
     msr = cpu.msr
     to_hv = goes_to_hypervisor(vector, hv_call)
     image = (msr & ~SRR1_INTERRUPT_BITS & M64) | srr1_bits
@@ -155,7 +157,11 @@ def deliver_vector(cpu: VCPU, vector: int, srr1_bits: int, srr0: int, hv_call: b
         new &= ~MSR_ME
     if relocated:
         new |= MSR_IR | MSR_DR
-    big = (cpu.spr[SPR_HID0] & HID0_HILE) == 0 if new & MSR_HV else (cpu.spr[SPR_LPCR] & LPCR_ILE) == 0
+    big = (
+        (cpu.spr[SPR_HID0] & HID0_HILE) == 0
+        if new & MSR_HV
+        else (cpu.spr[SPR_LPCR] & LPCR_ILE) == 0
+    )
     if not big:
         new |= MSR_LE
     cpu.lose_reservation()

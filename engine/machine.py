@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .cpu import VCPU
-from .loader import Image, ImageError
 from .host import GuestHost
+from .loader import Image, ImageError
 from .memory import MemorySnapshot, PhysicalMemory
 from .mmu import RadixMMU
 from .msr import MSR_HV, MSR_ME, MSR_SF

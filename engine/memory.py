@@ -166,9 +166,20 @@ class PhysicalMemory:
     def _check_watch(self, pa: int, size: int, kind: str, new: bytes | None) -> None:
         for wid, (start, end, wkind) in self.watches.items():
             if pa < end and pa + size > start and (wkind == "access" or wkind == kind):
-                old = int.from_bytes(self.read_bytes(pa, size), "big") if pa + size <= self.size else None
+                old = (
+                    int.from_bytes(self.read_bytes(pa, size), "big")
+                    if pa + size <= self.size
+                    else None
+                )
                 self.watch_hits.append(
-                    (wid, pa, size, kind, old, int.from_bytes(new, "big") if new is not None else None)
+                    (
+                        wid,
+                        pa,
+                        size,
+                        kind,
+                        old,
+                        int.from_bytes(new, "big") if new is not None else None,
+                    )
                 )
 
     # -- decoded code --------------------------------------------------------
@@ -207,9 +218,7 @@ class PhysicalMemory:
         """Capture memory in O(pages touched): pages become shared, copied on their next store."""
         self._epoch += 1
         self._fast_write.clear()
-        return MemorySnapshot(
-            dict(self.pages), {g: set(o) for g, o in self.reservations.items()}
-        )
+        return MemorySnapshot(dict(self.pages), {g: set(o) for g, o in self.reservations.items()})
 
     def restore(self, snap: MemorySnapshot) -> None:
         """Return to ``snap``. Decoded code is dropped; reservation owners come back as saved."""

@@ -91,4 +91,16 @@ def gpr_or_zero(ra: int) -> bool:
     return ra == 0
 
 
-__all__ = ["M32", "M64", "cr0_64", "cr0_32", "cr0_for", "set_ov", "gpr_or_zero", "illegal", "Resync", "Stop", "ClockSync"]
+__all__ = [
+    "M32",
+    "M64",
+    "cr0_64",
+    "cr0_32",
+    "cr0_for",
+    "set_ov",
+    "gpr_or_zero",
+    "illegal",
+    "Resync",
+    "Stop",
+    "ClockSync",
+]

@@ -215,27 +215,35 @@ def _mfspr(w: int, x: Ctx) -> Exec:
     if bad is not None:
         return _raise(bad)
     if n == SPR_XER:
+
         def rd_xer(c: VCPU) -> int:
             c.gpr[rt] = c.xer
             return npc
+
         return rd_xer
     if n == SPR_LR:
+
         def rd_lr(c: VCPU) -> int:
             c.gpr[rt] = c.lr
             return npc
+
         return rd_lr
     if n == SPR_CTR:
+
         def rd_ctr(c: VCPU) -> int:
             c.gpr[rt] = c.ctr
             return npc
+
         return rd_ctr
 
     if n in TIMED_SPRS:
+
         def rd_time(c: VCPU) -> int:
             if not c.exact_clock:
                 raise ClockSync
             c.gpr[rt] = c.read_spr(n)
             return npc
+
         return rd_time
 
     def rd(c: VCPU) -> int:
@@ -254,27 +262,35 @@ def _mtspr(w: int, x: Ctx) -> Exec:
     if bad is not None:
         return _raise(bad)
     if n == SPR_XER:
+
         def wr_xer(c: VCPU) -> int:
             c.xer = c.gpr[rs]
             return npc
+
         return wr_xer
     if n == SPR_LR:
+
         def wr_lr(c: VCPU) -> int:
             c.lr = c.gpr[rs]
             return npc
+
         return wr_lr
     if n == SPR_CTR:
+
         def wr_ctr(c: VCPU) -> int:
             c.ctr = c.gpr[rs]
             return npc
+
         return wr_ctr
 
     if n in RESYNC_SPRS or n in TIMED_SPRS:
+
         def wr_mode(c: VCPU) -> int:
             if not c.exact_clock:
                 raise ClockSync
             c.write_spr(n, c.gpr[rs])
             raise Resync(npc)
+
         return wr_mode
 
     def wr(c: VCPU) -> int:
@@ -477,12 +493,52 @@ def msg(w: int, x: Ctx, *, send: bool, hyper: bool) -> Exec:
 # as invalid (its GEN_HANDLER "inval" masks), and so do we.
 OPS: list[Op] = [
     op("mfmsr", Form.X, 31, 83, mfmsr, priv="super", fixed=(0x001FF801, 0x0)),
-    op("mtmsr", Form.X, 31, 146, mtmsr, wide=False, priv="super", resyncs=True, fixed=(0x001EF801, 0x0)),
-    op("mtmsrd", Form.X, 31, 178, mtmsr, wide=True, priv="super", resyncs=True, fixed=(0x001EF801, 0x0)),
-    op("rfid", Form.XL, 19, 18, rfid, hyper=False, priv="super", untraced=True, resyncs=True,
-       fixed=(0x03FFF801, 0)),
-    op("hrfid", Form.XL, 19, 274, rfid, hyper=True, priv="hyper", untraced=True, resyncs=True,
-       fixed=(0x03FFF801, 0)),
+    op(
+        "mtmsr",
+        Form.X,
+        31,
+        146,
+        mtmsr,
+        wide=False,
+        priv="super",
+        resyncs=True,
+        fixed=(0x001EF801, 0x0),
+    ),
+    op(
+        "mtmsrd",
+        Form.X,
+        31,
+        178,
+        mtmsr,
+        wide=True,
+        priv="super",
+        resyncs=True,
+        fixed=(0x001EF801, 0x0),
+    ),
+    op(
+        "rfid",
+        Form.XL,
+        19,
+        18,
+        rfid,
+        hyper=False,
+        priv="super",
+        untraced=True,
+        resyncs=True,
+        fixed=(0x03FFF801, 0),
+    ),
+    op(
+        "hrfid",
+        Form.XL,
+        19,
+        274,
+        rfid,
+        hyper=True,
+        priv="hyper",
+        untraced=True,
+        resyncs=True,
+        fixed=(0x03FFF801, 0),
+    ),
     op("sc", Form.SC, 17, None, sc, untraced=True, fixed=(0x03FFF01F, 0x2)),
     op("mfspr", Form.XFX, 31, 339, mfspr, fixed=(0x00000001, 0x0)),
     op("mtspr", Form.XFX, 31, 467, mtspr, fixed=(0x00000001, 0x0)),
@@ -498,8 +554,40 @@ OPS: list[Op] = [
     op("tlbsync", Form.X, 31, 566, tlbsync, priv="super", fixed=(0x03FFF801, 0x0)),
     op("slbia", Form.X, 31, 498, tlb_flush, broadcast=False, priv="super", fixed=(0x031FF801, 0x0)),
     op("slbie", Form.X, 31, 434, tlb_flush, broadcast=False, priv="super", fixed=(0x03FF0001, 0x0)),
-    op("msgsnd", Form.X, 31, 206, msg, send=True, hyper=True, priv="hyper", fixed=(0x03FF0001, 0x0)),
-    op("msgclr", Form.X, 31, 238, msg, send=False, hyper=True, priv="hyper", fixed=(0x03FF0001, 0x0)),
-    op("msgsndp", Form.X, 31, 142, msg, send=True, hyper=False, priv="super", fixed=(0x03FF0001, 0x0)),
-    op("msgclrp", Form.X, 31, 174, msg, send=False, hyper=False, priv="super", fixed=(0x03FF0001, 0x0)),
+    op(
+        "msgsnd", Form.X, 31, 206, msg, send=True, hyper=True, priv="hyper", fixed=(0x03FF0001, 0x0)
+    ),
+    op(
+        "msgclr",
+        Form.X,
+        31,
+        238,
+        msg,
+        send=False,
+        hyper=True,
+        priv="hyper",
+        fixed=(0x03FF0001, 0x0),
+    ),
+    op(
+        "msgsndp",
+        Form.X,
+        31,
+        142,
+        msg,
+        send=True,
+        hyper=False,
+        priv="super",
+        fixed=(0x03FF0001, 0x0),
+    ),
+    op(
+        "msgclrp",
+        Form.X,
+        31,
+        174,
+        msg,
+        send=False,
+        hyper=False,
+        priv="super",
+        fixed=(0x03FF0001, 0x0),
+    ),
 ]

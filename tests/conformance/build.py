@@ -17,10 +17,15 @@ PROGRAMS = Path(__file__).resolve().parent / "programs"
 def build_le_part(source: Path, work: Path) -> Path:
     """A little-endian part (NAME.le.S), linked at 0, as a raw image for .incbin."""
     obj, elf, raw = work / "le.o", work / "le.elf", work / "le.bin"
-    subprocess.run(["powerpc64le-linux-gnu-as", "-mpower9", "-o", str(obj), str(source)], check=True)
-    subprocess.run(["powerpc64le-linux-gnu-ld", "-Ttext=0", "-e", "0", "-o", str(elf), str(obj)],
-                   check=True)
-    subprocess.run(["powerpc64le-linux-gnu-objcopy", "-O", "binary", str(elf), str(raw)], check=True)
+    subprocess.run(
+        ["powerpc64le-linux-gnu-as", "-mpower9", "-o", str(obj), str(source)], check=True
+    )
+    subprocess.run(
+        ["powerpc64le-linux-gnu-ld", "-Ttext=0", "-e", "0", "-o", str(elf), str(obj)], check=True
+    )
+    subprocess.run(
+        ["powerpc64le-linux-gnu-objcopy", "-O", "binary", str(elf), str(raw)], check=True
+    )
     return raw
 
 
@@ -30,7 +35,15 @@ def build(source: Path) -> Path:
     with tempfile.TemporaryDirectory() as d:
         obj = Path(d) / "p.o"
         subprocess.run(
-            ["powerpc64-linux-gnu-as", "-mpower9", "-I", str(PROGRAMS), "-o", str(obj), str(source)],
+            [
+                "powerpc64-linux-gnu-as",
+                "-mpower9",
+                "-I",
+                str(PROGRAMS),
+                "-o",
+                str(obj),
+                str(source),
+            ],
             check=True,
         )
         subprocess.run(
@@ -52,8 +65,11 @@ def overlay_le(elf: Path, part: Path) -> None:
     from elftools.elf.elffile import ELFFile
 
     with io.BytesIO(bytes(data)) as f:
-        segs = [(s["p_paddr"], s["p_offset"], s["p_filesz"]) for s in ELFFile(f).iter_segments()
-                if s["p_type"] == "PT_LOAD"]
+        segs = [
+            (s["p_paddr"], s["p_offset"], s["p_filesz"])
+            for s in ELFFile(f).iter_segments()
+            if s["p_type"] == "PT_LOAD"
+        ]
     for addr in range(0, len(le), 4):
         word = le[addr : addr + 4]
         if word == b"\0\0\0\0":

@@ -18,17 +18,26 @@ GUEST_SPRS = (
 )  # fmt: skip
 
 
-def session(program: str, backend: str, profile: str = "guest", vcpus: int = 1,
-            locking: str = "step", **kw: object) -> Controller:
-    path = EXAMPLES / f"{program[len('examples/'):]}.elf" if program.startswith("examples/") else (
-        PROGRAMS / f"{program}.elf"
+def session(
+    program: str,
+    backend: str,
+    profile: str = "guest",
+    vcpus: int = 1,
+    locking: str = "step",
+    **kw: object,
+) -> Controller:
+    path = (
+        EXAMPLES / f"{program[len('examples/') :]}.elf"
+        if program.startswith("examples/")
+        else (PROGRAMS / f"{program}.elf")
     )
     image = load_image(path.read_bytes())
     # Every backend is compared with native under the same atomic-sequence
     # mode; the defaults differ by backend (STEPPING.md).
     kw.setdefault("atomic_sequences", "whole")
-    config = SessionConfig(profile=profile, vcpus=vcpus, backend=backend,
-                           scheduler_locking=locking, **kw)  # type: ignore[arg-type]
+    config = SessionConfig(
+        profile=profile, vcpus=vcpus, backend=backend, scheduler_locking=locking, **kw
+    )  # type: ignore[arg-type]
     return Controller(image, config)
 
 
@@ -37,8 +46,23 @@ def guest_state(ctl: Controller) -> tuple[object, ...]:
     cpus = []
     for c in ctl.machine.vcpus:
         sprs = tuple(read_register(c, n) for n in GUEST_SPRS)
-        cpus.append((c.index, c.nia, c.msr, tuple(c.gpr), tuple(c.fpr), c.cr, c.xer, c.lr,
-                     c.ctr, c.fpscr, sprs, c.sleeping, c.halted))
+        cpus.append(
+            (
+                c.index,
+                c.nia,
+                c.msr,
+                tuple(c.gpr),
+                tuple(c.fpr),
+                c.cr,
+                c.xer,
+                c.lr,
+                c.ctr,
+                c.fpscr,
+                sprs,
+                c.sleeping,
+                c.halted,
+            )
+        )
     digest = hashlib.sha256()
     for pn in sorted(ctl.machine.mem.pages):
         page = ctl.read_memory(pn << 12, 4096)
@@ -51,16 +75,32 @@ def guest_state(ctl: Controller) -> tuple[object, ...]:
 
 
 def describe_difference(a: tuple[object, ...], b: tuple[object, ...]) -> str:
-    names = ("index", "nia", "msr", "gpr", "fpr", "cr", "xer", "lr", "ctr", "fpscr", "sprs",
-             "sleeping", "halted")
+    names = (
+        "index",
+        "nia",
+        "msr",
+        "gpr",
+        "fpr",
+        "cr",
+        "xer",
+        "lr",
+        "ctr",
+        "fpscr",
+        "sprs",
+        "sleeping",
+        "halted",
+    )
     out = []
     for ca, cb in zip(a[0], b[0], strict=True):  # type: ignore[call-overload]
         for name, x, y in zip(names, ca, cb, strict=True):
             if x != y:
                 if name in ("gpr", "fpr", "sprs"):
                     labels = GUEST_SPRS if name == "sprs" else [f"{name[0]}{i}" for i in range(32)]
-                    diffs = [f"{lab}: {u:#x} vs {v:#x}" for lab, u, v in zip(labels, x, y, strict=True)
-                             if u != v]
+                    diffs = [
+                        f"{lab}: {u:#x} vs {v:#x}"
+                        for lab, u, v in zip(labels, x, y, strict=True)
+                        if u != v
+                    ]
                     out.append(f"vcpu {ca[0]} {name}: " + ", ".join(diffs))
                 else:
                     out.append(f"vcpu {ca[0]} {name}: {x!r:.80} vs {y!r:.80}")

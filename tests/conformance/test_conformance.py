@@ -46,7 +46,12 @@ def run_steps(ctl: Controller, steps: int, vcpu: int | None) -> list[tuple[objec
 @pytest.mark.parametrize("backend", GUEST_BACKENDS)
 @pytest.mark.parametrize(("program", "profile", "vcpus", "steps", "vcpu", "locking"), CASES)
 def test_backend_equals_native_at_every_step(
-    backend: str, program: str, profile: str, vcpus: int, steps: int, vcpu: int | None,
+    backend: str,
+    program: str,
+    profile: str,
+    vcpus: int,
+    steps: int,
+    vcpu: int | None,
     locking: str,
 ) -> None:
     if backend == "trace-vector" and profile != "guest":

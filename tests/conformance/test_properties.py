@@ -91,8 +91,9 @@ def test_reverse_step_lands_on_the_states_the_forward_run_recorded(
     program: str, forward: int, back: int
 ) -> None:
     # One step is one instruction here (a whole larx..stcx. step is a run).
-    ctl = session(program, "native", vcpus=PROGRAMS[program], history_interval=7,
-                  atomic_sequences="each")
+    ctl = session(
+        program, "native", vcpus=PROGRAMS[program], history_interval=7, atomic_sequences="each"
+    )
     recorded = [guest_state(ctl)]
     for _ in range(forward):
         ctl.step(0)

@@ -51,7 +51,9 @@ def engine_final(image: bytes, prog: Program) -> list[str]:
     ctl = Controller(load_image(image), SessionConfig(vcpus=prog.vcpus, history=False))
     ev = ctl.cont(until=[done], budget=prog.steps * 10)
     if ev.pc != done:
-        raise AssertionError(f"{prog.name}: the engine stopped at {ev.pc:#x} ({ev.reason}), not done")
+        raise AssertionError(
+            f"{prog.name}: the engine stopped at {ev.pc:#x} ({ev.reason}), not done"
+        )
     d = {"final": True, **state(ctl, ctl.machine.vcpus[0], prog.regs)}
     if prog.mem is not None:
         d["mem"] = ctl.read_memory(*prog.mem).hex()
