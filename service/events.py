@@ -31,6 +31,9 @@ from engine.disasm import disassemble_one
 from engine.registers import WIDTH32
 
 TRACE_BATCH = 1024  # trace events per message for batching clients
+# Events numbered per loop callback: between chunks the clients' senders run, so a burst
+# from the engine does not land in a client's queue all at once.
+DRAIN_CHUNK = 256
 DEFAULT_TYPES = frozenset(
     {"stop", "resume", "interrupt", "console", "breakpoint-changed", "session-state"}
 )
@@ -242,9 +245,24 @@ class EventHub:
 
     # -- the event loop -------------------------------------------------------------
     def _drain(self) -> None:
+        """Number and dispatch a chunk of pending events, then let the senders run."""
+        with self._lock:
+            items = self._pending[:DRAIN_CHUNK]
+            del self._pending[:DRAIN_CHUNK]
+            more = bool(self._pending)
+            if not more:
+                self._scheduled = False
+        self._dispatch(items)
+        if more:
+            self.loop.call_soon(self._drain)
+
+    def _flush(self) -> None:
+        """Dispatch everything pending now (attach, close)."""
         with self._lock:
             items, self._pending = self._pending, []
-            self._scheduled = False
+        self._dispatch(items)
+
+    def _dispatch(self, items: list[Event | dict[str, Any]]) -> None:
         clients = list(self.clients)
         for ev in items:
             self.seq += 1
@@ -257,31 +275,34 @@ class EventHub:
             if c.queue:
                 c.wake.set()
 
-    def flush(self) -> None:
-        """Number and dispatch what is pending now (the loop thread only)."""
-        self._drain()
-
     def oldest_seq(self) -> int:
         return self.ring[0].seq if self.ring else self.seq + 1
 
     def attach(self, since: int | None = None) -> Client:
         """A new client; with ``since``, the retained events after it are queued first."""
-        self._drain()
+        self._flush()
         c = Client(self, self.queue_length)
-        if since is not None and since < self.seq:
-            oldest = self.oldest_seq()
-            if since + 1 < oldest:
-                c.say({
-                    "type": "overflow", "vcpu": None, "time": self.time(),
-                    "first_dropped": since + 1, "last_dropped": oldest - 1, "oldest_seq": oldest,
-                })  # fmt: skip
-            for rec in self.ring:
-                if rec.seq > since and c.wants(rec):
-                    c.push(rec)
+        if since is not None:
+            self._replay(c, since)
         self.clients.add(c)
         if c.queue:
             c.wake.set()
         return c
+
+    def _replay(self, c: Client, since: int) -> None:
+        """Queue the retained events after ``since`` that ``c`` wants (an overflow notice
+        first when some are no longer in the ring)."""
+        if since >= self.seq:
+            return
+        oldest = self.oldest_seq()
+        if since + 1 < oldest:
+            c.say({
+                "type": "overflow", "vcpu": None, "time": self.time(),
+                "first_dropped": since + 1, "last_dropped": oldest - 1, "oldest_seq": oldest,
+            })  # fmt: skip
+        # The replay is bounded by the ring, not by the live queue length (which would
+        # drop what was just asked for); live events behind it obey the bound.
+        c.queue.extend(rec for rec in self.ring if rec.seq > since and c.wants(rec))
 
     def detach(self, c: Client) -> None:
         c.closed = True
@@ -291,8 +312,10 @@ class EventHub:
 
     def subscribe(
         self, c: Client, types: Iterable[str] | None, trace_vcpus: Iterable[int] | None,
-        trace_registers: Iterable[str] | None, batch: bool,
+        trace_registers: Iterable[str] | None, batch: bool, since: int | None = None,
     ) -> None:  # fmt: skip
+        """Change what ``c`` receives; with ``since``, restart its stream there (the events
+        it has queued are replaced by the ring's after ``since``, under the new filter)."""
         if types is not None:
             c.types = frozenset(types)
         c.trace_vcpus = None if trace_vcpus is None else frozenset(trace_vcpus)
@@ -300,6 +323,12 @@ class EventHub:
             c.types = c.types | {"trace"}
         c.trace_registers = None if trace_registers is None else frozenset(trace_registers)
         c.batch = batch
+        if since is not None:
+            self._flush()
+            c.queue = deque(i for i in c.queue if isinstance(i, str))
+            c.overflowed = False
+            self._replay(c, since)
+            c.wake.set()
         self.retrace()
 
     def retrace(self) -> None:
@@ -313,7 +342,7 @@ class EventHub:
         self.on_trace(frozenset(want) if any_trace else None)
 
     def close(self) -> None:
-        self._drain()
+        self._flush()
         self.closed = True
         for c in list(self.clients):
             c.closed = True

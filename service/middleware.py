@@ -59,9 +59,10 @@ class RequestContext:
                 self.metrics.requests.labels(method, template, str(status)).inc()
                 self.metrics.latency.labels(method).observe(dt)
             # The path only: a query string may carry a WebSocket ?token=.
-            log.info("request", extra={"request_id": rid, "method": method, "path": scope.get("path"),
-                                       "route": template, "status": status,
-                                       "duration_ms": round(dt * 1000, 3)})  # fmt: skip
+            log.info("request", extra={
+                "request_id": rid, "method": method, "path": scope.get("path"),
+                "route": template, "status": status, "duration_ms": round(dt * 1000, 3),
+            })  # fmt: skip
             request_id.reset(token)
 
 

@@ -1,4 +1,4 @@
-"""``python -m service.openapi_dump``: write openapi/openapi.json from the app (``make openapi``)."""
+"""``python -m service.openapi_dump`` (``make openapi``): write openapi/openapi.json."""
 
 from __future__ import annotations
 

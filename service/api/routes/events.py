@@ -90,12 +90,16 @@ async def _receive(ws: WebSocket, session: Session, client: Client) -> None:
         try:
             if not isinstance(msg, dict):
                 raise Problem(422, "validation-error", "a message is a JSON object")
-            result = await _command(session, client, msg)
+            result = await _command(session, client, msg, cid)
         except Problem as p:
             client.say(_error(cid, p))
             continue
-        client.say({"type": "reply", "vcpu": None, "id": cid, "op": msg.get("op"), "ok": True,
-                    **result})  # fmt: skip
+        if result is not None:
+            client.say(_reply(cid, msg.get("op"), result))
+
+
+def _reply(cid: Any, op: Any, result: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "reply", "vcpu": None, "id": cid, "op": op, "ok": True, **result}
 
 
 def _error(cid: Any, p: Problem) -> dict[str, Any]:
@@ -109,10 +113,14 @@ def _int(msg: dict[str, Any], key: str, default: int, lo: int, hi: int) -> int:
     return v
 
 
-async def _command(s: Session, client: Client, msg: dict[str, Any]) -> dict[str, Any]:
+async def _command(
+    s: Session, client: Client, msg: dict[str, Any], cid: Any
+) -> dict[str, Any] | None:
+    """The command's reply fields; None when it has replied itself."""
     op = msg.get("op")
     if op == "subscribe":
-        return _subscribe(s, client, msg)
+        _subscribe(s, client, msg, cid)
+        return None
     if op == "step":
         v = _int(msg, "vcpu", 0, 0, 63)
         s.check_vcpu(v)
@@ -142,7 +150,8 @@ async def _command(s: Session, client: Client, msg: dict[str, Any]) -> dict[str,
     raise Problem(422, "validation-error", "op is subscribe, step, continue or halt", field="op")
 
 
-def _subscribe(s: Session, client: Client, msg: dict[str, Any]) -> dict[str, Any]:
+def _subscribe(s: Session, client: Client, msg: dict[str, Any], cid: Any) -> None:
+    """Validate everything, reply, then subscribe: the reply precedes replayed events."""
     types = msg.get("types")
     if types is not None:
         if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
@@ -177,6 +186,10 @@ def _subscribe(s: Session, client: Client, msg: dict[str, Any]) -> dict[str, Any
     batch = msg.get("batch", False)
     if not isinstance(batch, bool):
         raise Problem(422, "validation-error", "batch is a boolean", field="batch")
-    s.hub.subscribe(client, types, vcpus, registers, batch)
-    return {"types": sorted(client.types), "trace_vcpus":
-            None if client.trace_vcpus is None else sorted(client.trace_vcpus)}
+    since = msg.get("since")
+    if since is not None and (not isinstance(since, int) or isinstance(since, bool) or since < 0):
+        raise Problem(422, "validation-error", "since is a seq (an integer >= 0)", field="since")
+    shown = sorted(types) if types is not None else sorted(
+        client.types | ({"trace"} if vcpus is not None else set()))
+    client.say(_reply(cid, "subscribe", {"types": shown, "trace_vcpus": vcpus, "since": since}))
+    s.hub.subscribe(client, types, vcpus, registers, batch, since)

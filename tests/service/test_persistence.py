@@ -1,0 +1,52 @@
+"""SIGKILL mid-session loses nothing acknowledged; a restart finds images, snapshots and
+session definitions, and re-creates a session from a snapshot."""
+
+from __future__ import annotations
+
+import httpx
+
+from service.launch import ServerProcess
+from tests.service.conftest import SMP, TOKENS
+
+H = {"Authorization": "Bearer tok-alice"}
+
+
+def test_kill_and_restart_keeps_images_snapshots_and_sessions(tmp_path):
+    db = str(tmp_path / "persist.sqlite3")
+    first = ServerProcess(db, TOKENS, log=str(tmp_path / "a.log")).start()
+    try:
+        with httpx.Client(base_url=first.url, headers=H, timeout=30) as c:
+            image = c.post("/v1/images", files={"file": ("smp.elf", SMP.read_bytes())}).json()
+            s = c.post("/v1/sessions", json={"image_id": image["id"], "vcpus": 2}).json()
+            c.post(f"/v1/sessions/{s['id']}/vcpus/1/step", json={"count": 9})
+            r = c.post(f"/v1/sessions/{s['id']}/snapshots", json={"name": "nine"})
+            assert r.status_code == 201
+            snap = r.json()
+            regs = c.get(f"/v1/sessions/{s['id']}/vcpus/1/registers").json()["registers"]
+            # Mid-session: a continue is running when the server dies.
+            assert c.post(f"/v1/sessions/{s['id']}/continue", json={"vcpus": [1]}
+                          ).status_code == 202
+    finally:
+        first.kill()
+    assert first.proc is not None and first.proc.returncode == -9
+
+    with ServerProcess(db, TOKENS, log=str(tmp_path / "b.log")) as second, httpx.Client(
+            base_url=second.url, headers=H, timeout=30) as c:
+        r = c.get(f"/v1/images/{image['id']}")
+        assert r.status_code == 200
+        assert r.json()["sha256"] == image["sha256"]
+        r = c.get(f"/v1/snapshots/{snap['id']}")
+        assert r.status_code == 200
+        assert r.json()["name"] == "nine"
+        r = c.get(f"/v1/sessions/{s['id']}")
+        assert r.status_code == 200
+        assert r.json()["recovered"] is True
+        r = c.post("/v1/sessions", json={"snapshot_id": snap["id"]})
+        assert r.status_code == 201
+        new = r.json()
+        assert new["time"] == 9
+        again = c.get(f"/v1/sessions/{new['id']}/vcpus/1/registers").json()["registers"]
+        assert again == regs
+        r = c.post(f"/v1/sessions/{s['id']}/snapshots/{snap['id']}/restore")
+        assert r.status_code == 200
+        assert r.json()["time"] == 9
