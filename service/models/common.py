@@ -81,6 +81,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": ProblemPublic, "content": {"application/problem+json": {}},
            "description": desc}
     for code, desc in (
+        (400, "Malformed body (JSON or multipart)"),
         (401, "Missing or invalid bearer token"), (404, "Not found"),
         (409, "Conflict (session running, resource in use)"), (413, "Payload too large"),
         (422, "Invalid request"), (429, "Quota exceeded"),
