@@ -239,6 +239,10 @@ def load_program(q: QemuMachine, program: Sequence[int]) -> None:
     for i, v in enumerate(INITIAL.fpr):
         q.set_register(0, f"f{i}", v, "big")
     q.set_register(0, "fpscr", INITIAL.fpscr, "big")
+    # SPRs a program may write (mtspr of TAR/VRSAVE) persist in the reused
+    # QEMU: put them back to the engine's reset value.
+    for name in ("tar", "vrsave"):
+        q.set_register(0, name, 0, "big")
     q.set_core(0, _core(q, CODE))
 
 
