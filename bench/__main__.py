@@ -103,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--qemu-iterations", type=int, default=50_000_000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-qemu", action="store_true")
+    ap.add_argument("--no-service", action="store_true", help="skip bench/service.py")
     args = ap.parse_args(argv)
     targets = {"loop": 2_000_000, "memmix": 1_000_000}
     report: dict[str, Any] = {
@@ -133,6 +134,9 @@ def main(argv: list[str] | None = None) -> int:
 
     report["benchmarks"].update(speed.run(qemu=not args.no_qemu, repeat=args.repeat))
     report["benchmarks"].update(__import__("bench.checkpoint").checkpoint.run())  # issue 3
+    if not args.no_service:  # issue 5: REST/WebSocket round trips, trace events, sessions
+        report["benchmarks"]["service"] = __import__("bench.service").service.run_default(
+            qemu=not args.no_qemu)
     print(json.dumps(report, indent=2))
     return 0
 

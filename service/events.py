@@ -229,6 +229,7 @@ class EventHub:
         self._lock = threading.Lock()
         self._scheduled = False
         self.closed = False
+        self._loop_thread = threading.get_ident()  # hubs are made on the loop's thread
 
     # -- any thread ---------------------------------------------------------------
     def publish(self, ev: Event | dict[str, Any]) -> None:
@@ -239,7 +240,10 @@ class EventHub:
                 return
             self._scheduled = True
         try:
-            self.loop.call_soon_threadsafe(self._drain)
+            if threading.get_ident() == self._loop_thread:
+                self.loop.call_soon(self._drain)  # no self-pipe write from the loop itself
+            else:
+                self.loop.call_soon_threadsafe(self._drain)
         except RuntimeError:  # the loop is closed: the server is shutting down
             pass
 

@@ -36,7 +36,7 @@ class Auth:
         raise Problem(401, "unauthorized", "send an API token: Authorization: Bearer <token>")
 
 
-def get_manager(request: Request) -> Manager:
+async def get_manager(request: Request) -> Manager:
     manager: Manager = request.app.state.manager
     return manager
 
@@ -44,7 +44,7 @@ def get_manager(request: Request) -> Manager:
 ManagerDep = Annotated[Manager, Depends(get_manager)]
 
 
-def get_owner(
+async def get_owner(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> str:
@@ -56,7 +56,7 @@ def get_owner(
 OwnerDep = Annotated[str, Depends(get_owner)]
 
 
-def get_session(session_id: str, owner: OwnerDep, manager: ManagerDep) -> Session:
+async def get_session(session_id: str, owner: OwnerDep, manager: ManagerDep) -> Session:
     return manager.session(owner, session_id)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from engine.debug.breakpoints import Breakpoint
 from engine.debug.events import StopEvent
 from engine.registers import read_register
@@ -34,6 +36,28 @@ def image(rec: ImageRecord) -> ImagePublic:
 
 def stop(ev: StopEvent | None) -> StopPublic | None:
     return None if ev is None else StopPublic.model_validate(stop_dict(ev))
+
+
+def session_dict(s: Session) -> dict[str, Any]:
+    """The SessionPublic shape as plain JSON data: the hot paths (step) skip pydantic."""
+    base = f"/v1/sessions/{s.id}"
+    ctl = s.ctl
+    last = ctl.last_stop
+    return {
+        "id": s.id, "image_id": s.image.id, "state": s.state, "config": s.config,
+        "vcpus": [{
+            "index": c.index, "pc": hex64(c.nia), "msr": hex64(c.msr), "halted": bool(c.halted),
+            "halt_reason": c.halt_reason, "sleeping": bool(c.sleeping), "retired": c.retired,
+            "links": {"self": f"{base}/vcpus/{c.index}"},
+        } for c in ctl.machine.vcpus],
+        "last_stop": None if last is None else stop_dict(last),
+        "time": ctl.time, "event_seq": s.hub.seq, "recovered": s.recovered,
+        "created_at": s.created_at,
+        "links": {"self": base, "events": f"{base}/events", "vcpus": f"{base}/vcpus",
+                  "breakpoints": f"{base}/breakpoints", "snapshots": f"{base}/snapshots",
+                  "memory": f"{base}/memory", "disassembly": f"{base}/disassembly",
+                  "image": f"/v1/images/{s.image.id}"},
+    }  # fmt: skip
 
 
 def vcpus(s: Session) -> list[VCPUPublic]:

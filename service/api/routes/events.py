@@ -95,7 +95,13 @@ async def _receive(ws: WebSocket, session: Session, client: Client) -> None:
             client.say(_error(cid, p))
             continue
         if result is not None:
-            client.say(_reply(cid, msg.get("op"), result))
+            reply = _reply(cid, msg.get("op"), result)
+            if client.queue:
+                client.say(reply)
+            else:
+                # Nothing queued before it: send at once (one frame per write, so a send
+                # the sender task has in flight is never interleaved).
+                await ws.send_text(json.dumps({"seq": None, **reply}, separators=(",", ":")))
 
 
 def _reply(cid: Any, op: Any, result: dict[str, Any]) -> dict[str, Any]:

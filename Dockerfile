@@ -1,0 +1,35 @@
+# ppcdbg: the debug service (REST + WebSocket) in a container.
+#   docker build -t ppcdbg .
+#   docker run -p 8000:8000 -e PPCDBG_API_TOKENS=me:secret -v ppcdbg-data:/data ppcdbg
+# The server listens on 0.0.0.0:8000 inside the container and keeps its SQLite database
+# in /data; add --demo (or PPCDBG_DEMO=1) to preload the SMP demo session.
+
+# -- build: a virtualenv with ppcdbg and its dependencies ------------------------------
+FROM python:3.11-slim AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY engine ./engine
+COPY service ./service
+RUN python -m venv /opt/ppcdbg \
+    && /opt/ppcdbg/bin/pip install --upgrade pip \
+    && /opt/ppcdbg/bin/pip install .
+
+# -- runtime: the virtualenv, the examples, a non-root user ------------------------------
+FROM python:3.11-slim
+RUN useradd --system --uid 10001 --home-dir /data --create-home ppcdbg
+COPY --from=build /opt/ppcdbg /opt/ppcdbg
+# The demo image (examples/smp_spinlock.elf) is found next to the installed package.
+COPY examples/smp_spinlock.elf /opt/ppcdbg/lib/python3.11/site-packages/examples/smp_spinlock.elf
+ENV PATH=/opt/ppcdbg/bin:$PATH \
+    PPCDBG_HOST=0.0.0.0 \
+    PPCDBG_PORT=8000 \
+    PPCDBG_DATABASE=/data/ppcdbg.sqlite3 \
+    PYTHONUNBUFFERED=1
+USER ppcdbg
+WORKDIR /data
+VOLUME ["/data"]
+EXPOSE 8000
+HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
+    CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status != 200)"
+ENTRYPOINT ["ppcdbg", "serve"]

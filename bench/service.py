@@ -1,0 +1,244 @@
+"""Service benchmarks (``python -m bench.service``, and part of ``python -m bench``).
+
+Against a real ``ppcdbg serve`` subprocess on a free loopback port:
+REST step round trips per second (sequential, keep-alive), WebSocket step round trips
+per second, trace events per second delivered to one batched WebSocket client, and 50
+concurrent sessions each stepping. With QEMU installed, QEMU's gdbstub raw single-step
+rate (``vCont;s`` over RSP) in the same run, and the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import http.client
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from websockets.asyncio.client import connect as aconnect
+from websockets.sync.client import connect
+
+from service.launch import ServerProcess
+
+ROOT = Path(__file__).resolve().parent.parent
+SMP = ROOT / "examples" / "smp_spinlock.elf"
+LOOP = ROOT / "bench" / "programs" / "loop.bin"
+TOKEN = "bench"
+H = {"Authorization": f"Bearer {TOKEN}"}
+TARGETS = {"rest_steps_per_second": 1_000, "websocket_steps_per_second": 5_000,
+           "trace_events_per_second": 200_000, "concurrent_sessions": 50}  # fmt: skip
+
+
+def _session(c: httpx.Client, vcpus: int = 1) -> str:
+    img = c.post("/v1/images", files={"file": ("smp.elf", SMP.read_bytes())}).json()["id"]
+    sid: str = c.post("/v1/sessions", json={"image_id": img, "vcpus": vcpus,
+                                             "history": False}).json()["id"]  # fmt: skip
+    return sid
+
+
+def rest_steps(server: ServerProcess, n: int) -> dict[str, Any]:
+    """Sequential keep-alive POSTs from the stdlib client (httpx costs the client ~0.4 ms
+    a request on this machine, more than the server's step; both are reported)."""
+    with httpx.Client(base_url=server.url, headers=H, timeout=60) as c:
+        sid = _session(c)
+        url = f"/v1/sessions/{sid}/vcpus/0/step"
+        t0 = time.perf_counter()
+        for _ in range(n // 3):
+            r = c.post(url, json={"count": 1})
+            if r.status_code != 200:
+                raise RuntimeError(r.text)
+        dt_httpx = time.perf_counter() - t0
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    headers = {**H, "Content-Type": "application/json"}
+    body = b'{"count": 1}'
+    t0 = time.perf_counter()
+    for _ in range(n):
+        conn.request("POST", url, body, headers)
+        resp = conn.getresponse()
+        resp.read()
+        if resp.status != 200:
+            raise RuntimeError(resp.status)
+    dt = time.perf_counter() - t0
+    conn.close()
+    return {"steps": n, "seconds": round(dt, 3), "steps_per_second": round(n / dt),
+            "client": "http.client", "httpx_steps_per_second": round((n // 3) / dt_httpx)}
+
+
+async def _ws_steps(url: str, n: int) -> float:
+    async with aconnect(url) as ws:
+        await ws.send(json.dumps({"op": "subscribe", "types": []}))
+        await ws.recv()
+        msg = json.dumps({"op": "step", "id": 1, "vcpu": 0})
+        for _ in range(50):
+            await ws.send(msg)
+            await ws.recv()
+        t0 = time.perf_counter()
+        for _ in range(n):
+            await ws.send(msg)
+            reply = await ws.recv()
+        dt = time.perf_counter() - t0
+        assert '"ok":true' in str(reply)
+        return dt
+
+
+def ws_steps(server: ServerProcess, n: int) -> dict[str, Any]:
+    """Sequential step commands over one socket (asyncio client: the sync one's reader
+    thread costs more than the server's side of a round trip)."""
+    with httpx.Client(base_url=server.url, headers=H, timeout=60) as c:
+        sid = _session(c)
+    dt = asyncio.run(_ws_steps(f"{server.ws_url}/v1/sessions/{sid}/events?token={TOKEN}", n))
+    return {"steps": n, "seconds": round(dt, 3), "steps_per_second": round(n / dt)}
+
+
+def trace_events(server: ServerProcess, n: int) -> dict[str, Any]:
+    with httpx.Client(base_url=server.url, headers=H, timeout=60) as c:
+        sid = _session(c, vcpus=4)
+        with connect(f"{server.ws_url}/v1/sessions/{sid}/events?token={TOKEN}",
+                     max_size=None) as ws:  # fmt: skip
+            ws.send(json.dumps({"op": "subscribe", "types": ["trace", "stop"],
+                                "trace": {"vcpus": [0, 1, 2, 3]}, "batch": True}))
+            ws.recv(timeout=30)
+            t0 = time.perf_counter()
+            c.post(f"/v1/sessions/{sid}/continue", json={"budget": n})
+            got = 0
+            while True:
+                m = json.loads(ws.recv(timeout=60))
+                if isinstance(m, list):
+                    got += len(m)
+                elif m.get("type") == "stop":
+                    break
+            dt = time.perf_counter() - t0
+    return {"events": got, "seconds": round(dt, 3), "events_per_second": round(got / dt)}
+
+
+def engine_trace_rate(n: int) -> dict[str, Any]:
+    """The controller's own traced run with a listener that only counts (no service)."""
+    from engine.debug.config import SessionConfig
+    from engine.debug.controller import Controller
+    from engine.loader import load_image
+
+    ctl = Controller(load_image(SMP.read_bytes()), SessionConfig(vcpus=4, history=False))
+    count = [0]
+    ctl.subscribe(lambda e: count.__setitem__(0, count[0] + 1))
+    ctl.set_trace([0, 1, 2, 3])
+    t0 = time.perf_counter()
+    ctl.cont(budget=n)
+    dt = time.perf_counter() - t0
+    return {"events": count[0], "seconds": round(dt, 3),
+            "events_per_second": round(count[0] / dt)}  # fmt: skip
+
+
+async def _concurrent(server: ServerProcess, sessions: list[str], steps: int) -> float:
+    async def one(sid: str) -> None:
+        async with aconnect(f"{server.ws_url}/v1/sessions/{sid}/events?token={TOKEN}") as ws:
+            await ws.send(json.dumps({"op": "subscribe", "types": []}))
+            await ws.recv()
+            for _ in range(steps):
+                await ws.send(json.dumps({"op": "step", "id": 1, "vcpu": 0}))
+                reply = await asyncio.wait_for(ws.recv(), 60)
+                if '"ok":true' not in str(reply):
+                    raise RuntimeError(reply)
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(one(s) for s in sessions))
+    return time.perf_counter() - t0
+
+
+def concurrent_sessions(server: ServerProcess, count: int, steps: int) -> dict[str, Any]:
+    with httpx.Client(base_url=server.url, headers=H, timeout=60) as c:
+        img = c.post("/v1/images", files={"file": ("smp.elf", SMP.read_bytes())}).json()["id"]
+        sessions = [c.post("/v1/sessions", json={"image_id": img, "history": False}).json()["id"]
+                    for _ in range(count)]  # fmt: skip
+        dt = asyncio.run(_concurrent(server, sessions, steps))
+        held = c.get("/v1/sessions").json()["count"]
+        for s in sessions:
+            c.delete(f"/v1/sessions/{s}")
+    return {"sessions": held, "steps_each": steps, "seconds": round(dt, 3),
+            "total_steps_per_second": round(count * steps / dt)}  # fmt: skip
+
+
+def qemu_steps(n: int) -> dict[str, Any] | None:
+    if shutil.which("qemu-system-ppc64") is None:
+        return None
+    try:
+        from tests.differential.qemu import QemuMachine
+    except ImportError:
+        return None
+    with QemuMachine(LOOP) as m:
+        tid = m.tids[0]
+        for _ in range(20):
+            m.rsp.step(tid)
+        t0 = time.perf_counter()
+        for _ in range(n):
+            m.rsp.step(tid)
+        dt = time.perf_counter() - t0
+    return {"steps": n, "seconds": round(dt, 3), "steps_per_second": round(n / dt)}
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="ppcdbg-bench-") as d, ServerProcess(
+        str(Path(d) / "bench.sqlite3"), f"bench:{TOKEN}", log=str(Path(d) / "server.log"),
+        env={"PPCDBG_MAX_SESSIONS_PER_OWNER": "100", "PPCDBG_MAX_IMAGES_PER_OWNER": "100"},
+    ) as server:  # fmt: skip
+        out: dict[str, Any] = {
+            "rest_step": rest_steps(server, args.rest_steps),
+            "websocket_step": ws_steps(server, args.ws_steps),
+            "trace_batched": trace_events(server, args.trace_events),
+            "concurrent_sessions": concurrent_sessions(server, args.sessions, args.session_steps),
+        }
+    out["engine_trace_only"] = engine_trace_rate(args.trace_events)
+    out["targets"] = TARGETS
+    out["meets"] = {
+        "rest_steps_per_second": out["rest_step"]["steps_per_second"] >= TARGETS[
+            "rest_steps_per_second"],
+        "websocket_steps_per_second": out["websocket_step"]["steps_per_second"] >= TARGETS[
+            "websocket_steps_per_second"],
+        "trace_events_per_second": out["trace_batched"]["events_per_second"] >= TARGETS[
+            "trace_events_per_second"],
+        "concurrent_sessions": out["concurrent_sessions"]["sessions"] >= TARGETS[
+            "concurrent_sessions"],
+    }  # fmt: skip
+    if not args.no_qemu:
+        q = qemu_steps(args.qemu_steps)
+        out["qemu_gdbstub_step"] = q
+        if q is not None:
+            out["websocket_over_qemu_step"] = round(
+                out["websocket_step"]["steps_per_second"] / q["steps_per_second"], 2)
+            out["rest_over_qemu_step"] = round(
+                out["rest_step"]["steps_per_second"] / q["steps_per_second"], 2)
+    return out
+
+
+def run_default(qemu: bool = True) -> dict[str, Any]:
+    ap = argparse.ArgumentParser()
+    add_arguments(ap)
+    args = ap.parse_args([])
+    args.no_qemu = not qemu
+    return run(args)
+
+
+def add_arguments(ap: argparse.ArgumentParser) -> None:
+    ap.add_argument("--rest-steps", type=int, default=3000)
+    ap.add_argument("--ws-steps", type=int, default=10000)
+    ap.add_argument("--trace-events", type=int, default=200_000)
+    ap.add_argument("--sessions", type=int, default=50)
+    ap.add_argument("--session-steps", type=int, default=100)
+    ap.add_argument("--qemu-steps", type=int, default=3000)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.service", description=__doc__)
+    add_arguments(ap)
+    ap.add_argument("--no-qemu", action="store_true")
+    print(json.dumps(run(ap.parse_args(argv)), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
