@@ -9,6 +9,7 @@ import json
 import os
 import socket
 import struct
+import threading
 import time
 
 import httpx
@@ -148,6 +149,25 @@ async def _scenario(server: ServerProcess, sid: str) -> tuple[list, list]:
     return results, slow
 
 
+def _run_in_own_loop(make):  # type: ignore[no-untyped-def]
+    """asyncio.run in a thread of its own: another test (Playwright's sync API)
+    may have left an event loop running in this one."""
+    box: dict = {}
+
+    def target() -> None:
+        try:
+            box["result"] = asyncio.run(make())
+        except BaseException as e:  # noqa: BLE001 - re-raised in the test's thread
+            box["error"] = e
+
+    t = threading.Thread(target=target)
+    t.start()
+    t.join()
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
+
+
 @pytest.mark.slow
 def test_twenty_clients_no_gap_and_the_slow_one_overflows(tmp_path):
     with ServerProcess(str(tmp_path / "load.sqlite3"), TOKENS, log=str(tmp_path / "load.log"),
@@ -156,7 +176,7 @@ def test_twenty_clients_no_gap_and_the_slow_one_overflows(tmp_path):
             img = c.post("/v1/images", files={"file": ("smp.elf", SMP.read_bytes())}).json()
             sid = c.post("/v1/sessions", json={"image_id": img["id"]}).json()["id"]
         t0 = time.perf_counter()
-        results, slow = asyncio.run(_scenario(server, sid))
+        results, slow = _run_in_own_loop(lambda: _scenario(server, sid))
         wall = time.perf_counter() - t0
         with httpx.Client(base_url=server.url, timeout=TIMEOUT) as c:
             metrics = c.get("/metrics").text
