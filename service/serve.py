@@ -71,7 +71,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     def ready(manager: Manager) -> None:
         lines = [f"ppcdbg serving {url}", f"  API docs: {url}/docs"]
         if generated:
+            lines.append(f"  dashboard: {url}/#token={generated}")
             lines.append(f"  token:    {generated}   (Authorization: Bearer <token>)")
+        else:
+            lines.append(f"  dashboard: {url}/")
         elif settings.allow_anonymous and not settings.tokens():
             lines.append("  anonymous access from 127.0.0.1")
         if settings.demo:
