@@ -75,8 +75,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             lines.append(f"  token:    {generated}   (Authorization: Bearer <token>)")
         else:
             lines.append(f"  dashboard: {url}/")
-        elif settings.allow_anonymous and not settings.tokens():
-            lines.append("  anonymous access from 127.0.0.1")
+            if settings.allow_anonymous and not settings.tokens():
+                lines.append("  anonymous access from 127.0.0.1")
         if settings.demo:
             owner = settings.demo_owner()
             for s in manager.owner_sessions(owner):
