@@ -15,11 +15,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import cast
 
-from ..bits import M64
+from ..bits import M64, sext
 from ..cpu import VCPU
 from ..disasm import Line, disassemble
 from ..host import VMExit
-from ..interrupts import EXCP_HV_EMU, EXCP_SYSCALL
+from ..interrupts import EXCP_HV_EMU
 from ..isa.table import decode
 from ..loader import Image
 from ..machine import Checkpoint, Machine, MachineConfig
@@ -505,8 +505,6 @@ class Controller:
             if o is None:
                 return set()
             if o.mnemonic == "bc":
-                from ..bits import sext
-
                 bd = sext(word & 0xFFFC, 16)
                 target = (bd if word & 2 else addr + bd) & M64
                 if not pc <= target <= addr:
@@ -937,5 +935,3 @@ class _Env:
         data = self._ctl.planter.overlay(pa, self._ctl.machine.mem.read_bytes(pa, size))
         return int.from_bytes(data, "little" if self._cpu.msr & MSR_LE else "big")
 
-
-_ = EXCP_SYSCALL
