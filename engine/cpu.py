@@ -164,6 +164,9 @@ class VCPU:
         # (time-reading instructions raise ClockSync in the fast loops).
         self.exact_clock = False
         self.intercept: Callable[[VCPU, Interrupt, int], bool] | None = None
+        # Called after every instruction this vCPU executes in run() with
+        # (vcpu, pc, registers before): the debugger's trace events.
+        self.trace_hook: Callable[[VCPU, int, tuple[int, ...]], None] | None = None
         # The guest-profile host: hypervisor-level events exit to it.
         self.host: Host | None = None
         self.peers: list[VCPU] = [self]  # every vCPU of the machine (tlbie, msgsnd)
@@ -525,17 +528,25 @@ class VCPU:
                 or self.msr & (MSR_SE | MSR_BE)
                 or self.host_se
                 or self.mem.watching
+                or self.trace_hook is not None
                 or self.async_interrupt() is not None
             ):
                 # The exact path, one instruction at a time: tracing, watchpoints
-                # (a hit stops the vCPU after the accessing instruction), sleep.
+                # (a hit stops the vCPU after the accessing instruction), sleep,
+                # and the debugger's per-instruction trace hook.
                 if done and self.nia in stop_at and not self.sleeping:
                     break
+                hook = self.trace_hook
+                if hook is not None:
+                    pc, retired = self.nia, self.retired
+                    regs = (*self.gpr, self.cr, self.xer, self.lr, self.ctr, self.msr)
                 self.step()
                 done += 1
                 if self.refund:
                     self._refund()
                     done -= 1
+                if hook is not None and self.retired != retired:
+                    hook(self, pc, regs)
                 if self.mem.watch_hits and self.mem.watch_exit and not self.exit_reason:
                     self.exit_reason = "watchpoint"
                 continue

@@ -415,10 +415,12 @@ class Controller:
         cpu = self.machine.vcpus[v]
         cpu.mask_async = self.config.noirq
         clock = cpu.clock
+        hook, cpu.trace_hook = cpu.trace_hook, None  # the step reports itself once
         try:
             backend_step(cpu, self._during(v))
         finally:
             cpu.mask_async = False
+            cpu.trace_hook = hook
         if self.config.notimer:
             # Virtual time stands still for the stepped vCPU (QEMU's SSTEP_NOTIMER).
             cpu.clock = clock
@@ -605,10 +607,7 @@ class Controller:
             if self._halt.is_set():
                 return self._quiet_or(quiet, self._stop_any("halt", run_set))
             before = self._clock_slots()
-            if self.trace_vcpus:
-                used, who = self._traced_run(min(CHUNK, left), stop_at, run_set)
-            else:
-                used, who = m.run(min(CHUNK, left), stop_at, vcpus=run_set)
+            used, who = m.run(min(CHUNK, left), stop_at, vcpus=run_set)
             self.history.record(RunEntry(used, run_set, self._slots_since(before)), used)
             left -= used
             if who is None:
@@ -626,39 +625,33 @@ class Controller:
         for v in vcpus or ():
             self.vcpu(v)
         self.trace_vcpus = frozenset(vcpus) if vcpus is not None else None
+        # Traced vCPUs run one instruction at a time and report each through a
+        # hook; the others keep their fast path. Runs split exactly, so the
+        # interleaving does not change.
+        for c in self.machine.vcpus:
+            traced = self.trace_vcpus is not None and c.index in self.trace_vcpus
+            c.trace_hook = self._trace_hook if traced else None
 
-    def _traced_run(
-        self, budget: int, stop_at: frozenset[int], run_set: frozenset[int] | None
-    ) -> tuple[int, int | None]:
-        """machine.run one slot at a time, emitting a trace event per traced instruction.
-
-        Runs split exactly (Machine.run), so tracing never changes the interleaving.
-        """
-        m = self.machine
-        traced = self.trace_vcpus or frozenset()
-        done = 0
-        while done < budget:
-            before = {c.index: (c.nia, _regs(c), c.retired) for c in m.vcpus if c.index in traced}
-            used, who = m.run(1, stop_at, vcpus=run_set)
-            done += used
-            for v, (pc, regs, retired) in before.items():
-                c = m.vcpus[v]
-                if c.retired != retired:
-                    self._emit_trace(c, pc, regs)
-            if who is not None or used == 0:
-                return done, who
-        return done, None
+    def _trace_hook(self, cpu: VCPU, pc: int, regs: tuple[int, ...]) -> None:
+        if not self.history.replaying:
+            self._emit_trace(cpu, pc, regs)
 
     def _emit_trace(self, cpu: VCPU, pc: int, regs: tuple[int, ...]) -> None:
         after = _regs(cpu)
         changed = {
             name: new for name, old, new in zip(TRACE_REGS, regs, after, strict=True) if old != new
         }
-        try:
-            data = self.read_memory(pc, 4, "effective", cpu.index)
-            word: int | None = int.from_bytes(data, "little" if cpu.msr & MSR_LE else "big")
-        except ControllerError:
-            word = None
+        word: int | None = None
+        pa = cpu.probe(pc, fetch=True)
+        if pa is not None:
+            try:
+                data = self.machine.mem.read_bytes(pa, 4)
+            except MemoryFault:
+                pass
+            else:
+                if self.planter.words:
+                    data = self.planter.overlay(pa, data)
+                word = int.from_bytes(data, "little" if cpu.msr & MSR_LE else "big")
         self._emit(TraceEvent(cpu.index, pc, word, changed, self.time))
 
     def _quiet_or(self, quiet: bool, ev: StopEvent) -> StopEvent:
