@@ -139,8 +139,8 @@ def canonical(cs_mnemonic: str, ours: Op) -> str:
 #     (7dccceaf, 7d151eef, 7e9c77af), mbar/eieio with bits 7:20 (7d9edeac), dcbf with bits
 #     6:8 (7d1a90ac).
 # A table line may accept reserved bits only where QEMU does: QEMU_IGNORES below. Where
-# QEMU raises HEAI, the line is too lenient (KNOWN_TOO_LENIENT: found by this test and
-# reported to the owners; the fix is `fixed=(reserved mask, 0)` on the line).
+# QEMU raises HEAI, the line is too lenient and this test fails: the fix is
+# `fixed=(reserved mask, 0)` on the line.
 ALL_RESERVED = 0xFFFF_FFFF  # "whatever capstone calls reserved": measured as executed
 QEMU_IGNORES: dict[str, int] = {
     "mtspr": 0x1, "bclr": 0xE000, "bcctr": 0xE000, "bctar": 0xE000,
@@ -192,8 +192,6 @@ def capstone_gap(o: Op, word: int) -> bool:
 # Likewise mbar (our eieio: QEMU rejects bits 7:20) and dcbf with bits 6:8 set.
 CAPSTONE_LENIENT = frozenset({"sc", "attn", "eieio", "dcbf"})
 
-# Lines that accept reserved-bit forms QEMU 7.2 rejects (see the measurements above).
-KNOWN_TOO_LENIENT: dict[str, str] = {}
 
 
 def cs_mnemonic(word: int) -> str | None:
@@ -237,8 +235,6 @@ def test_table_line_matches_capstone(o: Op) -> None:
         if got != o.name(w) and canonical(got, o) != o.name(w):
             wrong.append(f"{w:08x}: table {o.name(w)!r}, capstone {got!r}")
     assert not wrong, f"{o.mnemonic}: {len(wrong)} words disagree, e.g. {wrong[:5]}"
-    if too_lenient and o.mnemonic in KNOWN_TOO_LENIENT:
-        pytest.xfail(f"{o.mnemonic} accepts reserved forms: {KNOWN_TOO_LENIENT[o.mnemonic]}")
     assert not too_lenient, (
         f"{o.mnemonic} decodes {len(too_lenient)} words that capstone rejects, e.g. "
         f"{too_lenient[:5]}: if QEMU 7.2 executes them, add the bits to qemu_ignored_bits; "

@@ -29,10 +29,6 @@ M64 = (1 << 64) - 1
 
 # Crashes this test found in other families' code, reported to their owners; the test
 # is an expected failure while every crash it sees is one of these.
-KNOWN_CRASHES: dict[str, str] = {
-    "mftb: KeyError": "system.py mftb reads c.spr[n] for a TBR number not in the SPR file",
-}
-
 # Register values that find edge cases more often than uniform 64-bit numbers do.
 _EDGES = (0, 1, 2, 0x7F, 0x80, 0xFFFF, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFF,
           0x1_0000_0000, 0x7FFF_FFFF_FFFF_FFFF, 0x8000_0000_0000_0000, M64, M64 - 1,
@@ -115,8 +111,6 @@ def test_random_words_never_raise_out_of_step() -> None:
                 bad_state.setdefault(f"0x{word:08x}", f"r{i}={v!r} msr=0x{msr:016x}")
                 break
     elapsed = time.perf_counter() - t0
-    if crashes and set(crashes) <= set(KNOWN_CRASHES):
-        pytest.xfail("known crashes: " + "; ".join(f"{k} at {w}" for k, (w, _m) in crashes.items()))
     assert not crashes, f"{len(crashes)} distinct exceptions escaped step(): " + "; ".join(
         f"{k} at {w} ({mode})" for k, (w, mode) in list(crashes.items())[:30]
     )
