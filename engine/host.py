@@ -33,7 +33,7 @@ from .msr import (
     MSR_EE,
     SRR1_PROGRAM_ILLEGAL,
 )
-from .sprs import SPR_LPCR
+from .sprs import SPR_LPCR, SPR_PIR
 
 if TYPE_CHECKING:
     from .cpu import VCPU
@@ -201,7 +201,7 @@ class GuestHost:
     def _prod(self, cpu: VCPU) -> int:
         target = cpu.gpr[4]
         for v in self.vcpus:
-            if v.spr[1023] == target or v.index == target:
+            if v.spr[SPR_PIR] == target or v.index == target:
                 v.sleeping = False
                 return H_SUCCESS
         return H_PARAMETER

@@ -58,11 +58,6 @@ class Image:
     byte_order: str = "big"  # of the ELF file; a raw image has none of its own
     elf_abi: int | None = None  # 1 or 2 for ELF (from e_flags, or inferred from .opd)
 
-    def symbol_at(self, addr: int) -> str | None:
-        for name, value in self.symbols.items():
-            if value == addr:
-                return name
-        return None
 
     def read_virtual(self, addr: int, length: int) -> bytes | None:
         """Bytes at virtual ``addr`` from the segments (bss reads as zero), or None."""

@@ -38,21 +38,22 @@ from .interrupts import (
 )
 from .memory import MemoryFault, PhysicalMemory
 from .msr import LPCR_HR, MSR_DR, MSR_HV, MSR_IR, MSR_PR
+from .sprs import (
+    SPR_AMR,
+    SPR_ASDR,
+    SPR_HDAR,
+    SPR_HDSISR,
+    SPR_HRMOR,
+    SPR_IAMR,
+    SPR_LPCR,
+    SPR_LPIDR,
+    SPR_PIDR,
+    SPR_PTCR,
+)
 
 if TYPE_CHECKING:
     from .cpu import VCPU
 
-# SPR numbers read here (the SPR table names them too).
-SPR_PIDR = 48
-SPR_AMR = 29
-SPR_IAMR = 61
-SPR_HDSISR = 306
-SPR_HDAR = 307
-SPR_HRMOR = 313
-SPR_LPCR = 318
-SPR_LPIDR = 319
-SPR_PTCR = 464
-SPR_ASDR = 816
 
 # -- fault causes: DSISR bits, and the same bits in SRR1 for ISI ---------------
 DSISR_NOPTE = 0x4000_0000  # no valid translation

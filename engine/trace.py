@@ -39,13 +39,6 @@ def fmt32(v: int) -> str:
     return f"0x{v & 0xFFFFFFFF:08x}"
 
 
-def fetch_or_none(cpu: VCPU) -> str | None:
-    try:
-        return fmt32(cpu.fetch(cpu.nia))
-    except Exception:  # noqa: BLE001 - any fault on the fetch prints as null
-        return None
-
-
 def state(ctl: Controller, cpu: VCPU, regs: tuple[str, ...]) -> dict[str, object]:
     """The fixed state fields of one vCPU plus the extra registers, in order."""
     g = cpu.gpr

@@ -144,9 +144,7 @@ class Controller:
     def _stop(self, vcpu: int, reason: str, **extra: object) -> StopEvent:
         cpu = self.machine.vcpus[vcpu]
         ev = StopEvent(vcpu=vcpu, reason=reason, pc=cpu.nia, time=self.time, **extra)  # type: ignore[arg-type]
-        self.last_stop = ev
-        self._emit(ev)
-        return ev
+        return self._stop_event(ev)
 
     # -- hooks from the engine ----------------------------------------------------------
     def _on_console(self, vcpu: int, data: bytes) -> None:
@@ -523,9 +521,7 @@ class Controller:
         ev = self._continue(run_set, RUN_TO_BUDGET, {cpu.index: eas}, quiet=True)
         if ev.reason == "step" and ev.vcpu == cpu.index:
             return None
-        self.last_stop = ev
-        self._emit(ev)
-        return ev
+        return self._stop_event(ev)
 
     def cont(
         self,
@@ -655,10 +651,7 @@ class Controller:
         self._emit(TraceEvent(cpu.index, pc, word, changed, self.time))
 
     def _quiet_or(self, quiet: bool, ev: StopEvent) -> StopEvent:
-        if not quiet:
-            self.last_stop = ev
-            self._emit(ev)
-        return ev
+        return ev if quiet else self._stop_event(ev)
 
     def _stop_any(self, reason: str, run_set: frozenset[int] | None) -> StopEvent:
         v = min(run_set) if run_set else (self.last_stop.vcpu if self.last_stop else 0)
@@ -927,4 +920,3 @@ class _Env:
             raise MemoryFault(address, False)
         data = self._ctl.planter.overlay(pa, self._ctl.machine.mem.read_bytes(pa, size))
         return int.from_bytes(data, "little" if self._cpu.msr & MSR_LE else "big")
-

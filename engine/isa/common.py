@@ -86,10 +86,6 @@ def illegal(c: VCPU) -> int:
     raise Interrupt(EXCP_HV_EMU)
 
 
-def gpr_or_zero(ra: int) -> bool:
-    """True when RA=0 means the value 0 (the (RA|0) operand)."""
-    return ra == 0
-
 
 __all__ = [
     "M32",
@@ -98,7 +94,6 @@ __all__ = [
     "cr0_32",
     "cr0_for",
     "set_ov",
-    "gpr_or_zero",
     "illegal",
     "Resync",
     "Stop",
