@@ -70,6 +70,8 @@ XER_FLAG_BITS = 0xE00C_0000  # SO, OV, CA, OV32, CA32: kept as separate fields
 LARGE_DEC_BITS = 56  # POWER9's large decrementer (LPCR[LD]) and HDEC width, as QEMU
 NO_EVENT = 1 << 62
 # Writes to these SPRs change translation: AMR, PIDR, IAMR, HRMOR, LPCR, LPIDR, PTCR.
+# MSR bits that change what an effective data address maps to (or may do).
+_TLB_MSR = MSR_DR | MSR_PR | MSR_HV
 TRANSLATION_SPRS = frozenset({29, 48, 61, 313, 318, 319, 464})
 
 
@@ -174,6 +176,11 @@ class VCPU:
         # Observers of delivered interrupts (vector, srr0): the debugger's catchpoints.
         self.on_interrupt: Callable[[VCPU, int, int], None] | None = None
         self.order = "big"
+        # Effective page -> host page for loads and stores that need nothing
+        # else (engine/memory.py): instruction closures index these dicts.
+        self.dtlb = mem.new_tlb()
+        self.tlb_load = self.dtlb.load
+        self.tlb_store = self.dtlb.store
         self.set_msr(0)
 
     # -- XER -----------------------------------------------------------------
@@ -194,6 +201,8 @@ class VCPU:
 
     # -- MSR and decode context ---------------------------------------------
     def set_msr(self, value: int) -> None:
+        if (self.msr ^ value) & _TLB_MSR:
+            self.dtlb.clear()
         self.msr = value & M64
         key = value & MSR_DECODE_CONTEXT
         cache = self.icaches.get(key)
@@ -203,7 +212,8 @@ class VCPU:
         self.order = "little" if value & MSR_LE else "big"
 
     def flush_decoded(self) -> None:
-        """Forget every decoded instruction (translation changed)."""
+        """Forget every decoded instruction and data TLB entry (translation changed)."""
+        self.dtlb.clear()
         for cache in self.icaches.values():
             cache.flush()
 
@@ -355,24 +365,24 @@ class VCPU:
 
     # -- data access (used by instruction closures) -----------------------------
     def read(self, ea: int, size: int, order: str) -> int:
+        """A load's slow path: translate, then map the page in the load TLB when it may be."""
         msr = self.msr
-        if not msr & MSR_DR:
-            # Real mode inline (the hot path of loads): real_address + PhysicalMemory.read
-            # without three calls; anything unusual (a watch, a page edge, an
-            # unallocated page, outside RAM) takes the general path.
+        if msr & MSR_DR:
+            if (ea & 0xFFF) + size > 0x1000:
+                return int.from_bytes(self._split(ea, size, False, None), order)  # type: ignore[arg-type]
+            pa = self.translate_data(ea, False)
+        else:
             pa = ea & REAL_MODE_MASK
             if msr & MSR_HV and not ea >> 63:
                 pa |= self.spr[SPR_HRMOR]
-            mem = self.mem
-            off = pa & 0xFFF
-            if off + size <= 0x1000 and not mem.watching:
-                page = mem.pages.get(pa >> PAGE_SHIFT)
-                if page is not None:
-                    return int.from_bytes(page[off : off + size], order)  # type: ignore[arg-type]
-            return mem.read(pa, size, order)
-        if (ea & 0xFFF) + size > 0x1000:
-            return int.from_bytes(self._split(ea, size, False, None), order)  # type: ignore[arg-type]
-        return self.mem.read(self.translate_data(ea, False), size, order)
+        mem = self.mem
+        off = pa & 0xFFF
+        if off + size <= 0x1000:
+            page = mem.loadable(pa >> PAGE_SHIFT)
+            if page is not None:
+                self.tlb_load[ea >> PAGE_SHIFT] = page
+                return int.from_bytes(page[off : off + size], order)  # type: ignore[arg-type]
+        return mem.read(pa, size, order)
 
     def _split(self, ea: int, size: int, write: bool, data: bytes | None) -> bytes:
         """An access that crosses a page with translation on: each page translates alone.
@@ -391,22 +401,21 @@ class VCPU:
         return data
 
     def write(self, ea: int, size: int, value: int, order: str) -> None:
+        """A store's slow path: translate, then map the page in the store TLB when it may be."""
         value &= (1 << (size * 8)) - 1
         if (ea & 0xFFF) + size > 0x1000 and self.msr & MSR_DR:
             self._split(ea, size, True, value.to_bytes(size, order))  # type: ignore[arg-type]
             return
         pa = self.translate_data(ea, True)
         mem = self.mem
-        if mem.reservations:
-            mem.write_bytes(pa, value.to_bytes(size, order), self)  # type: ignore[arg-type]
-            return
-        pn = pa >> PAGE_SHIFT
         off = pa & 0xFFF
-        if pn in mem._fast_write and off + size <= 0x1000:
-            # PhysicalMemory.write's fast path inline: the page needs no attention on a store.
-            mem.pages[pn][off : off + size] = value.to_bytes(size, order)  # type: ignore[arg-type]
-        else:
-            mem.write(pa, size, value, order)
+        if off + size <= 0x1000:
+            page = mem.storable(pa >> PAGE_SHIFT)
+            if page is not None:
+                self.tlb_store[ea >> PAGE_SHIFT] = page
+                page[off : off + size] = value.to_bytes(size, order)  # type: ignore[arg-type]
+                return
+        mem.write_bytes(pa, value.to_bytes(size, order), self)  # type: ignore[arg-type]
 
     # -- reservations ----------------------------------------------------------
     def reserve(self, ea: int, size: int) -> None:

@@ -6,6 +6,15 @@ pages in ``_fast_write``: anything that needs attention on a store (a page
 not yet allocated, decoded code to invalidate, a reservation to break, a
 shared copy-on-write page, a watchpoint) is kept out of that set and goes
 through ``_slow_write``. One set membership test is all the hot path pays.
+
+Each vCPU also keeps a data TLB (``DataTLB``): effective page -> the page's
+``bytearray``, one map for loads and one for stores, so a load or store that
+hits needs no translation and no call. Memory owns the rules that keep those
+maps exact: a page enters the store map only while it is in ``_fast_write``
+and every store map is emptied when any page leaves that set; every map is
+emptied when a page's ``bytearray`` is replaced (copy-on-write, restore) or
+watchpoints change. Translation changes are the vCPU's business
+(``VCPU.flush_decoded`` and ``set_msr``).
 """
 
 from __future__ import annotations
@@ -27,6 +36,21 @@ class MemoryFault(Exception):
         super().__init__(f"physical address 0x{address:x} is outside RAM")
         self.address = address
         self.write = write
+
+
+class DataTLB:
+    """One vCPU's effective page -> host page maps (loads, stores) for plain RAM pages."""
+
+    __slots__ = ("load", "store")
+
+    def __init__(self) -> None:
+        self.load: dict[int, bytearray] = {}
+        self.store: dict[int, bytearray] = {}
+
+    def clear(self) -> None:
+        # In place: instruction closures hold the dicts themselves.
+        self.load.clear()
+        self.store.clear()
 
 
 class PhysicalMemory:
@@ -52,6 +76,36 @@ class PhysicalMemory:
         self._read_watch_pages: set[int] = set()
         self._write_watch_pages: set[int] = set()
         self.watch_hits: list[tuple[object, int, int, str, int | None, int | None]] = []
+        self.tlbs: list[DataTLB] = []  # every vCPU's data TLB (see the module doc)
+
+    # -- data TLBs -------------------------------------------------------------
+    def new_tlb(self) -> DataTLB:
+        tlb = DataTLB()
+        self.tlbs.append(tlb)
+        return tlb
+
+    def loadable(self, pn: int) -> bytearray | None:
+        """The page a load TLB may map for ``pn``: allocated and not read-watched."""
+        if self.watching and pn in self._read_watch_pages:
+            return None
+        return self.pages.get(pn)
+
+    def storable(self, pn: int) -> bytearray | None:
+        """The page a store TLB may map for ``pn``: one on the fast path."""
+        return self.pages[pn] if pn in self._fast_write else None
+
+    def _drop_store_tlbs(self) -> None:
+        for t in self.tlbs:
+            t.store.clear()
+
+    def _drop_tlbs(self) -> None:
+        for t in self.tlbs:
+            t.clear()
+
+    def _leave_fast(self, pn: int) -> None:
+        if pn in self._fast_write:
+            self._fast_write.discard(pn)
+            self._drop_store_tlbs()
 
     # -- reads ---------------------------------------------------------------
     def read(self, pa: int, size: int, order: str) -> int:
@@ -107,6 +161,7 @@ class PhysicalMemory:
             elif self._page_epoch.get(pn) != self._epoch:
                 page = self.pages[pn] = bytearray(page)
                 self._page_epoch[pn] = self._epoch
+                self._drop_tlbs()  # they may map the shared copy
             page[off : off + n] = data[pos : pos + n]
             self._after_store(pn, pa, n, writer)
             pa += n
@@ -138,7 +193,7 @@ class PhysicalMemory:
         ):
             self._fast_write.add(pn)
         else:
-            self._fast_write.discard(pn)
+            self._leave_fast(pn)
 
     # -- watchpoints -------------------------------------------------------------
     def add_watch(self, wid: object, start: int, length: int, kind: str) -> None:
@@ -160,6 +215,7 @@ class PhysicalMemory:
             if kind in ("write", "access"):
                 self._write_watch_pages.update(pages)
         self.watching = bool(self.watches)
+        self._drop_tlbs()
         for pn in old | self._write_watch_pages:
             self._refresh(pn)
 
@@ -187,7 +243,7 @@ class PhysicalMemory:
         """Call ``drop`` (once) when the page holding ``pa`` is next written."""
         pn = pa >> PAGE_SHIFT
         self._code.setdefault(pn, []).append(drop)
-        self._fast_write.discard(pn)
+        self._leave_fast(pn)
 
     # -- reservations --------------------------------------------------------
     def reserve(self, owner: object, pa: int) -> None:
@@ -195,7 +251,7 @@ class PhysicalMemory:
         self.reservations.setdefault(g, set()).add(owner)
         pn = pa >> PAGE_SHIFT
         self._reserved_pages[pn] = self._reserved_pages.get(pn, 0) + 1
-        self._fast_write.discard(pn)
+        self._leave_fast(pn)
 
     def unreserve(self, owner: object, pa: int) -> None:
         g = pa >> RESERVATION_SHIFT
@@ -218,6 +274,7 @@ class PhysicalMemory:
         """Capture memory in O(pages touched): pages become shared, copied on their next store."""
         self._epoch += 1
         self._fast_write.clear()
+        self._drop_store_tlbs()
         return MemorySnapshot(dict(self.pages), {g: set(o) for g, o in self.reservations.items()})
 
     def restore(self, snap: MemorySnapshot) -> None:
@@ -226,6 +283,7 @@ class PhysicalMemory:
         self.pages = dict(snap.pages)
         self._page_epoch = {}
         self._fast_write.clear()
+        self._drop_tlbs()
         code, self._code = self._code, {}
         for callbacks in code.values():
             for drop in callbacks:

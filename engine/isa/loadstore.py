@@ -49,22 +49,31 @@ def load(
         def ea_of(c: VCPU) -> int:
             return ((c.gpr[ra] if ra else 0) + d) & amask
 
+    lim = 0x1000 - size  # the last page offset an access can start at without crossing
+
     if not (indexed or update or signed):
-        # The most common shape gets a closure with no helper calls.
-        if ra:
-            def ld_d(c: VCPU) -> int:
-                g = c.gpr
-                g[rt] = c.read((g[ra] + d) & amask, size, order)
-                return npc
-        else:
-            def ld_d(c: VCPU) -> int:
-                c.gpr[rt] = c.read(d & amask, size, order)
-                return npc
+        # The most common shape gets a closure with no helper calls when the
+        # page is in the vCPU's load TLB (engine/memory.py DataTLB).
+        def ld_d(c: VCPU) -> int:
+            g = c.gpr
+            ea = ((g[ra] if ra else 0) + d) & amask
+            page = c.tlb_load.get(ea >> 12)
+            off = ea & 0xFFF
+            if page is not None and off <= lim:
+                g[rt] = int.from_bytes(page[off : off + size], order)  # type: ignore[arg-type]
+            else:
+                g[rt] = c.read(ea, size, order)
+            return npc
         return ld_d
 
     def ex(c: VCPU) -> int:
         ea = ea_of(c)
-        v = c.read(ea, size, order)
+        page = c.tlb_load.get(ea >> 12)
+        off = ea & 0xFFF
+        if page is not None and off <= lim:
+            v = int.from_bytes(page[off : off + size], order)  # type: ignore[arg-type]
+        else:
+            v = c.read(ea, size, order)
         if signed and v & sign:
             v = (v - wrap) & M64
         g = c.gpr
@@ -89,10 +98,18 @@ def store(
     amask, npc = x.amask, x.npc
     vmask = (1 << (size * 8)) - 1
 
-    if not (indexed or update) and ra:
+    lim = 0x1000 - size
+
+    if not (indexed or update):
         def st_d(c: VCPU) -> int:
             g = c.gpr
-            c.write((g[ra] + d) & amask, size, g[rs] & vmask, order)
+            ea = ((g[ra] if ra else 0) + d) & amask
+            page = c.tlb_store.get(ea >> 12)
+            off = ea & 0xFFF
+            if page is not None and off <= lim:
+                page[off : off + size] = (g[rs] & vmask).to_bytes(size, order)  # type: ignore[arg-type]
+            else:
+                c.write(ea, size, g[rs] & vmask, order)
             return npc
         return st_d
 
@@ -100,7 +117,12 @@ def store(
         g = c.gpr
         base = g[ra] if ra else 0
         ea = (base + (g[rb] if indexed else d)) & amask
-        c.write(ea, size, g[rs] & vmask, order)
+        page = c.tlb_store.get(ea >> 12)
+        off = ea & 0xFFF
+        if page is not None and off <= lim:
+            page[off : off + size] = (g[rs] & vmask).to_bytes(size, order)  # type: ignore[arg-type]
+        else:
+            c.write(ea, size, g[rs] & vmask, order)
         if update:
             g[ra] = ea
         return npc
