@@ -3,15 +3,19 @@
 A block is a run of consecutive instructions on one page that ends at a
 branch, at an instruction that may change MSR or translation, before a
 ``stop_at`` address (breakpoints), at the page end or at ``BLOCK_MAX``
-instructions. Its function calls the instructions' decoded closures (the
-same ones the interpreter runs, so the ISA is implemented once) in straight
-line, with no per-instruction dispatch: one dictionary lookup and one call
-per block instead of per instruction.
+instructions. Its function is generated Python source: instructions whose
+closures carry inline source (``forms.inline``: the hot integer, load/store
+and branch forms) are pasted in with their operands as literals and run in
+the block's own frame (GPRs, the data TLB maps and the CR in locals or one
+attribute away); the rest are called as the interpreter calls them. The
+inline lines restate a closure's body next to it, so
+tests/engine/test_inline.py holds every one of them to its closure on random
+words and states.
 
 Exactness rests on three rules:
 
-* The generated source puts each instruction's call on its own line, so
-  when a closure raises (an interrupt, a resync, a stop), the traceback's
+* The generated source gives each instruction its own lines, so
+  when an instruction raises (an interrupt, a resync, a stop), the traceback's
   line number in the block frame says which instruction it was, at no cost
   on the normal path; the run loop then counts exactly the slots before it.
 * After an instruction that may store (or write an SPR that flushes
@@ -36,6 +40,7 @@ from collections.abc import Callable
 from types import CodeType, TracebackType
 from typing import TYPE_CHECKING, NamedTuple
 
+from .bits import M32, M64
 from .isa.forms import Exec, f_spr
 from .memory import PAGE_MASK
 
@@ -71,55 +76,66 @@ class _Factory(NamedTuple):
     code: CodeType
 
 
-_factories: dict[tuple[int, tuple[int, ...], bool], _Factory] = {}
+# Compiled makers by generated source: blocks with the same instructions (the
+# same literals) share one code object.
+_factories: dict[str, _Factory] = {}
 
 
-def _factory(length: int, checks: tuple[int, ...], loop: bool) -> _Factory:
-    """Compile (once per shape) the maker of blocks of ``length`` instructions.
+def _factory(fns: list[Exec], checks: set[int], npcs: dict[int, int], loop: bool) -> _Factory:
+    """Compile (once per source text) the maker of a block running ``fns``.
 
-    ``checks`` are the indices after which the decode generation is compared.
-    The code depends only on the shape; each block binds its own closures.
+    Instructions with inline source (``forms.inline``) are pasted into the
+    block function with their operands as literals; the others are called
+    as ``f<i>(c)``. ``checks`` are the indices after which the decode
+    generation is compared (``npcs`` their fall-through addresses). The maker
+    takes the called closures and returns the block function.
     """
-    key = (length, checks, loop)
-    f = _factories.get(key)
+    length = len(fns)
+    body: list[tuple[str, int]] = []  # (line, instruction index or -1)
+    params: list[str] = []
+    for i, fn in enumerate(fns):
+        last = i == length - 1
+        src: tuple[str, ...] | None = getattr(fn, "src", None)
+        if src is not None:
+            body.extend((line, i) for line in src)
+            if last and not getattr(fn, "op").branch:  # noqa: B009 - set by make_exec
+                body.append((f"pc = {npcs[i]}", i))
+        else:
+            params.append(f"f{i}")
+            body.append((f"pc = f{i}(c)" if last else f"f{i}(c)", i))
+        if i in checks and not last:
+            done = f"i * {length} + {i + 1}" if loop else str(i + 1)
+            body.append((f"if ic.gen != gen: raise Cut({npcs[i]}, {done})", i))
+    src_lines = [f"def make({', '.join(params + ['Cut', 'M64', 'M32', 'start'])}):"]
+    src_lines.append("    def blk(c, limit=1):" if loop else "    def blk(c):")
+    ind = "        "
+    src_lines += [ind + "g = c.gpr", ind + "tl = c.tlb_load", ind + "ts = c.tlb_store"]
+    if checks:
+        src_lines += [ind + "ic = c.icache", ind + "gen = ic.gen"]
+    if loop:
+        src_lines += [ind + "i = 0", ind + "while True:"]
+        ind += "    "
+    lines: dict[int, int] = {}
+    for line, idx in body:
+        src_lines.append(ind + line)
+        lines[len(src_lines)] = idx
+    if loop:
+        src_lines.append(ind + "i += 1")
+        cond = "pc != start or i >= limit" + (" or ic.gen != gen" if checks else "")
+        src_lines.append(ind + f"if {cond}: return pc, i")
+    else:
+        src_lines.append(ind + "return pc")
+    src_lines.append("    return blk")
+    text = "\n".join(src_lines)
+    f = _factories.get(text)
     if f is not None:
         return f
-    args = [f"f{i}" for i in range(length)] + [f"n{i}" for i in checks]
-    src = [f"def make({', '.join(args + ['Cut', 'start'])}):"]
-    src.append("    def blk(c, limit=1):" if loop else "    def blk(c):")
-    ind = "        "
-    if checks:
-        src.append(ind + "ic = c.icache")
-        src.append(ind + "g = ic.gen")
-    body_ind = ind
-    if loop:
-        src.append(ind + "i = 0")
-        src.append(ind + "while True:")
-        body_ind = ind + "    "
-    lines: dict[int, int] = {}
-    for i in range(length):
-        last = i == length - 1
-        call = f"f{i}(c)"
-        if last:
-            call = ("pc = " if loop else "return ") + call
-        src.append(body_ind + call)
-        lines[len(src)] = i
-        if i in checks and not last:
-            src.append(body_ind + f"if ic.gen != g: raise Cut(n{i}, i * {length} + {i + 1})"
-                       if loop else body_ind + f"if ic.gen != g: raise Cut(n{i}, {i + 1})")
-    if loop:
-        src.append(body_ind + "i += 1")
-        if checks:
-            src.append(body_ind + "if pc != start or i >= limit or ic.gen != g: return pc, i")
-        else:
-            src.append(body_ind + "if pc != start or i >= limit: return pc, i")
-    src.append("    return blk")
     ns: dict[str, object] = {}
-    exec(compile("\n".join(src), f"<block {length}{'L' if loop else ''}>", "exec"), ns)  # noqa: S102
+    exec(compile(text, f"<block {length}{'L' if loop else ''}>", "exec"), ns)  # noqa: S102
     make = ns["make"]
-    probe = make(*([None] * len(args)), Cut, 0)  # type: ignore[operator]
+    probe = make(*([None] * len(params)), Cut, M64, M32, 0)  # type: ignore[operator]
     f = _Factory(make, lines, probe.__code__)  # type: ignore[arg-type]
-    _factories[key] = f
+    _factories[text] = f
     return f
 
 
@@ -152,8 +168,9 @@ def build(cpu: VCPU, pc: int, breaks: set[int] | frozenset[int]) -> Block:
     """
     cache = cpu.icache
     fns: list[Exec] = []
-    checks: list[int] = []
-    npcs: list[int] = []
+    checks: set[int] = set()
+    npcs: dict[int, int] = {}
+    amask = cpu_amask(cpu)
     addr = pc
     while True:
         fn = cache.get(addr)
@@ -169,17 +186,18 @@ def build(cpu: VCPU, pc: int, breaks: set[int] | frozenset[int]) -> Block:
         word = _word_of(cpu, fn, addr)
         i = len(fns)
         fns.append(fn)
+        npcs[i] = (addr + 4) & amask
         if _may_drop_code(fn, word):
-            checks.append(i)
-            npcs.append((addr + 4) & cpu_amask(cpu))
+            checks.add(i)
         if _ends_block(fn, word):
             break
         addr += 4
         if not addr & PAGE_MASK or len(fns) >= BLOCK_MAX or addr in breaks:
             break
     loop = _branches_to(fns[-1], pc)
-    fac = _factory(len(fns), tuple(checks), loop)
-    blk = fac.make(*fns, *npcs, Cut, pc)
+    fac = _factory(fns, checks, npcs, loop)
+    called = [fn for fn in fns if getattr(fn, "src", None) is None]
+    blk = fac.make(*called, Cut, M64, M32, pc)
     b = Block(blk, len(fns), fac.lines, fac.code, loop)
     cache.blocks[pc] = b
     return b

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from ..bits import M32, M64, sext
 from .common import illegal
-from .forms import Ctx, Exec, Form, Op, f_ra, f_rt, op
+from .forms import Ctx, Exec, Form, Op, f_ra, f_rt, inline, op
 
 if TYPE_CHECKING:
     from ..cpu import VCPU
@@ -23,12 +23,12 @@ def b(w: int, x: Ctx) -> Exec:
         def bl(c: VCPU) -> int:
             c.lr = npc
             return target
-        return bl
+        return inline(bl, f"c.lr = {npc}", f"pc = {target}")
 
     def br(c: VCPU) -> int:
         return target
 
-    return br
+    return inline(br, f"pc = {target}")
 
 
 def _conditions(w: int) -> tuple[bool, bool, bool, bool, int]:
@@ -64,12 +64,14 @@ def bc(w: int, x: Ctx, *, to: str) -> Exec:
             ctr = (c.ctr - 1) & M64
             c.ctr = ctr
             return disp_target if ctr & cmask else npc
-        return bdnz
+        return inline(bdnz, "_t = (c.ctr - 1) & M64", "c.ctr = _t",
+                      f"pc = {disp_target} if _t & {cmask} else {npc}")
 
     if to == "disp" and not dec and test_cr and not lk:
         def bcond(c: VCPU) -> int:
             return disp_target if bool(c.cr & crbit) == want else npc
-        return bcond
+        taken, fall = (disp_target, npc) if want else (npc, disp_target)
+        return inline(bcond, f"pc = {taken} if c.cr & {crbit} else {fall}")
 
     def ex(c: VCPU) -> int:
         if to == "lr":
@@ -90,7 +92,20 @@ def bc(w: int, x: Ctx, *, to: str) -> Exec:
             c.lr = npc
         return target if ok else npc
 
-    return ex
+    if to == "tar":
+        return ex
+    k = ~3 & amask
+    lines = [f"_t = c.lr & {k}" if to == "lr" else f"_t = c.ctr & {k}" if to == "ctr"
+             else f"_t = {disp_target}", "_ok = True"]
+    if dec:
+        lines += ["_n = (c.ctr - 1) & M64", "c.ctr = _n",
+                  f"_ok = ((_n & {cmask}) == 0) == {ctr_zero}"]
+    if test_cr:
+        lines.append(f"_ok = _ok and bool(c.cr & {crbit}) == {want}")
+    if lk:
+        lines.append(f"c.lr = {npc}")
+    lines.append(f"pc = _t if _ok else {npc}")
+    return inline(ex, *lines)
 
 
 OPS: list[Op] = [

@@ -36,6 +36,16 @@ def cr0_32(c: VCPU, r: int) -> None:
     c.cr = (c.cr & CR0_CLEAR) | ((f | c.so) << 28)
 
 
+def cr0_src(r: str, sf: bool) -> tuple[str, ...]:
+    """``cr0_64``/``cr0_32`` of the expression ``r`` as inline lines (forms.inline)."""
+    if sf:
+        return (f"c.cr = (c.cr & {CR0_CLEAR}) | (((2 if {r} == 0 else 8 if {r} >> 63 else 4)"
+                " | c.so) << 28)",)
+    return (f"_w = {r} & M32",
+            f"c.cr = (c.cr & {CR0_CLEAR}) | (((2 if _w == 0 else 8 if _w >> 31 else 4)"
+            " | c.so) << 28)")
+
+
 def cr0_for(sf: bool):  # type: ignore[no-untyped-def]
     return cr0_64 if sf else cr0_32
 

@@ -10,7 +10,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..bits import M32, M64
-from .forms import Ctx, Exec, Form, Op, f_bf, f_ra, f_rb, f_rc_field, f_rt, f_si, f_ui, op
+from .forms import (
+    Ctx,
+    Exec,
+    Form,
+    Op,
+    f_bf,
+    f_ra,
+    f_rb,
+    f_rc_field,
+    f_rt,
+    f_si,
+    f_ui,
+    inline,
+    op,
+)
 
 if TYPE_CHECKING:
     from ..cpu import VCPU
@@ -39,7 +53,10 @@ def compare(w: int, x: Ctx, *, signed: bool, imm: bool) -> Exec:
             c.cr = (c.cr & clear) | ((f | c.so) << shift)
             return npc
 
-        return cmpi
+        return inline(
+            cmpi, f"_a = (g[{ra}] & {width_mask}) ^ {bias}",
+            f"c.cr = (c.cr & {clear}) | (((8 if _a < {k} else 4 if _a > {k} else 2) | c.so)"
+            f" << {shift})")
 
     def cmp(c: VCPU) -> int:
         g = c.gpr
@@ -48,7 +65,9 @@ def compare(w: int, x: Ctx, *, signed: bool, imm: bool) -> Exec:
         c.cr = (c.cr & clear) | ((f | c.so) << shift)
         return npc
 
-    return cmp
+    return inline(
+        cmp, f"_a = (g[{ra}] & {width_mask}) ^ {bias}", f"_b = (g[{rb}] & {width_mask}) ^ {bias}",
+        f"c.cr = (c.cr & {clear}) | (((8 if _a < _b else 4 if _a > _b else 2) | c.so) << {shift})")
 
 
 def cmprb(w: int, x: Ctx) -> Exec:

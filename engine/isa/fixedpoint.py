@@ -10,8 +10,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..bits import M32, M64, s32, s64, sext
-from .common import cr0_for, set_ov
-from .forms import Ctx, Exec, Form, Op, f_ra, f_rb, f_rc_field, f_rt, f_si, op
+from .common import cr0_for, cr0_src, set_ov
+from .forms import Ctx, Exec, Form, Op, f_ra, f_rb, f_rc_field, f_rt, f_si, inline, op
 
 if TYPE_CHECKING:
     from ..cpu import VCPU
@@ -25,17 +25,18 @@ def addi(w: int, x: Ctx, shift: int = 0) -> Exec:
     npc = x.npc
     if ra == 0:
 
-        def ex(c: VCPU) -> int:
+        def li(c: VCPU) -> int:
             c.gpr[rt] = imm
             return npc
-    else:
 
-        def ex(c: VCPU) -> int:
-            g = c.gpr
-            g[rt] = (g[ra] + imm) & M64
-            return npc
+        return inline(li, f"g[{rt}] = {imm}")
 
-    return ex
+    def ex(c: VCPU) -> int:
+        g = c.gpr
+        g[rt] = (g[ra] + imm) & M64
+        return npc
+
+    return inline(ex, f"g[{rt}] = (g[{ra}] + {imm}) & M64")
 
 
 def add_family(
@@ -72,7 +73,7 @@ def add_family(
             g[rt] = (g[ra] + g[rb]) & M64
             return npc
 
-        return add
+        return inline(add, f"g[{rt}] = (g[{ra}] + g[{rb}]) & M64")
     if not (oe or do_rc or set_ca) and b == "rb" and cin == "1" and invert_a:
 
         def subf(c: VCPU) -> int:
@@ -80,7 +81,7 @@ def add_family(
             g[rt] = (g[rb] - g[ra]) & M64
             return npc
 
-        return subf
+        return inline(subf, f"g[{rt}] = (g[{rb}] - g[{ra}]) & M64")
 
     def ex(c: VCPU) -> int:
         g = c.gpr
@@ -105,7 +106,25 @@ def add_family(
             cr0(c, r)
         return npc
 
-    return ex
+    if oe:
+        return ex
+    lines = [
+        f"_a = g[{ra}]" + (" ^ M64" if invert_a else ""),
+        "_f = _a + " + (f"g[{rb}]" if const_b is None else str(const_b))
+        + " + " + ("c.ca" if const_c is None else str(const_c)),
+        "_r = _f & M64",
+    ]
+    if set_ca:
+        carry_in = "c.ca" if const_c is None else str(const_c)
+        b_low = f"(g[{rb}] & M32)" if const_b is None else str(const_b & M32)
+        lines[1:1] = [f"_ci = {carry_in}"]
+        lines[2] = "_f = _a + " + (f"g[{rb}]" if const_b is None else str(const_b)) + " + _ci"
+        lines += [f"c.ca32 = ((_a & M32) + {b_low} + _ci) >> 32",
+                  "c.ca = _f >> 64" if sf else "c.ca = c.ca32"]
+    lines.append(f"g[{rt}] = _r")
+    if do_rc:
+        lines += cr0_src("_r", sf)
+    return inline(ex, *lines)
 
 
 # -- multiply, divide and modulo ------------------------------------------------

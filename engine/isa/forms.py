@@ -23,6 +23,20 @@ if TYPE_CHECKING:
 Exec = Callable[["VCPU"], int]
 
 
+def inline(fn: Exec, *lines: str) -> Exec:
+    """Attach ``fn``'s effect as straight-line Python for translated blocks (engine/blocks.py).
+
+    The lines are the closure's body with its operands as literals, so a block
+    runs them in its own frame instead of calling ``fn``. Names they may use:
+    ``c`` (the vCPU), ``g`` (its GPR list), ``tl``/``ts`` (its load/store TLB
+    maps), ``M64``, ``M32``, and temporaries starting with ``_``; a branch
+    assigns ``pc``. tests/engine/test_inline.py runs every line of the table
+    both ways on random words and states and demands identical results.
+    """
+    fn.src = lines  # type: ignore[attr-defined]
+    return fn
+
+
 class Form(Enum):
     """Instruction forms; each knows where its extended-opcode field sits."""
 

@@ -19,7 +19,7 @@ from ..bits import M64
 from ..interrupts import EXCP_ALIGN, EXCP_PROGRAM, Interrupt
 from ..msr import SRR1_PROGRAM_ILLEGAL
 from .common import CR0_CLEAR, illegal
-from .forms import Ctx, Exec, Form, Op, f_ds, f_ra, f_rb, f_rt, f_si, op
+from .forms import Ctx, Exec, Form, Op, f_ds, f_ra, f_rb, f_rt, f_si, inline, op
 
 if TYPE_CHECKING:
     from ..cpu import VCPU
@@ -64,7 +64,8 @@ def load(
             else:
                 g[rt] = c.read(ea, size, order)
             return npc
-        return ld_d
+        return inline(ld_d, *_ea_src(ra, None, d, amask),
+                      *_load_src(f"g[{rt}]", size, order, lim))
 
     def ex(c: VCPU) -> int:
         ea = ea_of(c)
@@ -82,7 +83,43 @@ def load(
             g[ra] = ea
         return npc
 
-    return ex
+    lines = [*_ea_src(ra, rb if indexed else None, d, amask), *_load_src("_v", size, order, lim)]
+    if signed:
+        lines.append(f"if _v & {sign}: _v = (_v - {wrap}) & M64")
+    lines.append(f"g[{rt}] = _v")
+    if update:
+        lines.append(f"g[{ra}] = _ea")
+    return inline(ex, *lines)
+
+
+def _ea_src(ra: int, rb: int | None, d: int, amask: int) -> tuple[str, ...]:
+    """The effective address (RA|0) + (RB or D) as inline lines into ``_ea``."""
+    base = f"g[{ra}] + " if ra else ""
+    return (f"_ea = ({base}{f'g[{rb}]' if rb is not None else d}) & {amask}",)
+
+
+def _load_src(dest: str, size: int, order: str, lim: int) -> tuple[str, ...]:
+    """A load through the load TLB, else ``c.read``, as inline lines."""
+    return (
+        "_p = tl.get(_ea >> 12)",
+        "_o = _ea & 4095",
+        f"if _p is not None and _o <= {lim}:",
+        f"    {dest} = int.from_bytes(_p[_o : _o + {size}], {order!r})",
+        "else:",
+        f"    {dest} = c.read(_ea, {size}, {order!r})",
+    )
+
+
+def _store_src(rs: int, size: int, vmask: int, order: str, lim: int) -> tuple[str, ...]:
+    """A store through the store TLB, else ``c.write``, as inline lines."""
+    return (
+        "_p = ts.get(_ea >> 12)",
+        "_o = _ea & 4095",
+        f"if _p is not None and _o <= {lim}:",
+        f"    _p[_o : _o + {size}] = (g[{rs}] & {vmask}).to_bytes({size}, {order!r})",
+        "else:",
+        f"    c.write(_ea, {size}, g[{rs}] & {vmask}, {order!r})",
+    )
 
 
 def store(
@@ -111,7 +148,7 @@ def store(
             else:
                 c.write(ea, size, g[rs] & vmask, order)
             return npc
-        return st_d
+        return inline(st_d, *_ea_src(ra, None, d, amask), *_store_src(rs, size, vmask, order, lim))
 
     def ex(c: VCPU) -> int:
         g = c.gpr
@@ -127,7 +164,11 @@ def store(
             g[ra] = ea
         return npc
 
-    return ex
+    lines = [*_ea_src(ra, rb if indexed else None, d, amask),
+             *_store_src(rs, size, vmask, order, lim)]
+    if update:
+        lines.append(f"g[{ra}] = _ea")
+    return inline(ex, *lines)
 
 
 # -- alignment ---------------------------------------------------------------------

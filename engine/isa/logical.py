@@ -10,8 +10,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..bits import M32, M64
-from .common import cr0_for
-from .forms import Ctx, Exec, Form, Op, f_ra, f_rb, f_rt, f_ui, op
+from .common import cr0_for, cr0_src
+from .forms import Ctx, Exec, Form, Op, f_ra, f_rb, f_rt, f_ui, inline, op
 
 if TYPE_CHECKING:
     from ..cpu import VCPU
@@ -47,14 +47,14 @@ def boolean(w: int, x: Ctx, *, fn: str) -> Exec:
                 g[ra] = g[rs]
                 return npc
 
-            return mr
+            return inline(mr, f"g[{ra}] = g[{rs}]")
 
         def or_(c: VCPU) -> int:
             g = c.gpr
             g[ra] = g[rs] | g[rb]
             return npc
 
-        return or_
+        return inline(or_, f"g[{ra}] = g[{rs}] | g[{rb}]")
     if not rc and fn == "and":
 
         def and_(c: VCPU) -> int:
@@ -62,7 +62,7 @@ def boolean(w: int, x: Ctx, *, fn: str) -> Exec:
             g[ra] = g[rs] & g[rb]
             return npc
 
-        return and_
+        return inline(and_, f"g[{ra}] = g[{rs}] & g[{rb}]")
     if not rc and fn == "xor":
 
         def xor(c: VCPU) -> int:
@@ -70,7 +70,7 @@ def boolean(w: int, x: Ctx, *, fn: str) -> Exec:
             g[ra] = g[rs] ^ g[rb]
             return npc
 
-        return xor
+        return inline(xor, f"g[{ra}] = g[{rs}] ^ g[{rb}]")
     cr0 = cr0_for(x.sf)
 
     def ex(c: VCPU) -> int:
@@ -97,7 +97,7 @@ def immediate(w: int, x: Ctx, *, fn: str, shift: int = 0) -> Exec:
             cr0(c, r)
             return npc
 
-        return andi
+        return inline(andi, f"_r = g[{ra}] = g[{rs}] & {imm}", *cr0_src("_r", x.sf))
     if fn == "or":
 
         def ori(c: VCPU) -> int:
@@ -105,14 +105,14 @@ def immediate(w: int, x: Ctx, *, fn: str, shift: int = 0) -> Exec:
             g[ra] = g[rs] | imm
             return npc
 
-        return ori
+        return inline(ori, f"g[{ra}] = g[{rs}] | {imm}")
 
     def xori(c: VCPU) -> int:
         g = c.gpr
         g[ra] = g[rs] ^ imm
         return npc
 
-    return xori
+    return inline(xori, f"g[{ra}] = g[{rs}] ^ {imm}")
 
 
 # -- one-operand operations --------------------------------------------------------

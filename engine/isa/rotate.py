@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..bits import M32, M64, ppc_mask, rotl32, rotl64, s32, s64
-from .common import cr0_for
-from .forms import Ctx, Exec, Form, Op, f_mb64, f_ra, f_rb, f_rt, f_sh64, op
+from .common import cr0_for, cr0_src
+from .forms import Ctx, Exec, Form, Op, f_mb64, f_ra, f_rb, f_rt, f_sh64, inline, op
 
 if TYPE_CHECKING:
     from ..cpu import VCPU
@@ -30,7 +30,10 @@ def _finish(ex_plain: Exec, w: int, x: Ctx, ra: int) -> Exec:
         cr0(c, c.gpr[ra])
         return npc
 
-    return dot
+    src = getattr(ex_plain, "src", None)
+    if src is None:
+        return dot
+    return inline(dot, *src, *cr0_src(f"g[{ra}]", x.sf))
 
 
 # -- rotates ---------------------------------------------------------------------
@@ -41,6 +44,7 @@ def rlw(w: int, x: Ctx, *, by_rb: bool, insert: bool) -> Exec:
     m = ppc_mask(mb + 32, me + 32)
     keep = ~m & M64
     npc = x.npc
+    ex: Exec
     if insert:
 
         def rlwimi(c: VCPU) -> int:
@@ -65,7 +69,8 @@ def rlw(w: int, x: Ctx, *, by_rb: bool, insert: bool) -> Exec:
             g[ra] = ((v << sh) | (v >> (32 - sh))) & m
             return npc
 
-        ex = rlwinm
+        ex = inline(rlwinm, f"_v = g[{rs}] & M32",
+                    f"g[{ra}] = ((_v << {sh}) | (_v >> {32 - sh})) & {m}")
     else:
 
         def rlwinm_wrap(c: VCPU) -> int:
@@ -93,6 +98,7 @@ def rld(w: int, x: Ctx, *, mask: str, by_rb: bool = False, insert: bool = False)
         m = ppc_mask(b, 63 - sh)
     keep = ~m & M64
     npc = x.npc
+    ex: Exec
     if insert:
 
         def rldimi(c: VCPU) -> int:
@@ -116,7 +122,7 @@ def rld(w: int, x: Ctx, *, mask: str, by_rb: bool = False, insert: bool = False)
             g[ra] = g[rs] & m
             return npc
 
-        ex = clrldi
+        ex = inline(clrldi, f"g[{ra}] = g[{rs}] & {m}")
     else:
         rsh = 64 - sh
 
@@ -126,7 +132,7 @@ def rld(w: int, x: Ctx, *, mask: str, by_rb: bool = False, insert: bool = False)
             g[ra] = ((v << sh) | (v >> rsh)) & m
             return npc
 
-        ex = rldi
+        ex = inline(rldi, f"_v = g[{rs}]", f"g[{ra}] = ((_v << {sh}) | (_v >> {rsh})) & {m}")
     return _finish(ex, w, x, ra)
 
 

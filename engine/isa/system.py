@@ -42,7 +42,7 @@ from ..sprs import (
     SPR_XER,
 )
 from .common import ClockSync, Resync, Stop
-from .forms import Ctx, Exec, Form, Op, f_rb, f_rt, f_si, f_spr, op
+from .forms import Ctx, Exec, Form, Op, f_rb, f_rt, f_si, f_spr, inline, op
 
 if TYPE_CHECKING:
     from ..cpu import VCPU
@@ -227,14 +227,14 @@ def _mfspr(w: int, x: Ctx) -> Exec:
             c.gpr[rt] = c.lr
             return npc
 
-        return rd_lr
+        return inline(rd_lr, f"g[{rt}] = c.lr")
     if n == SPR_CTR:
 
         def rd_ctr(c: VCPU) -> int:
             c.gpr[rt] = c.ctr
             return npc
 
-        return rd_ctr
+        return inline(rd_ctr, f"g[{rt}] = c.ctr")
 
     if n in TIMED_SPRS:
 
@@ -274,14 +274,14 @@ def _mtspr(w: int, x: Ctx) -> Exec:
             c.lr = c.gpr[rs]
             return npc
 
-        return wr_lr
+        return inline(wr_lr, f"c.lr = g[{rs}]")
     if n == SPR_CTR:
 
         def wr_ctr(c: VCPU) -> int:
             c.ctr = c.gpr[rs]
             return npc
 
-        return wr_ctr
+        return inline(wr_ctr, f"c.ctr = g[{rs}]")
 
     if n in RESYNC_SPRS or n in TIMED_SPRS:
 
