@@ -81,13 +81,18 @@ class _Factory(NamedTuple):
 _factories: dict[str, _Factory] = {}
 
 
-def _factory(fns: list[Exec], checks: set[int], npcs: dict[int, int], loop: bool) -> _Factory:
+def _factory(
+    fns: list[Exec], checks: set[int], npcs: dict[int, int], loop: bool, watch: bool = False
+) -> _Factory:
     """Compile (once per source text) the maker of a block running ``fns``.
 
     Instructions with inline source (``forms.inline``) are pasted into the
     block function with their operands as literals; the others are called
     as ``f<i>(c)``. ``checks`` are the indices after which the decode
-    generation is compared (``npcs`` their fall-through addresses). The maker
+    generation is compared (``npcs`` their fall-through addresses). With
+    ``watch``, the block also leaves after any instruction whose access hit
+    a watchpoint (memory's ``watch_hits`` became non-empty), so the vCPU
+    stops right after it, as the interpreter's exact path does. The maker
     takes the called closures and returns the block function.
     """
     length = len(fns)
@@ -103,15 +108,19 @@ def _factory(fns: list[Exec], checks: set[int], npcs: dict[int, int], loop: bool
         else:
             params.append(f"f{i}")
             body.append((f"pc = f{i}(c)" if last else f"f{i}(c)", i))
+        done = f"i * {length} + {i + 1}" if loop else str(i + 1)
         if i in checks and not last:
-            done = f"i * {length} + {i + 1}" if loop else str(i + 1)
             body.append((f"if ic.gen != gen: raise Cut({npcs[i]}, {done})", i))
+        if watch and not last:
+            body.append((f"if wh: raise Cut({npcs[i]}, {done})", i))
     src_lines = [f"def make({', '.join(params + ['Cut', 'M64', 'M32', 'start'])}):"]
     src_lines.append("    def blk(c, limit=1):" if loop else "    def blk(c):")
     ind = "        "
     src_lines += [ind + "g = c.gpr", ind + "tl = c.tlb_load", ind + "ts = c.tlb_store"]
     if checks:
         src_lines += [ind + "ic = c.icache", ind + "gen = ic.gen"]
+    if watch:
+        src_lines.append(ind + "wh = c.mem.watch_hits")
     if loop:
         src_lines += [ind + "i = 0", ind + "while True:"]
         ind += "    "
@@ -121,7 +130,8 @@ def _factory(fns: list[Exec], checks: set[int], npcs: dict[int, int], loop: bool
         lines[len(src_lines)] = idx
     if loop:
         src_lines.append(ind + "i += 1")
-        cond = "pc != start or i >= limit" + (" or ic.gen != gen" if checks else "")
+        cond = ("pc != start or i >= limit" + (" or ic.gen != gen" if checks else "")
+                + (" or wh" if watch else ""))
         src_lines.append(ind + f"if {cond}: return pc, i")
     else:
         src_lines.append(ind + "return pc")
@@ -159,7 +169,7 @@ def _ends_block(fn: Exec, word: int) -> bool:
     )
 
 
-def build(cpu: VCPU, pc: int, breaks: set[int] | frozenset[int]) -> Block:
+def build(cpu: VCPU, pc: int, breaks: set[int] | frozenset[int], watch: bool = False) -> Block:
     """Translate the block at ``pc`` in the vCPU's current context and cache it.
 
     The first instruction is decoded as the interpreter would (its fetch
@@ -195,11 +205,11 @@ def build(cpu: VCPU, pc: int, breaks: set[int] | frozenset[int]) -> Block:
         if not addr & PAGE_MASK or len(fns) >= BLOCK_MAX or addr in breaks:
             break
     loop = _branches_to(fns[-1], pc)
-    fac = _factory(fns, checks, npcs, loop)
+    fac = _factory(fns, checks, npcs, loop, watch)
     called = [fn for fn in fns if getattr(fn, "src", None) is None]
     blk = fac.make(*called, Cut, M64, M32, pc)
     b = Block(blk, len(fns), fac.lines, fac.code, loop)
-    cache.blocks[pc] = b
+    cache.blocks[pc | watch] = b
     return b
 
 
@@ -250,6 +260,7 @@ def invalidate_containing(cpu: VCPU, addresses: set[int] | frozenset[int]) -> No
             continue
         for a in addresses:
             for k in range(1, min(BLOCK_MAX, (a & PAGE_MASK) // 4 + 1)):
-                b = blocks.get(a - 4 * k)
-                if b is not None and b.length > k:
-                    del blocks[a - 4 * k]
+                for key in (a - 4 * k, (a - 4 * k) | 1):  # plain and watch-mode blocks
+                    b = blocks.get(key)
+                    if b is not None and b.length > k:
+                        del blocks[key]

@@ -92,6 +92,7 @@ class DecodeCache(dict[int, Exec]):
         for ea in self.by_page.pop(pn, ()):
             self.pop(ea, None)
             blocks.pop(ea, None)
+            blocks.pop(ea | 1, None)  # its watch-mode twin
 
     def flush(self) -> None:
         self.gen += 1
@@ -536,11 +537,12 @@ class VCPU:
                 self.sleeping
                 or self.msr & (MSR_SE | MSR_BE)
                 or self.host_se
-                or self.mem.watching
+                or (self.mem.watching and not self.use_blocks)
                 or self.trace_hook is not None
                 or self.async_interrupt() is not None
             ):
                 # The exact path, one instruction at a time: tracing, watchpoints
+                # without blocks (the reference; blocks check hits themselves),
                 # (a hit stops the vCPU after the accessing instruction), sleep,
                 # and the debugger's per-instruction trace hook.
                 if done and self.nia in stop_at and not self.sleeping:
@@ -563,6 +565,10 @@ class VCPU:
             if self.use_blocks:
                 n, stopped = self._run_blocks(left, stop_at, done)
                 done += n
+                mem = self.mem
+                if mem.watch_hits and mem.watch_exit and not self.exit_reason:
+                    self.exit_reason = "watchpoint"  # after the accessing instruction
+                    break
                 if stopped:
                     break
                 continue
@@ -650,6 +656,10 @@ class VCPU:
         cache = self.icache
         get = cache.blocks.get
         build = _blocks.build
+        # With watchpoints that stop the vCPU, blocks built to leave after any
+        # instruction that hit one (keyed pc | 1 beside the plain ones).
+        watch = 1 if self.mem.watching and self.mem.watch_exit else 0
+        hits = self.mem.watch_hits
         pc = self.nia
         n = 0
         b: Block | None = None
@@ -660,9 +670,11 @@ class VCPU:
                     self.retired += n
                     self.clock += n
                     return n, True
-                b = get(pc)
+                if watch and hits:
+                    break
+                b = get(pc | watch)
                 if b is None:
-                    b = build(self, pc, stop_at)
+                    b = build(self, pc, stop_at, watch=bool(watch))
                 room = left - n
                 length = b.length
                 if length > room:

@@ -75,6 +75,7 @@ class PhysicalMemory:
         self.watch_exit = True  # a hit stops the accessing vCPU (False: only collect)
         self._read_watch_pages: set[int] = set()
         self._write_watch_pages: set[int] = set()
+        # Cleared in place, never replaced: translated blocks hold the list.
         self.watch_hits: list[tuple[object, int, int, str, int | None, int | None]] = []
         self.tlbs: list[DataTLB] = []  # every vCPU's data TLB (see the module doc)
 

@@ -173,3 +173,51 @@ _start:
         assert (one.slice_left, one.next_vcpu, one.ticks) == (
             whole.slice_left, whole.next_vcpu, whole.ticks), total
         assert one.vcpus[0].get_state() == whole.vcpus[0].get_state()
+
+
+WATCHED_LOOP = """
+    .org 0x10
+_start:
+    lis 6, 2
+    li 5, 0
+    li 3, 64
+    mtctr 3
+loop:
+    stdx 5, 6, 5            # stores at 0x20000 + 8k: the watched word is hit at k = 37
+    addi 5, 5, 8
+    ld 7, 0(6)
+    bdnz loop
+    li 8, 1
+    std 8, 0x800(6)
+    b .
+"""
+
+
+def test_a_watchpoint_stops_blocks_right_after_the_access_as_the_interpreter_does() -> None:
+    for kind, address in (("write", 0x20000 + 8 * 37), ("read", 0x20000), ("write", 0x20800)):
+        outcomes = []
+        for blocks in (False, True):
+            m = _fresh(WATCHED_LOOP, blocks)
+            m.mem.write_bytes(0x20000, bytes(0x1000), None)  # a plain page before the watch
+            cpu = m.vcpus[0]
+            m.mem.add_watch("w", address, 8, kind)
+            ran = cpu.run(10_000)
+            hits = list(m.mem.watch_hits)
+            outcomes.append((ran, cpu.nia, cpu.exit_reason, hits, cpu.get_state()))
+            assert cpu.exit_reason == "watchpoint" and hits, (kind, blocks)
+            if blocks:
+                assert any(k & 1 for k in cpu.icache.blocks)  # it ran watch-mode blocks
+        assert outcomes[0] == outcomes[1], kind
+
+
+def test_watch_hits_that_only_collect_do_not_stop_blocks() -> None:
+    outcomes = []
+    for blocks in (False, True):
+        m = _fresh(WATCHED_LOOP, blocks)
+        m.mem.add_watch("w", 0x20000, 0x200, "write")
+        m.mem.watch_exit = False
+        cpu = m.vcpus[0]
+        ran = cpu.run(1_000, frozenset({0x38}))
+        outcomes.append((ran, cpu.nia, len(m.mem.watch_hits), cpu.get_state()))
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][2] == 64 and outcomes[0][1] == 0x38
