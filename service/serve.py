@@ -31,6 +31,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--log-level", choices=("debug", "info", "warning", "error"))
     p.add_argument("--demo", action="store_true", default=None,
                    help="preload the SMP demo; without tokens, generate and print one")
+    p.add_argument("--ws-deflate", action="store_true", default=None,
+                   help="offer permessage-deflate on WebSockets (off: it costs more CPU than "
+                        "it saves on loopback or a LAN)")  # fmt: skip
     for name in LIMITS:
         p.add_argument("--" + name.replace("_", "-"), type=int)
 
@@ -38,7 +41,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def settings_from(args: argparse.Namespace) -> tuple[Settings, str | None]:
     over: dict[str, Any] = {}
     for name in ("host", "port", "database", "tokens_file", "allow_anonymous", "cors_origins",
-                 "log_level", "demo", *LIMITS):  # fmt: skip
+                 "log_level", "demo", "ws_deflate", *LIMITS):  # fmt: skip
         v = getattr(args, name)
         if v is not None:
             over[name] = v
@@ -87,5 +90,5 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     app = create_app(settings, on_ready=ready)
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False,
-                server_header=False)  # fmt: skip
+                server_header=False, ws_per_message_deflate=settings.ws_deflate)  # fmt: skip
     return 0

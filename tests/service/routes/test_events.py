@@ -143,3 +143,41 @@ def test_real_server_refuses_bad_tokens(server):
     for suffix in ("", "?token=wrong", "?token=tok-bob"):
         with pytest.raises(InvalidStatus):
             connect(url + suffix, open_timeout=TIMEOUT)
+
+
+def test_real_server_declines_compression_by_default(server):
+    # The client offers permessage-deflate; the server (PPCDBG_WS_DEFLATE unset) says no.
+    img, s = _real_session(server)
+    url = f"{server.ws_url}/v1/sessions/{s['id']}/events?token=tok-alice"
+    with connect(url, open_timeout=TIMEOUT) as ws:
+        assert "permessage-deflate" in ws.request.headers.get("Sec-WebSocket-Extensions", "")
+        assert "Sec-WebSocket-Extensions" not in ws.response.headers
+
+
+def test_real_server_batches_are_the_unbatched_stream(server):
+    """A batched and an unbatched client of one traced run get the same events."""
+    img, s = _real_session(server)
+    url = f"{server.ws_url}/v1/sessions/{s['id']}/events?token=tok-alice"
+    streams = []
+    with connect(url, open_timeout=TIMEOUT, max_size=None) as plain, connect(
+            url, open_timeout=TIMEOUT, max_size=None) as batched:  # fmt: skip
+        for ws, batch in ((plain, False), (batched, True)):
+            ws.send(json.dumps({"op": "subscribe", "types": ["trace", "stop"],
+                                "trace": {"vcpus": [0, 1]}, "batch": batch}))  # fmt: skip
+            assert json.loads(ws.recv(timeout=TIMEOUT))["type"] == "reply"
+        h = {"Authorization": "Bearer tok-alice"}
+        r = httpx.post(f"{server.url}/v1/sessions/{s['id']}/continue", headers=h,
+                       json={"budget": 3000}, timeout=TIMEOUT)  # fmt: skip
+        assert r.status_code == 202
+        for ws in (plain, batched):
+            got, messages = [], 0
+            while not got or got[-1]["type"] != "stop":
+                m = json.loads(ws.recv(timeout=TIMEOUT))
+                messages += 1
+                got += m if isinstance(m, list) else [m]
+            streams.append((got, messages))
+    (plain_events, plain_messages), (batched_events, batched_messages) = streams
+    traces = [e for e in plain_events if e["type"] == "trace"]
+    assert len(traces) == 3000
+    assert batched_events == plain_events
+    assert batched_messages < plain_messages
