@@ -17,7 +17,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from engine.debug.events import (
     ConsoleEvent,
@@ -52,6 +52,47 @@ def reg_hex(name: str, v: int) -> str:
 def _disasm(word: int, pc: int) -> str:
     # The word is already a number, so the byte order it was fetched in does not matter.
     return disassemble_one(word, pc).text
+
+
+@lru_cache(maxsize=65_536)
+def _disasm_json(word: int, pc: int) -> str:
+    return json.dumps(_disasm(word, pc))
+
+
+class _RegisterJson(dict[str, str]):
+    """``name`` -> the ``"name":"0x%0Nx"`` template of a changed register in a trace event."""
+
+    def __missing__(self, name: str) -> str:
+        width = 8 if name in WIDTH32 else 16
+        template = f'{json.dumps(name)}:"0x%0{width}x"'
+        self[name] = template
+        return template
+
+
+_REGISTER_JSON = _RegisterJson()
+
+
+def trace_json(seq: int, ev: TraceEvent, registers: frozenset[str] | None = None) -> str:
+    """The trace event's WebSocket message, formatted directly: the same JSON as
+    ``json.dumps({"seq": seq, **event_dict(ev)})`` without a dict per event or the
+    encoder's per-value dispatch (this runs once per traced instruction)."""
+    insn = ev.insn
+    reg = _REGISTER_JSON
+    items = ev.changed.items()
+    changed = (
+        ",".join([reg[k] % v for k, v in items if registers is None or k in registers])
+        if items else ""
+    )  # fmt: skip
+    if insn is None:
+        return (
+            f'{{"seq":{seq},"type":"trace","time":{ev.time},"vcpu":{ev.vcpu},'
+            f'"pc":"0x{ev.pc:016x}","insn":null,"disassembly":null,"changed":{{{changed}}}}}'
+        )
+    return (
+        f'{{"seq":{seq},"type":"trace","time":{ev.time},"vcpu":{ev.vcpu},'
+        f'"pc":"0x{ev.pc:016x}","insn":"0x{insn:08x}",'
+        f'"disassembly":{_disasm_json(insn, ev.pc)},"changed":{{{changed}}}}}'
+    )
 
 
 def stop_dict(ev: StopEvent) -> dict[str, Any]:
@@ -97,29 +138,43 @@ def event_dict(ev: Event | dict[str, Any]) -> dict[str, Any]:
 
 
 class Record:
-    """One numbered event; its JSON text is made once and shared by every client."""
+    """One numbered event; its JSON text is made once, when first sent, and shared by every
+    client (the engine event is kept, not a dict of it: most are trace events that are only
+    ever encoded)."""
 
-    __slots__ = ("seq", "type", "vcpu", "data", "_text")
+    __slots__ = ("seq", "type", "vcpu", "event", "_text")
 
-    def __init__(self, seq: int, data: dict[str, Any]) -> None:
+    def __init__(self, seq: int, event: Event | dict[str, Any]) -> None:
         self.seq = seq
-        self.type: str = data["type"]
-        self.vcpu: int | None = data.get("vcpu")
-        self.data = data
+        if isinstance(event, dict):
+            self.type: str = event["type"]
+            self.vcpu: int | None = event.get("vcpu")
+        else:
+            self.type = event.type
+            self.vcpu = getattr(event, "vcpu", None)
+        self.event = event
         self._text: str | None = None
 
     @property
+    def data(self) -> dict[str, Any]:
+        return event_dict(self.event)
+
+    @property
     def text(self) -> str:
-        if self._text is None:
-            self._text = json.dumps({"seq": self.seq, **self.data}, separators=(",", ":"))
-        return self._text
+        text = self._text
+        if text is None:
+            ev = self.event
+            if isinstance(ev, TraceEvent):
+                text = trace_json(self.seq, ev)
+            else:
+                text = json.dumps({"seq": self.seq, **event_dict(ev)}, separators=(",", ":"))
+            self._text = text
+        return text
 
     def text_for(self, registers: frozenset[str] | None) -> str:
         if registers is None or self.type != "trace":
             return self.text
-        d = dict(self.data)
-        d["changed"] = {k: v for k, v in d["changed"].items() if k in registers}
-        return json.dumps({"seq": self.seq, **d}, separators=(",", ":"))
+        return trace_json(self.seq, cast(TraceEvent, self.event), registers)
 
 
 class _Overflow:
@@ -158,6 +213,23 @@ class Client:
             return self.trace_vcpus is not None and rec.vcpu in self.trace_vcpus
         return True
 
+    def offer(self, recs: list[Record]) -> None:
+        """Queue the records this client wants (``wants`` and ``push`` for each, in bulk:
+        a traced run offers every client one record per instruction)."""
+        types, vcpus = self.types, self.trace_vcpus
+        wanted = [
+            r for r in recs
+            if r.type in types and (r.type != "trace" or (vcpus is not None and r.vcpu in vcpus))
+        ]  # fmt: skip
+        if not wanted:
+            return
+        q = self.queue
+        if not self.overflowed and len(q) + len(wanted) <= self.maxlen:
+            q.extend(wanted)
+            return
+        for r in wanted:  # at the bound: one at a time, for the exact overflow point
+            self.push(r)
+
     def push(self, rec: Record) -> None:
         if self.overflowed:
             self.dropped += 1
@@ -192,14 +264,18 @@ class Client:
             return json.dumps(msg, separators=(",", ":")), 0
         regs = self.trace_registers
         if item.type == "trace" and self.batch:
-            texts = [item.text_for(regs)]
+            recs = [item]
             q = self.queue
-            while q and len(texts) < TRACE_BATCH:
+            while q and len(recs) < TRACE_BATCH:
                 nxt = q[0]
                 if not isinstance(nxt, Record) or nxt.type != "trace":
                     break
                 q.popleft()
-                texts.append(nxt.text_for(regs))
+                recs.append(nxt)
+            if regs is None:
+                texts = [r._text or r.text for r in recs]
+            else:
+                texts = [r.text_for(regs) for r in recs]
             return "[" + ",".join(texts) + "]", len(texts)
         return item.text_for(regs), 1
 
@@ -225,20 +301,25 @@ class EventHub:
         self.on_trace = on_trace
         self.on_sent = on_sent
         self.on_dropped = on_dropped
-        self._pending: list[Event | dict[str, Any]] = []
-        self._lock = threading.Lock()
+        # Appended by the engine thread, taken by the loop: deque operations are atomic, so
+        # publishing takes no lock (see publish and _drain for the wake-up protocol).
+        self._pending: deque[Event | dict[str, Any]] = deque()
         self._scheduled = False
         self.closed = False
         self._loop_thread = threading.get_ident()  # hubs are made on the loop's thread
 
     # -- any thread ---------------------------------------------------------------
     def publish(self, ev: Event | dict[str, Any]) -> None:
-        """Take an event from any thread; never blocks on clients."""
-        with self._lock:
-            self._pending.append(ev)
-            if self._scheduled:
-                return
-            self._scheduled = True
+        """Take an event from any thread; never blocks on clients.
+
+        Append first, then look at ``_scheduled``; ``_drain`` clears it before it takes
+        events. So an event appended after a drain has looked either is taken by that drain
+        or finds the flag clear and schedules the next one: none is left behind (a spare
+        drain finds nothing and is harmless)."""
+        self._pending.append(ev)
+        if self._scheduled:
+            return
+        self._scheduled = True
         try:
             if threading.get_ident() == self._loop_thread:
                 self.loop.call_soon(self._drain)  # no self-pipe write from the loop itself
@@ -250,31 +331,29 @@ class EventHub:
     # -- the event loop -------------------------------------------------------------
     def _drain(self) -> None:
         """Number and dispatch a chunk of pending events, then let the senders run."""
-        with self._lock:
-            items = self._pending[:DRAIN_CHUNK]
-            del self._pending[:DRAIN_CHUNK]
-            more = bool(self._pending)
-            if not more:
-                self._scheduled = False
-        self._dispatch(items)
-        if more:
+        self._scheduled = False
+        pending = self._pending
+        n = min(len(pending), DRAIN_CHUNK)
+        items = [pending.popleft() for _ in range(n)]
+        if pending and not self._scheduled:
+            self._scheduled = True
             self.loop.call_soon(self._drain)
+        self._dispatch(items)
 
     def _flush(self) -> None:
         """Dispatch everything pending now (attach, close)."""
-        with self._lock:
-            items, self._pending = self._pending, []
+        pending = self._pending
+        items = [pending.popleft() for _ in range(len(pending))]
         self._dispatch(items)
 
     def _dispatch(self, items: list[Event | dict[str, Any]]) -> None:
         clients = list(self.clients)
-        for ev in items:
-            self.seq += 1
-            rec = Record(self.seq, event_dict(ev))
-            self.ring.append(rec)
-            for c in clients:
-                if c.wants(rec):
-                    c.push(rec)
+        first = self.seq + 1
+        recs = [Record(seq, ev) for seq, ev in enumerate(items, first)]
+        self.seq += len(recs)
+        self.ring.extend(recs)
+        for c in clients:
+            c.offer(recs)
         for c in clients:
             if c.queue:
                 c.wake.set()

@@ -13,6 +13,7 @@ import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import cast
 
 from ..bits import M64, sext
@@ -633,10 +634,13 @@ class Controller:
             self._emit_trace(cpu, pc, regs)
 
     def _emit_trace(self, cpu: VCPU, pc: int, regs: tuple[int, ...]) -> None:
+        # One call per traced instruction: the tuple compare (in C) skips the
+        # per-register diff for the many instructions that change none of them.
         after = _regs(cpu)
-        changed = {
-            name: new for name, old, new in zip(TRACE_REGS, regs, after, strict=True) if old != new
-        }
+        changed: dict[str, int] = {}
+        if after != regs:
+            pairs = zip(TRACE_REGS, regs, after, strict=True)
+            changed = {name: new for name, old, new in pairs if old != new}
         word: int | None = None
         pa = cpu.probe(pc, fetch=True)
         if pa is not None:
@@ -648,7 +652,9 @@ class Controller:
                 if self.planter.words:
                     data = self.planter.overlay(pa, data)
                 word = int.from_bytes(data, "little" if cpu.msr & MSR_LE else "big")
-        self._emit(TraceEvent(cpu.index, pc, word, changed, self.time))
+        # self.time, without a generator frame per event
+        time = sum(map(_RETIRED, self.machine.vcpus))
+        self._emit(TraceEvent(cpu.index, pc, word, changed, time))
 
     def _quiet_or(self, quiet: bool, ev: StopEvent) -> StopEvent:
         return ev if quiet else self._stop_event(ev)
@@ -897,6 +903,7 @@ class Controller:
 
 
 TRACE_REGS = tuple(f"r{i}" for i in range(32)) + ("cr", "xer", "lr", "ctr", "msr")
+_RETIRED = attrgetter("retired")
 
 
 def _regs(cpu: VCPU) -> tuple[int, ...]:

@@ -1,0 +1,122 @@
+"""The event hub on its own: the directly formatted trace JSON, gap-free numbering of events
+published from another thread, and batches that carry exactly what an unbatched client gets."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from typing import Any
+
+import pytest
+
+from engine.debug.events import ResumeEvent, StopEvent, TraceEvent
+from service.events import Client, EventHub, event_dict, trace_json
+
+TRACES = [
+    TraceEvent(0, 0x1000, 0x3A802000, {"r20": 0x2000}, 1),
+    TraceEvent(3, 0xFFFF_FFFF_FFFF_FFFC, 0x7C0802A6, {"r0": 0, "cr": 0x2000_0000,
+                                                      "xer": 0x2004_0000, "lr": 1 << 63}, 2),
+    TraceEvent(1, 0x2000, None, {}, 3),  # an unmapped pc: no word, no disassembly
+    TraceEvent(2, 0x2004, 0x00000000, {"msr": 0x9000_0000_0000_1033}, 4),  # illegal word
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("ev", TRACES)
+def test_trace_json_is_the_event_dict(ev: TraceEvent) -> None:
+    assert json.loads(trace_json(17, ev)) == {"seq": 17, **event_dict(ev)}
+
+
+def test_trace_json_keeps_only_the_subscribed_registers() -> None:
+    got = json.loads(trace_json(5, TRACES[1], frozenset({"cr", "r9"})))
+    assert got["changed"] == {"cr": "0x20000000"}
+    assert got["pc"] == "0xfffffffffffffffc"
+
+
+def _drive(hub: EventHub, c: Client, until: int) -> list[Any]:
+    """What ``c``'s sender writes until ``until`` events have been delivered, decoded."""
+    out: list[Any] = []
+
+    async def send(text: str) -> None:
+        out.append(json.loads(text))
+
+    async def run() -> None:
+        task = asyncio.ensure_future(hub.run_sender(c, send))
+        try:
+            async with asyncio.timeout(30):  # an event left behind would never arrive
+                while c.delivered < until:
+                    await asyncio.sleep(0.001)
+        finally:
+            task.cancel()
+
+    hub.loop.run_until_complete(run())
+    return out
+
+
+def _hub(loop: asyncio.AbstractEventLoop, queue_length: int = 100_000) -> EventHub:
+    return EventHub(loop, ring=100_000, queue_length=queue_length, time=lambda: 0,
+                    on_trace=lambda v: None)  # fmt: skip
+
+
+def test_events_from_another_thread_are_numbered_without_gaps() -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        hub = _hub(loop)
+        plain, batched = hub.attach(), hub.attach()
+        hub.subscribe(plain, ["trace", "stop", "resume"], [0, 1, 2, 3], None, False)
+        hub.subscribe(batched, ["trace", "stop", "resume"], [0, 1, 2, 3], None, True)
+        n = 20_000
+        events: list[Any] = []
+        for i in range(n):
+            if i % 1000 == 999:
+                events.append(StopEvent(i % 4, "step", 0x1000 + i, i))
+            elif i % 1000 == 500:
+                events.append(ResumeEvent((0, 1), i))
+            else:
+                events.append(TraceEvent(i % 4, 0x1000 + 4 * (i % 64), 0x38630001,
+                                         {"r3": i} if i % 2 else {}, i))  # fmt: skip
+
+        def engine() -> None:  # as the controller's listener does: on its own thread
+            for ev in events:
+                hub.publish(ev)
+
+        t = threading.Thread(target=engine)
+        t.start()
+        got_plain = _drive(hub, plain, n)
+        t.join()
+        got_batched = _drive(hub, batched, n)
+    finally:
+        loop.close()
+    assert [m["seq"] for m in got_plain] == list(range(1, n + 1))
+    assert got_plain == [{"seq": i, **event_dict(e)}
+                         for i, e in enumerate(events, 1)]  # fmt: skip
+    # Batches are arrays of trace events only; flattened they are the plain stream.
+    flat: list[Any] = []
+    for m in got_batched:
+        if isinstance(m, list):
+            assert m and all(e["type"] == "trace" for e in m)
+            flat += m
+        else:
+            assert m["type"] != "trace"
+            flat.append(m)
+    assert flat == got_plain
+    assert any(isinstance(m, list) and len(m) > 1 for m in got_batched)
+
+
+def test_bulk_offer_overflows_at_the_queue_bound() -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        hub = _hub(loop, queue_length=10)
+        c = hub.attach()
+        hub.subscribe(c, ["trace"], [0], None, True)
+        for i in range(25):
+            hub.publish(TraceEvent(0, 0x1000, 0x38630001, {}, i))
+        hub._flush()
+        assert len(c.queue) == 11  # ten events, then the overflow marker
+        assert c.dropped == 15
+        got = _drive(hub, c, 10)
+    finally:
+        loop.close()
+    assert [e["seq"] for e in got[0]] == list(range(1, 11))
+    assert got[1]["type"] == "overflow"
+    assert (got[1]["first_dropped"], got[1]["last_dropped"]) == (11, 25)
