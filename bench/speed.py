@@ -26,9 +26,13 @@ from engine.machine import Machine, MachineConfig
 
 PROGRAMS = Path(__file__).resolve().parent / "programs"
 COUNT_ADDR = 0x1000
-SORT_DONE = 0x24
-SORT_ARRAY = 0x100000
+SORT_DONE = 0x3C
+SORT_ARRAY = 0x100000  # vCPU 0's array (each vCPU sorts its own, 4 KiB apart)
 TARGETS = {"a_loop": 10e6, "b_memmix": 5e6, "c_sort": 4e6}
+# (g)'s scheduler quantum for throughput (QEMU's round-robin TCG gives each
+# vCPU a time slice, far longer). The debugging default is 10 instructions
+# per turn (TRACE-FORMAT.md's --quantum); it is measured and reported too.
+THROUGHPUT_QUANTUM = 1000
 
 
 def _sort_image(reps: int) -> bytes:
@@ -104,16 +108,18 @@ def _trace_lines(blocks: bool, steps: int) -> dict[str, Any]:
     return {"lines": lines, "seconds": round(t, 4), "lines_per_second": round(lines / t)}
 
 
-def _smp(image: bytes, vcpus: int, blocks: bool, budget: int, repeat: int) -> dict[str, Any]:
+def _smp(image: bytes, vcpus: int, blocks: bool, budget: int, repeat: int,
+         quantum: int = 10) -> dict[str, Any]:
     def once() -> tuple[int, float]:
-        m = Machine(load_image(image), MachineConfig(vcpus=vcpus, memory=64 << 20))
+        m = Machine(load_image(image), MachineConfig(vcpus=vcpus, memory=64 << 20,
+                                                     quantum=quantum))
         _set_mode(m.vcpus, blocks)
         t0 = time.perf_counter()
         n, _ = m.run(budget)
         return n, time.perf_counter() - t0
 
     n, t = _best(repeat, once)
-    return {"vcpus": vcpus, "instructions": n, "seconds": round(t, 4),
+    return {"vcpus": vcpus, "quantum": quantum, "instructions": n, "seconds": round(t, 4),
             "instructions_per_second": round(n / t)}
 
 
@@ -134,6 +140,15 @@ def _qemu(image_for: Callable[[int], bytes], per_rep: int, small: int, big: int,
     return {"instructions_per_second": rate}
 
 
+def _sort_per_rep() -> int:
+    """Instructions per repetition of (c), measured (2 reps minus 1 rep)."""
+    counts = []
+    for reps in (1, 2):
+        m = Machine(load_image(_sort_image(reps)), MachineConfig(memory=64 << 20))
+        counts.append(m.vcpus[0].run(1 << 40, frozenset({SORT_DONE})))
+    return counts[1] - counts[0]
+
+
 def _loop_image(name: str, n: int) -> bytes:
     b = bytearray((PROGRAMS / f"{name}.bin").read_bytes())
     b[COUNT_ADDR : COUNT_ADDR + 8] = n.to_bytes(8, "big")
@@ -146,7 +161,7 @@ def run(qemu: bool = True, repeat: int = 2, sort_reps: int = 40) -> dict[str, An
     raw = {
         "a_loop": (_loop_image("loop", 1_500_000), 0x24, 2, lambda n: _loop_image("loop", n)),
         "b_memmix": (_loop_image("memmix", 300_000), 0x34, 6, lambda n: _loop_image("memmix", n)),
-        "c_sort": (sort, SORT_DONE, 46_674, _sort_image),
+        "c_sort": (sort, SORT_DONE, _sort_per_rep(), _sort_image),
     }
     for name, (image, done, per, image_for) in raw.items():
         e: dict[str, Any] = {
@@ -158,7 +173,8 @@ def run(qemu: bool = True, repeat: int = 2, sort_reps: int = 40) -> dict[str, An
         e["meets_target"] = rate >= TARGETS[name]
         e["speedup_over_interpreter"] = round(rate / e["interpreter"]["instructions_per_second"], 2)
         if qemu:
-            small, big = (1000, 50_000_000) if per < 100 else (10, 2000)
+            # Long enough runs that QEMU's stop-reply latency does not matter (>= 0.3 s).
+            small, big = (1000, 50_000_000) if per < 100 else (10, 6000)
             q = _qemu(image_for, per, small, big, done)
             e["qemu_tcg"] = q
             if q and q["instructions_per_second"]:
@@ -182,15 +198,18 @@ def run(qemu: bool = True, repeat: int = 2, sort_reps: int = 40) -> dict[str, An
     f = _trace_lines(True, 20_000)
     out["issue6_f_trace"] = {"blocks": f, "target_lines_per_second": 100_000,
                              "meets_target": f["lines_per_second"] >= 100_000}
+    # Each vCPU runs the sort for 250,000 instructions (2M in total) so no one
+    # reaches `done` and the figure is the sort, not its final `b done` loop.
     one = _smp(sort, 1, True, 1_000_000, repeat)
-    eight = _smp(sort, 8, True, 1_000_000, repeat)
-    out["issue6_g_8_vcpus"] = {
-        "single": one, "eight": eight,
-        "eight_interpreter": _smp(sort, 8, False, 1_000_000, 1),
-        "ratio": round(eight["instructions_per_second"] / one["instructions_per_second"], 3),
-        "target_ratio": 0.8,
-        "meets_target": eight["instructions_per_second"] >= 0.8 * one["instructions_per_second"],
-    }
+    g: dict[str, Any] = {"single": one, "target_ratio": 0.8}
+    for quantum in (THROUGHPUT_QUANTUM, 100, 10):
+        eight = _smp(sort, 8, True, 2_000_000, repeat, quantum)
+        ratio = round(eight["instructions_per_second"] / one["instructions_per_second"], 3)
+        g[f"eight_quantum_{quantum}"] = {**eight, "ratio": ratio}
+    g["eight_interpreter_quantum_10"] = _smp(sort, 8, False, 1_000_000, 1)
+    g["ratio"] = g[f"eight_quantum_{THROUGHPUT_QUANTUM}"]["ratio"]
+    g["meets_target"] = g["ratio"] >= 0.8
+    out["issue6_g_8_vcpus"] = g
     return out
 
 

@@ -68,6 +68,13 @@ class Block(NamedTuple):
     lines: dict[int, int]  # source line -> instruction index (for exceptions)
     code: CodeType  # the block function's code object (to find its frame in a traceback)
     loop: bool  # iterates inside while its last instruction branches back to its start
+    fns: tuple[Exec, ...]  # the instructions' closures
+    checks: frozenset[int]  # indices after which the decode generation is compared
+    npcs: dict[int, int]  # index -> fall-through address
+    watch: bool  # leaves after an access that hit a watchpoint
+    # Prefixes of this block by length, for turns and timers that end inside
+    # it (a quantum of 10 rarely ends at a block end); they die with it.
+    parts: dict[int, Block]
 
 
 class _Factory(NamedTuple):
@@ -205,12 +212,28 @@ def build(cpu: VCPU, pc: int, breaks: set[int] | frozenset[int], watch: bool = F
         if not addr & PAGE_MASK or len(fns) >= BLOCK_MAX or addr in breaks:
             break
     loop = _branches_to(fns[-1], pc)
-    fac = _factory(fns, checks, npcs, loop, watch)
-    called = [fn for fn in fns if getattr(fn, "src", None) is None]
-    blk = fac.make(*called, Cut, M64, M32, pc)
-    b = Block(blk, len(fns), fac.lines, fac.code, loop)
+    b = _assemble(tuple(fns), frozenset(checks), npcs, loop, watch, pc)
     cache.blocks[pc | watch] = b
     return b
+
+
+def _assemble(fns: tuple[Exec, ...], checks: frozenset[int], npcs: dict[int, int], loop: bool,
+              watch: bool, pc: int) -> Block:
+    fac = _factory(list(fns), set(checks), npcs, loop, watch)
+    called = [fn for fn in fns if getattr(fn, "src", None) is None]
+    blk = fac.make(*called, Cut, M64, M32, pc)
+    return Block(blk, len(fns), fac.lines, fac.code, loop, fns, checks, npcs, watch, {})
+
+
+def prefix(b: Block, length: int, pc: int) -> Block:
+    """The first ``length`` instructions of ``b`` (at ``pc``) as a block of their own, cached."""
+    p = b.parts.get(length)
+    if p is None:
+        p = b.parts[length] = _assemble(
+            b.fns[:length], frozenset(i for i in b.checks if i < length), b.npcs, False,
+            b.watch, pc,
+        )
+    return p
 
 
 def _word_of(cpu: VCPU, fn: Exec, addr: int) -> int:

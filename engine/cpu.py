@@ -40,6 +40,7 @@ from .msr import (
     MSR_BE,
     MSR_DECODE_CONTEXT,
     MSR_DR,
+    MSR_EE,
     MSR_FP,
     MSR_HV,
     MSR_IR,
@@ -254,21 +255,38 @@ class VCPU:
 
     def ticks_until_timer(self) -> int:
         """Instruction slots until DEC or HDEC turns negative (not counting ones already so)."""
+        # Called once per scheduler turn: plain comparisons, no calls.
         best = NO_EVENT
-        tb = self.timebase
-        for zero in (self.dec_zero, self.hdec_zero if self.hdec_armed else -1):
+        clock, offset, ratio = self.clock, self.tb_offset, self.tb_ratio
+        tb = (offset + clock * ratio) & M64
+        zero = self.dec_zero
+        if zero >= tb:
+            # the first clock at which tb_offset + clock*ratio > zero
+            best = (zero - offset) // ratio + 1 - clock
+        if self.hdec_armed:
+            zero = self.hdec_zero
             if zero >= tb:
-                # the first clock at which tb_offset + clock*ratio > zero
-                best = min(best, (zero - self.tb_offset) // self.tb_ratio + 1 - self.clock)
-        return max(best, 1)
+                best = min(best, (zero - offset) // ratio + 1 - clock)
+        return best if best > 1 else 1
 
     def async_interrupt(self) -> int | None:
         """The asynchronous interrupt deliverable now, if any (MACHINE.md priorities)."""
         if self.mask_async:
             return None
-        return select_async(
-            self.msr, self.spr[SPR_LPCR], self.pending, self.dec_negative(), self.hdec_negative()
-        )
+        tb = (self.tb_offset + self.clock * self.tb_ratio) & M64
+        dec = self.dec_zero < tb
+        hdec = self.hdec_armed and self.hdec_zero < tb
+        if not self.pending:
+            # The common cases, checked once per scheduler turn (select_async's
+            # rules with nothing pending): DEC needs MSR[EE]; HDEC needs MSR[EE]
+            # or HV=0.
+            msr = self.msr
+            if msr & MSR_EE:
+                if not (dec or hdec):
+                    return None
+            elif not hdec or msr & MSR_HV:
+                return None
+        return select_async(self.msr, self.spr[SPR_LPCR], self.pending, dec, hdec)
 
     def wake_condition(self) -> bool:
         """A sleeping vCPU wakes on any pending condition (masked or not), as `stop` EC=0 does."""
@@ -561,7 +579,10 @@ class VCPU:
                 if self.mem.watch_hits and self.mem.watch_exit and not self.exit_reason:
                     self.exit_reason = "watchpoint"
                 continue
-            left = min(budget - done, self.ticks_until_timer())
+            left = budget - done
+            timer = self.ticks_until_timer()
+            if timer < left:
+                left = timer
             if self.use_blocks:
                 n, stopped = self._run_blocks(left, stop_at, done)
                 done += n
@@ -678,13 +699,11 @@ class VCPU:
                 room = left - n
                 length = b.length
                 if length > room:
-                    # The budget (quantum, timer) ends inside the block: one at a time.
-                    b = None
-                    fn = cache.get(pc)
-                    if fn is None:
-                        fn = self.decode_at(pc)
-                    pc = fn(self)
-                    n += 1
+                    # The budget (quantum, timer) ends inside the block: run its prefix.
+                    p = b.parts.get(room)
+                    b = _blocks.prefix(b, room, pc) if p is None else p
+                    pc = b.run(self)
+                    n += room
                 elif b.loop:
                     # A loop back to a stop address stops after each pass.
                     limit = 1 if stop_at and pc in stop_at else room // length

@@ -160,7 +160,9 @@ class Machine:
                     break  # nothing can run
                 continue
             idle = 0
-            want = min(self.slice_left, budget - done)
+            want = self.slice_left
+            if budget - done < want:
+                want = budget - done
             alone = n == 1 and vcpu_limit is None
             if alone:
                 # One vCPU: turns change nothing but slice_left, so run the whole

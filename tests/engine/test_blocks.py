@@ -45,6 +45,21 @@ def test_budget_inside_a_block_is_exact() -> None:
         assert ref.vcpus[0].get_state() == got.vcpus[0].get_state()
 
 
+def test_a_turn_that_ends_inside_a_block_runs_its_cached_prefix() -> None:
+    m = _fresh(STRAIGHT)
+    cpu = m.vcpus[0]
+    cpu.run(5)
+    cpu.nia = 0x10
+    assert cpu.run(3) == 3 and cpu.nia == 0x1C
+    whole = cpu.icache.blocks[0x10]
+    prefix = whole.parts[3]
+    assert prefix.length == 3 and not prefix.loop
+    assert cpu.gpr[5] == 3 and cpu.retired == 8
+    cpu.nia = 0x10
+    cpu.run(3)
+    assert whole.parts[3] is prefix  # built once
+
+
 def test_block_ends_before_a_stop_address() -> None:
     m = _fresh(STRAIGHT)
     cpu = m.vcpus[0]

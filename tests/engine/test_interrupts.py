@@ -7,6 +7,8 @@ sv_priv: HV transitions) where QEMU can show them.
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from engine.cpu import VCPU
@@ -26,6 +28,8 @@ from engine.interrupts import (
     select_async,
 )
 from engine.memory import PhysicalMemory
+from engine.msr import LPCR_HDICE, LPCR_LPES0, MSR_EE, MSR_HV
+from engine.sprs import SPR_LPCR
 
 EE, HV, PR, IR, DR, RI, LE, ME, SF = (
     0x8000, 1 << 60, 0x4000, 0x20, 0x10, 0x2, 0x1, 0x1000, 1 << 63,
@@ -160,3 +164,17 @@ def test_dsi_sets_dar_and_dsisr() -> None:
     cpu = cpu_with(SF | HV)
     deliver(cpu, Interrupt(0x300, dar=0x20_4000, dsisr=0x4200_0000), PC)
     assert (cpu.spr[19], cpu.spr[18]) == (0x20_4000, 0x4200_0000)
+
+
+def test_the_vcpus_quick_async_check_agrees_with_select_async_everywhere() -> None:
+    """VCPU.async_interrupt short-cuts the common cases; every combination must agree."""
+    cpu = VCPU(PhysicalMemory(1 << 16), 0)
+    cpu.clock = 100
+    for ee, hv, pending, dec, hdec, armed, lpcr in itertools.product(
+        (0, MSR_EE), (0, MSR_HV), range(16), (50, 150), (50, 150), (False, True),
+        (0, LPCR_HDICE, LPCR_LPES0, LPCR_HDICE | LPCR_LPES0),
+    ):
+        cpu.msr, cpu.pending, cpu.dec_zero, cpu.hdec_zero = ee | hv, pending, dec, hdec
+        cpu.hdec_armed, cpu.spr[SPR_LPCR] = armed, lpcr
+        want = select_async(ee | hv, lpcr, pending, dec < 100, armed and hdec < 100)
+        assert cpu.async_interrupt() == want, (ee, hv, pending, dec, hdec, armed, lpcr)
