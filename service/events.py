@@ -55,8 +55,12 @@ def _disasm(word: int, pc: int) -> str:
 
 
 @lru_cache(maxsize=65_536)
-def _disasm_json(word: int, pc: int) -> str:
-    return json.dumps(_disasm(word, pc))
+def _where_json(pc: int, insn: int | None) -> str:
+    """A trace event's ``pc``, ``insn`` and ``disassembly`` members: the same for every
+    execution of an instruction, so formatted once."""
+    if insn is None:
+        return f'"pc":"0x{pc:016x}","insn":null,"disassembly":null'
+    return f'"pc":"0x{pc:016x}","insn":"0x{insn:08x}","disassembly":{json.dumps(_disasm(insn, pc))}'
 
 
 class _RegisterJson(dict[str, str]):
@@ -76,22 +80,15 @@ def trace_json(seq: int, ev: TraceEvent, registers: frozenset[str] | None = None
     """The trace event's WebSocket message, formatted directly: the same JSON as
     ``json.dumps({"seq": seq, **event_dict(ev)})`` without a dict per event or the
     encoder's per-value dispatch (this runs once per traced instruction)."""
-    insn = ev.insn
     reg = _REGISTER_JSON
     items = ev.changed.items()
     changed = (
         ",".join([reg[k] % v for k, v in items if registers is None or k in registers])
         if items else ""
     )  # fmt: skip
-    if insn is None:
-        return (
-            f'{{"seq":{seq},"type":"trace","time":{ev.time},"vcpu":{ev.vcpu},'
-            f'"pc":"0x{ev.pc:016x}","insn":null,"disassembly":null,"changed":{{{changed}}}}}'
-        )
     return (
         f'{{"seq":{seq},"type":"trace","time":{ev.time},"vcpu":{ev.vcpu},'
-        f'"pc":"0x{ev.pc:016x}","insn":"0x{insn:08x}",'
-        f'"disassembly":{_disasm_json(insn, ev.pc)},"changed":{{{changed}}}}}'
+        f'{_where_json(ev.pc, ev.insn)},"changed":{{{changed}}}}}'
     )
 
 
