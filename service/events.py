@@ -1,9 +1,11 @@
 """Per-session event hubs: gap-free ``seq``, a bounded ring for ``?since=``, per-client queues.
 
-The controller's listener runs on the engine thread; it only appends the event to a list
-under a lock and, when that list was empty, wakes the event loop with
-``call_soon_threadsafe``. On the loop, ``_drain`` numbers the events (``seq`` from 1, no
-gaps), keeps them in the ring and offers each to every client's bounded queue. A client
+The controller's listener runs on the engine thread; it only appends the event to a deque
+and, when no drain is scheduled, wakes the event loop with ``call_soon_threadsafe``. On
+the loop, ``_drain`` numbers the events (``seq`` from 1, no gaps), keeps them in the ring
+and offers them to every client's bounded queue. An event's JSON is made once, when first
+sent, and shared by all clients; batching clients get arrays of up to ``TRACE_BATCH``
+consecutive trace events, each exactly the object an unbatched client gets. A client
 whose queue is full is marked overflowed: its events are dropped (never waited for)
 until its sender reaches the overflow marker, which tells it what it missed, so a slow or
 vanished client never blocks the engine or the other clients.
