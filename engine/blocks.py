@@ -108,16 +108,23 @@ def _factory(
     for i, fn in enumerate(fns):
         last = i == length - 1
         src: tuple[str, ...] | None = getattr(fn, "src", None)
+        done = f"i * {length} + {i + 1}" if loop else str(i + 1)
+        check = f"if ic.gen != gen: raise Cut({npcs[i]}, {done})"
         if src is not None:
-            body.extend((line, i) for line in src)
+            for line in src:
+                if line.strip() == "@CHECK":
+                    # where the instruction's own source wants the check (or nothing)
+                    line = line.replace("@CHECK", check) if i in checks and not last else ""
+                    if not line:
+                        continue
+                body.append((line, i))
             if last and not getattr(fn, "op").branch:  # noqa: B009 - set by make_exec
                 body.append((f"pc = {npcs[i]}", i))
         else:
             params.append(f"f{i}")
             body.append((f"pc = f{i}(c)" if last else f"f{i}(c)", i))
-        done = f"i * {length} + {i + 1}" if loop else str(i + 1)
-        if i in checks and not last:
-            body.append((f"if ic.gen != gen: raise Cut({npcs[i]}, {done})", i))
+        if i in checks and not last and not (src and any("@CHECK" in x for x in src)):
+            body.append((check, i))
         if watch and not last:
             body.append((f"if wh: raise Cut({npcs[i]}, {done})", i))
     src_lines = [f"def make({', '.join(params + ['Cut', 'M64', 'M32', 'start'])}):"]

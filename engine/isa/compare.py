@@ -54,7 +54,7 @@ def compare(w: int, x: Ctx, *, signed: bool, imm: bool) -> Exec:
             return npc
 
         return inline(
-            cmpi, f"_a = (g[{ra}] & {width_mask}) ^ {bias}",
+            cmpi, f"_a = {_key_src(ra, width_mask, bias)}",
             f"c.cr = (c.cr & {clear}) | (((8 if _a < {k} else 4 if _a > {k} else 2) | c.so)"
             f" << {shift})")
 
@@ -66,8 +66,14 @@ def compare(w: int, x: Ctx, *, signed: bool, imm: bool) -> Exec:
         return npc
 
     return inline(
-        cmp, f"_a = (g[{ra}] & {width_mask}) ^ {bias}", f"_b = (g[{rb}] & {width_mask}) ^ {bias}",
+        cmp, f"_a = {_key_src(ra, width_mask, bias)}", f"_b = {_key_src(rb, width_mask, bias)}",
         f"c.cr = (c.cr & {clear}) | (((8 if _a < _b else 4 if _a > _b else 2) | c.so) << {shift})")
+
+
+def _key_src(r: int, width_mask: int, bias: int) -> str:
+    """GPR ``r`` as compare's unsigned key, inline (a 64-bit GPR needs no mask)."""
+    v = f"g[{r}]" if width_mask == M64 else f"(g[{r}] & {width_mask})"
+    return f"{v} ^ {bias}" if bias else v
 
 
 def cmprb(w: int, x: Ctx) -> Exec:

@@ -94,8 +94,16 @@ def load(
 
 def _ea_src(ra: int, rb: int | None, d: int, amask: int) -> tuple[str, ...]:
     """The effective address (RA|0) + (RB or D) as inline lines into ``_ea``."""
-    base = f"g[{ra}] + " if ra else ""
-    return (f"_ea = ({base}{f'g[{rb}]' if rb is not None else d}) & {amask}",)
+    if rb is None and not ra:
+        return (f"_ea = {d & amask}",)
+    terms = [f"g[{ra}]"] if ra else []
+    if rb is not None:
+        terms.append(f"g[{rb}]")
+    elif d:
+        terms.append(str(d))
+    if len(terms) == 1 and amask == M64:
+        return (f"_ea = {terms[0]}",)  # a GPR is already a 64-bit value
+    return (f"_ea = ({' + '.join(terms)}) & {amask}",)
 
 
 def _load_src(dest: str, size: int, order: str, lim: int) -> tuple[str, ...]:
@@ -110,15 +118,27 @@ def _load_src(dest: str, size: int, order: str, lim: int) -> tuple[str, ...]:
     )
 
 
-def _store_src(rs: int, size: int, vmask: int, order: str, lim: int) -> tuple[str, ...]:
-    """A store through the store TLB, else ``c.write``, as inline lines."""
+def _store_src(rs: int, size: int, vmask: int, order: str, lim: int,
+               update: int | None = None) -> tuple[str, ...]:
+    """A store through the store TLB, else ``c.write``, as inline lines.
+
+    A store that hits the TLB cannot land on decoded code (such pages are
+    never mapped there), so only the slow path ends with ``@CHECK``: where
+    the block compares its decode generation. ``update`` is RA of the
+    update forms, written on both paths before that check.
+    """
+    value = f"g[{rs}]" if vmask == M64 else f"(g[{rs}] & {vmask})"
+    then = [f"    g[{update}] = _ea"] if update is not None else []
     return (
         "_p = ts.get(_ea >> 12)",
         "_o = _ea & 4095",
         f"if _p is not None and _o <= {lim}:",
-        f"    _p[_o : _o + {size}] = (g[{rs}] & {vmask}).to_bytes({size}, {order!r})",
+        f"    _p[_o : _o + {size}] = {value}.to_bytes({size}, {order!r})",
+        *then,
         "else:",
-        f"    c.write(_ea, {size}, g[{rs}] & {vmask}, {order!r})",
+        f"    c.write(_ea, {size}, {value}, {order!r})",
+        *then,
+        "    @CHECK",
     )
 
 
@@ -165,9 +185,7 @@ def store(
         return npc
 
     lines = [*_ea_src(ra, rb if indexed else None, d, amask),
-             *_store_src(rs, size, vmask, order, lim)]
-    if update:
-        lines.append(f"g[{ra}] = _ea")
+             *_store_src(rs, size, vmask, order, lim, ra if update else None)]
     return inline(ex, *lines)
 
 
