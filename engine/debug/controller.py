@@ -622,6 +622,7 @@ class Controller:
         for v in vcpus or ():
             self.vcpu(v)
         self.trace_vcpus = frozenset(vcpus) if vcpus is not None else None
+        self._trace_words: dict[int, tuple[object, int | None]] = {}
         # Traced vCPUs run one instruction at a time and report each through a
         # hook; the others keep their fast path. Runs split exactly, so the
         # interleaving does not change.
@@ -641,20 +642,34 @@ class Controller:
         if after != regs:
             pairs = zip(TRACE_REGS, regs, after, strict=True)
             changed = {name: new for name, old, new in pairs if old != new}
-        word: int | None = None
-        pa = cpu.probe(pc, fetch=True)
-        if pa is not None:
-            try:
-                data = self.machine.mem.read_bytes(pa, 4)
-            except MemoryFault:
-                pass
-            else:
-                if self.planter.words:
-                    data = self.planter.overlay(pa, data)
-                word = int.from_bytes(data, "little" if cpu.msr & MSR_LE else "big")
+        # The vCPU's decoded closure for pc is replaced whenever its page is written
+        # or its decoding context changes; while it is the same object, so is the
+        # word: a look-up instead of a translation and a memory read per event.
+        fn = cpu.icache.get(pc)
+        hit = self._trace_words.get(pc)
+        if hit is not None and fn is not None and hit[0] is fn:
+            word = hit[1]
+        else:
+            word = self._trace_word(cpu, pc)
+            if fn is not None:
+                self._trace_words[pc] = (fn, word)
         # self.time, without a generator frame per event
         time = sum(map(_RETIRED, self.machine.vcpus))
         self._emit(TraceEvent(cpu.index, pc, word, changed, time))
+
+    def _trace_word(self, cpu: VCPU, pc: int) -> int | None:
+        """The word at ``pc`` as ``cpu`` fetches it, original bytes under planted
+        breakpoints (None when it cannot be fetched)."""
+        pa = cpu.probe(pc, fetch=True)
+        if pa is None:
+            return None
+        try:
+            data = self.machine.mem.read_bytes(pa, 4)
+        except MemoryFault:
+            return None
+        if self.planter.words:
+            data = self.planter.overlay(pa, data)
+        return int.from_bytes(data, "little" if cpu.msr & MSR_LE else "big")
 
     def _quiet_or(self, quiet: bool, ev: StopEvent) -> StopEvent:
         return ev if quiet else self._stop_event(ev)
