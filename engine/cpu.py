@@ -555,14 +555,13 @@ class VCPU:
                 self.sleeping
                 or self.msr & (MSR_SE | MSR_BE)
                 or self.host_se
-                or (self.mem.watching and not self.use_blocks)
-                or self.trace_hook is not None
+                or (self.mem.watching and (not self.use_blocks or self.trace_hook is not None))
                 or self.async_interrupt() is not None
             ):
-                # The exact path, one instruction at a time: tracing, watchpoints
-                # without blocks (the reference; blocks check hits themselves),
-                # (a hit stops the vCPU after the accessing instruction), sleep,
-                # and the debugger's per-instruction trace hook.
+                # The exact path, one instruction at a time: MSR[SE]/[BE] and host
+                # tracing, sleep, watchpoints without blocks (the reference; blocks
+                # check hits themselves; a hit stops the vCPU after the accessing
+                # instruction), and the trace hook while watching.
                 if done and self.nia in stop_at and not self.sleeping:
                     break
                 hook = self.trace_hook
@@ -583,6 +582,12 @@ class VCPU:
             timer = self.ticks_until_timer()
             if timer < left:
                 left = timer
+            if self.trace_hook is not None:
+                n, stopped = self._run_traced(left, stop_at, done)
+                done += n
+                if stopped:
+                    break
+                continue
             if self.use_blocks:
                 n, stopped = self._run_blocks(left, stop_at, done)
                 done += n
@@ -658,6 +663,69 @@ class VCPU:
             self.clock += n
             done += n
         return done
+
+    def _run_traced(
+        self, left: int, stop_at: frozenset[int] | set[int], done: int
+    ) -> tuple[int, bool]:
+        """``left`` slots one instruction at a time, calling the trace hook after each.
+
+        The interpreter's fast loop with the hook: what it reports and counts
+        is what the exact path (``step`` + hook) reports and counts, without
+        step()'s per-instruction checks. Anything unusual (a resync, an
+        interrupt, a time access, a stop) ends the chunk after it is handled
+        exactly as the fast loop handles it, so run() re-checks the mode.
+        Returns (slots used, whether the run must end).
+        """
+        hook = self.trace_hook
+        assert hook is not None
+        n = 0
+        while n < left and not (self.halted or self.exit_reason):
+            pc = self.nia
+            if stop_at and pc in stop_at and (n or done):
+                return n, True
+            regs = (*self.gpr, self.cr, self.xer, self.lr, self.ctr, self.msr)
+            try:
+                fn = self.icache.get(pc)
+                if fn is None:
+                    fn = self.decode_at(pc)
+                npc = fn(self)
+            except Resync as r:
+                self.retired += 1
+                self.clock += 1
+                self.nia = r.npc
+                hook(self, pc, regs)
+                return n + 1, False
+            except ClockSync:
+                # It reads or writes time: the exact step, as the other loops do.
+                retired = self.retired
+                self.step()
+                n += 1
+                if self.refund:
+                    self._refund()
+                    n -= 1
+                if self.retired != retired:
+                    hook(self, pc, regs)
+                return n, False
+            except (Interrupt, MemoryFault, Stop) as exc:
+                self.retired += 1
+                self.clock += 1
+                n += 1
+                if isinstance(exc, Stop):
+                    self._stop(exc, pc)
+                    hook(self, pc, regs)
+                    return n, True
+                self._take(exc if isinstance(exc, Interrupt) else Interrupt(EXCP_MCHECK), pc)
+                if self.refund:
+                    self._refund()
+                    return n - 1, False
+                hook(self, pc, regs)
+                return n, False
+            self.retired += 1
+            self.clock += 1
+            self.nia = npc
+            n += 1
+            hook(self, pc, regs)
+        return n, False
 
     def _run_blocks(
         self, left: int, stop_at: frozenset[int] | set[int], done: int

@@ -1,0 +1,82 @@
+"""Traced vCPUs run a fast per-instruction loop that reports exactly what step() + hook reports.
+
+The reference replaces VCPU._run_traced with the exact path (one step(),
+then the hook when the slot counted): every trace event, every stop and the
+final guest state must be the same, on programs that take interrupts,
+hypercalls, time reads, resyncs (mtmsrd, rfid), self-stepping and several
+vCPUs.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.cpu import VCPU
+from engine.debug.events import StopEvent, TraceEvent
+from tests.conformance.conftest import guest_state, session
+
+
+def _stepwise(
+    self: VCPU, left: int, stop_at: frozenset[int] | set[int], done: int
+) -> tuple[int, bool]:
+    """The exact path for one instruction (what run() did for traced vCPUs before)."""
+    if done and self.nia in stop_at:
+        return 0, True
+    hook = self.trace_hook
+    assert hook is not None
+    pc, retired = self.nia, self.retired
+    regs = (*self.gpr, self.cr, self.xer, self.lr, self.ctr, self.msr)
+    self.step()
+    n = 1
+    if self.refund:
+        self._refund()
+        n = 0
+    if self.retired != retired:
+        hook(self, pc, regs)
+    return n, False
+
+
+CASES = [
+    ("basic", "guest", 1, 400),
+    ("timer", "guest", 1, 3000),
+    ("selfstep", "guest", 1, 400),
+    ("le_guest", "guest", 1, 400),
+    ("race", "guest", 2, 600),
+    ("spinlock", "powernv", 2, 2000),
+    ("examples/interrupts", "powernv", 1, 3000),
+    ("examples/guest_console", "guest", 1, 3000),
+    ("examples/radix_ail", "guest", 1, 3000),
+    ("examples/smp_spinlock", "powernv", 4, 4000),
+]
+
+
+def _run(program: str, profile: str, vcpus: int, budget: int) -> tuple[object, ...]:
+    ctl = session(program, "native", profile=profile, vcpus=vcpus, notimer=False)
+    events: list[object] = []
+    ctl.subscribe(lambda e: events.append(e) if isinstance(e, TraceEvent | StopEvent) else None)
+    ctl.set_trace(list(range(vcpus)))
+    stops = []
+    left = budget
+    while left > 0:
+        before = ctl.time
+        ev = ctl.cont(budget=min(left, 700))
+        stops.append((ev.reason, ev.pc, ev.vcpu))
+        used = ctl.time - before
+        if used <= 0 or ev.reason != "limit":
+            break
+        left -= used
+    return events, stops, guest_state(ctl)
+
+
+@pytest.mark.parametrize(("program", "profile", "vcpus", "budget"), CASES)
+def test_the_fast_traced_loop_reports_what_stepping_reports(
+    program: str, profile: str, vcpus: int, budget: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast = _run(program, profile, vcpus, budget)
+    monkeypatch.setattr(VCPU, "_run_traced", _stepwise)
+    exact = _run(program, profile, vcpus, budget)
+    assert fast[1] == exact[1]
+    assert len(fast[0]) == len(exact[0]) > 0
+    for i, (a, b) in enumerate(zip(fast[0], exact[0], strict=True)):
+        assert a == b, f"event {i}: {a} != {b}"
+    assert fast[2] == exact[2]
