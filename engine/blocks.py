@@ -36,6 +36,7 @@ Blocks live in the decode cache of their translation context
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from types import CodeType, TracebackType
 from typing import TYPE_CHECKING, NamedTuple
@@ -130,7 +131,11 @@ def _factory(
     src_lines = [f"def make({', '.join(params + ['Cut', 'M64', 'M32', 'start'])}):"]
     src_lines.append("    def blk(c, limit=1):" if loop else "    def blk(c):")
     ind = "        "
-    src_lines += [ind + "g = c.gpr", ind + "tl = c.tlb_load", ind + "ts = c.tlb_store"]
+    # Bind only the locals the pasted lines use: each is an attribute load per call.
+    text_body = "\n".join(line for line, _ in body)
+    for name, value in (("g", "c.gpr"), ("tl", "c.tlb_load"), ("ts", "c.tlb_store")):
+        if re.search(rf"\b{name}\b", text_body):
+            src_lines.append(ind + f"{name} = {value}")
     if checks:
         src_lines += [ind + "ic = c.icache", ind + "gen = ic.gen"]
     if watch:
