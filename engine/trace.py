@@ -2,19 +2,22 @@
 
 It drives the machine through the stepping controller, like every other
 client, so ``--backend`` changes how steps are carried out and never what
-they print.
+they print. Step mode prints a line per step, so its lines come from
+``trace_format`` (cached hex, a fixed template); ``state`` below is the
+reference it is tested against.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from .cpu import VCPU
 from .debug.controller import Controller
 from .memory import MemoryFault
 from .registers import WIDTH32, canonical, read_register
+from .trace_format import StateFormatter
 
 DEFAULT_REGS = ("srr0", "srr1")
 
@@ -75,6 +78,73 @@ def _insn(ctl: Controller, cpu: VCPU) -> str | None:
     return fmt32(int.from_bytes(data, cpu.order))  # type: ignore[arg-type]
 
 
+def _insn_reader(ctl: Controller) -> Callable[[VCPU], int | None]:
+    """``_insn`` as a word (None: the fetch would fault), for the formatter."""
+    planter = ctl.planter
+
+    def word(cpu: VCPU) -> int | None:
+        pa = cpu.probe(cpu.nia, fetch=True)
+        if pa is None:
+            return None
+        try:
+            data = ctl.machine.mem.read_bytes(pa, 4)
+        except MemoryFault:
+            return None
+        if planter.words:
+            data = planter.overlay(pa, data)
+        return int.from_bytes(data, cpu.order)  # type: ignore[arg-type]
+
+    return word
+
+
+def formatter(ctl: Controller, regs: tuple[str, ...]) -> StateFormatter:
+    return StateFormatter(_insn_reader(ctl), regs)
+
+
+# Keys of a line that are not state fields: an extra "register" of one of these
+# names (not a register, so null) replaces the key's value in a dict, which
+# the fixed template does not do, so such traces print through the dicts.
+LINE_KEYS = frozenset({"step", "final", "cpu", "insn", "gpr", "stop", "stopped_cpu", "mem"})
+
+
+class Lines:
+    """State lines as ``json.dumps`` of ``state()`` dicts: the reference."""
+
+    def __init__(self, ctl: Controller, regs: tuple[str, ...]) -> None:
+        self.ctl = ctl
+        self.regs = regs
+
+    def step(self, i: int, cpu: VCPU) -> str:
+        return _line({"step": i, **state(self.ctl, cpu, self.regs)})
+
+    def final(self, cpu: VCPU) -> str:
+        return _line({"final": True, **state(self.ctl, cpu, self.regs)})
+
+    def stop(self, cpu: VCPU, tail: dict[str, object]) -> str:
+        return _line({**state(self.ctl, cpu, self.regs), **tail})
+
+
+class FastLines(Lines):
+    """The same text from the cached formatter and a fixed template."""
+
+    def __init__(self, ctl: Controller, regs: tuple[str, ...]) -> None:
+        super().__init__(ctl, regs)
+        self.fields = formatter(ctl, regs).fields
+
+    def step(self, i: int, cpu: VCPU) -> str:
+        return f'{{"step": {i}, {self.fields(cpu)}}}'
+
+    def final(self, cpu: VCPU) -> str:
+        return f'{{"final": true, {self.fields(cpu)}}}'
+
+    def stop(self, cpu: VCPU, tail: dict[str, object]) -> str:
+        return f"{{{self.fields(cpu)}, {_line(tail)[1:]}"
+
+
+def lines(ctl: Controller, regs: tuple[str, ...]) -> Lines:
+    return Lines(ctl, regs) if LINE_KEYS.intersection(regs) else FastLines(ctl, regs)
+
+
 def _line(obj: dict[str, object]) -> str:
     return json.dumps(obj, separators=(", ", ": "))
 
@@ -98,8 +168,10 @@ def run_trace(ctl: Controller, opts: TraceOptions) -> Iterator[str]:
 def _step_mode(ctl: Controller, opts: TraceOptions) -> Iterator[str]:
     assert opts.steps is not None
     vcpus = ctl.machine.vcpus
+    out = lines(ctl, opts.regs)
+    line = out.step
     for cpu in vcpus:
-        yield _line({"step": 0, **state(ctl, cpu, opts.regs)})
+        yield line(0, cpu)
     stop_at = set(opts.stop_at)
     seen: set[int] = set()
     n = len(vcpus)
@@ -107,7 +179,7 @@ def _step_mode(ctl: Controller, opts: TraceOptions) -> Iterator[str]:
     for i in range(1, opts.steps + 1):
         cpu = vcpus[opts.step_vcpu] if opts.step_vcpu is not None else vcpus[(i - 1) % n]
         ctl.step(cpu.index)
-        yield _line({"step": i, **state(ctl, cpu, opts.regs)})
+        yield line(i, cpu)
         if stop_at:
             if cpu.nia in stop_at:
                 seen.add(cpu.index)
@@ -116,7 +188,7 @@ def _step_mode(ctl: Controller, opts: TraceOptions) -> Iterator[str]:
     if opts.step_vcpu is not None:
         for other in vcpus:
             if other.index != opts.step_vcpu:
-                yield _line({"final": True, **state(ctl, other, opts.regs)})
+                yield out.final(other)
     if opts.mem:
         cpu0 = vcpus[0]
         yield _line({"mem": {label: read_mem(ctl, cpu0, a, n) for label, a, n in opts.mem}})
@@ -126,10 +198,9 @@ def _run_mode(ctl: Controller, opts: TraceOptions) -> Iterator[str]:
     ev = ctl.cont(budget=opts.max_instructions, until=opts.until or None)
     who = ev.vcpu if ev.reason in ("step", "breakpoint") else None
     reason = "breakpoint" if who is not None else "limit"
+    out = lines(ctl, opts.regs)
     for cpu in ctl.machine.vcpus:
-        d = state(ctl, cpu, opts.regs)
-        d["stop"] = reason
-        d["stopped_cpu"] = who
+        tail: dict[str, object] = {"stop": reason, "stopped_cpu": who}
         if cpu.index == who and opts.mem:
-            d["mem"] = {label: read_mem(ctl, cpu, a, n) for label, a, n in opts.mem}
-        yield _line(d)
+            tail["mem"] = {label: read_mem(ctl, cpu, a, n) for label, a, n in opts.mem}
+        yield out.stop(cpu, tail)

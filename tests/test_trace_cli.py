@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import trace as trace_module
+from engine import trace_format
 from service.cli import main
 from tests.conftest import require_tool
 
@@ -189,14 +189,18 @@ def test_regs_adds_registers_in_order(capsys: pytest.CaptureFixture[str]) -> Non
 def test_unreadable_register_is_null(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = trace_module.read_register
+    real = trace_format.register_reader
 
-    def read(cpu: object, name: str) -> int:
-        if name == "dar":
+    def reader(name: str) -> trace_format.Reader:
+        if name != "dar":
+            return real(name)
+
+        def unreadable(cpu: object) -> int:
             raise KeyError(name)
-        return real(cpu, name)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(trace_module, "read_register", read)
+        return unreadable
+
+    monkeypatch.setattr(trace_format, "register_reader", reader)
     d = trace(capsys, str(RAW), "--steps", "0", "--regs", "dar,srr1")[0]
     assert d["dar"] is None and d["srr1"] == "0x0000000000000000"
 
