@@ -155,10 +155,6 @@ class Record:
         self._text: str | None = None
 
     @property
-    def data(self) -> dict[str, Any]:
-        return event_dict(self.event)
-
-    @property
     def text(self) -> str:
         text = self._text
         if text is None:
