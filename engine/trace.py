@@ -3,8 +3,9 @@
 It drives the machine through the stepping controller, like every other
 client, so ``--backend`` changes how steps are carried out and never what
 they print. Step mode prints a line per step, so its lines come from
-``trace_format`` (cached hex, a fixed template); ``state`` below is the
-reference it is tested against.
+``trace_format`` (cached hex, a fixed template) and its steps from
+``trace_step`` (``Controller.step`` without the bookkeeping where that is
+provably the same); ``state`` below is the reference both are tested against.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from .debug.controller import Controller
 from .memory import MemoryFault
 from .registers import WIDTH32, canonical, read_register
 from .trace_format import StateFormatter
+from .trace_step import stepper
 
 DEFAULT_REGS = ("srr0", "srr1")
 
@@ -156,16 +158,17 @@ def read_mem(ctl: Controller, cpu: VCPU, addr: int, length: int) -> str | None:
         return None
 
 
-def run_trace(ctl: Controller, opts: TraceOptions) -> Iterator[str]:
+def run_trace(ctl: Controller, opts: TraceOptions, fast: bool = True) -> Iterator[str]:
+    """The trace's lines; ``fast=False`` steps through ``Controller.step`` whatever the session."""
     if opts.steps is not None:
-        yield from _step_mode(ctl, opts)
+        yield from _step_mode(ctl, opts, fast)
     else:
         yield from _run_mode(ctl, opts)
     if opts.stats:
         yield _line({"stats": ctl.stats()})
 
 
-def _step_mode(ctl: Controller, opts: TraceOptions) -> Iterator[str]:
+def _step_mode(ctl: Controller, opts: TraceOptions, fast: bool) -> Iterator[str]:
     assert opts.steps is not None
     vcpus = ctl.machine.vcpus
     out = lines(ctl, opts.regs)
@@ -176,15 +179,20 @@ def _step_mode(ctl: Controller, opts: TraceOptions) -> Iterator[str]:
     seen: set[int] = set()
     n = len(vcpus)
     watched = {opts.step_vcpu} if opts.step_vcpu is not None else {c.index for c in vcpus}
-    for i in range(1, opts.steps + 1):
-        cpu = vcpus[opts.step_vcpu] if opts.step_vcpu is not None else vcpus[(i - 1) % n]
-        ctl.step(cpu.index)
-        yield line(i, cpu)
-        if stop_at:
-            if cpu.nia in stop_at:
-                seen.add(cpu.index)
-            if watched <= seen:
-                break
+    stepping = stepper(ctl, fast)
+    step = stepping.step
+    try:
+        for i in range(1, opts.steps + 1):
+            cpu = vcpus[opts.step_vcpu] if opts.step_vcpu is not None else vcpus[(i - 1) % n]
+            step(cpu)
+            yield line(i, cpu)
+            if stop_at:
+                if cpu.nia in stop_at:
+                    seen.add(cpu.index)
+                if watched <= seen:
+                    break
+    finally:
+        stepping.finish()
     if opts.step_vcpu is not None:
         for other in vcpus:
             if other.index != opts.step_vcpu:
