@@ -49,7 +49,21 @@ def _drive(hub: EventHub, c: Client, until: int) -> list[Any]:
         finally:
             task.cancel()
 
-    hub.loop.run_until_complete(run())
+    # On a thread of its own: another test's framework (Playwright's sync API)
+    # may leave an event loop marked running on the main thread.
+    failure: list[BaseException] = []
+
+    def drive() -> None:
+        try:
+            hub.loop.run_until_complete(run())
+        except BaseException as exc:  # noqa: BLE001 - re-raised on the test's thread
+            failure.append(exc)
+
+    t = threading.Thread(target=drive)
+    t.start()
+    t.join()
+    if failure:
+        raise failure[0]
     return out
 
 
