@@ -76,6 +76,19 @@ _TLB_MSR = MSR_DR | MSR_PR | MSR_HV
 TRANSLATION_SPRS = frozenset({29, 48, 61, 313, 318, 319, 464})
 
 
+# What a trace event compares before and after an instruction: XER as its stored
+# fields (cheaper than composing it twice per instruction). One name per entry.
+TRACE_REG_NAMES = (
+    *(f"r{i}" for i in range(32)), "cr", "xer.so", "xer.ov", "xer.ca", "xer.ov32", "xer.ca32",
+    "xer.rest", "lr", "ctr", "msr",
+)
+
+
+def trace_regs(c: VCPU) -> tuple[int, ...]:
+    """The values of TRACE_REG_NAMES (VCPU._run_traced builds the same tuple inline)."""
+    return (*c.gpr, c.cr, c.so, c.ov, c.ca, c.ov32, c.ca32, c.xer_rest, c.lr, c.ctr, c.msr)
+
+
 class DecodeCache(dict[int, Exec]):
     """Decoded closures by effective address, with the physical pages they came from."""
 
@@ -85,13 +98,16 @@ class DecodeCache(dict[int, Exec]):
         # Translated blocks (engine/blocks.py) by start address: each starts at
         # an address of ``by_page`` and stays on its page, so they die with it.
         self.blocks: dict[int, Block] = {}
+        self.words: dict[int, int] = {}  # the word each closure was decoded from (trace events)
         self.gen = 0  # bumped whenever decoded code is dropped (blocks in flight check it)
 
     def drop_page(self, pn: int) -> None:
         self.gen += 1
         blocks = self.blocks
+        words = self.words
         for ea in self.by_page.pop(pn, ()):
             self.pop(ea, None)
+            words.pop(ea, None)
             blocks.pop(ea, None)
             blocks.pop(ea | 1, None)  # its watch-mode twin
 
@@ -100,6 +116,7 @@ class DecodeCache(dict[int, Exec]):
         self.clear()
         self.by_page.clear()
         self.blocks.clear()
+        self.words.clear()
 
 
 class VCPU:
@@ -169,8 +186,9 @@ class VCPU:
         self.exact_clock = False
         self.intercept: Callable[[VCPU, Interrupt, int], bool] | None = None
         # Called after every instruction this vCPU executes in run() with
-        # (vcpu, pc, registers before): the debugger's trace events.
-        self.trace_hook: Callable[[VCPU, int, tuple[int, ...]], None] | None = None
+        # (vcpu, pc, trace_regs() before, the word executed: None when the fetch
+        # faulted or the instruction dropped its own decoded page): trace events.
+        self.trace_hook: Callable[[VCPU, int, tuple[int, ...], int | None], None] | None = None
         # The guest-profile host: hypervisor-level events exit to it.
         self.host: Host | None = None
         self.peers: list[VCPU] = [self]  # every vCPU of the machine (tlbie, msgsnd)
@@ -471,6 +489,7 @@ class VCPU:
         fn = make_exec(decode(word), word, ctx)
         cache = self.icache
         cache[pc] = fn
+        cache.words[pc] = word
         pn = pa >> PAGE_SHIFT
         pcs = cache.by_page.get(pn)
         if pcs is None:
@@ -567,14 +586,15 @@ class VCPU:
                 hook = self.trace_hook
                 if hook is not None:
                     pc, retired = self.nia, self.retired
-                    regs = (*self.gpr, self.cr, self.xer, self.lr, self.ctr, self.msr)
+                    regs = trace_regs(self)
+                    cache = self.icache  # the word executed is decoded into this one
                 self.step()
                 done += 1
                 if self.refund:
                     self._refund()
                     done -= 1
                 if hook is not None and self.retired != retired:
-                    hook(self, pc, regs)
+                    hook(self, pc, regs, cache.words.get(pc))
                 if self.mem.watch_hits and self.mem.watch_exit and not self.exit_reason:
                     self.exit_reason = "watchpoint"
                 continue
@@ -683,17 +703,21 @@ class VCPU:
             pc = self.nia
             if stop_at and pc in stop_at and (n or done):
                 return n, True
-            regs = (*self.gpr, self.cr, self.xer, self.lr, self.ctr, self.msr)
+            regs = (*self.gpr, self.cr, self.so, self.ov, self.ca, self.ov32, self.ca32,
+                    self.xer_rest, self.lr, self.ctr, self.msr)  # trace_regs, inline
+            cache = self.icache
+            word = None  # stays None only when the fetch itself faults
             try:
-                fn = self.icache.get(pc)
+                fn = cache.get(pc)
                 if fn is None:
                     fn = self.decode_at(pc)
+                word = cache.words.get(pc)
                 npc = fn(self)
             except Resync as r:
                 self.retired += 1
                 self.clock += 1
                 self.nia = r.npc
-                hook(self, pc, regs)
+                hook(self, pc, regs, word)
                 return n + 1, False
             except ClockSync:
                 # It reads or writes time: the exact step, as the other loops do.
@@ -704,7 +728,7 @@ class VCPU:
                     self._refund()
                     n -= 1
                 if self.retired != retired:
-                    hook(self, pc, regs)
+                    hook(self, pc, regs, word)
                 return n, False
             except (Interrupt, MemoryFault, Stop) as exc:
                 self.retired += 1
@@ -712,19 +736,19 @@ class VCPU:
                 n += 1
                 if isinstance(exc, Stop):
                     self._stop(exc, pc)
-                    hook(self, pc, regs)
+                    hook(self, pc, regs, word)
                     return n, True
                 self._take(exc if isinstance(exc, Interrupt) else Interrupt(EXCP_MCHECK), pc)
                 if self.refund:
                     self._refund()
                     return n - 1, False
-                hook(self, pc, regs)
+                hook(self, pc, regs, word)
                 return n, False
             self.retired += 1
             self.clock += 1
             self.nia = npc
             n += 1
-            hook(self, pc, regs)
+            hook(self, pc, regs, word)
         return n, False
 
     def _run_blocks(

@@ -17,7 +17,7 @@ from operator import attrgetter
 from typing import cast
 
 from ..bits import M64, sext
-from ..cpu import VCPU
+from ..cpu import TRACE_REG_NAMES, VCPU, trace_regs
 from ..disasm import Line, disassemble
 from ..host import VMExit
 from ..interrupts import EXCP_HV_EMU
@@ -476,14 +476,15 @@ class Controller:
             if stops:
                 return self._run_to(cpu, stops)
         before = self._clock_slots()
-        pc, regs = cpu.nia, _regs(cpu)
+        pc, regs, cache = cpu.nia, trace_regs(cpu), cpu.icache
         with self._watching(stop_vcpu=False):
             try:
                 self._one_step(v, self.backend.step)
             except StepError as e:
                 return self._stop(v, "error", message=str(e))
             if self.trace_vcpus and v in self.trace_vcpus:
-                self._emit_trace(cpu, pc, regs)
+                # the word the step decoded (in the byte order it ran in)
+                self._emit_trace(cpu, pc, regs, cache.words.get(pc))
             slots = self._slots_since(before)
             slots[v] = max(slots[v], 1)  # with notimer the clock stood still, but v did step
             self.history.record(StepEntry(v, lambda: self._reference_step(v), slots), 1)
@@ -630,32 +631,48 @@ class Controller:
             traced = self.trace_vcpus is not None and c.index in self.trace_vcpus
             c.trace_hook = self._trace_hook if traced else None
 
-    def _trace_hook(self, cpu: VCPU, pc: int, regs: tuple[int, ...]) -> None:
+    def _trace_hook(
+        self, cpu: VCPU, pc: int, regs: tuple[int, ...], word: int | None
+    ) -> None:
         if not self.history.replaying:
-            self._emit_trace(cpu, pc, regs)
+            self._emit_trace(cpu, pc, regs, word)
 
-    def _emit_trace(self, cpu: VCPU, pc: int, regs: tuple[int, ...]) -> None:
+    def _emit_trace(
+        self, cpu: VCPU, pc: int, regs: tuple[int, ...], word: int | None = None
+    ) -> None:
         # One call per traced instruction: the tuple compare (in C) skips the
         # per-register diff for the many instructions that change none of them.
-        after = _regs(cpu)
+        after = trace_regs(cpu)
         changed: dict[str, int] = {}
         if after != regs:
-            pairs = zip(TRACE_REGS, regs, after, strict=True)
-            changed = {name: new for name, old, new in pairs if old != new}
+            for name, old, new in zip(TRACE_REG_NAMES, regs, after, strict=True):
+                if old != new:
+                    # XER's stored fields report as one register, in XER's place.
+                    changed["xer" if name[0] == "x" else name] = new
+            if "xer" in changed:
+                changed["xer"] = cpu.xer
+        if word is None or self.planter.words:
+            # Not passed (a fetch fault, a page that dropped itself) or possibly a
+            # planted word: read it now, with the original bytes under planted ones.
+            word = self._word_at(cpu, pc)
+        # self.time, without a generator frame per event
+        time = sum(map(_RETIRED, self.machine.vcpus))
+        self._emit(TraceEvent(cpu.index, pc, word, changed, time))
+
+    def _word_at(self, cpu: VCPU, pc: int) -> int | None:
+        """The word at ``pc`` for a trace event when the run loop did not pass the one it
+        executed (or planted words may hide it)."""
         # The vCPU's decoded closure for pc is replaced whenever its page is written
         # or its decoding context changes; while it is the same object, so is the
         # word: a look-up instead of a translation and a memory read per event.
         fn = cpu.icache.get(pc)
         hit = self._trace_words.get(pc)
         if hit is not None and fn is not None and hit[0] is fn:
-            word = hit[1]
-        else:
-            word = self._trace_word(cpu, pc)
-            if fn is not None:
-                self._trace_words[pc] = (fn, word)
-        # self.time, without a generator frame per event
-        time = sum(map(_RETIRED, self.machine.vcpus))
-        self._emit(TraceEvent(cpu.index, pc, word, changed, time))
+            return hit[1]
+        word = self._trace_word(cpu, pc)
+        if fn is not None:
+            self._trace_words[pc] = (fn, word)
+        return word
 
     def _trace_word(self, cpu: VCPU, pc: int) -> int | None:
         """The word at ``pc`` as ``cpu`` fetches it, original bytes under planted
@@ -917,12 +934,7 @@ class Controller:
         h.truncate(index + 1)
 
 
-TRACE_REGS = tuple(f"r{i}" for i in range(32)) + ("cr", "xer", "lr", "ctr", "msr")
 _RETIRED = attrgetter("retired")
-
-
-def _regs(cpu: VCPU) -> tuple[int, ...]:
-    return (*cpu.gpr, cpu.cr, cpu.xer, cpu.lr, cpu.ctr, cpu.msr)
 
 
 class _Env:

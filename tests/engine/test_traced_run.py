@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.cpu import VCPU
+from engine.cpu import VCPU, trace_regs
 from engine.debug.events import StopEvent, TraceEvent
 from tests.conformance.conftest import guest_state, session
 
@@ -25,14 +25,14 @@ def _stepwise(
     hook = self.trace_hook
     assert hook is not None
     pc, retired = self.nia, self.retired
-    regs = (*self.gpr, self.cr, self.xer, self.lr, self.ctr, self.msr)
+    regs, cache = trace_regs(self), self.icache
     self.step()
     n = 1
     if self.refund:
         self._refund()
         n = 0
     if self.retired != retired:
-        hook(self, pc, regs)
+        hook(self, pc, regs, cache.words.get(pc))
     return n, False
 
 
@@ -80,3 +80,24 @@ def test_the_fast_traced_loop_reports_what_stepping_reports(
     for i, (a, b) in enumerate(zip(fast[0], exact[0], strict=True)):
         assert a == b, f"event {i}: {a} != {b}"
     assert fast[2] == exact[2]
+
+
+def test_an_instruction_that_switches_byte_order_is_reported_as_it_ran() -> None:
+    """le_guest's rfid at 0x102c runs big-endian and lands in little-endian code: the
+    trace event's word is the rfid (0x4c000024), not its bytes read the new way."""
+    for stepped in (False, True):
+        ctl = session("le_guest", "native")
+        events: list[TraceEvent] = []
+        ctl.subscribe(lambda e: events.append(e) if isinstance(e, TraceEvent) else None)
+        ctl.set_trace([0])
+        for _ in range(20) if stepped else range(1):
+            if stepped:
+                ctl.step(0)
+            else:
+                ctl.cont(budget=20)
+        rfid = [e for e in events if e.pc == 0x102C]
+        assert rfid and rfid[0].insn == 0x4C000024, stepped
+        assert rfid[0].changed["msr"] & 1  # MSR[LE] set by it
+        after = events[events.index(rfid[0]) + 1]  # the first little-endian instruction
+        data = ctl.read_memory(after.pc, 4)
+        assert after.insn == int.from_bytes(data, "little") != int.from_bytes(data, "big")
