@@ -96,7 +96,7 @@ class Controller:
         self.breakpoints = BreakpointTable(unlimited_hardware=VIRTUAL_HW_BREAKPOINTS in caps)
         self.atomic = config.atomic_sequences or ("each" if NATIVE_STEP in caps else "whole")
         self.foreign_hits = 0
-        self.listeners: list[Callable[[Event], None]] = []
+        self.listeners: tuple[Callable[[Event], None], ...] = ()
         self.last_stop: StopEvent | None = None
         self.running = False
         self._halt = threading.Event()
@@ -125,11 +125,17 @@ class Controller:
 
     # -- events ---------------------------------------------------------------------
     def subscribe(self, listener: Callable[[Event], None]) -> Callable[[], None]:
-        self.listeners.append(listener)
-        return lambda: self.listeners.remove(listener) if listener in self.listeners else None
+        # Listeners are kept as a tuple, replaced on change: _emit runs once per traced
+        # instruction and iterates it without a copy, even if a listener unsubscribes.
+        self.listeners = (*self.listeners, listener)
+
+        def unsubscribe() -> None:
+            self.listeners = tuple(x for x in self.listeners if x is not listener)
+
+        return unsubscribe
 
     def _emit(self, event: Event) -> None:
-        for listener in list(self.listeners):
+        for listener in self.listeners:
             listener(event)
 
     @property
@@ -656,8 +662,9 @@ class Controller:
             # planted word: read it now, with the original bytes under planted ones.
             word = self._word_at(cpu, pc)
         # self.time, without a generator frame per event
-        time = sum(map(_RETIRED, self.machine.vcpus))
-        self._emit(TraceEvent(cpu.index, pc, word, changed, time))
+        ev = TraceEvent(cpu.index, pc, word, changed, sum(map(_RETIRED, self.machine.vcpus)))
+        for listener in self.listeners:  # _emit, inline: once per traced instruction
+            listener(ev)
 
     def _word_at(self, cpu: VCPU, pc: int) -> int | None:
         """The word at ``pc`` for a trace event when the run loop did not pass the one it
