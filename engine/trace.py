@@ -70,33 +70,14 @@ def state(ctl: Controller, cpu: VCPU, regs: tuple[str, ...]) -> dict[str, object
 
 def _insn(ctl: Controller, cpu: VCPU) -> str | None:
     """The word at pc as the vCPU would fetch it, with planted words shown as the original."""
-    pa = cpu.probe(cpu.nia, fetch=True)
-    if pa is None:
-        return None
-    try:
-        data = ctl.planter.overlay(pa, ctl.machine.mem.read_bytes(pa, 4))
-    except MemoryFault:
-        return None
-    return fmt32(int.from_bytes(data, cpu.order))  # type: ignore[arg-type]
+    word = ctl.instruction_word(cpu, cpu.nia)
+    return None if word is None else fmt32(word)
 
 
 def _insn_reader(ctl: Controller) -> Callable[[VCPU], int | None]:
     """``_insn`` as a word (None: the fetch would fault), for the formatter."""
-    planter = ctl.planter
-
-    def word(cpu: VCPU) -> int | None:
-        pa = cpu.probe(cpu.nia, fetch=True)
-        if pa is None:
-            return None
-        try:
-            data = ctl.machine.mem.read_bytes(pa, 4)
-        except MemoryFault:
-            return None
-        if planter.words:
-            data = planter.overlay(pa, data)
-        return int.from_bytes(data, cpu.order)  # type: ignore[arg-type]
-
-    return word
+    read = ctl.instruction_word
+    return lambda cpu: read(cpu, cpu.nia)
 
 
 def formatter(ctl: Controller, regs: tuple[str, ...]) -> StateFormatter:

@@ -676,12 +676,12 @@ class Controller:
         hit = self._trace_words.get(pc)
         if hit is not None and fn is not None and hit[0] is fn:
             return hit[1]
-        word = self._trace_word(cpu, pc)
+        word = self.instruction_word(cpu, pc)
         if fn is not None:
             self._trace_words[pc] = (fn, word)
         return word
 
-    def _trace_word(self, cpu: VCPU, pc: int) -> int | None:
+    def instruction_word(self, cpu: VCPU, pc: int) -> int | None:
         """The word at ``pc`` as ``cpu`` fetches it, original bytes under planted
         breakpoints (None when it cannot be fetched)."""
         pa = cpu.probe(pc, fetch=True)
