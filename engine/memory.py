@@ -11,7 +11,7 @@ Each vCPU also keeps a data TLB (``DataTLB``): effective page -> the page's
 ``bytearray``, one map for loads and one for stores, so a load or store that
 hits needs no translation and no call. Memory owns the rules that keep those
 maps exact: a page enters the store map only while it is in ``_fast_write``
-and every store map is emptied when any page leaves that set; every map is
+and its entries leave every store map when it leaves that set; every map is
 emptied when a page's ``bytearray`` is replaced (copy-on-write, restore) or
 watchpoints change. Translation changes are the vCPU's business
 (``VCPU.flush_decoded`` and ``set_msr``).
@@ -106,7 +106,14 @@ class PhysicalMemory:
     def _leave_fast(self, pn: int) -> None:
         if pn in self._fast_write:
             self._fast_write.discard(pn)
-            self._drop_store_tlbs()
+            # Only the entries that store into this page: a larx makes its page
+            # leave the set, and a spinning lock must not empty every store map.
+            page = self.pages.get(pn)
+            for t in self.tlbs:
+                store = t.store
+                if store:
+                    for ea in [ea for ea, p in store.items() if p is page]:
+                        del store[ea]
 
     # -- reads ---------------------------------------------------------------
     def read(self, pa: int, size: int, order: str) -> int:

@@ -56,13 +56,27 @@ def _disasm(word: int, pc: int) -> str:
     return disassemble_one(word, pc).text
 
 
-@lru_cache(maxsize=65_536)
 def _where_json(pc: int, insn: int | None) -> str:
     """A trace event's ``pc``, ``insn`` and ``disassembly`` members: the same for every
-    execution of an instruction, so formatted once."""
+    execution of an instruction, so formatted once (``_WHERE``)."""
     if insn is None:
         return f'"pc":"0x{pc:016x}","insn":null,"disassembly":null'
     return f'"pc":"0x{pc:016x}","insn":"0x{insn:08x}","disassembly":{json.dumps(_disasm(insn, pc))}'
+
+
+class _WhereCache(dict[int, str]):
+    """``_where_json`` by one integer key, ``pc << 33 | insn`` (bit 32: no word): a dict
+    look-up of an int is cheaper than lru_cache's call and tuple key, once per event."""
+
+    def __missing__(self, key: int) -> str:
+        if len(self) >= 65_536:
+            self.clear()
+        insn = None if key & (1 << 32) else key & 0xFFFF_FFFF
+        text = self[key] = _where_json(key >> 33, insn)
+        return text
+
+
+_WHERE = _WhereCache()
 
 
 class _RegisterJson(dict[str, str]):
@@ -82,15 +96,20 @@ def trace_json(seq: int, ev: TraceEvent, registers: frozenset[str] | None = None
     """The trace event's WebSocket message, formatted directly: the same JSON as
     ``json.dumps({"seq": seq, **event_dict(ev)})`` without a dict per event or the
     encoder's per-value dispatch (this runs once per traced instruction)."""
-    reg = _REGISTER_JSON
-    items = ev.changed.items()
-    changed = (
-        ",".join([reg[k] % v for k, v in items if registers is None or k in registers])
-        if items else ""
-    )  # fmt: skip
+    changed = ev.changed
+    text = ""
+    if changed:
+        # A plain loop: a comprehension is a function call per event in 3.11, and most
+        # instructions change one register.
+        reg = _REGISTER_JSON
+        for k, v in changed.items():
+            if registers is None or k in registers:
+                text = f"{text},{reg[k] % v}" if text else reg[k] % v
+    insn = ev.insn
+    where = _WHERE[(ev.pc << 33) | (0x1_0000_0000 if insn is None else insn)]
     return (
         f'{{"seq":{seq},"type":"trace","time":{ev.time},"vcpu":{ev.vcpu},'
-        f'{_where_json(ev.pc, ev.insn)},"changed":{{{changed}}}}}'
+        f'{where},"changed":{{{text}}}}}'
     )
 
 
