@@ -76,17 +76,26 @@ _TLB_MSR = MSR_DR | MSR_PR | MSR_HV
 TRANSLATION_SPRS = frozenset({29, 48, 61, 313, 318, 319, 464})
 
 
-# What a trace event compares before and after an instruction: XER as its stored
-# fields (cheaper than composing it twice per instruction). One name per entry.
-TRACE_REG_NAMES = (
-    *(f"r{i}" for i in range(32)), "cr", "xer.so", "xer.ov", "xer.ca", "xer.ov32", "xer.ca32",
-    "xer.rest", "lr", "ctr", "msr",
-)
+# What a trace event compares before and after an instruction: XER as its six stored
+# fields (cheaper than composing it twice per instruction), each named "xer", so a
+# dict of the changed entries has one "xer" key, in XER's place (its value is then
+# the composed register). One name per entry.
+TRACE_REG_NAMES = (*(f"r{i}" for i in range(32)), "cr", *("xer",) * 6, "lr", "ctr", "msr")
 
 
 def trace_regs(c: VCPU) -> tuple[int, ...]:
     """The values of TRACE_REG_NAMES (VCPU._run_traced builds the same tuple inline)."""
     return (*c.gpr, c.cr, c.so, c.ov, c.ca, c.ov32, c.ca32, c.xer_rest, c.lr, c.ctr, c.msr)
+
+
+def trace_xer(regs: tuple[int, ...]) -> int:
+    """XER composed from a trace_regs() tuple (as the VCPU.xer property composes it)."""
+    return (regs[33] << 31) | (regs[34] << 30) | (regs[35] << 29) | (regs[36] << 19) | (
+        regs[37] << 18) | regs[38]
+
+
+TraceRecord = tuple[int, tuple[int, ...], int | None]  # pc, trace_regs() before, word
+TraceHook = Callable[["VCPU", list[TraceRecord], tuple[int, ...]], None]
 
 
 class DecodeCache(dict[int, Exec]):
@@ -185,10 +194,11 @@ class VCPU:
         # (time-reading instructions raise ClockSync in the fast loops).
         self.exact_clock = False
         self.intercept: Callable[[VCPU, Interrupt, int], bool] | None = None
-        # Called after every instruction this vCPU executes in run() with
-        # (vcpu, pc, trace_regs() before, the word executed: None when the fetch
-        # faulted or the instruction dropped its own decoded page): trace events.
-        self.trace_hook: Callable[[VCPU, int, tuple[int, ...], int | None], None] | None = None
+        # Told of every instruction this vCPU executes in run(): (vcpu, records in
+        # order, trace_regs() after the last); a record is (pc, trace_regs() before,
+        # the word executed: None when the fetch faulted or the instruction dropped
+        # its own decoded page). The debugger's trace events.
+        self.trace_hook: TraceHook | None = None
         # The guest-profile host: hypervisor-level events exit to it.
         self.host: Host | None = None
         self.peers: list[VCPU] = [self]  # every vCPU of the machine (tlbie, msgsnd)
@@ -594,7 +604,7 @@ class VCPU:
                     self._refund()
                     done -= 1
                 if hook is not None and self.retired != retired:
-                    hook(self, pc, regs, cache.words.get(pc))
+                    hook(self, [(pc, regs, cache.words.get(pc))], trace_regs(self))
                 if self.mem.watch_hits and self.mem.watch_exit and not self.exit_reason:
                     self.exit_reason = "watchpoint"
                 continue
@@ -687,22 +697,26 @@ class VCPU:
     def _run_traced(
         self, left: int, stop_at: frozenset[int] | set[int], done: int
     ) -> tuple[int, bool]:
-        """``left`` slots one instruction at a time, calling the trace hook after each.
+        """``left`` slots one instruction at a time, reporting them to the trace hook.
 
-        The interpreter's fast loop with the hook: what it reports and counts
-        is what the exact path (``step`` + hook) reports and counts, without
-        step()'s per-instruction checks. Anything unusual (a resync, an
-        interrupt, a time access, a stop) ends the chunk after it is handled
-        exactly as the fast loop handles it, so run() re-checks the mode.
+        The interpreter's fast loop with a record per instruction (pc, registers
+        before, word): what it reports and counts is what the exact path (``step``
+        + hook) reports and counts, without step()'s per-instruction checks.
+        Records go to the hook in batches: at the end of the chunk, and before
+        anything that may report other events (an interrupt, a host exit, a
+        stop), so the order of events is the order of execution. Anything
+        unusual ends the chunk after it is handled exactly as the fast loop
+        handles it, so run() re-checks the mode.
         Returns (slots used, whether the run must end).
         """
         hook = self.trace_hook
         assert hook is not None
+        records: list[TraceRecord] = []
         n = 0
         while n < left and not (self.halted or self.exit_reason):
             pc = self.nia
             if stop_at and pc in stop_at and (n or done):
-                return n, True
+                break
             regs = (*self.gpr, self.cr, self.so, self.ov, self.ca, self.ov32, self.ca32,
                     self.xer_rest, self.lr, self.ctr, self.msr)  # trace_regs, inline
             cache = self.icache
@@ -717,10 +731,13 @@ class VCPU:
                 self.retired += 1
                 self.clock += 1
                 self.nia = r.npc
-                hook(self, pc, regs, word)
+                records.append((pc, regs, word))
+                hook(self, records, trace_regs(self))
                 return n + 1, False
             except ClockSync:
                 # It reads or writes time: the exact step, as the other loops do.
+                if records:
+                    hook(self, records, regs)
                 retired = self.retired
                 self.step()
                 n += 1
@@ -728,28 +745,32 @@ class VCPU:
                     self._refund()
                     n -= 1
                 if self.retired != retired:
-                    hook(self, pc, regs, word)
+                    hook(self, [(pc, regs, word)], trace_regs(self))
                 return n, False
             except (Interrupt, MemoryFault, Stop) as exc:
+                if records:
+                    hook(self, records, regs)  # before the events delivery may report
                 self.retired += 1
                 self.clock += 1
                 n += 1
                 if isinstance(exc, Stop):
                     self._stop(exc, pc)
-                    hook(self, pc, regs, word)
+                    hook(self, [(pc, regs, word)], trace_regs(self))
                     return n, True
                 self._take(exc if isinstance(exc, Interrupt) else Interrupt(EXCP_MCHECK), pc)
                 if self.refund:
                     self._refund()
                     return n - 1, False
-                hook(self, pc, regs, word)
+                hook(self, [(pc, regs, word)], trace_regs(self))
                 return n, False
             self.retired += 1
             self.clock += 1
             self.nia = npc
             n += 1
-            hook(self, pc, regs, word)
-        return n, False
+            records.append((pc, regs, word))
+        if records:
+            hook(self, records, trace_regs(self))
+        return n, n < left and not (self.halted or self.exit_reason)
 
     def _run_blocks(
         self, left: int, stop_at: frozenset[int] | set[int], done: int

@@ -13,11 +13,12 @@ import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from operator import attrgetter
+from itertools import compress
+from operator import attrgetter, ne
 from typing import cast
 
 from ..bits import M64, sext
-from ..cpu import TRACE_REG_NAMES, VCPU, trace_regs
+from ..cpu import TRACE_REG_NAMES, VCPU, TraceRecord, trace_regs, trace_xer
 from ..disasm import Line, disassemble
 from ..host import VMExit
 from ..interrupts import EXCP_HV_EMU
@@ -490,7 +491,7 @@ class Controller:
                 return self._stop(v, "error", message=str(e))
             if self.trace_vcpus and v in self.trace_vcpus:
                 # the word the step decoded (in the byte order it ran in)
-                self._emit_trace(cpu, pc, regs, cache.words.get(pc))
+                self._emit_traces(cpu, [(pc, regs, cache.words.get(pc))], trace_regs(cpu))
             slots = self._slots_since(before)
             slots[v] = max(slots[v], 1)  # with notimer the clock stood still, but v did step
             self.history.record(StepEntry(v, lambda: self._reference_step(v), slots), 1)
@@ -638,33 +639,37 @@ class Controller:
             c.trace_hook = self._trace_hook if traced else None
 
     def _trace_hook(
-        self, cpu: VCPU, pc: int, regs: tuple[int, ...], word: int | None
+        self, cpu: VCPU, records: list[TraceRecord], after: tuple[int, ...]
     ) -> None:
         if not self.history.replaying:
-            self._emit_trace(cpu, pc, regs, word)
+            self._emit_traces(cpu, records, after)
 
-    def _emit_trace(
-        self, cpu: VCPU, pc: int, regs: tuple[int, ...], word: int | None = None
+    def _emit_traces(
+        self, cpu: VCPU, records: list[TraceRecord], after: tuple[int, ...]
     ) -> None:
-        # One call per traced instruction: the tuple compare (in C) skips the
-        # per-register diff for the many instructions that change none of them.
-        after = trace_regs(cpu)
-        changed: dict[str, int] = {}
-        if after != regs:
-            for name, old, new in zip(TRACE_REG_NAMES, regs, after, strict=True):
-                if old != new:
-                    # XER's stored fields report as one register, in XER's place.
-                    changed["xer" if name[0] == "x" else name] = new
-            if "xer" in changed:
-                changed["xer"] = cpu.xer
-        if word is None or self.planter.words:
-            # Not passed (a fetch fault, a page that dropped itself) or possibly a
-            # planted word: read it now, with the original bytes under planted ones.
-            word = self._word_at(cpu, pc)
-        # self.time, without a generator frame per event
-        ev = TraceEvent(cpu.index, pc, word, changed, sum(map(_RETIRED, self.machine.vcpus)))
-        for listener in self.listeners:  # _emit, inline: once per traced instruction
-            listener(ev)
+        """A trace event per record, in order: each record's registers after are the
+        next record's before (``after`` for the last), and its time counts back from
+        now by the records after it (each retired one slot of ``cpu``)."""
+        now = sum(map(_RETIRED, self.machine.vcpus))  # self.time, without a generator
+        last = len(records) - 1
+        index, listeners, planted = cpu.index, self.listeners, self.planter.words
+        for i, (pc, regs, word) in enumerate(records):
+            new = records[i + 1][1] if i < last else after
+            changed: dict[str, int] = {}
+            if new != regs:
+                # The changed (name, value) pairs, selected in C: no Python loop over 42
+                # entries. XER's fields share the name "xer" (one key, in XER's place).
+                pairs = zip(TRACE_REG_NAMES, new, strict=True)
+                changed = dict(compress(pairs, map(ne, regs, new)))
+                if "xer" in changed:
+                    changed["xer"] = trace_xer(new)
+            if word is None or planted:
+                # Not passed (a fetch fault, a page that dropped itself) or possibly a
+                # planted word: read it now, with the original bytes under planted ones.
+                word = self._word_at(cpu, pc)
+            ev = TraceEvent(index, pc, word, changed, now - (last - i))
+            for listener in listeners:  # _emit, inline: once per traced instruction
+                listener(ev)
 
     def _word_at(self, cpu: VCPU, pc: int) -> int | None:
         """The word at ``pc`` for a trace event when the run loop did not pass the one it
