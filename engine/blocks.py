@@ -37,7 +37,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from types import CodeType, TracebackType
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -90,7 +91,8 @@ _factories: dict[str, _Factory] = {}
 
 
 def _factory(
-    fns: list[Exec], checks: set[int], npcs: dict[int, int], loop: bool, watch: bool = False
+    fns: Sequence[Exec], checks: AbstractSet[int], npcs: dict[int, int], loop: bool,
+    watch: bool = False,
 ) -> _Factory:
     """Compile (once per source text) the maker of a block running ``fns``.
 
@@ -104,27 +106,29 @@ def _factory(
     takes the called closures and returns the block function.
     """
     length = len(fns)
-    body: list[tuple[str, int]] = []  # (line, instruction index or -1)
+    body: list[tuple[str, int]] = []  # (line, instruction index)
     params: list[str] = []
     for i, fn in enumerate(fns):
         last = i == length - 1
         src: tuple[str, ...] | None = getattr(fn, "src", None)
         done = f"i * {length} + {i + 1}" if loop else str(i + 1)
         check = f"if ic.gen != gen: raise Cut({npcs[i]}, {done})"
+        wants_check = i in checks and not last
         if src is not None:
             for line in src:
                 if line.strip() == "@CHECK":
-                    # where the instruction's own source wants the check (or nothing)
-                    line = line.replace("@CHECK", check) if i in checks and not last else ""
-                    if not line:
-                        continue
+                    # where the instruction's own source wants the check
+                    if wants_check:
+                        body.append((line.replace("@CHECK", check), i))
+                    wants_check = False
+                    continue
                 body.append((line, i))
             if last and not getattr(fn, "op").branch:  # noqa: B009 - set by make_exec
                 body.append((f"pc = {npcs[i]}", i))
         else:
             params.append(f"f{i}")
             body.append((f"pc = f{i}(c)" if last else f"f{i}(c)", i))
-        if i in checks and not last and not (src and any("@CHECK" in x for x in src)):
+        if wants_check:
             body.append((check, i))
         if watch and not last:
             body.append((f"if wh: raise Cut({npcs[i]}, {done})", i))
@@ -231,7 +235,7 @@ def build(cpu: VCPU, pc: int, breaks: set[int] | frozenset[int], watch: bool = F
 
 def _assemble(fns: tuple[Exec, ...], checks: frozenset[int], npcs: dict[int, int], loop: bool,
               watch: bool, pc: int) -> Block:
-    fac = _factory(list(fns), set(checks), npcs, loop, watch)
+    fac = _factory(fns, checks, npcs, loop, watch)
     called = [fn for fn in fns if getattr(fn, "src", None) is None]
     blk = fac.make(*called, Cut, M64, M32, pc)
     return Block(blk, len(fns), fac.lines, fac.code, loop, fns, checks, npcs, watch, {})

@@ -70,9 +70,9 @@ REAL_MODE_MASK = 0x0FFF_FFFF_FFFF_FFFF  # real addressing ignores EA bits 0:3
 XER_FLAG_BITS = 0xE00C_0000  # SO, OV, CA, OV32, CA32: kept as separate fields
 LARGE_DEC_BITS = 56  # POWER9's large decrementer (LPCR[LD]) and HDEC width, as QEMU
 NO_EVENT = 1 << 62
-# Writes to these SPRs change translation: AMR, PIDR, IAMR, HRMOR, LPCR, LPIDR, PTCR.
 # MSR bits that change what an effective data address maps to (or may do).
 _TLB_MSR = MSR_DR | MSR_PR | MSR_HV
+# Writes to these SPRs change translation: AMR, PIDR, IAMR, HRMOR, LPCR, LPIDR, PTCR.
 TRANSLATION_SPRS = frozenset({29, 48, 61, 313, 318, 319, 464})
 
 
@@ -813,8 +813,7 @@ class VCPU:
                 length = b.length
                 if length > room:
                     # The budget (quantum, timer) ends inside the block: run its prefix.
-                    p = b.parts.get(room)
-                    b = _blocks.prefix(b, room, pc) if p is None else p
+                    b = _blocks.prefix(b, room, pc)
                     pc = b.run(self)
                     n += room
                 elif b.loop:
