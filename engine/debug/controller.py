@@ -27,7 +27,7 @@ from ..loader import Image
 from ..machine import Checkpoint, Machine, MachineConfig
 from ..memory import MemoryFault
 from ..mmu import RadixMMU
-from ..msr import MSR_LE
+from ..msr import MSR_IR, MSR_LE
 from ..registers import ARCHITECTED, read_register, write_register
 from .backends import make_backend
 from .backends.base import (
@@ -142,7 +142,7 @@ class Controller:
     @property
     def time(self) -> int:
         """Virtual time: instructions executed by every vCPU so far."""
-        return sum(c.retired for c in self.machine.vcpus)
+        return sum(map(_RETIRED, self.machine.vcpus))
 
     def _stop_event(self, ev: StopEvent) -> StopEvent:
         self.last_stop = ev
@@ -399,8 +399,8 @@ class Controller:
 
     def _during(self, v: int) -> Callable[[], None]:
         """What the other vCPUs do while vCPU v steps (scheduler locking)."""
-        if self.config.scheduler_locking != "off":
-            return lambda: None
+        if self.config.scheduler_locking != "off" or len(self.machine.vcpus) == 1:
+            return _nothing
         q = self.config.quantum
 
         def run_others() -> None:
@@ -447,8 +447,10 @@ class Controller:
             raise ControllerError("count must be at least 1")
         if mode not in ("into", "over", "out"):
             raise ControllerError("mode must be into, over or out")
-        with self._op():
-            self._halt.clear()
+        with self._lock:
+            halt = self._halt
+            if halt.is_set():
+                halt.clear()
             ev: StopEvent | None = None
             for _ in range(count):
                 if cpu.halted:
@@ -458,45 +460,63 @@ class Controller:
                         message=cpu.halt_reason,
                     )
                 ev = self._step_once(cpu, mode)
-                if ev is not None or self._halt.is_set():
+                if ev is not None or halt.is_set():
                     break
             if ev is None:
-                ev = self._stop(vcpu, "halt" if self._halt.is_set() else "step")
+                ev = self._stop(vcpu, "halt" if halt.is_set() else "step")
             return ev
 
     def _step_once(self, cpu: VCPU, mode: str) -> StopEvent | None:
         """One step; returns a stop event only when something other than the step stopped it."""
+        if mode != "into" or self.atomic == "whole":
+            insn = pending(cpu)
+            if mode == "over" and insn.op is not None and insn.op.branch and insn.word and (
+                insn.word & 1
+            ):
+                return self._run_to(cpu, {(insn.pc + 4) & M64})
+            if mode == "out":
+                return self._run_to(cpu, {cpu.lr & ~3})
+            if self.atomic == "whole" and insn.mnemonic in LARX:
+                stops = self._atomic_sequence_stops(cpu)
+                if stops:
+                    return self._run_to(cpu, stops)
+        elif cpu.msr & MSR_IR:
+            # A step looks at the instruction it is about to run (over, out and atomic
+            # sequences need it; an into step keeps the look for its one side effect: with
+            # translation on, the fetch walks the page table and sets reference bits,
+            # even when the step then takes an interrupt instead).
+            pending(cpu)
+        # Only the bookkeeping something will read: a watch scope when watchpoints are
+        # enabled, a history entry when history is kept, a trace event when traced (a
+        # plain step is then the backend's step and the stop event).
+        if self.breakpoints.by_id and self.breakpoints.watches():
+            with self._watching(stop_vcpu=False):
+                self._step_recorded(cpu)
+                if self.machine.mem.watch_hits:
+                    return self._stop_event(self._watch_stop(cpu))
+            return None
+        return self._step_recorded(cpu)
+
+    def _step_recorded(self, cpu: VCPU) -> StopEvent | None:
+        """The backend's step with its trace event and history entry."""
         v = cpu.index
-        insn = pending(cpu)
-        if (
-            mode == "over"
-            and insn.op is not None
-            and insn.op.branch
-            and insn.word
-            and insn.word & 1
-        ):
-            return self._run_to(cpu, {(insn.pc + 4) & M64})
-        if mode == "out":
-            return self._run_to(cpu, {cpu.lr & ~3})
-        if self.atomic == "whole" and insn.mnemonic in LARX:
-            stops = self._atomic_sequence_stops(cpu)
-            if stops:
-                return self._run_to(cpu, stops)
-        before = self._clock_slots()
-        pc, regs, cache = cpu.nia, trace_regs(cpu), cpu.icache
-        with self._watching(stop_vcpu=False):
-            try:
-                self._one_step(v, self.backend.step)
-            except StepError as e:
-                return self._stop(v, "error", message=str(e))
-            if self.trace_vcpus and v in self.trace_vcpus:
-                # the word the step decoded (in the byte order it ran in)
-                self._emit_traces(cpu, [(pc, regs, cache.words.get(pc))], trace_regs(cpu))
+        history = self.history
+        keep = history.enabled and not history.replaying
+        before = self._clock_slots() if keep else None
+        traced = self.trace_vcpus is not None and v in self.trace_vcpus
+        if traced:
+            pc, regs, words = cpu.nia, trace_regs(cpu), cpu.icache.words
+        try:
+            self._one_step(v, self.backend.step)
+        except StepError as e:
+            return self._stop(v, "error", message=str(e))
+        if traced:
+            # the word the step decoded (in the byte order it ran in)
+            self._emit_traces(cpu, [(pc, regs, words.get(pc))], trace_regs(cpu))
+        if before is not None:
             slots = self._slots_since(before)
             slots[v] = max(slots[v], 1)  # with notimer the clock stood still, but v did step
-            self.history.record(StepEntry(v, lambda: self._reference_step(v), slots), 1)
-            if self.machine.mem.watch_hits:
-                return self._stop_event(self._watch_stop(cpu))
+            history.record(StepEntry(v, lambda: self._reference_step(v), slots), 1)
         return None
 
     def _atomic_sequence_stops(self, cpu: VCPU) -> set[int]:
@@ -650,7 +670,7 @@ class Controller:
         """A trace event per record, in order: each record's registers after are the
         next record's before (``after`` for the last), and its time counts back from
         now by the records after it (each retired one slot of ``cpu``)."""
-        now = sum(map(_RETIRED, self.machine.vcpus))  # self.time, without a generator
+        now = self.time
         last = len(records) - 1
         index, listeners, planted = cpu.index, self.listeners, self.planter.words
         for i, (pc, regs, word) in enumerate(records):
@@ -966,3 +986,7 @@ class _Env:
             raise MemoryFault(address, False)
         data = self._ctl.planter.overlay(pa, self._ctl.machine.mem.read_bytes(pa, size))
         return int.from_bytes(data, "little" if self._cpu.msr & MSR_LE else "big")
+
+
+def _nothing() -> None:
+    """What the other vCPUs do during a step when none may run."""
