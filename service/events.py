@@ -21,12 +21,15 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any, cast
 
+from engine.cpu import TRACE_REG_NAMES, trace_xer
 from engine.debug.events import (
+    ChangedIndices,
     ConsoleEvent,
     Event,
     InterruptEvent,
     ResumeEvent,
     StopEvent,
+    TraceBatch,
     TraceEvent,
 )
 from engine.disasm import disassemble_one
@@ -113,6 +116,41 @@ def trace_json(seq: int, ev: TraceEvent, registers: frozenset[str] | None = None
     )
 
 
+# TRACE_REG_NAMES[i]'s template, and where XER's six fields are (one "xer" member).
+_TEMPLATES = tuple(_REGISTER_JSON[name] for name in TRACE_REG_NAMES)
+_XER_FIELDS = range(TRACE_REG_NAMES.index("xer"), TRACE_REG_NAMES.index("xer") + 6)
+_DIFF = ChangedIndices()
+
+
+def trace_batch_texts(seq: int, batch: TraceBatch) -> list[str]:
+    """The messages of ``batch``'s events numbered from ``seq``: for each, the text
+    ``trace_json`` gives for the TraceEvent ``batch.events()`` has there, formatted
+    straight from the records (no event object or dict of changes per instruction;
+    a traced run delivers every instruction through here)."""
+    t, vcpu = batch.time, batch.vcpu
+    where, templates, xer, diff = _WHERE, _TEMPLATES, _XER_FIELDS, _DIFF
+    out = []
+    for (pc, regs, word), new in zip(batch.records, batch.afters(), strict=True):
+        key = (pc << 33) | (0x1_0000_0000 if word is None else word)  # instruction_key
+        text = ""
+        if new != regs:
+            for i in diff(key, regs, new):
+                if i in xer:
+                    if '"xer"' in text:
+                        continue  # XER is one member, where its first changed field is
+                    v = trace_xer(new)
+                else:
+                    v = new[i]
+                text = f"{text},{templates[i] % v}" if text else templates[i] % v
+        out.append(
+            f'{{"seq":{seq},"type":"trace","time":{t},"vcpu":{vcpu},{where[key]},'
+            f'"changed":{{{text}}}}}'
+        )
+        seq += 1
+        t += 1
+    return out
+
+
 def stop_dict(ev: StopEvent) -> dict[str, Any]:
     d: dict[str, Any] = {
         "reason": ev.reason, "pc": hex64(ev.pc), "time": ev.time, "vcpu": ev.vcpu,
@@ -161,6 +199,7 @@ class Record:
     ever encoded)."""
 
     __slots__ = ("seq", "type", "vcpu", "event", "_text")
+    count = 1  # events in it
 
     def __init__(self, seq: int, event: Event | dict[str, Any]) -> None:
         self.seq = seq
@@ -191,6 +230,51 @@ class Record:
         return trace_json(self.seq, cast(TraceEvent, self.event), registers)
 
 
+class TraceRun:
+    """A numbered TraceBatch: trace events ``seq`` .. ``seq + count - 1`` of one vCPU.
+    Kept whole in the ring; its texts are made once, when first sent, and shared by
+    every client (a client's queue holds a RunSlice of it)."""
+
+    __slots__ = ("seq", "vcpu", "count", "batch", "_texts", "_events")
+    type = "trace"
+
+    def __init__(self, seq: int, batch: TraceBatch) -> None:
+        self.seq = seq
+        self.vcpu = batch.vcpu
+        self.count = len(batch.records)
+        self.batch = batch
+        self._texts: list[str] | None = None
+        self._events: list[TraceEvent] | None = None
+
+    def texts(self) -> list[str]:
+        texts = self._texts
+        if texts is None:
+            texts = self._texts = trace_batch_texts(self.seq, self.batch)
+        return texts
+
+    def texts_for(self, start: int, end: int, registers: frozenset[str] | None) -> list[str]:
+        """Events start..end-1 (indices into the run) as messages."""
+        if registers is None:
+            return self.texts()[start:end]
+        events = self._events
+        if events is None:
+            events = self._events = self.batch.events()
+        seq = self.seq
+        return [trace_json(seq + i, events[i], registers) for i in range(start, end)]
+
+
+class RunSlice:
+    """Events ``start`` .. ``end - 1`` of a TraceRun in one client's queue; its sender
+    takes them from the front."""
+
+    __slots__ = ("run", "start", "end")
+
+    def __init__(self, run: TraceRun, start: int, end: int) -> None:
+        self.run = run
+        self.start = start
+        self.end = end
+
+
 class _Overflow:
     """The marker a client's sender turns into an ``overflow`` message."""
 
@@ -200,16 +284,21 @@ class _Overflow:
         self.first_dropped = first_dropped
 
 
-Item = Record | _Overflow | str  # str: a client-local message (reply, error), already JSON
+Item = Record | RunSlice | _Overflow | str  # str: a client-local message (reply, error), JSON
+Numbered = Record | TraceRun  # what the ring holds
 
 
 class Client:
-    """One WebSocket subscriber: its filter, its bounded queue and its wake-up event."""
+    """One WebSocket subscriber: its filter, its bounded queue and its wake-up event.
+
+    The bound is in events (``size``): a RunSlice counts its events, any other item one.
+    """
 
     def __init__(self, hub: EventHub, maxlen: int) -> None:
         self.hub = hub
         self.maxlen = maxlen
         self.queue: deque[Item] = deque()
+        self.size = 0
         self.wake = asyncio.Event()
         self.types: frozenset[str] = DEFAULT_TYPES
         self.trace_vcpus: frozenset[int] | None = None
@@ -220,16 +309,16 @@ class Client:
         self.delivered = 0
         self.dropped = 0
 
-    def wants(self, rec: Record) -> bool:
+    def wants(self, rec: Numbered) -> bool:
         if rec.type not in self.types:
             return False
         if rec.type == "trace":
             return self.trace_vcpus is not None and rec.vcpu in self.trace_vcpus
         return True
 
-    def offer(self, recs: list[Record]) -> None:
-        """Queue the records this client wants (``wants`` and ``push`` for each, in bulk:
-        a traced run offers every client one record per instruction)."""
+    def offer(self, recs: list[Numbered]) -> None:
+        """Queue the numbered events this client wants (``wants`` and ``push`` for each,
+        in bulk: a traced run offers every client a TraceRun per vCPU turn)."""
         types, vcpus = self.types, self.trace_vcpus
         wanted = [
             r for r in recs
@@ -238,36 +327,74 @@ class Client:
         if not wanted:
             return
         q = self.queue
-        if not self.overflowed and len(q) + len(wanted) <= self.maxlen:
-            q.extend(wanted)
-            return
-        for r in wanted:  # at the bound: one at a time, for the exact overflow point
-            self.push(r)
+        for r in wanted:
+            if type(r) is TraceRun:
+                n = r.count
+                room = self.maxlen - self.size
+                if self.overflowed or n > room:
+                    # At the bound: the part that fits, then the overflow point.
+                    if not self.overflowed and room > 0:
+                        q.append(RunSlice(r, 0, room))
+                        self.size += room
+                        self._drop(r.seq + room, n - room)
+                    else:
+                        self._drop(r.seq, n)
+                    continue
+                q.append(RunSlice(r, 0, n))
+                self.size += n
+            else:
+                self.push(cast(Record, r))
+
+    def _drop(self, first: int, n: int) -> None:
+        """Drop ``n`` events from seq ``first`` on: the overflow marker goes in first."""
+        if not self.overflowed:
+            self.overflowed = True
+            self.queue.append(_Overflow(first))
+            self.size += 1
+        self.dropped += n
+        self.hub.on_dropped(n)
 
     def push(self, rec: Record) -> None:
-        if self.overflowed:
-            self.dropped += 1
-            self.hub.on_dropped(1)
-            return
-        if len(self.queue) >= self.maxlen:
-            self.overflowed = True
-            self.queue.append(_Overflow(rec.seq))
-            self.dropped += 1
-            self.hub.on_dropped(1)
+        if self.overflowed or self.size >= self.maxlen:
+            self._drop(rec.seq, 1)
             return
         self.queue.append(rec)
+        self.size += 1
+
+    def extend(self, recs: Iterable[Numbered], since: int) -> None:
+        """Queue the retained events after ``since`` in ``recs`` (a replay: not bounded by
+        the live queue length, which would drop what was just asked for)."""
+        q = self.queue
+        for r in recs:
+            if isinstance(r, TraceRun):
+                start = max(0, since + 1 - r.seq)
+                q.append(RunSlice(r, start, r.count))
+                self.size += r.count - start
+            else:
+                q.append(r)
+                self.size += 1
 
     def say(self, message: dict[str, Any]) -> None:
         """Queue a client-local message (a reply or an error); it has no session seq."""
         self.queue.append(json.dumps({"seq": None, **message}, separators=(",", ":")))
+        self.size += 1
         self.wake.set()
+
+    def clear(self) -> None:
+        """Drop every queued event (client-local messages stay)."""
+        self.queue = deque(i for i in self.queue if isinstance(i, str))
+        self.size = len(self.queue)
+        self.overflowed = False
 
     def next_message(self) -> tuple[str, int]:
         """The next message to send and how many events it carries."""
-        item = self.queue.popleft()
+        q = self.queue
+        item = q.popleft()
         if isinstance(item, str):
+            self.size -= 1
             return item, 0
         if isinstance(item, _Overflow):
+            self.size -= 1
             hub = self.hub
             self.overflowed = False  # events after hub.seq are queued again
             msg = {
@@ -277,21 +404,43 @@ class Client:
             }  # fmt: skip
             return json.dumps(msg, separators=(",", ":")), 0
         regs = self.trace_registers
-        if item.type == "trace" and self.batch:
-            recs = [item]
-            q = self.queue
-            while q and len(recs) < TRACE_BATCH:
-                nxt = q[0]
-                if not isinstance(nxt, Record) or nxt.type != "trace":
+        if not self.batch:
+            if isinstance(item, RunSlice):
+                i = item.start
+                item.start = i + 1
+                if item.start < item.end:
+                    q.appendleft(item)
+                self.size -= 1
+                return item.run.texts_for(i, i + 1, regs)[0], 1
+            self.size -= 1
+            return item.text_for(regs), 1
+        if isinstance(item, Record) and item.type != "trace":
+            self.size -= 1
+            return item.text_for(regs), 1
+        # A batch: consecutive trace events, up to TRACE_BATCH of them.
+        texts: list[str] = []
+        while True:
+            if isinstance(item, RunSlice):
+                start = item.start
+                end = min(item.end, start + TRACE_BATCH - len(texts))
+                texts += item.run.texts_for(start, end, regs)
+                self.size -= end - start
+                if end < item.end:
+                    item.start = end
+                    q.appendleft(item)
                     break
-                q.popleft()
-                recs.append(nxt)
-            if regs is None:
-                texts = [r._text or r.text for r in recs]
             else:
-                texts = [r.text_for(regs) for r in recs]
-            return "[" + ",".join(texts) + "]", len(texts)
-        return item.text_for(regs), 1
+                assert isinstance(item, Record)
+                texts.append(item.text_for(regs))
+                self.size -= 1
+            if len(texts) >= TRACE_BATCH or not q:
+                break
+            item = q[0]
+            if not (isinstance(item, RunSlice) or (
+                    isinstance(item, Record) and item.type == "trace")):  # fmt: skip
+                break
+            q.popleft()
+        return "[" + ",".join(texts) + "]", len(texts)
 
 
 class EventHub:
@@ -308,7 +457,10 @@ class EventHub:
     ) -> None:
         self.loop = loop
         self.seq = 0
-        self.ring: deque[Record] = deque(maxlen=max(1, ring))
+        # The last ``ring_size`` events at least (a TraceRun is kept or evicted whole).
+        self.ring: deque[Numbered] = deque()
+        self.ring_size = max(1, ring)
+        self._ring_events = 0
         self.queue_length = queue_length
         self.clients: set[Client] = set()
         self.time = time
@@ -317,14 +469,15 @@ class EventHub:
         self.on_dropped = on_dropped
         # Appended by the engine thread, taken by the loop: deque operations are atomic, so
         # publishing takes no lock (see publish and _drain for the wake-up protocol).
-        self._pending: deque[Event | dict[str, Any]] = deque()
+        self._pending: deque[Event | TraceBatch | dict[str, Any]] = deque()
         self._scheduled = False
         self.closed = False
         self._loop_thread = threading.get_ident()  # hubs are made on the loop's thread
 
     # -- any thread ---------------------------------------------------------------
-    def publish(self, ev: Event | dict[str, Any]) -> None:
-        """Take an event from any thread; never blocks on clients.
+    def publish(self, ev: Event | TraceBatch | dict[str, Any]) -> None:
+        """Take an event (or a batch of trace events) from any thread; never blocks on
+        clients.
 
         Append first, then look at ``_scheduled``; ``_drain`` clears it before it takes
         events. So an event appended after a drain has looked either is taken by that drain
@@ -344,11 +497,25 @@ class EventHub:
 
     # -- the event loop -------------------------------------------------------------
     def _drain(self) -> None:
-        """Number and dispatch a chunk of pending events, then let the senders run."""
+        """Number and dispatch a chunk of pending events (DRAIN_CHUNK, splitting a trace
+        batch at the end), then let the senders run."""
         self._scheduled = False
         pending = self._pending
-        n = min(len(pending), DRAIN_CHUNK)
-        items = [pending.popleft() for _ in range(n)]
+        items: list[Event | TraceBatch | dict[str, Any]] = []
+        left = DRAIN_CHUNK
+        while pending and left > 0:
+            ev = pending.popleft()
+            if type(ev) is TraceBatch:
+                n = len(ev.records)
+                if n > left:
+                    # (appendleft and the engine thread's append are both atomic)
+                    ev, rest = ev.split(left)
+                    pending.appendleft(rest)
+                    n = left
+                left -= n
+            else:
+                left -= 1
+            items.append(ev)
         if pending and not self._scheduled:
             self._scheduled = True
             self.loop.call_soon(self._drain)
@@ -360,12 +527,24 @@ class EventHub:
         items = [pending.popleft() for _ in range(len(pending))]
         self._dispatch(items)
 
-    def _dispatch(self, items: list[Event | dict[str, Any]]) -> None:
+    def _dispatch(self, items: list[Event | TraceBatch | dict[str, Any]]) -> None:
         clients = list(self.clients)
-        first = self.seq + 1
-        recs = [Record(seq, ev) for seq, ev in enumerate(items, first)]
-        self.seq += len(recs)
-        self.ring.extend(recs)
+        seq = self.seq
+        recs: list[Numbered] = []
+        for ev in items:
+            if type(ev) is TraceBatch:
+                run = TraceRun(seq + 1, ev)
+                seq += run.count
+                recs.append(run)
+            else:
+                seq += 1
+                recs.append(Record(seq, cast(Event | dict[str, Any], ev)))
+        self._ring_events += seq - self.seq
+        self.seq = seq
+        ring = self.ring
+        ring.extend(recs)
+        while ring and self._ring_events - ring[0].count >= self.ring_size:
+            self._ring_events -= ring.popleft().count
         for c in clients:
             c.offer(recs)
         for c in clients:
@@ -397,9 +576,7 @@ class EventHub:
                 "type": "overflow", "vcpu": None, "time": self.time(),
                 "first_dropped": since + 1, "last_dropped": oldest - 1, "oldest_seq": oldest,
             })  # fmt: skip
-        # The replay is bounded by the ring, not by the live queue length (which would
-        # drop what was just asked for); live events behind it obey the bound.
-        c.queue.extend(rec for rec in self.ring if rec.seq > since and c.wants(rec))
+        c.extend((r for r in self.ring if r.seq + r.count - 1 > since and c.wants(r)), since)
 
     def detach(self, c: Client) -> None:
         c.closed = True
@@ -422,8 +599,7 @@ class EventHub:
         c.batch = batch
         if since is not None:
             self._flush()
-            c.queue = deque(i for i in c.queue if isinstance(i, str))
-            c.overflowed = False
+            c.clear()
             self._replay(c, since)
             c.wake.set()
         self.retrace()

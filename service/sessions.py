@@ -137,7 +137,7 @@ class Session:
             time=lambda: ctl.time, on_trace=self._set_trace,
             on_sent=m.events_sent.inc, on_dropped=m.events_dropped.inc,
         )  # fmt: skip
-        self._unsubscribe = ctl.subscribe(self.hub.publish)
+        self._unsubscribe = ctl.subscribe(self.hub.publish, batches=True)
         self.lock = threading.Lock()
         self.jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
         self.pending = 0  # worker commands queued or executing (the loop thread only)

@@ -13,12 +13,11 @@ import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from itertools import compress
-from operator import attrgetter, ne
-from typing import cast
+from operator import attrgetter, itemgetter
+from typing import Any, cast
 
 from ..bits import M64, sext
-from ..cpu import TRACE_REG_NAMES, VCPU, TraceRecord, trace_regs, trace_xer
+from ..cpu import VCPU, TraceRecord, trace_regs
 from ..disasm import Line, disassemble
 from ..host import VMExit
 from ..interrupts import EXCP_HV_EMU
@@ -47,7 +46,7 @@ from .events import (
     InterruptEvent,
     ResumeEvent,
     StopEvent,
-    TraceEvent,
+    TraceBatch,
     WatchHit,
 )
 from .history import EditEntry, History, RunEntry, StepEntry
@@ -97,7 +96,11 @@ class Controller:
         self.breakpoints = BreakpointTable(unlimited_hardware=VIRTUAL_HW_BREAKPOINTS in caps)
         self.atomic = config.atomic_sequences or ("each" if NATIVE_STEP in caps else "whole")
         self.foreign_hits = 0
-        self.listeners: tuple[Callable[[Event], None], ...] = ()
+        self.listeners: tuple[Callable[[Any], None], ...] = ()  # every listener
+        # Callable[[Event], None] each
+        self._event_listeners: tuple[Callable[[Any], None], ...] = ()
+        # Callable[[Event | TraceBatch], None] each
+        self._batch_listeners: tuple[Callable[[Any], None], ...] = ()
         self.last_stop: StopEvent | None = None
         self.running = False
         self._halt = threading.Event()
@@ -125,13 +128,26 @@ class Controller:
         )
 
     # -- events ---------------------------------------------------------------------
-    def subscribe(self, listener: Callable[[Event], None]) -> Callable[[], None]:
-        # Listeners are kept as a tuple, replaced on change: _emit runs once per traced
-        # instruction and iterates it without a copy, even if a listener unsubscribes.
+    def subscribe(
+        self, listener: Callable[[Any], None], batches: bool = False
+    ) -> Callable[[], None]:
+        """Call ``listener`` with every event, in order; with ``batches``, trace events
+        come as TraceBatch objects (a run of one vCPU's instructions each). Returns the
+        function that unsubscribes it."""
+        # Listeners are kept as tuples, replaced on change: the trace paths iterate them
+        # without a copy, even if a listener unsubscribes.
+        if batches:
+            self._batch_listeners = (*self._batch_listeners, listener)
+        else:
+            self._event_listeners = (*self._event_listeners, listener)
         self.listeners = (*self.listeners, listener)
 
         def unsubscribe() -> None:
             self.listeners = tuple(x for x in self.listeners if x is not listener)
+            self._batch_listeners = tuple(
+                x for x in self._batch_listeners if x is not listener)
+            self._event_listeners = tuple(
+                x for x in self._event_listeners if x is not listener)
 
         return unsubscribe
 
@@ -667,29 +683,32 @@ class Controller:
     def _emit_traces(
         self, cpu: VCPU, records: list[TraceRecord], after: tuple[int, ...]
     ) -> None:
-        """A trace event per record, in order: each record's registers after are the
-        next record's before (``after`` for the last), and its time counts back from
-        now by the records after it (each retired one slot of ``cpu``)."""
-        now = self.time
-        last = len(records) - 1
-        index, listeners, planted = cpu.index, self.listeners, self.planter.words
-        for i, (pc, regs, word) in enumerate(records):
-            new = records[i + 1][1] if i < last else after
-            changed: dict[str, int] = {}
-            if new != regs:
-                # The changed (name, value) pairs, selected in C: no Python loop over 42
-                # entries. XER's fields share the name "xer" (one key, in XER's place).
-                pairs = zip(TRACE_REG_NAMES, new, strict=True)
-                changed = dict(compress(pairs, map(ne, regs, new)))
-                if "xer" in changed:
-                    changed["xer"] = trace_xer(new)
-            if word is None or planted:
-                # Not passed (a fetch fault, a page that dropped itself) or possibly a
-                # planted word: read it now, with the original bytes under planted ones.
-                word = self._word_at(cpu, pc)
-            ev = TraceEvent(index, pc, word, changed, now - (last - i))
-            for listener in listeners:  # _emit, inline: once per traced instruction
-                listener(ev)
+        """The records as one TraceBatch to batch listeners and as a TraceEvent each to
+        the others, in order: each record's registers after are the next record's
+        before (``after`` for the last), and its time counts back from now by the
+        records after it (each retired one slot of ``cpu``)."""
+        if self.planter.words or not all(map(_WORD, records)):
+            # A word not passed (a fetch fault, a page that dropped itself) or possibly
+            # a planted one: read it now, with the original bytes under planted ones.
+            # (A word 0 is read again too: harmless.)
+            planted = self.planter.words
+            records = [(pc, regs, word if word and not planted else self._word_at(cpu, pc))
+                       for pc, regs, word in records]  # fmt: skip
+        batch = TraceBatch(cpu.index, self.time - len(records) + 1, records, after)
+        for listener in self._batch_listeners:
+            listener(batch)
+        listeners = self._event_listeners
+        if listeners:
+            # One listener (the usual case) is called directly: a loop over the tuple
+            # is an iterator per traced instruction.
+            if len(listeners) == 1:
+                emit = listeners[0]
+                for ev in batch.events():
+                    emit(ev)
+            else:
+                for ev in batch.events():
+                    for listener in listeners:
+                        listener(ev)
 
     def _word_at(self, cpu: VCPU, pc: int) -> int | None:
         """The word at ``pc`` for a trace event when the run loop did not pass the one it
@@ -967,6 +986,7 @@ class Controller:
 
 
 _RETIRED = attrgetter("retired")
+_WORD = itemgetter(2)  # a TraceRecord's word
 
 
 class _Env:

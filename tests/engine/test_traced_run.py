@@ -10,9 +10,11 @@ vCPUs.
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.cpu import VCPU, trace_regs
-from engine.debug.events import TraceEvent
+from engine.debug.events import ChangedIndices, TraceBatch, TraceEvent
 from tests.conformance.conftest import guest_state, session
 
 
@@ -101,3 +103,46 @@ def test_an_instruction_that_switches_byte_order_is_reported_as_it_ran() -> None
         after = events[events.index(rfid[0]) + 1]  # the first little-endian instruction
         data = ctl.read_memory(after.pc, 4)
         assert after.insn == int.from_bytes(data, "little") != int.from_bytes(data, "big")
+
+
+@pytest.mark.parametrize(("program", "profile", "vcpus", "budget"), CASES)
+def test_batch_listeners_get_the_same_events_in_batches(
+    program: str, profile: str, vcpus: int, budget: int
+) -> None:
+    """A listener that takes TraceBatches sees, expanded, exactly the events (and their
+    order among the other events) that a per-event listener sees."""
+    ctl = session(program, "native", profile=profile, vcpus=vcpus, notimer=False)
+    events: list[object] = []
+    batched: list[object] = []
+    ctl.subscribe(events.append)
+    ctl.subscribe(batched.append, batches=True)
+    ctl.set_trace(list(range(vcpus)))
+    ctl.cont(budget=budget // 2)
+    ctl.cont(budget=budget // 2)
+    expanded: list[object] = []
+    for item in batched:
+        assert not isinstance(item, TraceEvent)
+        expanded += item.events() if isinstance(item, TraceBatch) else [item]
+    assert any(isinstance(b, TraceBatch) and len(b) > 1 for b in batched)
+    assert expanded == events
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.sets(st.integers(0, 41), max_size=4),
+                          st.integers(0, 1)), min_size=1, max_size=30))  # fmt: skip
+def test_changed_indices_are_exactly_the_differing_entries(
+    steps: list[tuple[int, set[int], int]]
+) -> None:
+    """Remembered indices per instruction only speed the search up: whatever an
+    instruction changed before, the answer is every entry that differs, and only those
+    (a same-value write, a new register, nothing at all)."""
+    diff = ChangedIndices(limit=3)
+    before = tuple(range(1000, 1042))
+    for key, changes, same in steps:
+        after = list(before)
+        for i in changes:
+            after[i] = before[i] if same else before[i] + 1
+        after_t = tuple(after)
+        expected = [i for i in range(42) if before[i] != after_t[i]]
+        assert sorted(diff(key, before, after_t)) == expected
+        before = after_t

@@ -10,8 +10,15 @@ from typing import Any
 
 import pytest
 
-from engine.debug.events import ResumeEvent, StopEvent, TraceEvent
-from service.events import Client, EventHub, event_dict, trace_json
+from engine.debug.events import ResumeEvent, StopEvent, TraceBatch, TraceEvent
+from service.events import (
+    DRAIN_CHUNK,
+    Client,
+    EventHub,
+    event_dict,
+    trace_batch_texts,
+    trace_json,
+)
 
 TRACES = [
     TraceEvent(0, 0x1000, 0x3A802000, {"r20": 0x2000}, 1),
@@ -134,3 +141,92 @@ def test_bulk_offer_overflows_at_the_queue_bound() -> None:
     assert [e["seq"] for e in got[0]] == list(range(1, 11))
     assert got[1]["type"] == "overflow"
     assert (got[1]["first_dropped"], got[1]["last_dropped"]) == (11, 25)
+
+
+# -- trace batches (what a session's hub gets from the controller) ---------------------
+def _batch(n: int, vcpu: int = 0, time: int = 1, pc: int = 0x1000) -> TraceBatch:
+    """``n`` addi r3,r3,1 at consecutive addresses (r3 counts up from 3)."""
+    regs = [tuple(range(42))]
+    for _ in range(n):
+        r = list(regs[-1])
+        r[3] += 1
+        regs.append(tuple(r))
+    records = [(pc + 4 * i, regs[i], 0x38630001) for i in range(n)]
+    return TraceBatch(vcpu, time, records, regs[n])
+
+
+@pytest.mark.parametrize(("program", "profile", "vcpus"), [
+    ("basic", "guest", 1), ("timer", "guest", 1), ("le_guest", "guest", 1),
+    ("examples/smp_spinlock", "powernv", 4), ("examples/interrupts", "powernv", 1),
+])  # fmt: skip
+def test_batch_texts_are_each_events_json(program: str, profile: str, vcpus: int) -> None:
+    from tests.conformance.conftest import session
+
+    ctl = session(program, "native", profile=profile, vcpus=vcpus, notimer=False)
+    got: list[Any] = []
+    ctl.subscribe(got.append, batches=True)
+    ctl.set_trace(list(range(vcpus)))
+    ctl.cont(budget=3000)
+    batches = [b for b in got if isinstance(b, TraceBatch)]
+    assert sum(map(len, batches)) > 500
+    changed: set[str] = set()
+    for seq, b in enumerate(batches, 100):
+        events = b.events()
+        assert trace_batch_texts(seq, b) == [trace_json(seq + i, e) for i, e in enumerate(events)]
+        changed |= {k for e in events for k in e.changed}
+    assert {"r3", "cr", "msr"} & changed
+
+
+def test_a_batch_is_cut_at_the_queue_bound() -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        hub = _hub(loop, queue_length=10)
+        c = hub.attach()
+        hub.subscribe(c, ["trace"], [0], None, True)
+        hub.publish(_batch(25))
+        hub._flush()
+        assert c.size == 11  # ten events, then the overflow marker
+        assert c.dropped == 15
+        got = _drive(hub, c, 10)
+    finally:
+        loop.close()
+    assert [e["seq"] for e in got[0]] == list(range(1, 11))
+    assert [e["changed"]["r3"] for e in got[0][:2]] == ["0x0000000000000004",
+                                                        "0x0000000000000005"]  # fmt: skip
+    assert got[1]["type"] == "overflow"
+    assert (got[1]["first_dropped"], got[1]["last_dropped"]) == (11, 25)
+
+
+def test_since_inside_a_batch_replays_from_there_and_unbatched_clients_get_one_each() -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        hub = _hub(loop)
+        hub.publish(_batch(20, vcpu=1))
+        hub.publish(StopEvent(1, "limit", 0x1050, 21))
+        hub._flush()
+        c = hub.attach(since=7)
+        hub.subscribe(c, ["trace", "stop"], [1], ["r3", "lr"], False, since=7)
+        got = _drive(hub, c, 14)
+    finally:
+        loop.close()
+    assert [m["seq"] for m in got] == list(range(8, 22))
+    assert got[0]["changed"] == {"r3": "0x000000000000000b"}  # the 8th addi: r3 = 3 + 8
+    assert got[0]["pc"] == "0x000000000000101c" and got[-1]["type"] == "stop"
+
+
+def test_a_big_batch_is_numbered_a_chunk_at_a_time() -> None:
+    """The senders run between chunks of DRAIN_CHUNK events, however large the engine's
+    batch (a single vCPU's run hands over thousands at once)."""
+    loop = asyncio.new_event_loop()
+    try:
+        hub = _hub(loop)
+        c = hub.attach()
+        hub.subscribe(c, ["trace"], [0], None, True)
+        hub.publish(_batch(1000))
+        hub._drain()
+        assert hub.seq == c.size == DRAIN_CHUNK
+        got = _drive(hub, c, 1000)
+    finally:
+        loop.close()
+    flat = [e["seq"] for m in got for e in m]
+    assert flat == list(range(1, 1001))
