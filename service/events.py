@@ -43,6 +43,9 @@ DEFAULT_TYPES = frozenset(
     {"stop", "resume", "interrupt", "console", "breakpoint-changed", "session-state"}
 )
 EVENT_TYPES = DEFAULT_TYPES | {"trace"}
+# json.dumps(obj, separators=(",", ":")) without a new encoder per call (json.dumps makes
+# one whenever an argument differs from its defaults): every reply and stop event.
+compact_json = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def hex64(v: int) -> str:
@@ -220,7 +223,7 @@ class Record:
             if isinstance(ev, TraceEvent):
                 text = trace_json(self.seq, ev)
             else:
-                text = json.dumps({"seq": self.seq, **event_dict(ev)}, separators=(",", ":"))
+                text = compact_json({"seq": self.seq, **event_dict(ev)})
             self._text = text
         return text
 
@@ -376,7 +379,7 @@ class Client:
 
     def say(self, message: dict[str, Any]) -> None:
         """Queue a client-local message (a reply or an error); it has no session seq."""
-        self.queue.append(json.dumps({"seq": None, **message}, separators=(",", ":")))
+        self.queue.append(compact_json({"seq": None, **message}))
         self.size += 1
         self.wake.set()
 
@@ -402,7 +405,7 @@ class Client:
                 "first_dropped": item.first_dropped, "last_dropped": hub.seq,
                 "oldest_seq": hub.oldest_seq(),
             }  # fmt: skip
-            return json.dumps(msg, separators=(",", ":")), 0
+            return compact_json(msg), 0
         regs = self.trace_registers
         if not self.batch:
             if isinstance(item, RunSlice):

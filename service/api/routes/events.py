@@ -13,7 +13,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from engine.registers import UnknownRegister, canonical
 
-from ...events import EVENT_TYPES, Client, stop_dict
+from ...events import EVENT_TYPES, Client, compact_json, stop_dict
 from ...problems import Problem
 from ...sessions import Manager, Session
 from ..deps import Auth
@@ -101,7 +101,7 @@ async def _receive(ws: WebSocket, session: Session, client: Client) -> None:
             else:
                 # Nothing queued before it: send at once (one frame per write, so a send
                 # the sender task has in flight is never interleaved).
-                await ws.send_text(json.dumps({"seq": None, **reply}, separators=(",", ":")))
+                await ws.send_text(compact_json({"seq": None, **reply}))
 
 
 def _reply(cid: Any, op: Any, result: dict[str, Any]) -> dict[str, Any]:
