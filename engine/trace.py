@@ -4,8 +4,8 @@ It drives the machine through the stepping controller, like every other
 client, so ``--backend`` changes how steps are carried out and never what
 they print. Step mode prints a line per step, so its lines come from
 ``trace_format`` (cached hex, a fixed template) and its steps from
-``trace_step`` (``Controller.step`` without the bookkeeping where that is
-provably the same); ``state`` below is the reference both are tested against.
+``Controller.stepping`` (``Controller.step`` without the bookkeeping where that
+is provably the same); ``state`` below is the reference both are tested against.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from .debug.controller import Controller
 from .memory import MemoryFault
 from .registers import WIDTH32, canonical, read_register
 from .trace_format import StateFormatter
-from .trace_step import stepper
 
 DEFAULT_REGS = ("srr0", "srr1")
 
@@ -160,20 +159,16 @@ def _step_mode(ctl: Controller, opts: TraceOptions, fast: bool) -> Iterator[str]
     seen: set[int] = set()
     n = len(vcpus)
     watched = {opts.step_vcpu} if opts.step_vcpu is not None else {c.index for c in vcpus}
-    stepping = stepper(ctl, fast)
-    step = stepping.step
-    try:
+    with ctl.stepping(fast) as step:
         for i in range(1, opts.steps + 1):
             cpu = vcpus[opts.step_vcpu] if opts.step_vcpu is not None else vcpus[(i - 1) % n]
-            step(cpu)
+            step(cpu.index)
             yield line(i, cpu)
             if stop_at:
                 if cpu.nia in stop_at:
                     seen.add(cpu.index)
                 if watched <= seen:
                     break
-    finally:
-        stepping.finish()
     if opts.step_vcpu is not None:
         for other in vcpus:
             if other.index != opts.step_vcpu:

@@ -1,10 +1,10 @@
-"""The trace's native stepper leaves everything exactly as ``Controller.step`` does.
+"""``Controller.stepping``'s plain steps leave everything exactly as ``Controller.step`` does.
 
 Compared over whole traces, lines and afterwards the guest state, the
 backend counters and the controller's last stop: a call-heavy C program, a
 timer program (interrupts between steps without the step flags), a radix
 guest (translation on), hypercalls, and several vCPUs with the stepping
-options that keep the fast path; and the stepper is chosen only there.
+options that keep the fast path; and steps are plain only there.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from engine.debug.config import SessionConfig
 from engine.debug.controller import Controller
 from engine.loader import load_image
 from engine.trace import TraceOptions, run_trace
-from engine.trace_step import NativeStepper, Stepper, stepper
 from tests.conformance.conftest import guest_state
 from tests.test_trace_format import MANY_REGS, SORT, session
 
@@ -29,43 +28,42 @@ SPINLOCK = ROOT / "examples" / "smp_spinlock.elf"
 TRACE_PROG = ROOT / "tests" / "data" / "trace_prog.elf"
 
 
-# -- the native stepper leaves everything as Controller.step does ------------------------
+# -- plain steps leave everything as Controller.step does -------------------------------
 def _both(path: Path, opts: TraceOptions, profile: str = "powernv", **kw: object) -> None:
-    """Trace with the fast stepper and through Controller.step: same lines, machine, controller."""
+    """Trace with plain steps and through Controller.step: same lines, machine, controller."""
     runs = []
     for fast in (True, False):
         ctl = session(path, profile, **kw)
-        chosen = stepper(ctl, fast)
+        assert ctl.plain_steps()
         lines = list(run_trace(ctl, opts, fast=fast))
-        runs.append((type(chosen), lines, guest_state(ctl), ctl.stats(), ctl.last_stop))
-    (fast_kind, *fast_run), (slow_kind, *slow_run) = runs
-    assert (fast_kind, slow_kind) == (NativeStepper, Stepper)
+        runs.append((lines, guest_state(ctl), ctl.stats(), ctl.last_stop))
+    fast_run, slow_run = runs
     assert fast_run[0] == slow_run[0]  # the lines, compared first for a readable failure
     assert fast_run == slow_run
 
 
-def test_native_stepper_on_the_sort_program() -> None:
+def test_plain_steps_on_the_sort_program() -> None:
     _both(SORT, TraceOptions(steps=3000, stats=True, mem=[("array", 0x100000, 64)]))
 
 
 @pytest.mark.parametrize("flags", [(True, True), (False, False), (True, False), (False, True)])
-def test_native_stepper_with_and_without_step_flags(flags: tuple[bool, bool]) -> None:
+def test_plain_steps_with_and_without_step_flags(flags: tuple[bool, bool]) -> None:
     noirq, notimer = flags
     _both(TIMER, TraceOptions(steps=1500, regs=MANY_REGS, stats=True), "guest",
           noirq=noirq, notimer=notimer)  # fmt: skip
 
 
-def test_native_stepper_with_translation_on() -> None:
+def test_plain_steps_with_translation_on() -> None:
     _both(RADIX, TraceOptions(steps=800, regs=MANY_REGS), "guest")
 
 
-def test_native_stepper_through_hypercalls() -> None:
+def test_plain_steps_through_hypercalls() -> None:
     _both(CONSOLE, TraceOptions(steps=800, stats=True), "guest")
 
 
 @pytest.mark.parametrize("step_vcpu", [None, 0, 2])
 @pytest.mark.parametrize("locking", ["step", "on"])
-def test_native_stepper_with_several_vcpus(step_vcpu: int | None, locking: str) -> None:
+def test_plain_steps_with_several_vcpus(step_vcpu: int | None, locking: str) -> None:
     _both(
         SPINLOCK,
         TraceOptions(steps=900, step_vcpu=step_vcpu, stats=True, mem=[("lock", 0x0, 32)]),
@@ -73,7 +71,7 @@ def test_native_stepper_with_several_vcpus(step_vcpu: int | None, locking: str) 
     )  # fmt: skip
 
 
-def test_native_stepper_stop_at_and_halted_vcpus() -> None:
+def test_plain_steps_stop_at_and_halted_vcpus() -> None:
     # trace_prog ends in `done: b done`; stepping on once both vCPUs got there
     _both(TRACE_PROG, TraceOptions(steps=500, stop_at=[0x34]), vcpus=2)
     _both(TRACE_PROG, TraceOptions(steps=120), vcpus=2)
@@ -91,11 +89,10 @@ def test_a_halted_vcpu_is_reported_as_controller_step_reports_it() -> None:
     assert runs[0][1] is not None and runs[0][1].reason == "checkstop"
 
 
-# -- and is chosen only where it equals Controller.step ----------------------------------
-def test_stepper_choice() -> None:
-    assert isinstance(stepper(session(SORT)), NativeStepper)
-    assert isinstance(stepper(session(SORT, scheduler_locking="off")), NativeStepper)
-    assert type(stepper(session(SORT), fast=False)) is Stepper
+# -- and steps are plain only where that equals Controller.step -------------------------
+def test_plain_steps_only_where_nothing_is_recorded() -> None:
+    assert session(SORT).plain_steps()
+    assert session(SORT, scheduler_locking="off").plain_steps()  # one vCPU: nobody else runs
     slow = [
         session(TRACE_PROG, "guest", backend="trace-intercept"),
         session(TRACE_PROG, "guest", backend="trace-vector"),
@@ -112,4 +109,24 @@ def test_stepper_choice() -> None:
     watched = session(TRACE_PROG)
     watched.add_breakpoint("watchpoint", address=0x2000, length=8, access="write")
     for ctl in [*slow, listened, traced, with_bp, watched]:
-        assert type(stepper(ctl)) is Stepper, ctl.config
+        assert not ctl.plain_steps(), ctl.config
+
+
+def test_the_last_stop_is_the_last_step_as_it_happened() -> None:
+    """A vCPU that halts in (or after) the last step: that step still stopped as a step,
+    as Controller.step reported it then."""
+    stops = []
+    for fast in (True, False):
+        ctl = session(SORT)
+        with ctl.stepping(fast) as step:
+            for _ in range(5):
+                step(0)
+            cpu = ctl.machine.vcpus[0]
+            cpu.halted, cpu.halt_reason = True, "attn"
+        stops.append(ctl.last_stop)
+        with ctl.stepping(fast) as step:
+            step(0)
+        stops.append(ctl.last_stop)
+    assert stops[0] == stops[2] and stops[0] is not None and stops[0].reason == "step"
+    assert stops[1] == stops[3] and stops[1] is not None
+    assert (stops[1].reason, stops[1].message) == ("exit", "attn")

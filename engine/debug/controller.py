@@ -37,6 +37,7 @@ from .backends.base import (
     StepError,
 )
 from .backends.insn import pending
+from .backends.native import NativeBackend
 from .breakpoints import Breakpoint, BreakpointTable
 from .condition import compile_condition
 from .config import SessionConfig
@@ -481,6 +482,70 @@ class Controller:
             if ev is None:
                 ev = self._stop(vcpu, "halt" if halt.is_set() else "step")
             return ev
+
+    def plain_steps(self) -> bool:
+        """Whether a step here is the backend's step and nothing else: no event to
+        deliver, no history, trace, breakpoint or watchpoint to keep, a larx one
+        instruction, no other vCPU running during it (``stepping`` then skips the
+        per-step bookkeeping)."""
+        m = self.machine
+        return (
+            type(self.backend) is NativeBackend  # its step is exactly cpu.step(), after `during`
+            and not self.history.enabled
+            and not self.listeners
+            and not self.trace_vcpus
+            and not self.breakpoints.by_id  # no watch scope, no catchpoints
+            and not m.mem.watching
+            and self.atomic == "each"
+            and (self.config.scheduler_locking != "off" or len(m.vcpus) == 1)
+        )
+
+    @contextlib.contextmanager
+    def stepping(self, fast: bool = True) -> Iterator[Callable[[int], object]]:
+        """Many steps in a row (``ppcdbg trace --steps``): ``step(v)`` does what
+        ``self.step(v)`` does. Where steps are plain (and ``fast``), the stop event
+        that nobody listens to is made once, as the last stop, when the block ends:
+        a step then costs about what the instruction does."""
+        if not (fast and self.plain_steps()):
+            yield self.step
+            return
+        backend = cast(NativeBackend, self.backend)
+        noirq, notimer = self.config.noirq, self.config.notimer
+        last: tuple[VCPU, str | None] | None = None  # the last vCPU, why it was halted
+        with self._lock:
+            if self._halt.is_set():
+                self._halt.clear()
+
+            def step(v: int) -> None:
+                nonlocal last
+                cpu = self.vcpu(v)
+                if cpu.halted:
+                    last = (cpu, cpu.halt_reason or "")
+                    return  # step() reports the halt and does not step
+                last = (cpu, None)
+                if cpu.msr & MSR_IR:
+                    pending(cpu)  # as _step_once: the look walks the page table
+                clock = cpu.clock
+                cpu.mask_async = noirq
+                try:
+                    cpu.step()
+                finally:
+                    cpu.mask_async = False
+                if notimer:
+                    cpu.clock = clock  # virtual time stands still for the stepped vCPU
+                backend.steps += 1
+
+            try:
+                yield step
+            finally:
+                if last is not None:
+                    cpu, why = last
+                    if why is None:
+                        self.last_stop = StopEvent(cpu.index, "step", cpu.nia, self.time)
+                    else:
+                        reason = "checkstop" if why == "checkstop" else "exit"
+                        self.last_stop = StopEvent(cpu.index, reason, cpu.nia, self.time,
+                                                   message=cpu.halt_reason)  # fmt: skip
 
     def _step_once(self, cpu: VCPU, mode: str) -> StopEvent | None:
         """One step; returns a stop event only when something other than the step stopped it."""
