@@ -236,9 +236,10 @@ class Record:
 class TraceRun:
     """A numbered TraceBatch: trace events ``seq`` .. ``seq + count - 1`` of one vCPU.
     Kept whole in the ring; its texts are made once, when first sent, and shared by
-    every client (a client's queue holds a RunSlice of it)."""
+    every client (a client's queue holds a RunSlice of it); so are the texts for each
+    register filter clients ask for."""
 
-    __slots__ = ("seq", "vcpu", "count", "batch", "_texts", "_events")
+    __slots__ = ("seq", "vcpu", "count", "batch", "_texts", "_filtered")
     type = "trace"
 
     def __init__(self, seq: int, batch: TraceBatch) -> None:
@@ -247,7 +248,7 @@ class TraceRun:
         self.count = len(batch.records)
         self.batch = batch
         self._texts: list[str] | None = None
-        self._events: list[TraceEvent] | None = None
+        self._filtered: dict[frozenset[str], list[str]] = {}
 
     def texts(self) -> list[str]:
         texts = self._texts
@@ -259,11 +260,13 @@ class TraceRun:
         """Events start..end-1 (indices into the run) as messages."""
         if registers is None:
             return self.texts()[start:end]
-        events = self._events
-        if events is None:
-            events = self._events = self.batch.events()
-        seq = self.seq
-        return [trace_json(seq + i, events[i], registers) for i in range(start, end)]
+        texts = self._filtered.get(registers)
+        if texts is None:
+            seq = self.seq
+            texts = self._filtered[registers] = [
+                trace_json(seq + i, ev, registers) for i, ev in enumerate(self.batch.events())
+            ]
+        return texts[start:end]
 
 
 class RunSlice:
