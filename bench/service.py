@@ -213,13 +213,15 @@ def trace_events(server: ServerProcess, n: int, repeat: int = 3) -> dict[str, An
         sid = _session(c, vcpus=4)
         with connect(f"{server.ws_url}/v1/sessions/{sid}/events?token={TOKEN}",
                      max_size=None) as ws:  # fmt: skip
-            ws.send(json.dumps({"op": "subscribe", "types": ["trace", "stop"],
+            ws.send(json.dumps({"op": "subscribe", "types": ["trace", "stop", "session-state"],
                                 "trace": {"vcpus": [0, 1, 2, 3]}, "batch": True}))
             ws.recv(timeout=30)
             last = 0
             for _ in range(repeat):
                 t0 = time.perf_counter()
-                c.post(f"/v1/sessions/{sid}/continue", json={"budget": n})
+                r = c.post(f"/v1/sessions/{sid}/continue", json={"budget": n})
+                if r.status_code != 202:
+                    raise RuntimeError(r.text)
                 got = messages = overflows = 0
                 while True:
                     m = json.loads(ws.recv(timeout=60))
@@ -237,6 +239,13 @@ def trace_events(server: ServerProcess, n: int, repeat: int = 3) -> dict[str, An
                         last = m["seq"]
                         break
                 rates.append(got / (time.perf_counter() - t0))
+                # The stop is the engine's; the session is stopped (and takes the next
+                # continue) once its worker has finished, which it announces after.
+                while m.get("type") != "session-state" or m["state"] != "stopped":
+                    m = json.loads(ws.recv(timeout=60))
+                    if isinstance(m, list):
+                        raise RuntimeError("trace events after the stop")
+                last = m["seq"]
     best = _best(rates)
     return {"events": got, "events_per_second": best["best"], "runs": best["runs"],
             "messages": messages, "overflows": overflows}  # fmt: skip
