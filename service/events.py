@@ -246,27 +246,39 @@ class TraceRun:
         self.seq = seq
         self.vcpu = batch.vcpu
         self.count = len(batch.records)
-        self.batch = batch
+        self.batch: TraceBatch | None = batch
         self._texts: list[str] | None = None
         self._filtered: dict[frozenset[str], list[str]] = {}
 
     def texts(self) -> list[str]:
         texts = self._texts
         if texts is None:
+            assert self.batch is not None
             texts = self._texts = trace_batch_texts(self.seq, self.batch)
+            # The texts say all there is: the registers before and after every
+            # instruction (the bulk of a retained run) go now.
+            self.batch = None
         return texts
 
     def texts_for(self, start: int, end: int, registers: frozenset[str] | None) -> list[str]:
         """Events start..end-1 (indices into the run) as messages."""
+        texts = self.texts()
         if registers is None:
-            return self.texts()[start:end]
-        texts = self._filtered.get(registers)
-        if texts is None:
-            seq = self.seq
-            texts = self._filtered[registers] = [
-                trace_json(seq + i, ev, registers) for i, ev in enumerate(self.batch.events())
+            return texts[start:end]
+        filtered = self._filtered.get(registers)
+        if filtered is None:
+            filtered = self._filtered[registers] = [
+                _keep_registers(text, registers) for text in texts
             ]
-        return texts[start:end]
+        return filtered[start:end]
+
+
+def _keep_registers(text: str, registers: frozenset[str]) -> str:
+    """A trace event's text with only ``registers`` among its changes: what trace_json
+    gives with that filter (its output is json.dumps's, so a round trip keeps it)."""
+    ev = json.loads(text)
+    ev["changed"] = {k: v for k, v in ev["changed"].items() if k in registers}
+    return compact_json(ev)
 
 
 class RunSlice:

@@ -15,6 +15,7 @@ from service.events import (
     DRAIN_CHUNK,
     Client,
     EventHub,
+    TraceRun,
     event_dict,
     trace_batch_texts,
     trace_json,
@@ -170,9 +171,15 @@ def test_batch_texts_are_each_events_json(program: str, profile: str, vcpus: int
     batches = [b for b in got if isinstance(b, TraceBatch)]
     assert sum(map(len, batches)) > 500
     changed: set[str] = set()
+    some = frozenset({"r3", "r9", "cr", "xer", "lr", "msr"})
     for seq, b in enumerate(batches, 100):
         events = b.events()
         assert trace_batch_texts(seq, b) == [trace_json(seq + i, e) for i, e in enumerate(events)]
+        # A run's texts for a register filter (made from its full texts) are too.
+        run = TraceRun(seq, b)
+        assert run.texts_for(0, len(b), some) == [
+            trace_json(seq + i, e, some) for i, e in enumerate(events)]  # fmt: skip
+        assert run.texts_for(1, 3, None) == run.texts()[1:3]
         changed |= {k for e in events for k in e.changed}
     assert {"r3", "cr", "msr"} & changed
 
