@@ -252,20 +252,33 @@ def trace_events(server: ServerProcess, n: int, repeat: int = 3) -> dict[str, An
 
 
 def engine_trace_rate(n: int) -> dict[str, Any]:
-    """The controller's own traced run with a listener that only counts (no service)."""
+    """The controller's own traced run (no service): with a listener that counts the
+    trace batches' events (what a session's hub takes) and with one that counts
+    per-event TraceEvents."""
     from engine.debug.config import SessionConfig
     from engine.debug.controller import Controller
+    from engine.debug.events import TraceBatch
     from engine.loader import load_image
 
-    ctl = Controller(load_image(SMP.read_bytes()), SessionConfig(vcpus=4, history=False))
-    count = [0]
-    ctl.subscribe(lambda e: count.__setitem__(0, count[0] + 1))
-    ctl.set_trace([0, 1, 2, 3])
-    t0 = time.perf_counter()
-    ctl.cont(budget=n)
-    dt = time.perf_counter() - t0
-    return {"events": count[0], "seconds": round(dt, 3),
-            "events_per_second": round(count[0] / dt)}  # fmt: skip
+    out: dict[str, Any] = {}
+    for batches in (True, False):
+        ctl = Controller(load_image(SMP.read_bytes()), SessionConfig(vcpus=4, history=False))
+        count = [0]
+
+        def counter(e: object, count: list[int] = count) -> None:
+            count[0] += len(e) if isinstance(e, TraceBatch) else 1
+
+        ctl.subscribe(counter, batches=batches)
+        ctl.set_trace([0, 1, 2, 3])
+        t0 = time.perf_counter()
+        ctl.cont(budget=n)
+        dt = time.perf_counter() - t0
+        if batches:
+            out.update(events=count[0], seconds=round(dt, 3),
+                       events_per_second=round(count[0] / dt))  # fmt: skip
+        else:
+            out["per_event_listener_events_per_second"] = round(count[0] / dt)
+    return out
 
 
 async def _concurrent(server: ServerProcess, sessions: list[str], steps: int) -> float:
