@@ -253,11 +253,16 @@ class Session:
         limit = self.manager.settings.max_step_count
         if count > limit:
             raise Problem(422, "limit-exceeded", f"count is limited to {limit}", field="count")
+        self.check_vcpu(vcpu)
 
         def op() -> StopEvent:
             return self.ctl.step(vcpu, count, mode)
 
-        if mode == "into" and count <= self.manager.settings.inline_step_limit:
+        if (
+            count <= self.manager.settings.inline_step_limit
+            and not self.pending  # (running: now() refuses it with a 409)
+            and self.ctl.bounded_step(vcpu, count, mode)
+        ):
             ev = self.now(op)
         else:
             fut = self.submit(op)

@@ -483,6 +483,19 @@ class Controller:
                 ev = self._stop(vcpu, "halt" if halt.is_set() else "step")
             return ev
 
+    def bounded_step(self, vcpu: int, count: int, mode: str) -> bool:
+        """Whether ``step(vcpu, count, mode)`` runs at most about ``count`` instructions
+        (a caller may then run it where a long run would be in the way): not a step
+        over a call or out of a function, and not one that runs to the end of an
+        atomic sequence (which may spin until the run-to budget while another vCPU,
+        not running, holds the lock). Call it only while the controller is idle."""
+        if mode != "into":
+            return False
+        if self.atomic == "each":
+            return True
+        # "whole": only the next instruction is known not to start a sequence.
+        return count == 1 and pending(self.vcpu(vcpu)).mnemonic not in LARX
+
     def plain_steps(self) -> bool:
         """Whether a step here is the backend's step and nothing else: no event to
         deliver, no history, trace, breakpoint or watchpoint to keep, a larx one

@@ -115,3 +115,19 @@ def test_a_watched_store_is_reported_by_a_step_and_by_a_continue(backend: str) -
             break
     assert ev.reason == "watchpoint" and ev.watch is not None and ev.watch.address == 0x3000
     assert guest_state(again) == guest_state(ctl)
+
+
+def test_a_step_is_bounded_unless_it_runs_to_an_address() -> None:
+    """Over, out, and (atomic sequences whole) a larx's step to the end of its sequence
+    run to an address; the service runs only bounded steps on its event loop."""
+    each = session("examples/smp_spinlock", "native", "powernv", 2, atomic_sequences="each")
+    whole = session("examples/smp_spinlock", "native", "powernv", 2)
+    for ctl in (each, whole):
+        assert ctl.bounded_step(0, 5, "into") is (ctl is each)
+        assert ctl.bounded_step(0, 1, "into")  # _start: li
+        assert not ctl.bounded_step(0, 1, "over")
+        assert not ctl.bounded_step(0, 1, "out")
+        for _ in range(4):
+            ctl.step(0)
+        assert ctl.machine.vcpus[0].nia == 0x1010  # lwarx
+        assert ctl.bounded_step(0, 1, "into") is (ctl is each)

@@ -12,6 +12,8 @@ def test_list_vcpus(client, sid):
 def test_missing_vcpu_is_404(client, sid):
     r = client.get(f"/v1/sessions/{sid}/vcpus/9", headers=ALICE)
     assert r.status_code == 404
+    r = client.post(f"/v1/sessions/{sid}/vcpus/9/step", headers=ALICE)
+    assert r.status_code == 404
 
 
 def test_registers_fixed_shape(client, sid):
@@ -103,3 +105,53 @@ def test_bad_mode_is_422(client, sid):
     r = client.post(f"/v1/sessions/{sid}/vcpus/0/step", headers=ALICE, json={"mode": "sideways"})
     assert r.status_code == 422
     assert r.json()["field"] == "mode"
+
+
+def test_a_step_that_runs_long_leaves_the_api_responsive(server):
+    """Stepping a lwarx with atomic sequences whole runs to the sequence's end: with the
+    lock held by a vCPU that does not run (scheduler locking "step"), that is the run-to
+    budget (millions of instructions). Such a step runs on the session's worker, never
+    on the event loop: the server answers meanwhile, and halt ends it."""
+    import threading
+    import time
+
+    import httpx
+
+    from tests.service.conftest import SMP
+
+    h = {"Authorization": "Bearer tok-alice"}
+    with httpx.Client(base_url=server.url, headers=h, timeout=30) as c:
+        img = c.post("/v1/images", files={"file": ("smp.elf", SMP.read_bytes())}).json()
+        sid = c.post("/v1/sessions", json={
+            "image_id": img["id"], "vcpus": 2, "atomic_sequences": "whole",
+            "scheduler_locking": "step", "history": False}).json()["id"]  # fmt: skip
+
+        def step_until(vcpu: int, pc: int) -> None:
+            for _ in range(40):
+                regs = c.get(f"/v1/sessions/{sid}/vcpus/{vcpu}/registers",
+                             params={"names": "pc"}).json()["registers"]  # fmt: skip
+                if int(regs["pc"], 16) == pc:
+                    return
+                assert c.post(f"/v1/sessions/{sid}/vcpus/{vcpu}/step").status_code == 200
+            raise AssertionError(f"vCPU {vcpu} never reached {pc:#x}")
+
+        step_until(1, 0x1040)  # in the critical section: vCPU 1 holds the lock
+        step_until(0, 0x1028)  # vCPU 0 at `acquire: lwarx`
+        result: dict[str, httpx.Response] = {}
+        with httpx.Client(base_url=server.url, headers=h, timeout=60) as c2:
+            t = threading.Thread(target=lambda: result.update(
+                r=c2.post(f"/v1/sessions/{sid}/vcpus/0/step")))  # fmt: skip
+            t.start()
+            try:
+                time.sleep(0.5)
+                t0 = time.perf_counter()
+                assert c.get("/healthz").status_code == 200
+                state = c.get(f"/v1/sessions/{sid}").json()["state"]
+                took = time.perf_counter() - t0
+            finally:
+                r = c.post(f"/v1/sessions/{sid}/halt")
+                t.join(30)
+        assert took < 1.0 and state == "running"
+        assert r.status_code == 200
+        assert result["r"].status_code == 200
+        assert result["r"].json()["last_stop"]["reason"] == "halt"
