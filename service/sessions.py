@@ -309,8 +309,12 @@ class Session:
         self._alive()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while (fut := self.current) is not None and not fut.done():
-            self.ctl.halt()
+        # Until _done has run (it clears ``current``), not only until the future is
+        # done: its callbacks run after it completes, and the answer's state comes
+        # from them ("running" until the worker's command is counted out).
+        while (fut := self.current) is not None:
+            if not fut.done():
+                self.ctl.halt()
             left = deadline - loop.time()
             if left <= 0:
                 break

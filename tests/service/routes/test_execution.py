@@ -84,3 +84,43 @@ def test_reverse_step_and_reverse_continue(client, sid, image):
     assert r.status_code == 200
     assert r.json()["last_stop"]["reason"] in ("breakpoint", "history-start")
     assert r.json()["time"] <= first["time"] + 20000
+
+
+def test_halt_answers_stopped_during_a_traced_run(server):
+    """The halt's answer comes after the session has counted its command out: "stopped",
+    never "running" with the run already over (the race needs a busy loop: every vCPU
+    traced to a client that reads)."""
+    import json
+    import threading
+
+    import httpx
+    from websockets.sync.client import connect
+
+    from tests.service.conftest import SMP
+
+    h = {"Authorization": "Bearer tok-alice"}
+    with httpx.Client(base_url=server.url, headers=h, timeout=30) as c:
+        img = c.post("/v1/images", files={"file": ("smp.elf", SMP.read_bytes())}).json()
+        sid = c.post("/v1/sessions", json={"image_id": img["id"], "vcpus": 4,
+                                           "history": False}).json()["id"]  # fmt: skip
+        url = f"{server.ws_url}/v1/sessions/{sid}/events?token=tok-alice"
+        with connect(url, max_size=None) as ws:
+            ws.send(json.dumps({"op": "subscribe", "types": ["trace"],
+                                "trace": {"vcpus": [0, 1, 2, 3]}, "batch": True}))
+            ws.recv(timeout=30)
+
+            def read() -> None:
+                try:
+                    while True:
+                        ws.recv(timeout=30)
+                except Exception:  # noqa: BLE001 - the socket closes at the end
+                    return
+
+            threading.Thread(target=read, daemon=True).start()
+            for _ in range(5):
+                assert c.post(f"/v1/sessions/{sid}/continue").status_code == 202
+                time.sleep(0.1)
+                r = c.post(f"/v1/sessions/{sid}/halt")
+                assert r.status_code == 200
+                assert r.json()["state"] == "stopped"
+                assert r.json()["last_stop"]["reason"] == "halt"
