@@ -54,6 +54,7 @@ from .history import EditEntry, History, RunEntry, StepEntry
 from .planter import Planter
 
 CHUNK = 4096  # slots between halt checks while running (a few ms)
+CHUNK_TRACED = 1024  # the same when vCPUs are traced (each slot costs several times more)
 DEFAULT_BUDGET = 50_000_000
 RUN_TO_BUDGET = 5_000_000
 ATOMIC_WINDOW = 16  # instructions gdb scans for the end of a larx/stcx. sequence
@@ -726,7 +727,8 @@ class Controller:
             if self._halt.is_set():
                 return self._quiet_or(quiet, self._stop_any("halt", run_set))
             before = self._clock_slots()
-            used, who = m.run(min(CHUNK, left), stop_at, vcpus=run_set)
+            chunk = CHUNK if self.trace_vcpus is None else CHUNK_TRACED
+            used, who = m.run(min(chunk, left), stop_at, vcpus=run_set)
             self.history.record(RunEntry(used, run_set, self._slots_since(before)), used)
             left -= used
             if who is None:
