@@ -31,6 +31,7 @@ from engine.debug.events import (
     StopEvent,
     TraceBatch,
     TraceEvent,
+    instruction_key,
 )
 from engine.disasm import disassemble_one
 from engine.registers import WIDTH32
@@ -71,7 +72,7 @@ def _where_json(pc: int, insn: int | None) -> str:
 
 
 class _WhereCache(dict[int, str]):
-    """``_where_json`` by one integer key, ``pc << 33 | insn`` (bit 32: no word): a dict
+    """``_where_json`` by instruction_key(pc, insn) (bit 32: no word): a dict
     look-up of an int is cheaper than lru_cache's call and tuple key, once per event."""
 
     def __missing__(self, key: int) -> str:
@@ -112,7 +113,7 @@ def trace_json(seq: int, ev: TraceEvent, registers: frozenset[str] | None = None
             if registers is None or k in registers:
                 text = f"{text},{reg[k] % v}" if text else reg[k] % v
     insn = ev.insn
-    where = _WHERE[(ev.pc << 33) | (0x1_0000_0000 if insn is None else insn)]
+    where = _WHERE[instruction_key(ev.pc, insn)]
     return (
         f'{{"seq":{seq},"type":"trace","time":{ev.time},"vcpu":{ev.vcpu},'
         f'{where},"changed":{{{text}}}}}'
@@ -134,7 +135,7 @@ def trace_batch_texts(seq: int, batch: TraceBatch) -> list[str]:
     where, templates, xer, diff = _WHERE, _TEMPLATES, _XER_FIELDS, _DIFF
     out = []
     for (pc, regs, word), new in zip(batch.records, batch.afters(), strict=True):
-        key = (pc << 33) | (0x1_0000_0000 if word is None else word)  # instruction_key
+        key = (pc << 33) | (0x1_0000_0000 if word is None else word)  # instruction_key, inline
         text = ""
         if new != regs:
             for i in diff(key, regs, new):
