@@ -33,7 +33,7 @@ from .interrupts import (
 from .isa.common import ClockSync, Resync, Stop
 from .isa.forms import Ctx, Exec, Op
 from .isa.table import decode
-from .memory import PAGE_SHIFT, MemoryFault, PhysicalMemory
+from .memory import PAGE_SHIFT, RESERVATION_SHIFT, MemoryFault, PhysicalMemory
 from .msr import (
     LPCR_HDICE,
     LPCR_LD,
@@ -467,9 +467,13 @@ class VCPU:
     # -- reservations ----------------------------------------------------------
     def reserve(self, ea: int, size: int) -> None:
         pa = self.translate_data(ea, False)
-        self.lose_reservation()
+        old = self.resv_addr
+        if old is None or old >> RESERVATION_SHIFT != pa >> RESERVATION_SHIFT:
+            self.lose_reservation()
+            self.mem.reserve(self, pa)
+        # else: the granule this vCPU already reserves (a larx spinning on a lock): the
+        # memory's record would be dropped and made again exactly as it is.
         self.resv_addr, self.resv_size, self.resv_ea = pa, size, ea
-        self.mem.reserve(self, pa)
 
     def lose_reservation(self) -> None:
         if self.resv_addr is not None:

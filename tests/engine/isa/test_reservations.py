@@ -282,3 +282,27 @@ def test_two_vcpus_atomic_increments_lose_no_update(quantum: int) -> None:
     done = CODE + 0x1C, CPU1_CODE + 0x1C
     assert (m.vcpus[0].nia, m.vcpus[1].nia) == done
     assert int.from_bytes(m.mem.read_bytes(DATA, 4), "big") == 2 * n
+
+
+def test_larx_again_on_the_same_granule_keeps_one_reservation() -> None:
+    """A spinning lwarx (the same granule again, another word of it) leaves memory's
+    record as one fresh lwarx makes it: one owner, the page off the store fast path;
+    a store by the other vCPU still breaks it."""
+    m = two_vcpus([LWARX, 0x7CA02828, STWCX], [0x91280000])  # lwarx; lwarx r5,0,r5; stwcx.
+    cpu0, cpu1 = m.vcpus
+    cpu0.gpr[5] = DATA + 0x8  # the second lwarx's address: the same granule
+    cpu1.gpr[8], cpu1.gpr[9] = DATA + 0x40, 0x99
+    fresh = two_vcpus([0x7CA02828], [])
+    fresh.vcpus[0].gpr[5] = DATA + 0x8
+    fresh.vcpus[0].step()
+    cpu0.step()
+    cpu0.gpr[5] = DATA + 0x8
+    cpu0.step()
+    assert (cpu0.resv_addr, cpu0.resv_ea) == (DATA + 0x8, DATA + 0x8)
+    g, pn = DATA >> 7, DATA >> 12
+    assert m.mem.reservations == {g: {cpu0}}
+    assert m.mem._reserved_pages == fresh.mem._reserved_pages == {pn: 1}
+    assert (pn in m.mem._fast_write) is (pn in fresh.mem._fast_write) is False
+    cpu1.step()  # stw into the granule
+    cpu0.step()  # stwcx. fails
+    assert cpu0.cr == 0 and not m.mem.reservations
