@@ -716,30 +716,37 @@ class VCPU:
         hook = self.trace_hook
         assert hook is not None
         records: list[TraceRecord] = []
+        # The decode cache changes only with MSR (a Resync or an interrupt, both of
+        # which end the chunk), and instructions never read the slot counts (time
+        # reads are ClockSync): those are added up when the chunk ends, before the
+        # hook reads the time. Until then n instructions ran, one record each.
+        cache = self.icache
+        get, word_of, gpr = cache.get, cache.words.get, self.gpr
         n = 0
         while n < left and not (self.halted or self.exit_reason):
             pc = self.nia
             if stop_at and pc in stop_at and (n or done):
                 break
-            regs = (*self.gpr, self.cr, self.so, self.ov, self.ca, self.ov32, self.ca32,
+            regs = (*gpr, self.cr, self.so, self.ov, self.ca, self.ov32, self.ca32,
                     self.xer_rest, self.lr, self.ctr, self.msr)  # trace_regs, inline
-            cache = self.icache
             word = None  # stays None only when the fetch itself faults
             try:
-                fn = cache.get(pc)
+                fn = get(pc)
                 if fn is None:
                     fn = self.decode_at(pc)
-                word = cache.words.get(pc)
+                word = word_of(pc)
                 npc = fn(self)
             except Resync as r:
-                self.retired += 1
-                self.clock += 1
+                self.retired += n + 1
+                self.clock += n + 1
                 self.nia = r.npc
                 records.append((pc, regs, word))
                 hook(self, records, trace_regs(self))
                 return n + 1, False
             except ClockSync:
                 # It reads or writes time: the exact step, as the other loops do.
+                self.retired += n
+                self.clock += n
                 if records:
                     hook(self, records, regs)
                 retired = self.retired
@@ -752,6 +759,8 @@ class VCPU:
                     hook(self, [(pc, regs, word)], trace_regs(self))
                 return n, False
             except (Interrupt, MemoryFault, Stop) as exc:
+                self.retired += n
+                self.clock += n
                 if records:
                     hook(self, records, regs)  # before the events delivery may report
                 self.retired += 1
@@ -767,11 +776,11 @@ class VCPU:
                     return n - 1, False
                 hook(self, [(pc, regs, word)], trace_regs(self))
                 return n, False
-            self.retired += 1
-            self.clock += 1
             self.nia = npc
             n += 1
             records.append((pc, regs, word))
+        self.retired += n
+        self.clock += n
         if records:
             hook(self, records, trace_regs(self))
         return n, n < left and not (self.halted or self.exit_reason)
