@@ -237,3 +237,30 @@ def test_a_big_batch_is_numbered_a_chunk_at_a_time() -> None:
         loop.close()
     flat = [e["seq"] for m in got for e in m]
     assert flat == list(range(1, 1001))
+
+
+def test_a_client_tracing_some_vcpus_gets_exactly_their_events() -> None:
+    """Batches of a real 4-vCPU run: a client tracing vCPUs 1 and 3 (unbatched) gets the
+    events of those vCPUs from the full stream, in order, with their seqs, and nothing
+    else; a client tracing all of them, batched, gets the whole stream."""
+    from tests.conformance.conftest import session
+
+    loop = asyncio.new_event_loop()
+    try:
+        hub = _hub(loop)
+        some, every = hub.attach(), hub.attach()
+        hub.subscribe(some, ["trace"], [1, 3], None, False)
+        hub.subscribe(every, ["trace"], [0, 1, 2, 3], None, True)
+        ctl = session("examples/smp_spinlock", "native", profile="powernv", vcpus=4)
+        ctl.subscribe(hub.publish, batches=True)
+        ctl.set_trace([0, 1, 2, 3])
+        ctl.cont(budget=2000)
+        hub._flush()
+        total = every.size
+        got_every = [e for m in _drive(hub, every, total) for e in m]
+        got_some = _drive(hub, some, some.size)
+    finally:
+        loop.close()
+    assert total == 2000 and [e["seq"] for e in got_every] == list(range(2, 2002))
+    assert got_some == [e for e in got_every if e["vcpu"] in (1, 3)]
+    assert {e["vcpu"] for e in got_some} == {1, 3}
