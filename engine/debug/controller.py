@@ -523,8 +523,7 @@ class Controller:
         if not (fast and self.plain_steps()):
             yield self.step
             return
-        backend = cast(NativeBackend, self.backend)
-        noirq, notimer = self.config.noirq, self.config.notimer
+        one_step, backend_step = self._one_step, self.backend.step
         last: tuple[VCPU, str | None] | None = None  # the last vCPU, why it was halted
         with self._lock:
             if self._halt.is_set():
@@ -539,15 +538,7 @@ class Controller:
                 last = (cpu, None)
                 if cpu.msr & MSR_IR:
                     pending(cpu)  # as _step_once: the look walks the page table
-                clock = cpu.clock
-                cpu.mask_async = noirq
-                try:
-                    cpu.step()
-                finally:
-                    cpu.mask_async = False
-                if notimer:
-                    cpu.clock = clock  # virtual time stands still for the stepped vCPU
-                backend.steps += 1
+                one_step(v, backend_step)  # the step flags, as step() applies them
 
             try:
                 yield step
