@@ -43,15 +43,14 @@ from types import CodeType, TracebackType
 from typing import TYPE_CHECKING, NamedTuple
 
 from .bits import M32, M64
-from .isa.forms import Exec, f_spr
+from .isa.forms import Exec
+from .isa.specialize import INLINE_GLOBALS, inline_lines, template_of
 from .memory import PAGE_MASK
 
 if TYPE_CHECKING:
     from .cpu import VCPU
 
 BLOCK_MAX = 64  # instructions; long enough to amortise the dispatch, short to rebuild
-# SPRs whose mtspr closure only moves a value (no flush, no resync): blocks run past them.
-PLAIN_MTSPR = frozenset({1, 8, 9, 256, 272, 273, 274, 275, 815})
 # The default mode: PPCDBG_BLOCKS=0 runs the interpreter only (the reference).
 ENABLED = os.environ.get("PPCDBG_BLOCKS", "1") not in ("0", "", "off", "no")
 
@@ -110,7 +109,7 @@ def _factory(
     params: list[str] = []
     for i, fn in enumerate(fns):
         last = i == length - 1
-        src: tuple[str, ...] | None = getattr(fn, "src", None)
+        src = inline_source(fn)
         done = f"i * {length} + {i + 1}" if loop else str(i + 1)
         check = f"if ic.gen != gen: raise Cut({npcs[i]}, {done})"
         wants_check = i in checks and not last
@@ -137,7 +136,8 @@ def _factory(
     ind = "        "
     # Bind only the locals the pasted lines use: each is an attribute load per call.
     text_body = "\n".join(line for line, _ in body)
-    for name, value in (("g", "c.gpr"), ("tl", "c.tlb_load"), ("ts", "c.tlb_store")):
+    for name, value in (("g", "c.gpr"), ("tl", "c.tlb_load"), ("ts", "c.tlb_store"),
+                        ("vs", "c.vsr")):
         if re.search(rf"\b{name}\b", text_body):
             src_lines.append(ind + f"{name} = {value}")
     if checks:
@@ -164,7 +164,8 @@ def _factory(
     if f is not None:
         return f
     ns: dict[str, object] = {}
-    exec(compile(text, f"<block {length}{'L' if loop else ''}>", "exec"), ns)  # noqa: S102
+    # Inline code names the helpers it calls; they live in one shared namespace.
+    exec(compile(text, f"<block {length}{'L' if loop else ''}>", "exec"), INLINE_GLOBALS, ns)  # noqa: S102
     make = ns["make"]
     probe = make(*([None] * len(params)), Cut, M64, M32, 0)  # type: ignore[operator]
     f = _Factory(make, lines, probe.__code__)  # type: ignore[arg-type]
@@ -172,24 +173,12 @@ def _factory(
     return f
 
 
-def _may_drop_code(fn: Exec, word: int) -> bool:
-    """Whether executing ``fn`` may drop decoded code (a store, an SPR write that flushes)."""
-    o = getattr(fn, "op", None)
-    if o is None:
-        return True
-    m = o.mnemonic
-    if m.startswith("st") or m in ("dcbz", "dcbzl"):
-        return True
-    return m == "mtspr" and f_spr(word) not in PLAIN_MTSPR
-
-
-def _ends_block(fn: Exec, word: int) -> bool:
-    o = getattr(fn, "op", None)
-    if o is None or o.branch or o.resyncs or o.priv != "user":
-        return True
-    return o.mnemonic in ("sc", "attn", "stop", "(illegal)") or (
-        o.mnemonic == "mtspr" and f_spr(word) not in PLAIN_MTSPR
-    )
+def inline_source(fn: Exec) -> Sequence[str] | None:
+    """The lines a block pastes for ``fn``, or None when it calls it instead."""
+    src: tuple[str, ...] | None = getattr(fn, "src", None)  # forms.inline (old-style lines)
+    if src is not None:
+        return src
+    return inline_lines(fn)
 
 
 def build(cpu: VCPU, pc: int, breaks: set[int] | frozenset[int], watch: bool = False) -> Block:
@@ -215,14 +204,14 @@ def build(cpu: VCPU, pc: int, breaks: set[int] | frozenset[int], watch: bool = F
                     break
             else:
                 fn = cpu.decode_at(addr)
-        # The word is needed only for mtspr; fetch it from the cache's op, not memory.
-        word = _word_of(cpu, fn, addr)
+        word = cache.words.get(addr, 0)
+        o = getattr(fn, "op", None)
         i = len(fns)
         fns.append(fn)
         npcs[i] = (addr + 4) & amask
-        if _may_drop_code(fn, word):
+        if o is None or o.drops_code(word):
             checks.add(i)
-        if _ends_block(fn, word):
+        if o is None or o.ends_block(word):
             break
         addr += 4
         if not addr & PAGE_MASK or len(fns) >= BLOCK_MAX or addr in breaks:
@@ -236,7 +225,7 @@ def build(cpu: VCPU, pc: int, breaks: set[int] | frozenset[int], watch: bool = F
 def _assemble(fns: tuple[Exec, ...], checks: frozenset[int], npcs: dict[int, int], loop: bool,
               watch: bool, pc: int) -> Block:
     fac = _factory(fns, checks, npcs, loop, watch)
-    called = [fn for fn in fns if getattr(fn, "src", None) is None]
+    called = [fn for fn in fns if inline_source(fn) is None]
     blk = fac.make(*called, Cut, M64, M32, pc)
     return Block(blk, len(fns), fac.lines, fac.code, loop, fns, checks, npcs, watch, {})
 
@@ -252,13 +241,6 @@ def prefix(b: Block, length: int, pc: int) -> Block:
     return p
 
 
-def _word_of(cpu: VCPU, fn: Exec, addr: int) -> int:
-    o = getattr(fn, "op", None)
-    if o is None or o.mnemonic != "mtspr":
-        return 0
-    return cpu.fetch(addr)
-
-
 def cpu_amask(cpu: VCPU) -> int:
     from .msr import MSR_SF
 
@@ -266,13 +248,23 @@ def cpu_amask(cpu: VCPU) -> int:
 
 
 def _branches_to(fn: Exec, start: int) -> bool:
-    """A static branch back to ``start``: bc/b with a displacement target (closure constant)."""
+    """A static branch back to ``start``: a target the inline code assigns as a constant."""
     o = getattr(fn, "op", None)
-    if o is None or not o.branch or o.mnemonic not in ("b", "bc"):
+    if o is None or not o.branch:
         return False
-    cells = fn.__closure__ or ()
-    names = fn.__code__.co_freevars
-    for name, cell in zip(names, cells, strict=True):
+    t = template_of(fn)
+    if t is not None:
+        names = fn.__code__.co_freevars
+        cells = dict(zip(names, fn.__closure__ or (), strict=True))
+        for target in t.targets:
+            value = target if isinstance(target, int) else cells[target].cell_contents
+            if value == start:
+                return True
+        return False
+    if o.mnemonic not in ("b", "bc"):
+        return False
+    cells_ = fn.__closure__ or ()
+    for name, cell in zip(fn.__code__.co_freevars, cells_, strict=True):
         if name in ("target", "disp_target"):
             return bool(cell.cell_contents == start)
     return False

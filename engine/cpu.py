@@ -16,6 +16,7 @@ from . import blocks as _blocks
 from .bits import M64, sext
 from .blocks import Block, Cut, fault_index
 from .interrupts import (
+    EXCP_FPU,
     EXCP_HDECR,
     EXCP_HV_EMU,
     EXCP_MCHECK,
@@ -23,6 +24,8 @@ from .interrupts import (
     EXCP_SDOOR,
     EXCP_SDOOR_HV,
     EXCP_TRACE,
+    EXCP_VPU,
+    EXCP_VSXU,
     HV_VECTORS,
     PEND_DOORBELL,
     PEND_HDOORBELL,
@@ -32,6 +35,7 @@ from .interrupts import (
 )
 from .isa.common import ClockSync, Resync, Stop
 from .isa.forms import Ctx, Exec, Op
+from .isa.insn import Insn
 from .isa.table import decode
 from .memory import PAGE_SHIFT, RESERVATION_SHIFT, MemoryFault, PhysicalMemory
 from .msr import (
@@ -49,6 +53,8 @@ from .msr import (
     MSR_PR,
     MSR_SE,
     MSR_SF,
+    MSR_VEC,
+    MSR_VSX,
     SRR1_PROGRAM_PRIV,
     SRR1_TRACE,
 )
@@ -56,6 +62,7 @@ from .sprs import (
     LPCR_WRITE_MASK,
     PVR_POWER9_DD2,
     SPR_BY_NAME,
+    SPR_CFAR,
     SPR_DEC,
     SPR_DPDES,
     SPR_HDEC,
@@ -66,6 +73,8 @@ from .sprs import (
     SPR_TABLE,
 )
 
+# SPRs kept in attributes of their own rather than in VCPU.spr.
+_OWN_SPRS = frozenset({SPR_CFAR})
 REAL_MODE_MASK = 0x0FFF_FFFF_FFFF_FFFF  # real addressing ignores EA bits 0:3
 XER_FLAG_BITS = 0xE00C_0000  # SO, OV, CA, OV32, CA32: kept as separate fields
 LARGE_DEC_BITS = 56  # POWER9's large decrementer (LPCR[LD]) and HDEC width, as QEMU
@@ -136,7 +145,7 @@ class VCPU:
         "fpscr", "cr", "so", "ov", "ca", "ov32", "ca32", "xer_rest", "lr", "ctr", "nia",
         "retired", "clock", "tb_offset", "tb_ratio", "dec_zero", "hdec_zero", "pending",
         "sleeping", "halted", "halt_reason", "exit_reason", "resv_size", "resv_ea", "darn_state",
-        "hdec_armed",
+        "hdec_armed", "cfar",
     )  # fmt: skip
 
     def __init__(self, mem: PhysicalMemory, index: int) -> None:
@@ -152,8 +161,11 @@ class VCPU:
         self.ctr = 0
         self.msr = 0
         self.nia = 0
-        self.spr: dict[int, int] = {s.number: 0 for s in SPR_TABLE}
+        self.spr: dict[int, int] = {s.number: 0 for s in SPR_TABLE if s.number not in _OWN_SPRS}
         self.spr[SPR_PVR] = PVR_POWER9_DD2
+        # CFAR: the address of the last taken branch or rfid (MACHINE.md "CFAR"); an
+        # attribute, as branches write it on every taken path.
+        self.cfar = 0
         self.spr[SPR_PIR] = 4 * index
         self.retired = 0  # instructions executed (or replaced by an interrupt)
         # Virtual time: ``clock`` counts instruction slots, including the ones a
@@ -338,6 +350,8 @@ class VCPU:
             return self.timebase
         if n == 269:
             return self.timebase >> 32
+        if n == SPR_CFAR:
+            return self.cfar
         if n == SPR_DEC:
             return self.dec_value()
         if n == SPR_HDEC:
@@ -358,6 +372,8 @@ class VCPU:
             self.lr = v
         elif n == 9:
             self.ctr = v
+        elif n == SPR_CFAR:
+            self.cfar = v
         elif n == SPR_DEC:
             self.set_dec(v)
         elif n == SPR_HDEC:
@@ -966,7 +982,7 @@ def _raiser(vector: int, srr1: int = 0) -> Exec:
     return ex
 
 
-def make_exec(o: Op | None, word: int, ctx: Ctx) -> Exec:
+def make_exec(o: Op | Insn | None, word: int, ctx: Ctx) -> Exec:
     """The closure for ``word`` at ``ctx.pc``, with privilege and facility checks folded in."""
     if o is None:
         # Illegal and reserved words raise HEAI on POWER9 (MACHINE.md).
@@ -977,18 +993,17 @@ def make_exec(o: Op | None, word: int, ctx: Ctx) -> Exec:
         fn = _raiser(EXCP_PROGRAM, SRR1_PROGRAM_PRIV)
     elif o.priv == "hyper" and not ctx.msr & MSR_HV:
         fn = _raiser(EXCP_HV_EMU)
-    elif o.facility == "fp" and not ctx.msr & MSR_FP:
-        fn = _raiser(0x800)
+    elif o.facility is not None and not ctx.msr & FACILITY_MSR[o.facility]:
+        fn = _raiser(FACILITY_VECTOR[o.facility])
     else:
-        fn = o.factory(word, ctx, **o.params)
-        if o.resyncs:
-            inner = fn
-
-            def fn(c: VCPU, inner: Exec = inner) -> int:
-                raise Resync(inner(c))
-
+        fn = o.build(word, ctx)
     fn.op = o  # type: ignore[attr-defined]
     return fn
+
+
+# The MSR bit each facility needs, and the interrupt its absence raises (MACHINE.md).
+FACILITY_MSR = {"fp": MSR_FP, "vec": MSR_VEC, "vsx": MSR_VSX}
+FACILITY_VECTOR = {"fp": EXCP_FPU, "vec": EXCP_VPU, "vsx": EXCP_VSXU}
 
 
 def _illegal_factory(word: int, ctx: Ctx) -> Exec:

@@ -1,12 +1,20 @@
-"""Branches: b, bc, bclr, bcctr, bctar with every BO/BI form."""
+"""Branches: b, bc, bclr, bcctr, bctar with every BO/BI form.
+
+A taken branch sets CFAR to its own address (ISA 3.0B 4.3.3; QEMU updates
+it after the condition tests, so a branch that falls through leaves it).
+BO bits, IBM-numbered within the 5-bit field: BO_0 (16) ignore the CR bit,
+BO_1 (8) the value it must have, BO_2 (4) do not decrement CTR, BO_3 (2)
+branch when CTR reaches zero rather than when it does not.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..bits import M32, M64, sext
-from .common import illegal
-from .forms import Ctx, Exec, Form, Op, f_ra, f_rt, inline, op
+from ..bits import M32, M64
+from ..interrupts import EXCP_HV_EMU, Interrupt
+from .fields import XL, B, I
+from .insn import Insn, table
 
 if TYPE_CHECKING:
     from ..cpu import VCPU
@@ -14,104 +22,75 @@ if TYPE_CHECKING:
 SPR_TAR = 815
 
 
-def b(w: int, x: Ctx) -> Exec:
-    """b/ba/bl/bla: LI target, absolute with AA, LR update with LK."""
-    li = sext(w & 0x03FF_FFFC, 26)
-    target = (li if w & 2 else x.pc + li) & x.amask
-    npc = x.npc
-    if w & 1:
-        def bl(c: VCPU) -> int:
-            c.lr = npc
-            return target
-        return inline(bl, f"c.lr = {npc}", f"pc = {target}")
-
-    def br(c: VCPU) -> int:
-        return target
-
-    return inline(br, f"pc = {target}")
-
-
-def _conditions(w: int) -> tuple[bool, bool, bool, bool, int]:
-    """Split BO into (decrement CTR, branch when CTR zero, test CR, CR value, CR bit mask)."""
-    bo, bi = f_rt(w), f_ra(w)
-    dec = not bo & 0x04
-    ctr_zero = bool(bo & 0x02)
-    test_cr = not bo & 0x10
-    want = bool(bo & 0x08)
-    crbit = 1 << (31 - bi)
-    return dec, ctr_zero, test_cr, want, crbit
-
-
-def bc(w: int, x: Ctx, *, to: str) -> Exec:
-    """bc (to="disp"), bclr (to="lr"), bcctr (to="ctr"), bctar (to="tar")."""
-    dec, ctr_zero, test_cr, want, crbit = _conditions(w)
-    if to == "ctr" and dec:
-        # "bcctr with BO[2]=0" is an invalid form; QEMU raises the illegal path.
-        return illegal
-    lk = bool(w & 1)
-    npc = x.npc
-    amask = x.amask
-    cmask = M64 if x.sf else M32
-    if to == "disp":
-        bd = sext(w & 0xFFFC, 16)
-        disp_target = (bd if w & 2 else x.pc + bd) & amask
-    else:
-        disp_target = 0
-
-    if to == "disp" and dec and not test_cr and not lk and not ctr_zero:
-        # bdnz: the loop branch, worth its own closure.
-        def bdnz(c: VCPU) -> int:
-            ctr = (c.ctr - 1) & M64
-            c.ctr = ctr
-            return disp_target if ctr & cmask else npc
-        return inline(bdnz, "_t = (c.ctr - 1) & M64", "c.ctr = _t",
-                      f"pc = {disp_target} if _t & {cmask} else {npc}")
-
-    if to == "disp" and not dec and test_cr and not lk:
-        def bcond(c: VCPU) -> int:
-            return disp_target if bool(c.cr & crbit) == want else npc
-        taken, fall = (disp_target, npc) if want else (npc, disp_target)
-        return inline(bcond, f"pc = {taken} if c.cr & {crbit} else {fall}")
-
-    def ex(c: VCPU) -> int:
-        if to == "lr":
-            target = c.lr & ~3 & amask
-        elif to == "ctr":
-            target = c.ctr & ~3 & amask
-        elif to == "tar":
-            target = c.spr[SPR_TAR] & ~3 & amask
-        else:
-            target = disp_target
-        ok = True
-        if dec:
-            ctr = c.ctr = (c.ctr - 1) & M64
-            ok = ((ctr & cmask) == 0) == ctr_zero
-        if ok and test_cr:
-            ok = bool(c.cr & crbit) == want
-        if lk:
-            c.lr = npc
-        return target if ok else npc
-
-    if to == "tar":
-        return ex
-    k = ~3 & amask
-    lines = [f"_t = c.lr & {k}" if to == "lr" else f"_t = c.ctr & {k}" if to == "ctr"
-             else f"_t = {disp_target}", "_ok = True"]
-    if dec:
-        lines += ["_n = (c.ctr - 1) & M64", "c.ctr = _n",
-                  f"_ok = ((_n & {cmask}) == 0) == {ctr_zero}"]
-    if test_cr:
-        lines.append(f"_ok = _ok and bool(c.cr & {crbit}) == {want}")
+def b(c: VCPU, li: int, cia: int, npc: int, *, aa: int, lk: int, amask: int) -> int:
+    """b/ba/bl/bla: to CIA + LI, or LI itself with AA; LR = the next address with LK."""
     if lk:
-        lines.append(f"c.lr = {npc}")
-    lines.append(f"pc = _t if _ok else {npc}")
-    return inline(ex, *lines)
+        c.lr = npc
+    c.cfar = cia
+    return (li if aa else cia + li) & amask
 
 
-OPS: list[Op] = [
-    op("b", Form.I, 18, None, b, suffixes=("lk", "aa"), branch=True),
-    op("bc", Form.B, 16, None, bc, to="disp", suffixes=("lk", "aa"), branch=True),
-    op("bclr", Form.XL, 19, 16, bc, to="lr", suffixes=("lk",), branch=True),
-    op("bcctr", Form.XL, 19, 528, bc, to="ctr", suffixes=("lk",), branch=True),
-    op("bctar", Form.XL, 19, 560, bc, to="tar", suffixes=("lk",), branch=True),
-]
+def bc(c: VCPU, bi: int, bd: int, cia: int, npc: int, *, bo: int, aa: int, lk: int,
+       amask: int, sf: bool) -> int:  # fmt: skip
+    """bc/bca/bcl/bcla: conditional branch to a displacement."""
+    if lk:
+        c.lr = npc
+    if not bo & 4:
+        ctr = (c.ctr - 1) & M64
+        c.ctr = ctr
+        if bo & 2:
+            if ctr & (M64 if sf else M32):
+                return npc
+        elif not ctr & (M64 if sf else M32):
+            return npc
+    if not bo & 16:
+        bit = c.cr & (1 << (31 - bi))
+        if bo & 8:
+            if not bit:
+                return npc
+        elif bit:
+            return npc
+    c.cfar = cia
+    return (bd if aa else cia + bd) & amask
+
+
+def bcreg(c: VCPU, bi: int, cia: int, npc: int, *, bo: int, lk: int, to: str, amask: int,
+          sf: bool) -> int:  # fmt: skip
+    """bclr/bcctr/bctar: conditional branch to LR, CTR or TAR (read before LK writes LR)."""
+    if to == "ctr" and not bo & 4:
+        # "bcctr with BO_2 = 0" is an invalid form; QEMU 7.2 takes the illegal path.
+        raise Interrupt(EXCP_HV_EMU)
+    if to == "lr":
+        target = c.lr
+    elif to == "ctr":
+        target = c.ctr
+    else:
+        target = c.spr[SPR_TAR]
+    if lk:
+        c.lr = npc
+    if not bo & 4:
+        ctr = (c.ctr - 1) & M64
+        c.ctr = ctr
+        if bo & 2:
+            if ctr & (M64 if sf else M32):
+                return npc
+        elif not ctr & (M64 if sf else M32):
+            return npc
+    if not bo & 16:
+        bit = c.cr & (1 << (31 - bi))
+        if bo & 8:
+            if not bit:
+                return npc
+        elif bit:
+            return npc
+    c.cfar = cia
+    return target & (~3 & amask)
+
+
+OPS: list[Insn] = table(
+    Insn("b", I(18), b, branch=True),
+    Insn("bc", B(16), bc, branch=True),
+    Insn("bclr", XL(19, 16), bcreg, {"to": "lr"}, branch=True),
+    Insn("bcctr", XL(19, 528), bcreg, {"to": "ctr"}, branch=True),
+    Insn("bctar", XL(19, 560), bcreg, {"to": "tar"}, branch=True),
+)

@@ -16,6 +16,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from ..bits import M32, M64
+from .common import Resync
 
 if TYPE_CHECKING:
     from ..cpu import VCPU
@@ -98,6 +99,18 @@ class Ctx:
     def npc(self) -> int:
         return (self.pc + 4) & self.amask
 
+    @property
+    def le(self) -> bool:
+        return self.order == "little"
+
+    @property
+    def hv(self) -> bool:
+        return bool(self.msr & 0x1000_0000_0000_0000)  # MSR[HV]
+
+    @property
+    def pr(self) -> bool:
+        return bool(self.msr & 0x4000)  # MSR[PR]
+
 
 @dataclass(frozen=True)
 class Op:
@@ -132,6 +145,30 @@ class Op:
         v = (self.opcd << 26) | ((self.xo or 0) << self.form.xo_shift) | self.fixed[1]
         return v & self.mask
 
+    def build(self, word: int, ctx: Ctx) -> Exec:
+        """The closure executing ``word`` at ``ctx.pc``."""
+        fn = self.factory(word, ctx, **self.params)
+        if self.resyncs:
+            inner = fn
+
+            def fn(c: VCPU, inner: Exec = inner) -> int:
+                raise Resync(inner(c))
+
+        return fn
+
+    def ends_block(self, word: int) -> bool:
+        if self.branch or self.resyncs or self.priv != "user":
+            return True
+        return self.mnemonic in ("sc", "attn", "stop", "(illegal)") or (
+            self.mnemonic == "mtspr" and f_spr(word) not in PLAIN_MTSPR
+        )
+
+    def drops_code(self, word: int) -> bool:
+        m = self.mnemonic
+        if m.startswith("st") or m in ("dcbz", "dcbzl"):
+            return True
+        return m == "mtspr" and f_spr(word) not in PLAIN_MTSPR
+
     def name(self, word: int) -> str:
         """The mnemonic of ``word`` with its OE/Rc/LK/AA suffixes."""
         base = self.altname(word) if self.altname else self.mnemonic
@@ -147,6 +184,8 @@ class Op:
 
 
 _SUFFIX_BIT = {"oe": 0x400, "rc": 0x1, "lk": 0x1, "aa": 0x2}
+# SPRs whose mtspr closure only moves a value (no flush, no resync): blocks run past them.
+PLAIN_MTSPR = frozenset({1, 8, 9, 256, 272, 273, 274, 275, 815})
 
 
 def op(

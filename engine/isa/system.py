@@ -105,8 +105,10 @@ def mtmsr(w: int, x: Ctx, *, wide: bool) -> Exec:
 def rfid(w: int, x: Ctx, *, hyper: bool) -> Exec:
     """rfid / hrfid: MSR from (H)SRR1, NIA from (H)SRR0."""
     s0, s1 = (SPR_HSRR0, SPR_HSRR1) if hyper else (SPR_SRR0, SPR_SRR1)
+    cia = x.pc
 
     def ex(c: VCPU) -> int:
+        c.cfar = cia  # MACHINE.md "CFAR": rfid and hrfid set it as taken branches do
         old = c.msr
         src = c.spr[s1]
         keep = 0 if old & MSR_HV else MSR_ME

@@ -5,8 +5,9 @@ from __future__ import annotations
 from . import branch, compare, crlogic, fixedpoint, fp, loadstore, logical, rotate, storage, system
 from .decoder import Decoder
 from .forms import Op
+from .insn import Insn
 
-ALL_OPS: tuple[Op, ...] = (
+ALL_OPS: tuple[Op | Insn, ...] = (
     *fixedpoint.OPS,
     *logical.OPS,
     *rotate.OPS,

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from engine.blocks import Cut, _factory
+from engine.blocks import Cut, _factory, inline_source
 from engine.cpu import VCPU
 from engine.isa.forms import Exec, Op
 from engine.isa.table import ALL_OPS, decode
@@ -96,7 +96,7 @@ def _inlined(o: Op, w: int, msr: int = MSR_SF) -> bool:
     c = VCPU(mem, 0)
     c.set_msr(msr)
     mem.write_bytes(PC, w.to_bytes(4, "big"), None)
-    return getattr(c.decode_at(PC), "src", None) is not None
+    return inline_source(c.decode_at(PC)) is not None
 
 
 # The table lines that have inline source for some of their words.
@@ -120,7 +120,7 @@ def test_inline_source_matches_the_closure(o: Op) -> None:
             mem_b.write_bytes(PC, w.to_bytes(4, order), None)
             a.nia = b.nia = PC
             fn_a, fn_b = a.decode_at(PC), b.decode_at(PC)
-            if getattr(fn_b, "src", None) is None:
+            if inline_source(fn_b) is None:
                 continue  # this word's closure is called, not inlined
             inlined += 1
             blk = _block_of(fn_b)

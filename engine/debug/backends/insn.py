@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from ...bits import M32, M64, sext
 from ...cpu import VCPU
 from ...interrupts import Interrupt
+from ...isa.decoder import AnyOp
 from ...isa.forms import Op
 from ...isa.table import decode
 from ...memory import MemoryFault
@@ -23,7 +24,7 @@ class Pending:
 
     pc: int
     word: int | None  # None: fetching it faults
-    op: Op | None
+    op: AnyOp | None
 
     @property
     def mnemonic(self) -> str:
@@ -35,9 +36,11 @@ class Pending:
 
     def is_storage(self) -> bool:
         o = self.op
-        return o is not None and (
-            o.factory.__module__ in STORAGE_MODULES or o.mnemonic.startswith(("lf", "stf"))
-        )
+        if o is None:
+            return False
+        if not isinstance(o, Op):
+            return o.access is not None
+        return o.factory.__module__ in STORAGE_MODULES or o.mnemonic.startswith(("lf", "stf"))
 
     def is_fp(self) -> bool:
         return self.op is not None and self.op.facility == "fp"
