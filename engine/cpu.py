@@ -73,6 +73,9 @@ from .sprs import (
     SPR_TABLE,
 )
 
+DEC_RESET = 0x7FFF_FFFF
+VSCR_NJ = 0x0001_0000  # non-Java mode: denormals flush to zero (set at reset, as QEMU)
+VSCR_SAT = 0x0000_0001  # a saturating instruction saturated
 # SPRs kept in attributes of their own rather than in VCPU.spr.
 _OWN_SPRS = frozenset({SPR_CFAR})
 REAL_MODE_MASK = 0x0FFF_FFFF_FFFF_FFFF  # real addressing ignores EA bits 0:3
@@ -145,14 +148,18 @@ class VCPU:
         "fpscr", "cr", "so", "ov", "ca", "ov32", "ca32", "xer_rest", "lr", "ctr", "nia",
         "retired", "clock", "tb_offset", "tb_ratio", "dec_zero", "hdec_zero", "pending",
         "sleeping", "halted", "halt_reason", "exit_reason", "resv_size", "resv_ea", "darn_state",
-        "hdec_armed", "cfar",
+        "hdec_armed", "cfar", "vscr",
     )  # fmt: skip
 
     def __init__(self, mem: PhysicalMemory, index: int) -> None:
         self.mem = mem
         self.index = index
         self.gpr: list[int] = [0] * 32
-        self.fpr: list[int] = [0] * 32  # raw IEEE-754 binary64 bits
+        # The vector-scalar registers, 128-bit values numbered as the ISA does
+        # (bit 0 most significant). FPR n is the high doubleword of VSR n (n < 32)
+        # and VR n is VSR 32+n: one storage (MACHINE.md "Vector facility").
+        self.vsr: list[int] = [0] * 64
+        self.vscr = VSCR_NJ
         self.fpscr = 0
         self.cr = 0
         self.so = self.ov = self.ca = self.ov32 = self.ca32 = 0
@@ -173,9 +180,12 @@ class VCPU:
         self.clock = 0
         self.tb_offset = 0
         self.tb_ratio = 1
-        self.dec_zero = 0  # time base value at which DEC reads 0 (DEC = 0 at reset)
+        self.dec_zero = 0  # time base value at which DEC reads 0
         self.hdec_zero = 0
         self.hdec_armed = True  # HDEC interrupts once per expiry (cleared on delivery, as QEMU)
+        # DEC = HDEC = 0x7fffffff at reset (MACHINE.md): positive, so no decrementer
+        # interrupt is pending until software writes DEC, as in QEMU 7.2.
+        self.dec_zero = self.hdec_zero = DEC_RESET
         self.pending = 0  # PEND_* bits of asynchronous conditions
         self.sleeping = False  # in `stop` or H_CEDE until a wake-up event
         self.darn_state = 0x853C49E6748FEA9B ^ index  # darn: deterministic generator state
@@ -940,7 +950,7 @@ class VCPU:
     def get_state(self) -> dict[str, object]:
         d: dict[str, object] = {k: getattr(self, k) for k in self.STATE_FIELDS}
         d["gpr"] = list(self.gpr)
-        d["fpr"] = list(self.fpr)
+        d["vsr"] = list(self.vsr)
         d["spr"] = dict(self.spr)
         d["msr"] = self.msr
         d["resv_addr"] = self.resv_addr
@@ -951,7 +961,7 @@ class VCPU:
         for k in self.STATE_FIELDS:
             setattr(self, k, d[k])
         self.gpr = list(d["gpr"])  # type: ignore[call-overload]
-        self.fpr = list(d["fpr"])  # type: ignore[call-overload]
+        self.vsr = list(d["vsr"])  # type: ignore[call-overload]
         self.spr = dict(d["spr"])  # type: ignore[call-overload]
         self.resv_addr = d["resv_addr"]  # type: ignore[assignment]
         self.set_msr(d["msr"])  # type: ignore[arg-type]

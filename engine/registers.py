@@ -52,7 +52,7 @@ def read_register(cpu: VCPU, name: str) -> int:
     if n[0] == "r" and n[1:].isdigit():
         return cpu.gpr[int(n[1:])]
     if n[0] == "f" and n[1:].isdigit():
-        return cpu.fpr[int(n[1:])]
+        return cpu.vsr[int(n[1:])] >> 64
     if n == "pc":
         return cpu.nia
     if n == "msr":
@@ -76,7 +76,8 @@ def write_register(cpu: VCPU, name: str, value: int) -> None:
     if n[0] == "r" and n[1:].isdigit():
         cpu.gpr[int(n[1:])] = value
     elif n[0] == "f" and n[1:].isdigit():
-        cpu.fpr[int(n[1:])] = value
+        i = int(n[1:])
+        cpu.vsr[i] = (value << 64) | (cpu.vsr[i] & M64)  # FPR i is VSR i's high doubleword
     elif n == "pc":
         cpu.nia = value & ~3
     elif n == "msr":

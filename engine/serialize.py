@@ -13,6 +13,7 @@ import struct
 import zlib
 from typing import Any
 
+from .cpu import VSCR_NJ
 from .machine import Checkpoint, Machine
 from .memory import MemorySnapshot
 
@@ -78,5 +79,9 @@ def _state_out(state: dict[str, object]) -> dict[str, object]:
 
 def _state_in(state: dict[str, Any]) -> dict[str, object]:
     out = dict(state)
+    if "fpr" in out:  # written before the vector facility: FPRs only, no VSCR, no CFAR
+        out["vsr"] = [f << 64 for f in out.pop("fpr")] + [0] * 32
+        out.setdefault("vscr", VSCR_NJ)
+        out.setdefault("cfar", out["spr"].pop("28", 0))
     out["spr"] = {int(k): v for k, v in state["spr"].items()}
     return out

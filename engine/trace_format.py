@@ -71,7 +71,7 @@ def register_reader(name: str) -> Reader:
         return lambda cpu: cpu.gpr[i]
     if n[0] == "f" and n[1:].isdigit():
         i = int(n[1:])
-        return lambda cpu: cpu.fpr[i]
+        return lambda cpu: cpu.vsr[i] >> 64
     simple: dict[str, Reader] = {
         "pc": lambda cpu: cpu.nia,
         "msr": lambda cpu: cpu.msr,

@@ -178,7 +178,7 @@ def set_cr1(c: VCPU) -> None:
 def finish(c: VCPU, rt: int, r: int, exc: int, set_fprf: bool, rc: bool) -> None:
     """Steps 1-4 for an instruction whose result ``r`` goes to FPR ``rt``."""
     pending = record_immediate(c, exc) if exc & _IMMEDIATE else False
-    c.fpr[rt] = r
+    c.vsr[rt] = (r) << 64
     if set_fprf:
         c.fpscr = (c.fpscr & ~FPSCR_FPRF) | fpu.fprf(r)
     check_status(c, exc, pending)
@@ -254,33 +254,33 @@ def arith(w: int, x: Ctx, *, kind: str, single: bool, sub: bool = False,
     compute: Callable[[list[int], int], tuple[int, int]]
     if kind == "add":
         def compute(f: list[int], rn: int) -> tuple[int, int]:
-            return fpu.f_add(f[ra], f[rb], single, rn, sub)
+            return fpu.f_add((f[ra] >> 64), (f[rb] >> 64), single, rn, sub)
     elif kind == "mul":
         def compute(f: list[int], rn: int) -> tuple[int, int]:
-            return fpu.f_mul(f[ra], f[rcf], single, rn)
+            return fpu.f_mul((f[ra] >> 64), (f[rcf] >> 64), single, rn)
     elif kind == "div":
         def compute(f: list[int], rn: int) -> tuple[int, int]:
-            return fpu.f_div(f[ra], f[rb], single, rn)
+            return fpu.f_div((f[ra] >> 64), (f[rb] >> 64), single, rn)
     elif kind == "sqrt":
         def compute(f: list[int], rn: int) -> tuple[int, int]:
-            return fpu.f_sqrt(f[rb], single, rn)
+            return fpu.f_sqrt((f[rb] >> 64), single, rn)
     elif kind == "madd":
         def compute(f: list[int], rn: int) -> tuple[int, int]:
-            return fpu.f_madd(f[ra], f[rcf], f[rb], single, rn, neg_b, neg_r)
+            return fpu.f_madd((f[ra] >> 64), (f[rcf] >> 64), (f[rb] >> 64), single, rn, neg_b, neg_r)
     elif kind == "re":
         # QEMU 7.2 "estimates" with a correctly rounded division (fpu_helper.c
         # helper_fre), and fre of a zero gives ±0.5 (with ZX) rather than ±inf.
         def compute(f: list[int], rn: int) -> tuple[int, int]:
-            b = f[rb]
+            b = (f[rb] >> 64)
             if not b & ~fpu.SIGN:
                 return (b & fpu.SIGN) | HALF, FPSCR_ZX
             return fpu.f_div(fpu.ONE, b, single, rn)
     else:  # rsqrte
         def compute(f: list[int], rn: int) -> tuple[int, int]:
-            return fpu.f_rsqrt(f[rb], single, rn)
+            return fpu.f_rsqrt((f[rb] >> 64), single, rn)
 
     def slow(c: VCPU) -> int:
-        r, exc = compute(c.fpr, c.fpscr & MODE)
+        r, exc = compute(c.vsr, c.fpscr & MODE)
         if single and r & NAN_TEST > INF:
             r &= ~0x1FFF_FFFF  # a NaN leaves a single operation with a single's payload
         finish(c, rt, r, exc, True, rc)
@@ -296,8 +296,8 @@ def arith(w: int, x: Ctx, *, kind: str, single: bool, sub: bool = False,
     def ex(c: VCPU) -> int:
         fs = c.fpscr
         if not fs & _FAST_OFF:
-            f = c.fpr
-            a, b = f[ra], f[second]
+            f = c.vsr
+            a, b = (f[ra] >> 64), (f[second] >> 64)
             ea, eb = a & EXP, b & EXP
             if ea and eb and ea != EXP and eb != EXP:
                 r = fast_fn(a, b, sub) if is_add else fast_fn(a, b)
@@ -308,7 +308,7 @@ def arith(w: int, x: Ctx, *, kind: str, single: bool, sub: bool = False,
                         fs = (fs & ~FPSCR_FPRF) | cls | FPSCR_FI | FPSCR_XX | FPSCR_FX
                     else:
                         fs = (fs & ~(FPSCR_FPRF | FPSCR_FI)) | cls
-                    f[rt] = r
+                    f[rt] = (r) << 64
                     c.fpscr = fs
                     if rc:
                         c.cr = (c.cr & CR1_CLEAR) | ((fs >> 28) << 24)
@@ -322,7 +322,7 @@ def frsp(w: int, x: Ctx) -> Exec:
     rt, rb, rc, npc = f_rt(w), f_rb(w), bool(w & 1), x.npc
 
     def ex(c: VCPU) -> int:
-        r, exc = fpu.round_to_single(c.fpr[rb], c.fpscr & MODE)
+        r, exc = fpu.round_to_single((c.vsr[rb] >> 64), c.fpscr & MODE)
         finish(c, rt, r, exc, True, rc)
         return npc
 
@@ -351,7 +351,7 @@ def fcti(w: int, x: Ctx, *, to: str, z: bool) -> Exec:
     nanval = (1 << 31 if word else 1 << 63) if lo else 0
 
     def ex(c: VCPU) -> int:
-        b = c.fpr[rb]
+        b = (c.vsr[rb] >> 64)
         v, exc = fpu.to_int(b, fpu.RN_ZERO if z else c.fpscr & FPSCR_RN, lo, hi)
         if fpu.is_nan(b):
             v = nanval
@@ -372,14 +372,14 @@ def fcfi(w: int, x: Ctx, *, signed: bool, single: bool, set_fprf: bool) -> Exec:
     rt, rb, rc, npc = f_rt(w), f_rb(w), bool(w & 1), x.npc
 
     def ex(c: VCPU) -> int:
-        v = c.fpr[rb]
+        v = (c.vsr[rb] >> 64)
         if signed and v >> 63:
             v -= 1 << 64
         r, exc = fpu.from_int(v, single, c.fpscr & MODE)
         # QEMU's helper checks the status (and raises an enabled XX/OX) before
         # FRT is written, unlike the arithmetic instructions.
         check_status(c, exc, False)
-        c.fpr[rt] = r
+        c.vsr[rt] = (r) << 64
         if set_fprf:
             c.fpscr = (c.fpscr & ~FPSCR_FPRF) | fpu.fprf(r)
         if rc:
@@ -397,16 +397,16 @@ def fmove(w: int, x: Ctx, *, how: str) -> Exec:
     """fmr/fneg/fabs/fnabs/fcpsgn: sign-bit operations; FPSCR is not touched."""
     rt, ra, rb, rc, npc = f_rt(w), f_ra(w), f_rb(w), bool(w & 1), x.npc
     fn: Callable[[list[int]], int] = {
-        "mr": lambda f: f[rb],
-        "neg": lambda f: f[rb] ^ _SIGN,
-        "abs": lambda f: f[rb] & ~_SIGN,
-        "nabs": lambda f: f[rb] | _SIGN,
-        "cpsgn": lambda f: (f[ra] & _SIGN) | (f[rb] & ~_SIGN),
+        "mr": lambda f: (f[rb] >> 64),
+        "neg": lambda f: (f[rb] >> 64) ^ _SIGN,
+        "abs": lambda f: (f[rb] >> 64) & ~_SIGN,
+        "nabs": lambda f: (f[rb] >> 64) | _SIGN,
+        "cpsgn": lambda f: ((f[ra] >> 64) & _SIGN) | ((f[rb] >> 64) & ~_SIGN),
     }[how]
 
     def ex(c: VCPU) -> int:
-        f = c.fpr
-        f[rt] = fn(f)
+        f = c.vsr
+        f[rt] = (fn(f)) << 64
         if rc:
             set_cr1(c)
         return npc
@@ -419,10 +419,10 @@ def fsel(w: int, x: Ctx) -> Exec:
     rt, ra, rb, rcf, rc, npc = f_rt(w), f_ra(w), f_rb(w), f_rc_field(w), bool(w & 1), x.npc
 
     def ex(c: VCPU) -> int:
-        f = c.fpr
-        a = f[ra]
+        f = c.vsr
+        a = (f[ra] >> 64)
         ge = (not a >> 63 or not a & ~_SIGN) and not fpu.is_nan(a)
-        f[rt] = f[rcf] if ge else f[rb]
+        f[rt] = ((f[rcf] >> 64) if ge else (f[rb] >> 64)) << 64
         if rc:
             set_cr1(c)
         return npc
@@ -438,8 +438,8 @@ def fcmp(w: int, x: Ctx, *, ordered: bool) -> Exec:
     keep = ~(0xF << shift)
 
     def ex(c: VCPU) -> int:
-        f = c.fpr
-        a, b = f[ra], f[rb]
+        f = c.vsr
+        a, b = (f[ra] >> 64), (f[rb] >> 64)
         exc = 0
         if fpu.is_nan(a) or fpu.is_nan(b):
             r = 1
@@ -498,7 +498,7 @@ def mffs(w: int, x: Ctx) -> Exec:
     rt, rc, npc = f_rt(w), bool(w & 1), x.npc
 
     def ex(c: VCPU) -> int:
-        c.fpr[rt] = c.fpscr
+        c.vsr[rt] = (c.fpscr) << 64
         if rc:
             set_cr1(c)
         return npc
@@ -516,7 +516,7 @@ def mtfsf(w: int, x: Ctx) -> Exec:
     nibbles = 0xFF if lbit else (0 if wbit else flm)
 
     def ex(c: VCPU) -> int:
-        pending = store_fpscr(c, c.fpr[rb] & 0xFFFF_FFFF, nibbles)
+        pending = store_fpscr(c, (c.vsr[rb] >> 64) & 0xFFFF_FFFF, nibbles)
         if rc:
             set_cr1(c)
         if pending and c.msr & MSR_FE:
@@ -609,7 +609,7 @@ def fload(w: int, x: Ctx, *, kind: str, update: bool = False, indexed: bool = Fa
             v = fpu.single_to_double(v)
         elif kind == "iwa" and v >> 31:
             v |= 0xFFFF_FFFF_0000_0000
-        c.fpr[rt] = v
+        c.vsr[rt] = (v) << 64
         if update:
             g[ra] = ea
         return npc
@@ -629,7 +629,7 @@ def fstore(w: int, x: Ctx, *, kind: str, update: bool = False, indexed: bool = F
         g = c.gpr
         base = g[ra] if ra else 0
         ea = (base + (g[rb] if indexed else d)) & amask
-        v = c.fpr[rs]
+        v = (c.vsr[rs] >> 64)
         if kind == "s":
             v = fpu.double_to_single(v)
         elif kind == "iw":

@@ -168,7 +168,7 @@ class ControllerTarget:
         self._check(vcpu)
         c = self.ctl.machine.vcpus[vcpu]
         return G_STRUCTS[self.order(vcpu)].pack(
-            *c.gpr, c.nia, c.msr, c.cr, c.lr, c.ctr, c.xer & 0xFFFFFFFF, *c.fpr, c.fpscr
+            *c.gpr, c.nia, c.msr, c.cr, c.lr, c.ctr, c.xer & 0xFFFFFFFF, *(v >> 64 for v in c.vsr[:32]), c.fpscr
         )
 
     def write_registers(self, vcpu: int, data: bytes) -> None:

@@ -212,7 +212,7 @@ def _engine(program: Sequence[int]) -> Machine:
     c = m.vcpus[0]
     c.gpr[:] = list(INITIAL.gpr)
     c.cr, c.lr, c.ctr, c.xer = INITIAL.cr, INITIAL.lr, INITIAL.ctr, INITIAL.xer
-    c.fpr[:] = list(INITIAL.fpr)
+    c.vsr[:32] = [v << 64 for v in INITIAL.fpr]
     c.fpscr = INITIAL.fpscr
     c.set_msr(MSR)
     c.nia = CODE
@@ -288,14 +288,14 @@ def run_program(q: QemuMachine, program: Sequence[int]) -> Difference | None:
             frt = (word >> 21) & 31
             qf = {f"f{frt}": q.register(0, f"f{frt}", qr.order),
                   "fpscr": q.register(0, "fpscr", qr.order)}
-            ef = {f"f{frt}": c.fpr[frt], "fpscr": c.fpscr}
+            ef = {f"f{frt}": c.vsr[frt] >> 64, "fpscr": c.fpscr}
             diff = [(k, fmt64(v or 0), fmt64(ef[k])) for k, v in qf.items() if v != ef[k]]
         if diff:
             what = f"{o.name(word)}" if o is not None and word is not None else "?"
             return Difference(i, f"step {i} at {pc:#x} ({what})", diff, list(program))
     order = q.core(0).order
-    fdiff = [(f"f{n}", fmt64(q.register(0, f"f{n}", order) or 0), fmt64(c.fpr[n]))
-             for n in range(32) if q.register(0, f"f{n}", order) != c.fpr[n]]
+    fdiff = [(f"f{n}", fmt64(q.register(0, f"f{n}", order) or 0), fmt64(c.vsr[n] >> 64))
+             for n in range(32) if q.register(0, f"f{n}", order) != c.vsr[n] >> 64]
     if fdiff:
         return Difference(STEPS, "FPRs at the end", fdiff, list(program))
     qmem = q.read_memory(DATA, DATA_LEN)

@@ -92,7 +92,7 @@ def test_random_words_never_raise_out_of_step() -> None:
         cpu.spr.update(spr0)
         cpu.set_msr(msr)
         cpu.gpr[:] = [_value(rng) for _ in range(32)]
-        cpu.fpr[:] = [_value(rng) for _ in range(32)]
+        cpu.vsr[:32] = [_value(rng) << 64 | _value(rng) for _ in range(32)]
         cpu.fpscr = rng.getrandbits(32) & 0xFFFF_FFFF if rng.random() < 0.5 else 0
         cpu.cr = rng.getrandbits(32)
         cpu.xer = rng.getrandbits(32)

@@ -62,3 +62,21 @@ def test_time_reads_are_exact_in_fast_runs_and_single_steps(
     # and is negative from 57: the interrupt takes slot 57, the handler's mfspr
     # reads the time base at 58.
     assert fast[1] == 58
+
+
+def test_dec_and_hdec_reset_to_0x7fffffff_so_setting_ee_takes_no_decrementer() -> None:
+    """MACHINE.md reset state: DEC = HDEC = 0x7fffffff; QEMU takes no 0x900 before a write."""
+    from engine.cpu import VCPU
+    from engine.memory import PhysicalMemory
+    from engine.msr import MSR_EE, MSR_HV, MSR_SF
+
+    cpu = VCPU(PhysicalMemory(1 << 20), 0)
+    assert cpu.dec_value() == 0x7FFF_FFFF
+    assert cpu.hdec_value() == 0x7FFF_FFFF
+    cpu.mem.write_bytes(0x1000, (0x60000000).to_bytes(4, "big") * 64, None)  # nops
+    cpu.set_msr(MSR_SF | MSR_HV | MSR_EE)
+    cpu.nia = 0x1000
+    for _ in range(64):
+        assert cpu.step() is None
+    assert cpu.nia == 0x1100
+    assert cpu.dec_value() == 0x7FFF_FFFF - 64
