@@ -266,7 +266,7 @@ def arith(w: int, x: Ctx, *, kind: str, single: bool, sub: bool = False,
             return fpu.f_sqrt((f[rb] >> 64), single, rn)
     elif kind == "madd":
         def compute(f: list[int], rn: int) -> tuple[int, int]:
-            return fpu.f_madd((f[ra] >> 64), (f[rcf] >> 64), (f[rb] >> 64), single, rn, neg_b, neg_r)
+            return fpu.f_madd(f[ra] >> 64, f[rcf] >> 64, f[rb] >> 64, single, rn, neg_b, neg_r)
     elif kind == "re":
         # QEMU 7.2 "estimates" with a correctly rounded division (fpu_helper.c
         # helper_fre), and fre of a zero gives ±0.5 (with ZX) rather than ±inf.
