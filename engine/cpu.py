@@ -1003,8 +1003,8 @@ def make_exec(o: Op | Insn | None, word: int, ctx: Ctx) -> Exec:
         fn = _raiser(EXCP_PROGRAM, SRR1_PROGRAM_PRIV)
     elif o.priv == "hyper" and not ctx.msr & MSR_HV:
         fn = _raiser(EXCP_HV_EMU)
-    elif o.facility is not None and not ctx.msr & FACILITY_MSR[o.facility]:
-        fn = _raiser(FACILITY_VECTOR[o.facility])
+    elif (fac := o.facility_of(word)) is not None and not ctx.msr & FACILITY_MSR[fac]:
+        fn = _raiser(FACILITY_VECTOR[fac])
     else:
         fn = o.build(word, ctx)
     fn.op = o  # type: ignore[attr-defined]

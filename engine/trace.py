@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from .cpu import VCPU
 from .debug.controller import Controller
 from .memory import MemoryFault
-from .registers import WIDTH32, canonical, read_register
+from .registers import canonical, read_register, width
 from .trace_format import StateFormatter
 
 DEFAULT_REGS = ("srr0", "srr1")
@@ -63,7 +63,8 @@ def state(ctl: Controller, cpu: VCPU, regs: tuple[str, ...]) -> dict[str, object
         except (KeyError, MemoryFault):
             d[name] = None
             continue
-        d[name] = fmt32(v) if canonical(name) in WIDTH32 else fmt64(v)
+        w = width(canonical(name))
+        d[name] = fmt32(v) if w == 32 else f"0x{v:032x}" if w == 128 else fmt64(v)
     return d
 
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from .bits import M32
 from .cpu import VCPU
 from .memory import MemoryFault
-from .registers import WIDTH32, canonical
+from .registers import WIDTH128, canonical, width
 from .sprs import SPR_BY_NAME
 
 Reader = Callable[[VCPU], int]
@@ -47,6 +47,10 @@ def hex64(v: int) -> str:
     return f"0x{v:016x}"
 
 
+def hex128(v: int) -> str:
+    return f"0x{v:032x}"
+
+
 def hex32(v: int) -> str:
     return f"0x{v & 0xFFFFFFFF:08x}"
 
@@ -72,6 +76,9 @@ def register_reader(name: str) -> Reader:
     if n[0] == "f" and n[1:].isdigit():
         i = int(n[1:])
         return lambda cpu: cpu.vsr[i] >> 64
+    if n in WIDTH128:
+        i = int(n[2:]) + (32 if n[1] == "r" else 0)
+        return lambda cpu: cpu.vsr[i]
     simple: dict[str, Reader] = {
         "pc": lambda cpu: cpu.nia,
         "msr": lambda cpu: cpu.msr,
@@ -80,6 +87,7 @@ def register_reader(name: str) -> Reader:
         "ctr": lambda cpu: cpu.ctr,
         "xer": lambda cpu: cpu.xer & M32,
         "fpscr": lambda cpu: cpu.fpscr,
+        "vscr": lambda cpu: cpu.vscr,
     }
     if n in simple:
         return simple[n]
@@ -110,12 +118,13 @@ class StateFormatter:
         self._insn = insn
         self._h64 = _Hex(hex64)
         self._h32 = _Hex(hex32)
+        self._h128 = _Hex(hex128)
         self._last: dict[int, _Last] = {}
         # (', "name": ', reader, cache of its width) per extra register, in order;
         # a repeated name is one dict key, printed once at its first place
         names = [n for n in dict.fromkeys(regs) if n not in SAME_AS_FIXED]
         self._extra = [
-            (f", {json.dumps(n)}: ", make(n), self._h32 if _is32(n) else self._h64) for n in names
+            (f", {json.dumps(n)}: ", make(n), self._cache(n)) for n in names
         ]
 
     def fields(self, cpu: VCPU) -> str:
@@ -148,8 +157,9 @@ class StateFormatter:
         return "".join(parts)
 
 
-def _is32(name: str) -> bool:
-    try:
-        return canonical(name) in WIDTH32
-    except KeyError:
-        return False
+    def _cache(self, name: str) -> _Hex:
+        try:
+            w = width(canonical(name))
+        except KeyError:
+            w = 64
+        return self._h128 if w == 128 else self._h32 if w == 32 else self._h64

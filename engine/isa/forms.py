@@ -156,6 +156,9 @@ class Op:
 
         return fn
 
+    def facility_of(self, word: int) -> str | None:
+        return self.facility
+
     def ends_block(self, word: int) -> bool:
         if self.branch or self.resyncs or self.priv != "user":
             return True

@@ -51,7 +51,9 @@ class Insn:
     sem: Callable[..., Any]
     params: Mapping[str, Any] = field(default_factory=dict)
     priv: str = "user"  # "user", "super" or "hyper"
-    facility: str | None = None  # "fp", "vec" or "vsx": needs MSR[FP], MSR[VEC], MSR[VSX]
+    # "fp", "vec" or "vsx": needs MSR[FP], MSR[VEC], MSR[VSX]; a function of the word
+    # where the ISA picks by register (mfvsrd: FP for VSR 0-31, VEC for 32-63)
+    facility: str | Callable[[int], str | None] | None = None
     branch: bool = False  # MSR[BE] traces it
     untraced: bool = False  # never followed by a trace interrupt (sc, rfid...)
     resyncs: bool = False  # may change MSR or translation: run loops look again after it
@@ -111,6 +113,10 @@ class Insn:
         return base
 
     # -- classifiers --
+    def facility_of(self, word: int) -> str | None:
+        f = self.facility
+        return f(word) if callable(f) else f
+
     def ends_block(self, word: int) -> bool:
         if self.branch or self.resyncs or self.priv != "user":
             return True

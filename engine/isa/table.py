@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from . import branch, compare, crlogic, fixedpoint, fp, loadstore, logical, rotate, storage, system
+from . import (
+    branch,
+    compare,
+    crlogic,
+    fixedpoint,
+    fp,
+    loadstore,
+    logical,
+    rotate,
+    storage,
+    system,
+    vmx_logic,
+    vsx_move,
+)
 from .decoder import Decoder
 from .forms import Op
 from .insn import Insn
@@ -18,6 +31,8 @@ ALL_OPS: tuple[Op | Insn, ...] = (
     *branch.OPS,
     *system.OPS,
     *fp.OPS,
+    *vmx_logic.OPS,
+    *vsx_move.OPS,
 )
 
 DECODER = Decoder(ALL_OPS)

@@ -28,7 +28,11 @@ MSR_LE = 1
 M64 = (1 << 64) - 1
 
 # The trace format prints these registers as 32-bit values (TRACE-FORMAT.md).
-WIDTH32 = frozenset({"cr", "xer", "fpscr"})
+WIDTH32 = frozenset({"cr", "xer", "fpscr", "vscr"})
+
+
+def _is128(name: str) -> bool:
+    return name[:2] in ("vr", "vs") and name[2:].isdigit()
 DEFAULT_REGS = ("srr0", "srr1")
 
 # Layout of QEMU's ``g`` reply: r0-r31, pc, msr (8 bytes each), cr (4), lr, ctr (8), xer (4).
@@ -88,6 +92,14 @@ class CoreRegs:
         out += self.pc.to_bytes(8, o) + self.msr.to_bytes(8, o) + self.cr.to_bytes(4, o)
         out += self.lr.to_bytes(8, o) + self.ctr.to_bytes(8, o) + self.xer.to_bytes(4, o)
         return out
+
+
+def _vsr_parts(name: str) -> tuple[str, ...] | None:
+    """QEMU's registers that hold engine register ``vsN`` (None for other names)."""
+    if not (name.startswith("vs") and name[2:].isdigit()):
+        return None
+    n = int(name[2:])
+    return (f"vr{n - 32}",) if n >= 32 else (f"f{n}", f"vs{n}h")
 
 
 # Interrupt vectors a differential program's step may land on (HV real mode).
@@ -188,7 +200,19 @@ class QemuMachine:
         self.rsp.write_all_registers(regs.encode())
 
     def register(self, cpu: int, name: str, order: str) -> int | None:
-        """A register by its QEMU name through ``p``; None when the stub refuses (E14)."""
+        """A register by its QEMU name through ``p``; None when the stub refuses (E14).
+
+        ``vsN`` is composed as the engine names it: QEMU's gdbstub has the FPR
+        (``fN``, the high doubleword) and ``vsNh`` (the low one) for N < 32 and
+        ``vr(N-32)`` above. 128-bit values come in the guest's byte order too
+        (a little-endian guest's ``vr0`` is the value's 16 bytes reversed).
+        """
+        vs = _vsr_parts(name)
+        if vs is not None:
+            parts = [self.register(cpu, p, order) for p in vs]
+            if any(p is None for p in parts):
+                return None
+            return parts[0] if len(parts) == 1 else (parts[0] << 64) | parts[1]  # type: ignore[operator]
         self.select(cpu)
         num = self.regmap[name]
         try:
@@ -198,6 +222,14 @@ class QemuMachine:
         return int.from_bytes(raw, order)
 
     def set_register(self, cpu: int, name: str, value: int, order: str) -> None:
+        vs = _vsr_parts(name)
+        if vs is not None:
+            if len(vs) == 1:
+                self.set_register(cpu, vs[0], value, order)
+            else:
+                self.set_register(cpu, vs[0], value >> 64, order)
+                self.set_register(cpu, vs[1], value & M64, order)
+            return
         self.select(cpu)
         num = self.regmap[name]
         size = self.rsp.regsizes.get(num, 8)
@@ -256,7 +288,8 @@ class QemuMachine:
             # On CPU#1 and later QEMU 7.2 refuses every SPR read (E14): null here, and
             # the comparison skips those fields (compare.QEMU72_SECONDARY_SPRS).
             v = self.register(cpu, name.lower(), r.order)
-            d[name] = None if v is None else (fmt32(v) if name in WIDTH32 else fmt64(v))
+            d[name] = None if v is None else (
+                fmt32(v) if name in WIDTH32 else f"0x{v:032x}" if _is128(name) else fmt64(v))
         return d
 
 
