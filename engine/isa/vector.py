@@ -26,12 +26,12 @@ _S = {8: struct.Struct(">16b"), 16: struct.Struct(">8h"), 32: struct.Struct(">4i
 
 def elems(v: int, width: int) -> tuple[int, ...]:
     """The unsigned elements of ``v``, element 0 (the most significant) first."""
-    return _U[width].unpack(v.to_bytes(16, "big"))  # type: ignore[no-any-return]
+    return _U[width].unpack(v.to_bytes(16, "big"))
 
 
 def selems(v: int, width: int) -> tuple[int, ...]:
     """The signed elements of ``v``, element 0 first."""
-    return _S[width].unpack(v.to_bytes(16, "big"))  # type: ignore[no-any-return]
+    return _S[width].unpack(v.to_bytes(16, "big"))
 
 
 def join(es: Sequence[int], width: int) -> int:
