@@ -20,7 +20,9 @@ from engine.cpu import VCPU
 from engine.isa.forms import Exec, Op
 from engine.isa.table import ALL_OPS, decode
 from engine.memory import PhysicalMemory
-from engine.msr import MSR_LE, MSR_SF
+from engine.msr import MSR_FP, MSR_LE, MSR_SF, MSR_VEC, MSR_VSX
+
+FACILITIES = MSR_FP | MSR_VEC | MSR_VSX  # so vector and FP words execute, not trap
 
 SEED = 20261125
 WORDS_PER_OP = 40
@@ -62,6 +64,10 @@ def _cpu(mem: PhysicalMemory, msr: int, rng: random.Random) -> VCPU:
     c.cr = rng.getrandbits(32)
     c.xer = rng.getrandbits(32)
     c.lr, c.ctr = _value(rng), rng.choice((0, 1, 2, rng.getrandbits(64)))
+    # vector and FP state too: vector lines are inlined like the others
+    c.vsr = [rng.getrandbits(128) if rng.randrange(4) else _value(rng) << 64 for _ in range(64)]
+    c.vscr = rng.choice((0x10000, 0, 1, 0x10001))
+    c.fpscr = rng.choice((0, rng.getrandbits(32) & 0xFFFFFF07, 0xF8))
     for pa in PAGES:  # map them in both TLBs (same bytes back), so accesses can hit
         c.write(pa, 1, c.read(pa, 1, "big"), "big")
     return c
@@ -91,7 +97,7 @@ def _block_of(fn: Exec) -> Exec:
     return fac.make(Cut, (1 << 64) - 1, 0xFFFF_FFFF, PC)
 
 
-def _inlined(o: Op, w: int, msr: int = MSR_SF) -> bool:
+def _inlined(o: Op, w: int, msr: int = MSR_SF | MSR_FP | MSR_VEC | MSR_VSX) -> bool:
     mem = PhysicalMemory(RAM)
     c = VCPU(mem, 0)
     c.set_msr(msr)
@@ -110,7 +116,7 @@ def test_inline_source_matches_the_closure(o: Op) -> None:
     rng = random.Random(f"{SEED}:{o.mnemonic}:{o.opcd}:{o.xo}")
     inlined = 0
     for w in op_words(o, rng):
-        for msr in (MSR_SF, MSR_SF | MSR_LE, 0, MSR_LE):
+        for msr in (m | FACILITIES for m in (MSR_SF, MSR_SF | MSR_LE, 0, MSR_LE)):
             mem_a, mem_b = _memory(random.Random(w)), _memory(random.Random(w))
             state = rng.getrandbits(32)
             a = _cpu(mem_a, msr, random.Random(state))
