@@ -35,6 +35,8 @@ const S = {
   symbols: [], // [[addr BigInt, name]] sorted, for address -> symbol+off
   vcpu: 0,
   regs: new Map(), // vcpu -> {key, values, changed:Set}
+  // The vector registers: fetched (?group=vector) only while the panel is open.
+  vec: { open: false, view: "u32", set: "vr", dec: false, changedOnly: false, regs: new Map(), fetches: 0 },
   stopKey: null,
   bps: [],
   disasm: { base: null, lines: [], follow: true },
@@ -287,6 +289,7 @@ async function selectSession(id) {
     sid: id, session: null, image: null, symbols: [], vcpu: 0, regs: new Map(), stopKey: null,
     bps: [], cursor: null, lastSeq: 0, seqs: [], gaps: 0,
   });
+  S.vec.regs = new Map();
   S.disasm = { base: null, lines: [], follow: true };
   S.mem = { addr: null, space: $("#mem-space").value, prev: null, prevAddr: null };
   $("#events").replaceChildren();
@@ -341,6 +344,9 @@ async function refreshOnce() {
   const tasks = [loadBreakpoints(), loadStats()];
   if (s.state === "stopped") {
     tasks.push(loadRegisters(), loadVcpuInsns(), loadMemory());
+    // Closed, the panel fetches nothing; what it had is stale (no highlight on reopening).
+    if (S.vec.open) tasks.push(loadVector());
+    else S.vec.regs.clear();
     if (S.disasm.follow) S.cursor = null;
   }
   await Promise.all(tasks);
@@ -425,7 +431,12 @@ function selectVcpu(n) {
   S.disasm.follow = true;
   S.cursor = null;
   renderVcpus();
-  if (S.session.state === "stopped") Promise.all([loadRegisters(), loadDisasm()]).catch(report);
+  if (S.session.state === "stopped") {
+    const loads = [loadRegisters(), loadDisasm()];
+    if (S.vec.open) loads.push(loadVector());
+    Promise.all(loads).catch(report);
+  }
+  renderVector();
 }
 
 // ---------------------------------------------------------------- registers
@@ -545,9 +556,7 @@ function renderRegisters() {
     s01.append(regCell("srr0", values, changed), regCell("srr1", values, changed));
     box.append(s01);
     const srr0sym = symbolize(values.srr0);
-    const f = el("div", "field");
-    f.innerHTML = `srr0 <b>${srr0sym ? "&lt;" + srr0sym + "&gt;" : "–"}</b>${big(values.srr1) ? " · srr1 as an MSR image:" : ""}`;
-    box.append(f);
+    box.append(field(["srr0 ", [srr0sym ? `<${srr0sym}>` : "–"], big(values.srr1) ? " · srr1 as an MSR image:" : ""]));
     if (big(values.srr1) !== 0n) box.append(bitsRow(MSR_BITS, values.srr1, prev.srr1));
   }
 
@@ -555,10 +564,9 @@ function renderRegisters() {
     box.append(el("h3", "", "LPCR"));
     box.append(bitsRow(LPCR_BITS, values.lpcr, prev.lpcr));
     const l = big(values.lpcr);
-    const f = el("div", "field");
     // AIL is LPCR bits 39:40 (MACHINE.md), DPFD 9:11, VRMASD 12:16, RMLS 34:37.
-    f.innerHTML = `AIL <b>${(l >> 23n) & 3n}</b> · DPFD <b>${(l >> 52n) & 7n}</b> · VRMASD <b>0x${((l >> 47n) & 0x1fn).toString(16)}</b> · RMLS <b>${(l >> 26n) & 0xfn}</b>`;
-    box.append(f);
+    box.append(field(["AIL ", [`${(l >> 23n) & 3n}`], " · DPFD ", [`${(l >> 52n) & 7n}`],
+      " · VRMASD ", [`0x${((l >> 47n) & 0x1fn).toString(16)}`], " · RMLS ", [`${(l >> 26n) & 0xfn}`]]));
   }
 
   box.append(el("h3", "", "Special"));
@@ -580,6 +588,163 @@ function renderRegisters() {
     for (const k of other) og.append(regCell(k, values, changed));
     box.append(og);
   }
+}
+
+// A muted line of text; [text] parts are emphasised. Text nodes only: names and values
+// never go through innerHTML.
+function field(parts) {
+  const f = el("div", "field");
+  for (const p of parts) if (p !== "") f.append(Array.isArray(p) ? el("b", "", p[0]) : document.createTextNode(p));
+  return f;
+}
+
+// ---------------------------------------------------------------- vector registers
+// vr0-vr31 (VSR 32-63) and vs0-vs63 are 128-bit: "0x%032x", byte 0 (the most
+// significant) first. Elements are shown in the ISA's order, element 0 first, whatever
+// MSR[LE] says (ISA 3.0B 6.3: element i of a vector is bytes i*w..i*w+w-1).
+const VEC_VIEWS = {
+  u8: { bits: 8 }, u16: { bits: 16 }, u32: { bits: 32 }, u64: { bits: 64 },
+  f32: { bits: 32, float: true }, f64: { bits: 64, float: true },
+};
+// VSCR (a 32-bit image): NJ is VSCR bit 111 of the 128-bit register, SAT bit 127.
+const VSCR_BITS = [["NJ", 16], ["SAT", 0]];
+
+function vecElements(hexValue, bits) {
+  const v = BigInt(hexValue);
+  const mask = (1n << BigInt(bits)) - 1n;
+  const out = [];
+  for (let i = 0; i < 128 / bits; i++) out.push((v >> BigInt(128 - bits * (i + 1))) & mask);
+  return out;
+}
+
+// An IEEE binary32/binary64 element from its bits: NaNs with their kind and payload,
+// signed zeros and infinities spelled out, finite values in the shortest form that reads
+// back as the same value (an f32 as an f32, not as the double it widens to).
+function formatFloat(b, bits) {
+  const mbits = bits === 32 ? 23 : 52;
+  const ebits = bits - 1 - mbits;
+  const sign = (b >> BigInt(bits - 1)) & 1n ? "-" : "";
+  const exp = (b >> BigInt(mbits)) & ((1n << BigInt(ebits)) - 1n);
+  const man = b & ((1n << BigInt(mbits)) - 1n);
+  if (exp === (1n << BigInt(ebits)) - 1n) {
+    if (man === 0n) return sign + "inf";
+    const quiet = (man >> BigInt(mbits - 1)) & 1n;
+    const payload = man & ((1n << BigInt(mbits - 1)) - 1n);
+    return sign + (quiet ? "NaN" : "sNaN") + (payload ? `(0x${payload.toString(16)})` : "");
+  }
+  if (exp === 0n && man === 0n) return sign + "0";
+  const dv = new DataView(new ArrayBuffer(8));
+  if (bits === 64) {
+    dv.setBigUint64(0, b);
+    return String(dv.getFloat64(0));
+  }
+  dv.setUint32(0, Number(b));
+  const f = dv.getFloat32(0);
+  for (let p = 1; p < 9; p++) {
+    const t = Number(f.toPrecision(p));
+    if (Math.fround(t) === f) return String(t);
+  }
+  return String(f);
+}
+
+function formatElement(b, view, dec) {
+  const d = VEC_VIEWS[view];
+  if (d.float) return formatFloat(b, d.bits);
+  return dec ? b.toString(10) : b.toString(16).padStart(d.bits / 4, "0");
+}
+
+async function loadVector() {
+  if (!S.vec.open || !S.session) return;
+  const n = S.vcpu;
+  const sid = S.sid;
+  S.vec.fetches++;
+  const r = await api("GET", sess(`/vcpus/${n}/registers?group=vector`));
+  if (sid !== S.sid) return;
+  const prev = S.vec.regs.get(n);
+  const values = r.registers;
+  // As for the other registers: compare with the last *different* state of this vCPU.
+  if (!(prev && sameValues(prev.values, values))) {
+    const changed = new Set();
+    if (prev) for (const [k, v] of Object.entries(values)) if (prev.values[k] !== v) changed.add(k);
+    S.vec.regs.set(n, { values, changed, prev: prev ? prev.values : null });
+  }
+  renderVector();
+}
+
+function setVectorOpen(open) {
+  S.vec.open = open;
+  const b = $("#vec-toggle");
+  b.setAttribute("aria-expanded", String(open));
+  b.textContent = (open ? "▾" : "▸") + " Vector registers";
+  $("#vec-panel").classList.toggle("open", open);
+  $("#vector").hidden = !open;
+  if (open && S.session?.state === "stopped") loadVector().catch(report);
+  else renderVector();
+}
+
+function vecRow(name, rec, view, dec) {
+  const { values, changed, prev } = rec;
+  const row = el("div", "vreg" + (changed.has(name) ? " changed" : ""));
+  row.dataset.reg = name;
+  const label = el("span", "n", name);
+  label.title = `${name} = ${values[name]}` + (changed.has(name) && prev ? `\nwas ${prev[name]}` : "");
+  row.append(label);
+  const bits = VEC_VIEWS[view].bits;
+  const now = vecElements(values[name], bits);
+  const was = changed.has(name) && prev ? vecElements(prev[name], bits) : null;
+  const els = el("span", `els n${now.length}`);
+  now.forEach((b, i) => {
+    const c = el("span", "el" + (was && was[i] !== b ? " changed" : ""), formatElement(b, view, dec));
+    c.dataset.i = i;
+    c.title = `${name}[${i}] = 0x${b.toString(16).padStart(bits / 4, "0")}` + (was && was[i] !== b
+      ? ` (was ${formatElement(was[i], view, dec)})` : "");
+    els.append(c);
+  });
+  row.append(els);
+  return row;
+}
+
+function renderVector() {
+  const box = $("#vec-regs");
+  const info = $("#vec-info");
+  box.replaceChildren();
+  const rec = S.vec.open ? S.vec.regs.get(S.vcpu) : null;
+  if (!rec) { info.textContent = ""; return; }
+  const { values, changed, prev } = rec;
+  const { view, dec, set, changedOnly } = S.vec;
+  const names = [...Array(set === "vr" ? 32 : 64).keys()].map((i) => set + i);
+  // Counted in the set shown (vr4 and vs36 are one register).
+  const count = [...names, "vscr", "vrsave"].filter((k) => changed.has(k)).length;
+  info.textContent = `vCPU ${S.vcpu}` + (prev ? ` · ${count} changed` : "");
+  const top = el("div", "gprs");
+  for (const n of ["vscr", "vrsave"]) {
+    const d = el("div", "reg" + (changed.has(n) ? " changed" : ""));
+    d.dataset.reg = n;
+    d.append(el("span", "n", n), el("span", "v", values[n] ?? "—"));
+    if (changed.has(n) && prev) d.title = `was ${prev[n]}`;
+    top.append(d);
+  }
+  box.append(top);
+  const vscr = el("div", "bits");
+  for (const [name, b] of VSCR_BITS) {
+    const on = bit(values.vscr, b);
+    const was = prev ? bit(prev.vscr, b) : on;
+    const chip = el("span", "bit" + (on ? " on" : "") + (on !== was ? " changed" : ""), name);
+    chip.title = `VSCR[${name}]`;
+    vscr.append(chip);
+  }
+  box.append(vscr);
+  const grid = el("div", "vregs " + view);
+  let shown = 0;
+  for (const name of names) {
+    if (changedOnly && !changed.has(name)) continue;
+    grid.append(vecRow(name, rec, view, dec));
+    shown++;
+  }
+  if (!shown) grid.append(el("div", "muted", changedOnly ? "no vector register changed at the last stop" : ""));
+  box.append(grid);
+  box.append(el("div", "field", "element 0 (the most significant) first" +
+    (set === "vs" ? " · f0–31 are the high doublewords of vs0–31; vs32–63 are vr0–31" : "")));
 }
 
 // ---------------------------------------------------------------- disassembly
@@ -1125,6 +1290,7 @@ function onKey(ev) {
   else if (k === ".") { S.disasm.follow = true; S.cursor = null; S.disasm.base = null; loadDisasm().catch(report); }
   else if (k === "g") { ev.preventDefault(); $("#mem-goto").focus(); $("#mem-goto").select(); }
   else if (k === "?") $("#help-dialog").showModal();
+  else if (k === "v") setVectorOpen(!S.vec.open);
   else if (/^[1-9]$/.test(k)) selectVcpu(Number(k) - 1);
 }
 
@@ -1168,6 +1334,11 @@ function init() {
   $("#trace-on").addEventListener("change", (ev) => S.trace.setOn(ev.target.checked));
   $("#trace-follow").addEventListener("change", (ev) => { S.trace.follow = ev.target.checked; S.trace.dirty = true; });
   $("#help-btn").addEventListener("click", () => $("#help-dialog").showModal());
+  $("#vec-toggle").addEventListener("click", () => setVectorOpen(!S.vec.open));
+  $("#vec-view").addEventListener("change", (ev) => { S.vec.view = ev.target.value; renderVector(); });
+  $("#vec-set").addEventListener("change", (ev) => { S.vec.set = ev.target.value; renderVector(); });
+  $("#vec-dec").addEventListener("change", (ev) => { S.vec.dec = ev.target.checked; renderVector(); });
+  $("#vec-changed").addEventListener("change", (ev) => { S.vec.changedOnly = ev.target.checked; renderVector(); });
   document.addEventListener("keydown", onKey);
   initToken();
 }

@@ -178,3 +178,108 @@ def test_token_prompt_upload_and_guest_console(page, server, tmp_path: Path):
     n = page.locator("#sessions li").count()
     page.locator("#sessions li.sel .del").click()
     expect(page.locator("#sessions li")).to_have_count(max(n - 1, 1))
+
+
+def _li64(r: int, v: int) -> str:
+    return (f"    lis {r}, {v >> 48 & 0xFFFF:#x}\n    ori {r}, {r}, {v >> 32 & 0xFFFF:#x}\n"
+            f"    sldi {r}, {r}, 32\n    oris {r}, {r}, {v >> 16 & 0xFFFF:#x}\n"
+            f"    ori {r}, {r}, {v & 0xFFFF:#x}\n")  # fmt: skip
+
+
+# MSR[FP|VEC|VSX] on, then f32/f64 edge cases in vr1-vr3 and vr4 = NaN, 0, 0, 0; at `stop1`
+# a vor writes vr4 (three of its words change), then another writes vr5.
+VECTOR_SOURCE = (
+    "    .globl _start\n_start:\n" + _li64(3, 0x9000000002802000) + "    mtmsrd 3\n"
+    + _li64(4, 0x7FC00000_80000000) + _li64(5, 0x7F800000_FF800000)  # NaN -0 inf -inf
+    + "    mtvsrdd 33, 4, 5\n"
+    + _li64(4, 0x80000000_00000000) + _li64(5, 0x7FF00000_00000001)  # -0.0, sNaN(0x1)
+    + "    mtvsrdd 34, 4, 5\n"
+    + _li64(4, 0x3FC00000_00000001) + _li64(5, 0xC0200000_7FC00001)  # 1.5 1e-45 -2.5 NaN(0x1)
+    + "    mtvsrdd 35, 4, 5\n"
+    + _li64(4, 0x7FC00000_00000000) + "    li 6, 0\n    mtvsrdd 36, 4, 6\n"
+    + "    .globl stop1\nstop1:\n    vor 4, 1, 1\n    vor 5, 1, 1\ndone:\n    b done\n"
+)  # fmt: skip
+
+
+def els(page: Any, name: str) -> Any:
+    return page.locator(f'#vector .vreg[data-reg="{name}"] .el')
+
+
+def test_vector_panel_element_views_and_the_change_at_a_step(page, server):
+    base = server.url
+    img = page.request.post(f"{base}/v1/images", headers=AUTH,
+                            data={"name": "vec.S", "source": VECTOR_SOURCE})  # fmt: skip
+    assert img.ok, img.text()
+    s = page.request.post(f"{base}/v1/sessions", headers=AUTH,
+                          data={"image_id": img.json()["id"], "vcpus": 1})  # fmt: skip
+    assert s.ok
+    sid = s.json()["id"]
+    stop1 = int(img.json()["symbols"]["stop1"], 16)
+    assert page.request.post(f"{base}/v1/sessions/{sid}/breakpoints", headers=AUTH,
+                             data={"kind": "software", "symbol": "stop1"}).ok  # fmt: skip
+    r = page.request.post(f"{base}/v1/sessions/{sid}/continue?wait=20", headers=AUTH, data={})
+    assert r.json()["last_stop"]["reason"] == "breakpoint"
+
+    vector_gets: list[str] = []
+    page.on("request", lambda req: vector_gets.append(req.url) if "group=vector" in req.url
+            else None)  # fmt: skip
+    page.goto(f"{base}/#token={TOKEN}&session={sid}")
+    expect(page.locator("#disasm .ln.pc")).to_have_count(1)
+    expect(reg(page, "pc").locator(".v")).to_have_text(f"0x{stop1:016x}")
+    expect(page.locator("#vector")).to_be_hidden()
+    assert vector_gets == []  # closed: the vector registers are never fetched
+
+    page.click("#vec-toggle")
+    expect(page.locator("#vec-toggle")).to_have_attribute("aria-expanded", "true")
+    expect(els(page, "vr1")).to_have_count(4)  # 4 x u32 by default
+    expect(els(page, "vr1")).to_have_text(["7fc00000", "80000000", "7f800000", "ff800000"])
+    assert len(vector_gets) == 1
+    expect(page.locator("#vector .vreg.changed")).to_have_count(0)  # nothing to compare with
+
+    page.select_option("#vec-view", "f32")
+    expect(els(page, "vr1")).to_have_text(["NaN", "-0", "inf", "-inf"])
+    expect(els(page, "vr3")).to_have_text(["1.5", "1e-45", "-2.5", "NaN(0x1)"])
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "vector-f32.png"))
+    page.select_option("#vec-view", "f64")
+    expect(els(page, "vr2")).to_have_text(["-0", "sNaN(0x1)"])
+    for view, n in (("u8", 16), ("u16", 8), ("u64", 2)):
+        page.select_option("#vec-view", view)
+        expect(els(page, "vr1")).to_have_count(n)
+    page.select_option("#vec-view", "u8")
+    expect(els(page, "vr1").first).to_have_text("7f")
+    page.check("#vec-dec")
+    expect(els(page, "vr1").first).to_have_text("127")
+    page.uncheck("#vec-dec")
+    page.select_option("#vec-set", "vs")
+    expect(els(page, "vs33")).to_have_text([format(b, "02x") for b in bytes.fromhex(
+        "7fc0000080000000" "7f800000ff800000")])  # fmt: skip
+    expect(page.locator("#vector .vreg")).to_have_count(64)
+    page.select_option("#vec-set", "vr")
+
+    # A step that writes vr4: its row and the three words that changed are highlighted.
+    page.select_option("#vec-view", "u32")
+    page.click('#controls button[data-act="into"]')
+    expect(page.locator("#vec-info")).to_contain_text("1 changed")
+    expect(page.locator('#vector .vreg[data-reg="vr4"]')).to_have_class(re.compile("changed"))
+    expect(page.locator("#vector .vreg.changed")).to_have_count(1)
+    expect(els(page, "vr4")).to_have_text(["7fc00000", "80000000", "7f800000", "ff800000"])
+    assert [els(page, "vr4").nth(i).get_attribute("class") for i in range(4)] == [
+        "el", "el changed", "el changed", "el changed"]  # fmt: skip
+    page.check("#vec-changed")
+    expect(page.locator("#vector .vreg")).to_have_count(1)
+    page.screenshot(path=str(ARTIFACTS / "vector.png"))
+    page.uncheck("#vec-changed")
+
+    # Closed again: stops fetch nothing more.
+    fetched = len(vector_gets)
+    page.keyboard.press("v")
+    expect(page.locator("#vector")).to_be_hidden()
+    page.click('#controls button[data-act="into"]')
+    expect(reg(page, "pc").locator(".v")).to_have_text(f"0x{stop1 + 8:016x}")
+    page.evaluate("ppcdbg.refresh()")
+    assert len(vector_gets) == fetched
+    # Reopened: the values the second vor wrote, with no stale highlight.
+    page.keyboard.press("v")
+    expect(els(page, "vr5")).to_have_text(["7fc00000", "80000000", "7f800000", "ff800000"])
+    expect(page.locator("#vector .vreg.changed")).to_have_count(0)
