@@ -67,10 +67,8 @@ def read_register(cpu: VCPU, name: str) -> int:
         return cpu.gpr[int(n[1:])]
     if n[0] == "f" and n[1:].isdigit():
         return cpu.vsr[int(n[1:])] >> 64
-    if n[:2] == "vr" and n[2:].isdigit():  # not vrsave
-        return cpu.vsr[32 + int(n[2:])]
-    if n[:2] == "vs" and n[2:].isdigit():
-        return cpu.vsr[int(n[2:])]
+    if n in WIDTH128:  # vr0-vr31, vs0-vs63 (not vrsave)
+        return cpu.vsr[int(n[2:]) + (32 if n[1] == "r" else 0)]
     if n == "vscr":
         return cpu.vscr
     if n == "pc":

@@ -34,7 +34,7 @@ from engine.debug.events import (
     instruction_key,
 )
 from engine.disasm import disassemble_one
-from engine.registers import WIDTH32
+from engine.registers import canonical, width
 
 TRACE_BATCH = 1024  # trace events per message for batching clients
 # Events numbered per loop callback: between chunks the clients' senders run, so a burst
@@ -53,8 +53,14 @@ def hex64(v: int) -> str:
     return f"0x{v:016x}"
 
 
+# Hex digits of a register value by its architected width: 0x%08x, 0x%016x or 0x%032x
+# (API.md; 128-bit values with byte 0, the most significant, first).
+DIGITS = {32: 8, 64: 16, 128: 32}
+
+
 def reg_hex(name: str, v: int) -> str:
-    return f"0x{v:08x}" if name in WIDTH32 else f"0x{v:016x}"
+    """``v`` formatted at register ``name``'s width (``name`` as a client spelled it)."""
+    return f"0x{v:0{DIGITS[width(canonical(name))]}x}"
 
 
 @lru_cache(maxsize=65_536)
@@ -90,8 +96,7 @@ class _RegisterJson(dict[str, str]):
     """``name`` -> the ``"name":"0x%0Nx"`` template of a changed register in a trace event."""
 
     def __missing__(self, name: str) -> str:
-        width = 8 if name in WIDTH32 else 16
-        template = f'{json.dumps(name)}:"0x%0{width}x"'
+        template = f'{json.dumps(name)}:"0x%0{DIGITS[width(canonical(name))]}x"'
         self[name] = template
         return template
 

@@ -5,11 +5,20 @@ monitor commands); ``server.py`` only speaks the protocol. vCPU ``n`` is gdb
 thread ``n + 1``.
 
 Register numbering (the ``regnum``s of our target description): r0-r31 are
-0-31, then pc, msr, cr, lr, ctr, xer (32-37), f0-f31 (38-69), fpscr (70), and
-the SPRs from 71 on. gdb matches registers by name, so the numbers are ours
-to choose; this order makes ``g`` the core registers as QEMU sends them
-(r0-r31, pc, msr, cr, lr, ctr, xer) followed by the FPU ones, so a client
-written for QEMU's ``g`` layout reads ours unchanged.
+0-31, then pc, msr, cr, lr, ctr, xer (32-37), f0-f31 (38-69), fpscr (70), the
+SPRs from 71 on, then gdb's AltiVec feature (vr0-vr31, vscr, vrsave) and its
+VSX one (vs0h-vs31h: the low doublewords of VSR 0-31; gdb makes vs0-vs63 out
+of f0-f31, these and vr0-vr31). gdb matches registers by name, so the numbers
+are ours to choose; this order makes ``g`` start with the core registers as
+QEMU sends them (r0-r31, pc, msr, cr, lr, ctr, xer) followed by the FPU ones,
+so a client written for QEMU's ``g`` layout reads ours unchanged; the rest of
+``g`` is every other register in regnum order.
+
+Every register travels in the vCPU's current byte order (MSR[LE]), as QEMU
+7.2's gdbstub sends them: a 128-bit VR is its 16 bytes most significant first
+in big-endian mode and reversed as a whole in little-endian mode, which is how
+gdb lays out a little-endian target's vector registers (v4_int32[0] is then
+the least significant word, element 3 in the ISA's numbering).
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ import struct
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 from xml.sax.saxutils import escape as xml_escape
 
 from engine.debug.breakpoints import BreakpointError
@@ -31,25 +41,73 @@ from .protocol import Stop, TargetError
 SIGINT, SIGTRAP = 2, 5
 CONT_BUDGET = 1 << 62  # gdb's continue runs until something stops it, not for a budget
 
-CORE = [(f"r{i}", 64, "uint64") for i in range(32)] + [
+Reg = tuple[str, int, str | None]  # gdb's name, bitsize and type (None: gdb's default)
+CORE: list[Reg] = [*((f"r{i}", 64, "uint64") for i in range(32)),
     ("pc", 64, "code_ptr"), ("msr", 64, "uint64"), ("cr", 32, "uint32"),
     ("lr", 64, "code_ptr"), ("ctr", 64, "uint64"), ("xer", 32, "uint32"),
 ]  # fmt: skip
-FPU = [(f"f{i}", 64, "ieee_double") for i in range(32)] + [("fpscr", 32, "uint32")]
+FPU: list[Reg] = [*((f"f{i}", 64, "ieee_double") for i in range(32)), ("fpscr", 32, "uint32")]
 # Readable SPRs, by the architecture's (and QEMU's) lower-case names; xer, lr
-# and ctr are already in the core feature.
-SPRS = [(s.name, 64, "uint64") for s in SPR_TABLE if s.read and s.name not in ("xer", "lr", "ctr")]
-REGISTERS = CORE + FPU + SPRS
+# and ctr are already in the core feature, vrsave in the AltiVec one.
+SPRS: list[Reg] = [(s.name, 64, "uint64") for s in SPR_TABLE
+                   if s.read and s.name not in ("xer", "lr", "ctr", "vrsave")]  # fmt: skip
+# gdb's features/rs6000/power-altivec.xml and power-vsx.xml: names, sizes, types
+# (vscr and vrsave have none: gdb's default, an integer of their size).
+ALTIVEC: list[Reg] = [*((f"vr{i}", 128, "vec128") for i in range(32)),
+                      ("vscr", 32, None), ("vrsave", 32, None)]  # fmt: skip
+VSX: list[Reg] = [(f"vs{i}h", 64, "uint64") for i in range(32)]
+ALTIVEC_TYPES = """\
+    <vector id="v4f" type="ieee_single" count="4"/>
+    <vector id="v4i32" type="int32" count="4"/>
+    <vector id="v8i16" type="int16" count="8"/>
+    <vector id="v16i8" type="int8" count="16"/>
+    <union id="vec128">
+      <field name="uint128" type="uint128"/>
+      <field name="v4_float" type="v4f"/>
+      <field name="v4_int32" type="v4i32"/>
+      <field name="v8_int16" type="v8i16"/>
+      <field name="v16_int8" type="v16i8"/>
+    </union>"""
+REGISTERS = CORE + FPU + SPRS + ALTIVEC + VSX
 REGNUM = {name: i for i, (name, _, _) in enumerate(REGISTERS)}
 REG_BYTES = [bits // 8 for _, bits, _ in REGISTERS]
 PC_REGNUM = REGNUM["pc"]
 SPR_NUMBER = {s.name: s.number for s in SPR_TABLE}
+M32, M64 = (1 << 32) - 1, (1 << 64) - 1
 
-# The ``g`` block: core + FPU registers in regnum order.
+# The head of the ``g`` block: core + FPU registers (packed straight from the vCPU).
 G_NAMES = [name for name, _, _ in CORE + FPU]
 G_FORMAT = "32Q" + "QQIQQI" + "32Q" + "I"
 G_STRUCTS = {"big": struct.Struct(">" + G_FORMAT), "little": struct.Struct("<" + G_FORMAT)}
-G_SIZE = G_STRUCTS["big"].size
+G_HEAD = G_STRUCTS["big"].size
+# The rest of it: every other register in regnum order, read by name.
+G_TAIL = REGISTERS[len(G_NAMES) :]
+G_SIZE = sum(REG_BYTES)
+REG_OFFSET = [sum(REG_BYTES[:i]) for i in range(len(REGISTERS))]  # where each one is in g
+
+
+VS_HALVES = frozenset(name for name, _, _ in VSX)
+
+
+def engine_name(name: str) -> str:
+    """The engine's register behind gdb's ``name``: vsNh is half of vsN."""
+    return name[:-1] if name in VS_HALVES else name
+
+
+def gdb_value(name: str, value: int) -> int:
+    """gdb's register ``name`` from its engine register's ``value``."""
+    if name in VS_HALVES:
+        return value & M64  # vsNh: VSR N's low doubleword (FPR N is the high one)
+    if name == "vrsave":
+        return value & M32  # a 32-bit register to gdb (QEMU 7.2 sends the low word)
+    return value
+
+
+def engine_value(name: str, value: int, current: int) -> int:
+    """The engine register's new value when gdb writes ``value`` to ``name``."""
+    if name in VS_HALVES:
+        return (current & ~M64) | value
+    return value  # vrsave: gdb's 32 bits, the upper ones cleared (as QEMU 7.2 does)
 
 MAX_MEMORY = 0x1000  # bytes one m/M/X may move (replies must fit our PacketSize)
 
@@ -86,20 +144,28 @@ def target_xml(order: str) -> bytes:
         "  <architecture>powerpc:common64</architecture>",
     ]
 
-    def feature(name: str, regs: list[tuple[str, int, str]], group: str | None) -> None:
+    def feature(name: str, regs: list[Reg], group: str | None,
+                types: str = "") -> None:  # fmt: skip
         lines.append(f'  <feature name="{name}">')
+        if types:
+            lines.append(types)
         for name_, bits, typ in regs:
             n = REGNUM[name_]
-            g = f' group="{group}"' if group else ""
+            t = f' type="{typ}"' if typ else ""
+            # Untyped registers (vscr, vrsave) go in gdb's vector group, as gdb's file says.
+            grp = group if typ else "vector"
+            g = f' group="{grp}"' if grp else ""
             comment = f"  <!-- SPR {SPR_NUMBER[name_]} -->" if name_ in SPR_NUMBER else ""
             lines.append(
-                f'    <reg name="{name_}" bitsize="{bits}" type="{typ}" regnum="{n}"{g}/>{comment}'
+                f'    <reg name="{name_}" bitsize="{bits}"{t} regnum="{n}"{g}/>{comment}'
             )
         lines.append("  </feature>")
 
     feature("org.gnu.gdb.power.core", CORE, None)
     feature("org.gnu.gdb.power.fpu", FPU, "float")
     feature("org.ppcdbg.power.spr", SPRS, "system")
+    feature("org.gnu.gdb.power.altivec", ALTIVEC, None, ALTIVEC_TYPES)
+    feature("org.gnu.gdb.power.vsx", VSX, None)
     lines.append("</target>")
     return ("\n".join(lines) + "\n").encode()
 
@@ -154,7 +220,7 @@ class ControllerTarget:
             state = "running" if self.ctl.running else "stopped"
         return f"vCPU {vcpu}, {state}"
 
-    def order(self, vcpu: int) -> str:
+    def order(self, vcpu: int) -> Literal["little", "big"]:
         return "little" if self.ctl.machine.vcpus[vcpu].msr & MSR_LE else "big"
 
     def last_stop(self) -> Stop:
@@ -167,21 +233,43 @@ class ControllerTarget:
     def read_registers(self, vcpu: int) -> bytes:
         self._check(vcpu)
         c = self.ctl.machine.vcpus[vcpu]
-        return G_STRUCTS[self.order(vcpu)].pack(
-            *c.gpr, c.nia, c.msr, c.cr, c.lr, c.ctr, c.xer & 0xFFFFFFFF, *(v >> 64 for v in c.vsr[:32]), c.fpscr
+        order = self.order(vcpu)
+        head = G_STRUCTS[order].pack(
+            *c.gpr, c.nia, c.msr, c.cr, c.lr, c.ctr, c.xer & M32,
+            *(v >> 64 for v in c.vsr[:32]), c.fpscr,
+        )  # fmt: skip
+        values = self.ctl.registers(vcpu, [engine_name(n) for n, _, _ in G_TAIL])
+        tail = b"".join(
+            # Nothing in the tail is unreadable at a stop; None would be sent as 0.
+            gdb_value(n, values[engine_name(n)] or 0).to_bytes(bits // 8, order)
+            for n, bits, _ in G_TAIL
         )
+        return head + tail
 
     def write_registers(self, vcpu: int, data: bytes) -> None:
         self._check(vcpu)
         order = self.order(vcpu)
+        current = self.read_registers(vcpu)
         if len(data) < G_SIZE:
             # A short G writes the leading registers only (the rest keep their values).
-            data = data + self.read_registers(vcpu)[len(data) :]
-        values = G_STRUCTS[order].unpack(data[:G_SIZE])
-        current = G_STRUCTS[order].unpack(self.read_registers(vcpu))
-        changed = {
-            name: v for name, v, old in zip(G_NAMES, values, current, strict=True) if v != old
-        }
+            data = data + current[len(data) :]
+        changed: dict[str, int] = {}
+        pos = 0
+        for (name, _, _), size in zip(REGISTERS, REG_BYTES, strict=True):
+            raw, old = data[pos : pos + size], current[pos : pos + size]
+            pos += size
+            if raw == old:
+                continue
+            value = int.from_bytes(raw, order)
+            if name in VS_HALVES:
+                # VSR N whole, with FPR N as this G sets it (its write, if any, is this one).
+                f = f"f{name[2:-1]}"
+                changed.pop(f, None)
+                at = REG_OFFSET[REGNUM[f]]
+                high = int.from_bytes(data[at : at + 8], order)
+                changed[engine_name(name)] = (high << 64) | value
+            else:
+                changed[name] = value
         if changed:
             self.ctl.write_registers(vcpu, changed)
 
@@ -191,11 +279,13 @@ class ControllerTarget:
         if not 0 <= num < len(REGISTERS):
             raise TargetError(0x16, f"no register {num}")
         name = REGISTERS[num][0]
-        value = self.ctl.registers(vcpu, [name])[name]
+        source = engine_name(name)
+        value = self.ctl.registers(vcpu, [source])[source]
         if value is None:
             return None
         size = REG_BYTES[num]
-        return (value & ((1 << (8 * size)) - 1)).to_bytes(size, self.order(vcpu))  # type: ignore[arg-type]
+        value = gdb_value(name, value) & ((1 << (8 * size)) - 1)
+        return value.to_bytes(size, self.order(vcpu))
 
     def register_size(self, num: int) -> int:
         return REG_BYTES[num] if 0 <= num < len(REGISTERS) else 8
@@ -204,13 +294,16 @@ class ControllerTarget:
         self._check(vcpu)
         if not 0 <= num < len(REGISTERS) or len(raw) != REG_BYTES[num]:
             raise TargetError(0x16, f"bad register {num} or size {len(raw)}")
-        value = int.from_bytes(raw, self.order(vcpu))  # type: ignore[arg-type]
-        self.ctl.write_registers(vcpu, {REGISTERS[num][0]: value})
+        name = REGISTERS[num][0]
+        source = engine_name(name)
+        value = int.from_bytes(raw, self.order(vcpu))
+        current = self.ctl.registers(vcpu, [source])[source] or 0
+        self.ctl.write_registers(vcpu, {source: engine_value(name, value, current)})
 
     def expedited(self, vcpu: int) -> list[tuple[int, bytes]]:
         """Registers sent with a stop reply (saves gdb a round trip for the pc)."""
         nia = self.ctl.machine.vcpus[vcpu].nia
-        return [(PC_REGNUM, nia.to_bytes(8, self.order(vcpu)))]  # type: ignore[arg-type]
+        return [(PC_REGNUM, nia.to_bytes(8, self.order(vcpu)))]
 
     # -- memory ----------------------------------------------------------------------
     def read_memory(self, vcpu: int, address: int, length: int) -> bytes:

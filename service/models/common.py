@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 U64_MAX = (1 << 64) - 1
+_HEX = frozenset("0123456789abcdefABCDEF")
 INT_PATTERN = r"^\s*(0[xX][0-9a-fA-F]{1,16}|[0-9]{1,20})\s*$"
 
 
@@ -17,14 +18,13 @@ def parse_int(value: Any) -> Any:
     if isinstance(value, int):
         return value
     if isinstance(value, str):
+        # Plain ASCII digits only: int() alone would also take "0x_1", "0x+1" or "٣".
         t = value.strip()
-        try:
-            if t[:2].lower() == "0x":
+        if t.isascii():
+            if t[:2].lower() == "0x" and t[2:] and all(c in _HEX for c in t[2:]):
                 return int(t[2:], 16)
             if t.isdigit():
                 return int(t, 10)
-        except ValueError:
-            pass
         raise ValueError("expected a hex string (0x...), a decimal string or an integer")
     raise ValueError("expected a hex string (0x...), a decimal string or an integer")
 

@@ -58,7 +58,62 @@ value:
     .quad 0x7100                # the back chain: a caller frame, then the end of the chain
 """
 
+# The vector programs (raw images, entry 0x10; QEMU runs them too): with MSR[FP|VEC|VSX]
+# = 1, vr0 = 0x000102...0f, vr2 = 0x08090a0b0c0d0e0f0001020304050607, vs3 = f3 || low
+# (f3 = 0x0001020304050607, its low doubleword 0x08090a0b0c0d0e0f), vrsave = 0x55.
+# VEC_BE runs big-endian; VEC_LE boots big-endian and runs the same code at 0x2000
+# with MSR[LE] = 1 (the rfid at VEC_LE_RFID). Both end at `done: b done` (VEC_DONE_BE,
+# VEC_DONE_LE).
+_VEC_BODY = """
+    lis     4, 0x0001
+    ori     4, 4, 0x0203
+    sldi    4, 4, 32
+    oris    4, 4, 0x0405
+    ori     4, 4, 0x0607
+    lis     5, 0x0809
+    ori     5, 5, 0x0a0b
+    sldi    5, 5, 32
+    oris    5, 5, 0x0c0d
+    ori     5, 5, 0x0e0f
+    mtvsrdd 32, 4, 5
+    mtvsrdd 34, 5, 4
+    mtvsrdd 3, 4, 5
+    li      7, 0x55
+    mtvrsave 7
+done:
+    b       done
+"""
+_VEC_MSR = """
+    lis     3, 0x9000
+    sldi    3, 3, 32
+    oris    3, 3, 0x0280
+    ori     3, 3, 0x2000{le}
+"""
+_VEC_MAIN = ".org 0x10\n    b main\n    .org 0x1000\nmain:"
+VEC_BE_SOURCE = _VEC_MAIN + _VEC_MSR.format(le="") + "    mtmsrd  3\n" + _VEC_BODY
+_RFID_2000 = "    li      4, 0x2000\n    mtsrr0  4\n    mtsrr1  3\n    rfid\n"
+VEC_LE_BOOT_SOURCE = _VEC_MAIN + _VEC_MSR.format(le="\n    ori     3, 3, 1") + _RFID_2000
+VEC_LE_SOURCE = "    .org 0x2000\n" + _VEC_BODY
+VEC_DONE_BE = 0x1000 + 4 * (5 + 15)
+VEC_DONE_LE = 0x2000 + 4 * 15
+VEC_LE_RFID = 0x1000 + 4 * 8  # VEC_LE's switch to little-endian code
+
 _calls_elf: bytes | None = None
+_vec: dict[str, bytes] = {}
+
+
+def vec_image(order: str) -> bytes:
+    """The vector program's raw image, ``order`` "big" or "little" (assembled once)."""
+    if order not in _vec:
+        from tests.asm import assemble
+        from tests.differential.build import overlay
+
+        if order == "big":
+            _vec[order] = assemble(VEC_BE_SOURCE)
+        else:
+            le = assemble(VEC_LE_SOURCE, little=True)
+            _vec[order] = overlay(assemble(VEC_LE_BOOT_SOURCE), le)
+    return _vec[order]
 
 
 def calls_elf() -> bytes:

@@ -12,7 +12,24 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .conftest import LE_BOOT, ROOT, SMP, RawClient, Serve, calls_elf, run_gdb, values
+import pytest
+
+from engine.debug.controller import Controller
+
+from .conftest import (
+    LE_BOOT,
+    ROOT,
+    SMP,
+    VEC_DONE_BE,
+    VEC_DONE_LE,
+    VEC_LE_RFID,
+    RawClient,
+    Serve,
+    calls_elf,
+    run_gdb,
+    values,
+    vec_image,
+)
 
 
 def test_be_connect_info_registers_and_disassembly(serve: Serve, tmp_path: Path) -> None:
@@ -179,3 +196,75 @@ def test_ppcdbg_gdbserver_reports_bad_images(tmp_path: Path) -> None:
                        cwd=ROOT, capture_output=True, text=True, timeout=30)  # fmt: skip
     assert r.returncode == 2
     assert r.stderr.startswith("ppcdbg gdbserver: ")
+
+
+# -- vector registers (gdb's AltiVec and VSX features) ------------------------------------------
+# vr0 = 0x000102...0f, vr2 = vs34 = its doublewords swapped, vs3 = f3 || its low doubleword
+# (the same bytes as vr0), vrsave = 0x55 (the vector programs in conftest).
+VR0_INT32 = [0x00010203, 0x04050607, 0x08090A0B, 0x0C0D0E0F]
+
+
+def _vector_session(serve: Serve, order: str, commands: list[str]) -> tuple[Controller, str]:
+    ctl, h = serve(vec_image(order))
+    done = VEC_DONE_BE if order == "big" else VEC_DONE_LE
+    setup = [f"break *0x{done:x}", "continue"]
+    if order == "little":
+        # Through the rfid big-endian, then tell gdb the byte order has changed (the
+        # stop replies carry the pc in the vCPU's byte order).
+        setup = [f"tbreak *0x{VEC_LE_RFID:x}", "continue", "stepi", "set endian little",
+                 *setup]  # fmt: skip
+    return ctl, run_gdb(h.port, setup + commands)
+
+
+def _ints(text: str) -> list[int]:
+    return [int(x, 0) for x in re.split(r",\s*", text)]
+
+
+@pytest.mark.parametrize("order", ["big", "little"])
+def test_info_vector_and_p_vr_vs(serve: Serve, order: str) -> None:
+    _, out = _vector_session(serve, order, [
+        "info vector", "p $vr0", "p/x $vs34", "p/x $vs3", "p/x $vs3.v2_double", "p $vrsave",
+        "p $vscr",
+    ])  # fmt: skip
+    # info vector: every VR, then vscr and vrsave (gdb's vector group), then vs0-vs63
+    assert re.search(r"^vr0\s+\{uint128 = 0x102030405060708090a0b0c0d0e0f, ", out, re.M), out
+    assert re.search(r"^vr31\s+\{uint128 = 0x0, ", out, re.M)
+    assert re.search(r"^vscr\s+0x10000\s+65536$", out, re.M)
+    assert re.search(r"^vrsave\s+0x55\s+85$", out, re.M)
+    assert re.search(r"^vs63\s+\{", out, re.M)
+    v = values(out)
+    # p $vr0: element 0 is the most significant word in big-endian mode and the least
+    # significant one in little-endian mode (gdb's view of a little-endian target)
+    m = re.search(r"v4_int32 = \{([^}]*)\}", v[0])
+    assert m is not None, v[0]
+    ints = VR0_INT32 if order == "big" else VR0_INT32[::-1]
+    assert _ints(m.group(1)) == ints
+    assert "uint128 = 5233100606242806050955395731361295" in v[0]  # 0x000102...0f
+    assert "uint128 = 0x8090a0b0c0d0e0f0001020304050607" in v[1]  # vs34 = vr2
+    assert "uint128 = 0x102030405060708090a0b0c0d0e0f" in v[2]  # vs3 = f3 || vs3h
+    # v2_double[0] is the FPR's doubleword in big-endian mode, the other one in little
+    dw = ["0x1020304050607", "0x8090a0b0c0d0e0f"]
+    assert v[3] == "{" + ", ".join(dw if order == "big" else dw[::-1]) + "}"
+    assert v[4:] == ["85", "65536"]
+
+
+@pytest.mark.parametrize("order", ["big", "little"])
+def test_set_var_writes_vector_elements(serve: Serve, order: str) -> None:
+    ctl, out = _vector_session(serve, order, [
+        "set var $vr1.v4_int32[0] = 5", "p/x $vr1.uint128",
+        "set var $vs4.v2_double[0] = 1.5", "p $vs4.v2_double[0]", "p $f4",
+        "set var $vrsave = 0x1234", "p/x $vrsave",
+        "stepi", "p/x $vr1.uint128",  # still there after a step (the cache is refreshed)
+    ])  # fmt: skip
+    v = values(out)
+    vr1 = 5 << 96 if order == "big" else 5
+    assert v[0] == f"0x{vr1:x}", out
+    # v2_double[0] is FPR 4 in big-endian mode (VSR 4's low doubleword in little)
+    assert v[1:3] == ["1.5", "1.5" if order == "big" else "0"]
+    assert v[3] == "0x1234"
+    assert v[4] == f"0x{vr1:x}"
+    got = ctl.registers(0, ["vr1", "vs4", "f4", "vrsave"])
+    assert got["vr1"] == vr1 and got["vrsave"] == 0x1234
+    f4 = 0x3FF8000000000000  # 1.5
+    assert got["vs4"] == (f4 << 64 if order == "big" else f4)
+    assert got["f4"] == (f4 if order == "big" else 0)

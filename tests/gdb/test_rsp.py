@@ -12,10 +12,20 @@ import pytest
 
 from engine.debug.controller import Controller
 from service.gdb.protocol import Packet, PacketReader, frame
-from service.gdb.target import G_SIZE, REGNUM
+from service.gdb.target import G_SIZE, REG_OFFSET, REGNUM
 from tests.asm import assemble_elf
 
-from .conftest import LE_BOOT, ROOT, SMP, RawClient, Serve, calls_elf
+from .conftest import (
+    LE_BOOT,
+    ROOT,
+    SMP,
+    VEC_DONE_BE,
+    VEC_DONE_LE,
+    RawClient,
+    Serve,
+    calls_elf,
+    vec_image,
+)
 
 # calls.S (conftest): bump 0x101c, its stw 0x1028, value 0x1800, done 0x1018.
 BUMP, STW, VALUE, DONE = 0x101C, 0x1028, 0x1800, 0x1018
@@ -60,16 +70,26 @@ def test_target_description_has_gdbs_power_features(calls: tuple[Controller, Raw
         assert part[:1] == b"m"
     text = doc.decode()
     assert "<architecture>powerpc:common64</architecture>" in text
-    for feature in ("org.gnu.gdb.power.core", "org.gnu.gdb.power.fpu", "org.ppcdbg.power.spr"):
+    for feature in ("org.gnu.gdb.power.core", "org.gnu.gdb.power.fpu", "org.ppcdbg.power.spr",
+                    "org.gnu.gdb.power.altivec", "org.gnu.gdb.power.vsx"):  # fmt: skip
         assert f'<feature name="{feature}">' in text
-    regs = re.findall(r'<reg name="(\w+)" bitsize="(\d+)" type="\w+" regnum="(\d+)"', text)
+    regs = re.findall(r'<reg name="(\w+)" bitsize="(\d+)"(?: type="(\w+)")? regnum="(\d+)"', text)
     names = [r[0] for r in regs]
     assert names[:38] == [f"r{i}" for i in range(32)] + ["pc", "msr", "cr", "lr", "ctr", "xer"]
     assert names[38:71] == [f"f{i}" for i in range(32)] + ["fpscr"]
     assert names.index("lpcr") > 70 and "<!-- SPR 318 -->" in text
-    assert [int(r[2]) for r in regs] == list(range(len(regs)))
-    # g carries the core and FPU registers, in regnum order, at their sizes
-    assert G_SIZE == sum(int(b) // 8 for _, b, _ in regs[:71])
+    assert names.count("vrsave") == 1 and names.index("vrsave") > names.index("vr31")
+    vec = names.index("vr0")
+    assert names[vec:] == ([f"vr{i}" for i in range(32)] + ["vscr", "vrsave"]
+                           + [f"vs{i}h" for i in range(32)])  # fmt: skip
+    assert {r[1:3] for r in regs[vec : vec + 32]} == {("128", "vec128")}
+    assert regs[vec + 32][1:3] == regs[vec + 33][1:3] == ("32", "")
+    assert {r[1:3] for r in regs[vec + 34 :]} == {("64", "uint64")}
+    assert f'<reg name="vscr" bitsize="32" regnum="{vec + 32}" group="vector"/>' in text
+    assert '<union id="vec128">' in text and '<field name="v4_int32" type="v4i32"/>' in text
+    assert [int(r[3]) for r in regs] == list(range(len(regs)))
+    # g carries every register, in regnum order, at its size
+    assert G_SIZE == sum(int(b) // 8 for _, b, _, _ in regs)
     assert len(c.request("g")) == 2 * G_SIZE
     assert c.request("qXfer:features:read:nothere.xml:0,100") == b"E00"
 
@@ -127,6 +147,108 @@ def test_registers_travel_in_the_current_byte_order(serve: Serve) -> None:
     assert c.request(f"p{REGNUM['msr']:x}") == b"0100000000000090"  # LE set, little-endian
     xml = c.request("qXfer:features:read:target.xml:0,3000")
     assert b"now little-endian" in xml
+
+
+# -- vector registers: gdb's AltiVec and VSX features ---------------------------------------------
+VR0 = bytes(range(16))  # vr0 = 0x000102...0f (VEC_BE/VEC_LE in conftest)
+DONE = {"big": VEC_DONE_BE, "little": VEC_DONE_LE}
+
+
+def _vec_at_done(serve: Serve, order: str) -> tuple[Controller, RawClient]:
+    ctl, h = serve(vec_image(order))
+    c = RawClient(h.port)
+    c.handshake()
+    assert c.request(f"Z0,{DONE[order]:x},4") == b"OK"
+    assert c.request("vCont;c").startswith(b"T05")
+    return ctl, c
+
+
+def _p(c: RawClient, name: str) -> bytes:
+    return bytes.fromhex(c.request(f"p{REGNUM[name]:x}").decode())
+
+
+@pytest.mark.parametrize("order", ["big", "little"])
+def test_vector_registers_p_in_the_current_byte_order(serve: Serve, order: str) -> None:
+    _, c = _vec_at_done(serve, order)
+    # 128 bits most significant byte first, or reversed as a whole (little-endian)
+    want = VR0 if order == "big" else VR0[::-1]
+    assert _p(c, "vr0") == want
+    assert _p(c, "vr2") == (VR0[8:] + VR0[:8])[:: 1 if order == "big" else -1]
+    assert _p(c, "vs3h") == bytes(range(8, 16))[:: 1 if order == "big" else -1]
+    assert _p(c, "f3") == bytes(range(8))[:: 1 if order == "big" else -1]
+    assert _p(c, "vscr") == (0x10000).to_bytes(4, order)
+    assert _p(c, "vrsave") == (0x55).to_bytes(4, order)
+
+
+@pytest.mark.parametrize("order", ["big", "little"])
+def test_vector_registers_P_write_through_the_controller(serve: Serve, order: str) -> None:
+    ctl, c = _vec_at_done(serve, order)
+    value = 0xA0A1A2A3A4A5A6A7A8A9AAABACADAEAF
+    raw = value.to_bytes(16, order)
+    assert c.request(f"P{REGNUM['vr1']:x}={raw.hex()}") == b"OK"
+    assert ctl.registers(0, ["vr1", "vs33"]) == {"vr1": value, "vs33": value}
+    # vsNh is the low doubleword of VSR N: FPR N (the high one) is left alone.
+    low = (0x1122334455667788).to_bytes(8, order)
+    assert c.request(f"P{REGNUM['vs3h']:x}={low.hex()}") == b"OK"
+    assert ctl.registers(0, ["vs3"])["vs3"] == (0x0001020304050607 << 64) | 0x1122334455667788
+    vscr = (0xFFFFFFFF).to_bytes(4, order)
+    assert c.request(f"P{REGNUM['vscr']:x}={vscr.hex()}") == b"OK"
+    assert ctl.registers(0, ["vscr"])["vscr"] == 0xFFFFFFFF
+    ctl.write_registers(0, {"vrsave": 0xDEAD_0000_0000_0055})
+    assert _p(c, "vrsave") == (0x55).to_bytes(4, order)  # the low word
+    vrsave = (0x12345678).to_bytes(4, order)
+    assert c.request(f"P{REGNUM['vrsave']:x}={vrsave.hex()}") == b"OK"
+    assert ctl.registers(0, ["vrsave"])["vrsave"] == 0x12345678  # as QEMU: upper bits clear
+    assert c.request(f"P{REGNUM['vr1']:x}={raw[:8].hex()}") == b"E16"  # wrong size
+
+
+@pytest.mark.parametrize("order", ["big", "little"])
+def test_g_and_G_carry_the_vector_registers(serve: Serve, order: str) -> None:
+    ctl, c = _vec_at_done(serve, order)
+    g = bytearray.fromhex(c.request("g").decode())
+    assert len(g) == G_SIZE
+
+    def at(name: str) -> int:
+        return REG_OFFSET[REGNUM[name]]
+
+    assert g[at("vr0") : at("vr0") + 16] == (VR0 if order == "big" else VR0[::-1])
+    assert g[at("vrsave") : at("vrsave") + 4] == (0x55).to_bytes(4, order)
+    # One G changes f4 and vs4h together, vr5 and a GPR: all of them land.
+    g[at("f4") : at("f4") + 8] = (0x4444).to_bytes(8, order)
+    g[at("vs4h") : at("vs4h") + 8] = (0x8888).to_bytes(8, order)
+    g[at("vs5h") : at("vs5h") + 8] = (0x5555).to_bytes(8, order)
+    g[at("vr5") : at("vr5") + 16] = (1 << 127 | 1).to_bytes(16, order)
+    g[at("r6") : at("r6") + 8] = (6).to_bytes(8, order)
+    assert c.request(b"G" + g.hex().encode()) == b"OK"
+    got = ctl.registers(0, ["vs4", "vs5", "vr5", "r6", "vr0"])
+    assert got == {"vs4": 0x4444 << 64 | 0x8888, "vs5": 0x5555, "vr5": 1 << 127 | 1, "r6": 6,
+                   "vr0": int.from_bytes(VR0, "big")}  # fmt: skip
+    assert c.request("g") == g.hex().encode()
+
+
+@pytest.mark.parametrize("order", ["big", "little"])
+def test_vector_registers_travel_as_qemus_gdbstub_sends_them(serve: Serve, order: str) -> None:
+    """The same program on QEMU 7.2 and on us: the same bytes for every vector register,
+    read (p) and written (P), in both byte orders."""
+    from tests.conftest import require_tool
+    from tests.differential.qemu import QemuMachine
+
+    require_tool("qemu-system-ppc64")
+    _, c = _vec_at_done(serve, order)
+    names = ["vr0", "vr2", "vr31", "vscr", "vrsave", "vs3h", "vs0h", "f3"]
+    writes = {"vr1": bytes(range(0xA0, 0xB0)), "vscr": b"\x00\x01\x00\x01",
+              "vrsave": b"\x12\x34\x56\x78", "vs1h": bytes(range(0x30, 0x38))}  # fmt: skip
+    with QemuMachine(vec_image(order)) as q:
+        q.rsp.insert_breakpoint(DONE[order])
+        q.rsp.sock.settimeout(60)
+        assert q.rsp.cont().startswith(b"T05")
+        for name in names:
+            assert _p(c, name) == q.rsp.read_register(q.regmap[name]), name
+        for name, raw in writes.items():
+            q.rsp.write_register(q.regmap[name], raw)
+            assert c.request(f"P{REGNUM[name]:x}={raw.hex()}") == b"OK"
+        for name in [*writes, "f1"]:
+            assert _p(c, name) == q.rsp.read_register(q.regmap[name]), name
 
 
 def test_memory_m_M_X(calls: tuple[Controller, RawClient]) -> None:

@@ -27,12 +27,20 @@ TRACES = [
                                                       "xer": 0x2004_0000, "lr": 1 << 63}, 2),
     TraceEvent(1, 0x2000, None, {}, 3),  # an unmapped pc: no word, no disassembly
     TraceEvent(2, 0x2004, 0x00000000, {"msr": 0x9000_0000_0000_1033}, 4),  # illegal word
+    # Vector registers, should a trace carry them: 0x%032x and 0x%08x (vscr).
+    TraceEvent(0, 0x2008, 0x10421484, {"vr2": 1 << 64, "vs34": 5, "vscr": 1}, 5),
 ]  # fmt: skip
 
 
 @pytest.mark.parametrize("ev", TRACES)
 def test_trace_json_is_the_event_dict(ev: TraceEvent) -> None:
     assert json.loads(trace_json(17, ev)) == {"seq": 17, **event_dict(ev)}
+
+
+def test_trace_json_formats_128_bit_registers_at_their_width() -> None:
+    got = json.loads(trace_json(6, TRACES[4]))["changed"]
+    assert got == {"vr2": "0x00000000000000010000000000000000",
+                   "vs34": "0x00000000000000000000000000000005", "vscr": "0x00000001"}  # fmt: skip
 
 
 def test_trace_json_keeps_only_the_subscribed_registers() -> None:

@@ -155,3 +155,139 @@ def test_a_step_that_runs_long_leaves_the_api_responsive(server):
         assert r.status_code == 200
         assert result["r"].status_code == 200
         assert result["r"].json()["last_stop"]["reason"] == "halt"
+
+
+# -- the vector facility's registers (128-bit values as 0x%032x, byte 0 first) -----------------
+VR2 = "0x00112233445566778899aabbccddeeff"
+VECTOR_SOURCE = """
+    .globl _start
+_start:
+    lis     3, 0x9000
+    sldi    3, 3, 32
+    oris    3, 3, 0x0280
+    ori     3, 3, 0x2000
+    mtmsrd  3                   # MSR[FP|VEC|VSX] = 1
+    li      4, 1
+    li      5, 2
+    mtvsrdd 34, 4, 5            # vr2 = 1 || 2
+    vor     3, 2, 2             # vr3 = vr2
+done:
+    b       done
+"""
+
+
+def _get(client, sid, **params):
+    r = client.get(f"/v1/sessions/{sid}/vcpus/0/registers", headers=ALICE, params=params)
+    return r
+
+
+def _patch(client, sid, regs):
+    return client.patch(f"/v1/sessions/{sid}/vcpus/0/registers", headers=ALICE,
+                        json={"registers": regs})  # fmt: skip
+
+
+def test_the_default_view_has_no_vector_registers_but_vrsave(client, sid):
+    r = _get(client, sid)
+    assert r.status_code == 200
+    regs = r.json()["registers"]
+    assert [k for k in regs if k.startswith(("vr", "vs"))] == ["vrsave"]
+    assert "vscr" not in regs and regs["vrsave"] == "0x0000000000000000"
+
+
+def test_group_vector_is_the_vector_facility(client, sid):
+    r = _get(client, sid, group="vector")
+    assert r.status_code == 200
+    regs = r.json()["registers"]
+    assert list(regs) == ([f"vr{i}" for i in range(32)] + [f"vs{i}" for i in range(64)]
+                          + ["vscr", "vrsave"])  # fmt: skip
+    assert regs["vr0"] == "0x" + "0" * 32 and regs["vs63"] == "0x" + "0" * 32
+    assert regs["vscr"] == "0x00010000"  # NJ at reset
+
+
+def test_group_all_is_architected_then_vector(client, sid):
+    r = _get(client, sid, group="all")
+    assert r.status_code == 200
+    regs = list(r.json()["registers"])
+    assert regs[:2] == ["r0", "r1"] and "lpcr" in regs and regs.count("vrsave") == 1
+    assert regs[-1] == "vscr" and len([k for k in regs if k[:2] in ("vr", "vs")]) == 98
+
+
+def test_names_select_vector_registers_in_any_case(client, sid):
+    assert _patch(client, sid, {"vr2": VR2}).status_code == 200
+    r = _get(client, sid, names="vr2,VS34,vscr,f2")
+    assert r.status_code == 200
+    assert r.json()["registers"] == {"vr2": VR2, "VS34": VR2, "vscr": "0x00010000",
+                                     "f2": "0x0000000000000000"}  # fmt: skip
+
+
+def test_group_and_names_combine_without_repeats(client, sid):
+    r = _get(client, sid, group="vector", names="pc,VR1,vs3")
+    assert r.status_code == 200
+    regs = list(r.json()["registers"])
+    assert len(regs) == 99 and regs[-1] == "pc" and "VR1" not in regs
+
+
+def test_unknown_group_is_422_naming_the_field(client, sid):
+    r = _get(client, sid, group="simd")
+    assert r.status_code == 422
+    assert r.json()["field"] == "group"
+
+
+def test_unknown_vector_name_is_422(client, sid):
+    for name in ("vr32", "vs64", "vr01", "vs-1"):
+        r = _get(client, sid, names=f"pc,{name}")
+        assert r.status_code == 422, name
+        assert r.json()["type"] == "/problems/unknown-register"
+        assert r.json()["register"] == name
+
+
+def test_write_128_bit_values_as_hex_decimal_and_int(client, sid):
+    r = _patch(client, sid, {"vr2": VR2, "vs3": str(1 << 127), "vs4": (1 << 128) - 1,
+                             "vscr": "0x1", "vrsave": "0xffffffff"})  # fmt: skip
+    assert r.status_code == 200
+    regs = r.json()["registers"]
+    # The written vector registers come back with the architected set.
+    assert regs["vr2"] == VR2 and regs["vs3"] == "0x8" + "0" * 31 and regs["vs4"] == "0x" + "f" * 32
+    assert regs["vscr"] == "0x00000001" and regs["vrsave"] == "0x00000000ffffffff"
+    assert regs["f3"] == "0x8000000000000000" and regs["f4"] == "0xffffffffffffffff"
+    assert regs["r3"] == "0x0000000001000000"
+
+
+def test_fpr_write_keeps_the_vsr_low_doubleword(client, sid):
+    assert _patch(client, sid, {"vs5": "0x" + "11" * 16}).status_code == 200
+    assert _patch(client, sid, {"f5": "0x2222222222222222"}).status_code == 200
+    r = _get(client, sid, names="vs5")
+    assert r.json()["registers"]["vs5"] == "0x" + "22" * 8 + "11" * 8
+
+
+def test_vector_values_out_of_range_or_malformed_are_422_naming_the_field(client, sid):
+    for name, value in (("vr0", 1 << 128), ("vr0", "0x1" + "0" * 32), ("vs63", str(1 << 128)),
+                        ("vr0", "0x"), ("vr0", "0xg"), ("vr0", "0x_1"), ("vr0", "0x+1"),
+                        ("vr0", -1), ("vr0", "1.5"), ("vr0", True), ("vr0", None),
+                        ("vr0", [1]), ("vr0", "1" * 65), ("vscr", 1 << 32),
+                        ("vrsave", 1 << 64), ("f0", 1 << 64)):  # fmt: skip
+        r = _patch(client, sid, {"r3": 7, name: value})
+        assert r.status_code == 422, (name, value)
+        assert r.json()["type"] == "/problems/invalid-value", (name, value)
+        assert r.json()["field"] == f"registers.{name}", (name, value)
+    r = _get(client, sid, names="r3,vr0")
+    assert r.json()["registers"] == {"r3": "0x0000000001000000", "vr0": "0x" + "0" * 32}
+
+
+def test_a_step_that_writes_a_vr_shows_in_the_vector_group(client):
+    r = client.post("/v1/images", headers=ALICE, json={"name": "vec", "source": VECTOR_SOURCE})
+    assert r.status_code == 201, r.text
+    s = client.post("/v1/sessions", headers=ALICE, json={"image_id": r.json()["id"], "vcpus": 1})
+    assert s.status_code == 201
+    sid = s.json()["id"]
+    r = client.post(f"/v1/sessions/{sid}/vcpus/0/step", headers=ALICE, json={"count": 8})
+    assert r.status_code == 200
+    assert "registers" not in r.json()["last_stop"]  # stops stay as they are
+    regs = _get(client, sid, group="vector").json()["registers"]
+    want = "0x0000000000000001" + "0000000000000002"
+    assert regs["vr2"] == regs["vs34"] == want
+    assert regs["vr3"] == "0x" + "0" * 32
+    r = client.post(f"/v1/sessions/{sid}/vcpus/0/step", headers=ALICE, json={"count": 1})
+    assert r.status_code == 200
+    regs = _get(client, sid, names="vr3,vs35").json()["registers"]
+    assert regs == {"vr3": want, "vs35": want}
