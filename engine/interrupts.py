@@ -103,6 +103,12 @@ class Interrupt(Exception):
         return f"Interrupt(0x{self.vector:x}, srr1=0x{self.srr1:x})"
 
 
+def save_registers(vector: int) -> tuple[int, int]:
+    """The SPR numbers ``vector`` saves into: (HSRR0, HSRR1) for hypervisor interrupts, else
+    (SRR0, SRR1); ``sc 1`` goes to hypervisor state but saves into SRR0/SRR1 (ISA 3.0B 7.5.14)."""
+    return (SPR_HSRR0, SPR_HSRR1) if vector in HV_VECTORS else (SPR_SRR0, SPR_SRR1)
+
+
 def goes_to_hypervisor(vector: int, hv_call: bool) -> bool:
     return vector in HV_VECTORS or hv_call
 
@@ -142,11 +148,8 @@ def deliver_vector(
     to_hv = goes_to_hypervisor(vector, hv_call)
     image = (msr & ~SRR1_INTERRUPT_BITS & M64) | srr1_bits
     spr = cpu.spr
-    # `sc 1` goes to hypervisor state but saves into SRR0/SRR1 (ISA 3.0B 7.5.14).
-    if vector in HV_VECTORS:
-        spr[SPR_HSRR0], spr[SPR_HSRR1] = srr0 & M64, image
-    else:
-        spr[SPR_SRR0], spr[SPR_SRR1] = srr0 & M64, image
+    save0, save1 = save_registers(vector)
+    spr[save0], spr[save1] = srr0 & M64, image
     nia, relocated = vector_address(cpu, vector, to_hv, msr)
     new = MSR_SF | (msr & MSR_ME)
     if to_hv or msr & MSR_HV:

@@ -4,10 +4,12 @@
 - ELF images load by their PT_LOAD segments at the segments' *physical* addresses;
   ``memsz`` beyond ``filesz`` is bss, zero-filled (memory starts zeroed, so only the file
   bytes are written).
-- ELFv1 (big-endian PowerPC64 Linux ABI): ``e_entry`` and function symbols point at
-  function descriptors in ``.opd`` whose first doubleword is the code address; the entry
-  and those symbols are resolved through the descriptor. ELFv2 (``e_flags`` 2, usual for
-  little-endian) points at code directly.
+- ELF entry (MACHINE.md): ELFv2 (``e_flags`` 2) and little-endian images start at
+  ``e_entry``. A big-endian ELFv1 image starts at ``e_entry`` too unless ``e_entry`` lies
+  inside ``.opd``: only then is it a function descriptor, and the vCPU starts at its first
+  doubleword with r2 = its second (the TOC), as gdb and the Linux loader read it. A BE
+  vmlinux (``__start`` in ``.text``) and a bare-metal ELF whose entry is code start at the
+  code itself. ELFv1 function symbols that point into ``.opd`` resolve to their code.
 
 The header, the program header table and every PT_LOAD range are checked by hand before
 pyelftools sees the file, so a bad image gets a message naming what is wrong rather than
@@ -57,7 +59,7 @@ class Image:
     symbols: dict[str, int] = field(default_factory=dict)
     byte_order: str = "big"  # of the ELF file; a raw image has none of its own
     elf_abi: int | None = None  # 1 or 2 for ELF (from e_flags, or inferred from .opd)
-
+    toc: int | None = None  # r2 at reset: the entry descriptor's TOC (BE ELFv1 through .opd)
 
     def read_virtual(self, addr: int, length: int) -> bytes | None:
         """Bytes at virtual ``addr`` from the segments (bss reads as zero), or None."""
@@ -173,21 +175,20 @@ def _load_elf(data: bytes) -> Image:
         raise ImageError(f"malformed ELF: {e}") from e
     except Exception as e:  # pyelftools raises bare construct errors on truncated sections
         raise ImageError(f"malformed ELF: {e.__class__.__name__}: {e}") from e
-    image = Image("elf", entry, segments, {}, order, flags & 3 or None)
     # ELFv1 when the flags say so, or (flags 0, as GNU as leaves them without .abiversion)
-    # when the entry lies in .opd.
-    in_opd = opd is not None and opd[0] <= entry < opd[1]
-    if image.elf_abi == 1 or (image.elf_abi is None and in_opd):
-        image.elf_abi = 1
-        image.entry = _descriptor(image, entry, "e_entry")
-        for name, (value, is_func) in symbols.items():
-            if is_func and opd is not None and opd[0] <= value < opd[1]:
-                image.symbols[name] = _descriptor(image, value, f"symbol {name!r}")
-            else:
-                image.symbols[name] = value
-    else:
-        image.elf_abi = image.elf_abi or 2
-        image.symbols = {name: value for name, (value, _f) in symbols.items()}
+    # when there is an .opd section.
+    abi = flags & 3 or (1 if opd is not None else 2)
+    image = Image("elf", entry, segments, {}, order, abi)
+
+    def in_opd(addr: int) -> bool:
+        return opd is not None and opd[0] <= addr < opd[1]
+
+    if abi != 2 and order == "big" and in_opd(entry):
+        image.entry, image.toc = _descriptor(image, entry, "e_entry")
+    for name, (value, is_func) in symbols.items():
+        if abi != 2 and is_func and in_opd(value):
+            value = _descriptor(image, value, f"symbol {name!r}")[0]
+        image.symbols[name] = value
     return image
 
 
@@ -209,11 +210,12 @@ def _symbols(elf: ELFFile) -> tuple[dict[str, tuple[int, bool]], tuple[int, int]
     return symbols, opd
 
 
-def _descriptor(image: Image, addr: int, what: str) -> int:
-    """The code address in the ELFv1 function descriptor at virtual ``addr``."""
-    raw = image.read_virtual(addr, 8)
+def _descriptor(image: Image, addr: int, what: str) -> tuple[int, int]:
+    """(code address, TOC): the first two doublewords of the ELFv1 descriptor at ``addr``."""
+    raw = image.read_virtual(addr, 16)
     if raw is None:
         raise ImageError(
             f"ELFv1 {what} 0x{addr:x} points at a function descriptor outside every PT_LOAD segment"
         )
-    return int.from_bytes(raw, image.byte_order)  # type: ignore[arg-type]
+    order = image.byte_order
+    return int.from_bytes(raw[:8], order), int.from_bytes(raw[8:], order)  # type: ignore[arg-type]

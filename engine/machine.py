@@ -76,6 +76,7 @@ class Machine:
 
     def _reset(self, cpu: VCPU) -> None:
         cpu.nia = self.image.entry
+        cpu.gpr[2] = self.image.toc or 0  # a BE ELFv1 entry descriptor's TOC
         cpu.gpr[3] = FIRMWARE_R3
         cpu.spr[SPR_LPCR] = LPCR_RESET
         if self.config.profile == "powernv":

@@ -12,15 +12,27 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .cpu import VCPU
 from .debug.controller import Controller
 from .memory import MemoryFault
 from .registers import canonical, read_register, width
-from .trace_format import StateFormatter
+from .trace_format import StateFormatter, VectorFields
 
 DEFAULT_REGS = ("srr0", "srr1")
+# Names ``--regs`` accepts for several registers at once (docs/trace-format.md).
+REGISTER_GROUPS: dict[str, tuple[str, ...]] = {
+    "vector": (*(f"vs{i}" for i in range(64)), "vscr"),  # VR n is vs(32+n): not twice
+}
+
+
+def expand_groups(regs: tuple[str, ...]) -> tuple[str, ...]:
+    """``regs`` with every group name replaced by its registers, in order."""
+    out: list[str] = []
+    for r in regs:
+        out.extend(REGISTER_GROUPS.get(r.strip().lower(), (r,)))
+    return tuple(out)
 
 
 @dataclass
@@ -33,6 +45,9 @@ class TraceOptions:
     max_instructions: int = 10_000_000
     step_vcpu: int | None = None
     stats: bool = False
+    # A "vector" object on every line: the VSRs and VSCR that changed since the vCPU's
+    # previous line (all of them on its first line and on final and stop lines).
+    vector_changes: bool = False
 
 
 def fmt64(v: int) -> str:
@@ -84,34 +99,61 @@ def formatter(ctl: Controller, regs: tuple[str, ...]) -> StateFormatter:
     return StateFormatter(_insn_reader(ctl), regs)
 
 
+def vector_state(cpu: VCPU) -> dict[str, str]:
+    """Every VSR and VSCR as a line's ``"vector"`` object prints them."""
+    d = {f"vs{i}": f"0x{v:032x}" for i, v in enumerate(cpu.vsr)}
+    d["vscr"] = fmt32(cpu.vscr)
+    return d
+
+
 # Keys of a line that are not state fields: an extra "register" of one of these
 # names (not a register, so null) replaces the key's value in a dict, which
 # the fixed template does not do, so such traces print through the dicts.
-LINE_KEYS = frozenset({"step", "final", "cpu", "insn", "gpr", "stop", "stopped_cpu", "mem"})
+LINE_KEYS = frozenset(
+    {"step", "final", "cpu", "insn", "gpr", "stop", "stopped_cpu", "mem", "vector"}
+)
 
 
 class Lines:
-    """State lines as ``json.dumps`` of ``state()`` dicts: the reference."""
+    """State lines as ``json.dumps`` of ``state()`` dicts: the reference.
 
-    def __init__(self, ctl: Controller, regs: tuple[str, ...]) -> None:
+    With ``vector``, each line ends its state with a ``"vector"`` object: on
+    step lines the VSRs/VSCR that differ from the vCPU's previous line (all
+    on its first), on final and stop lines all of them.
+    """
+
+    def __init__(self, ctl: Controller, regs: tuple[str, ...], vector: bool = False) -> None:
         self.ctl = ctl
         self.regs = regs
+        self.vector = vector
+        self._seen: dict[int, dict[str, str]] = {}  # the vector state each vCPU last printed
+
+    def _state(self, cpu: VCPU, changes: bool) -> dict[str, object]:
+        d = state(self.ctl, cpu, self.regs)
+        if self.vector:
+            now = vector_state(cpu)
+            before = self._seen.get(cpu.index)
+            self._seen[cpu.index] = now
+            if changes and before is not None:
+                now = {k: v for k, v in now.items() if before[k] != v}
+            d["vector"] = now
+        return d
 
     def step(self, i: int, cpu: VCPU) -> str:
-        return _line({"step": i, **state(self.ctl, cpu, self.regs)})
+        return _line({"step": i, **self._state(cpu, True)})
 
     def final(self, cpu: VCPU) -> str:
-        return _line({"final": True, **state(self.ctl, cpu, self.regs)})
+        return _line({"final": True, **self._state(cpu, False)})
 
     def stop(self, cpu: VCPU, tail: dict[str, object]) -> str:
-        return _line({**state(self.ctl, cpu, self.regs), **tail})
+        return _line({**self._state(cpu, False), **tail})
 
 
 class FastLines(Lines):
     """The same text from the cached formatter and a fixed template."""
 
-    def __init__(self, ctl: Controller, regs: tuple[str, ...]) -> None:
-        super().__init__(ctl, regs)
+    def __init__(self, ctl: Controller, regs: tuple[str, ...], vector: bool = False) -> None:
+        super().__init__(ctl, regs, vector)
         self.fields = formatter(ctl, regs).fields
 
     def step(self, i: int, cpu: VCPU) -> str:
@@ -124,8 +166,28 @@ class FastLines(Lines):
         return f"{{{self.fields(cpu)}, {_line(tail)[1:]}"
 
 
-def lines(ctl: Controller, regs: tuple[str, ...]) -> Lines:
-    return Lines(ctl, regs) if LINE_KEYS.intersection(regs) else FastLines(ctl, regs)
+class FastVectorLines(FastLines):
+    """FastLines with the ``"vector"`` object (a class of its own: the default pays nothing)."""
+
+    def __init__(self, ctl: Controller, regs: tuple[str, ...], vector: bool = True) -> None:
+        super().__init__(ctl, regs, vector)
+        self.vfields = VectorFields()
+
+    def step(self, i: int, cpu: VCPU) -> str:
+        return f'{{"step": {i}, {self.fields(cpu)}, "vector": {self.vfields.changes(cpu)}}}'
+
+    def final(self, cpu: VCPU) -> str:
+        return f'{{"final": true, {self.fields(cpu)}, "vector": {self.vfields.full(cpu)}}}'
+
+    def stop(self, cpu: VCPU, tail: dict[str, object]) -> str:
+        v = self.vfields.full(cpu)
+        return f'{{{self.fields(cpu)}, "vector": {v}, {_line(tail)[1:]}'
+
+
+def lines(ctl: Controller, regs: tuple[str, ...], vector: bool = False) -> Lines:
+    if LINE_KEYS.intersection(regs):
+        return Lines(ctl, regs, vector)
+    return FastVectorLines(ctl, regs) if vector else FastLines(ctl, regs)
 
 
 def _line(obj: dict[str, object]) -> str:
@@ -141,6 +203,9 @@ def read_mem(ctl: Controller, cpu: VCPU, addr: int, length: int) -> str | None:
 
 def run_trace(ctl: Controller, opts: TraceOptions, fast: bool = True) -> Iterator[str]:
     """The trace's lines; ``fast=False`` steps through ``Controller.step`` whatever the session."""
+    regs = expand_groups(opts.regs)
+    if regs != opts.regs:
+        opts = replace(opts, regs=regs)
     if opts.steps is not None:
         yield from _step_mode(ctl, opts, fast)
     else:
@@ -152,7 +217,7 @@ def run_trace(ctl: Controller, opts: TraceOptions, fast: bool = True) -> Iterato
 def _step_mode(ctl: Controller, opts: TraceOptions, fast: bool) -> Iterator[str]:
     assert opts.steps is not None
     vcpus = ctl.machine.vcpus
-    out = lines(ctl, opts.regs)
+    out = lines(ctl, opts.regs, opts.vector_changes)
     line = out.step
     for cpu in vcpus:
         yield line(0, cpu)
@@ -183,7 +248,7 @@ def _run_mode(ctl: Controller, opts: TraceOptions) -> Iterator[str]:
     ev = ctl.cont(budget=opts.max_instructions, until=opts.until or None)
     who = ev.vcpu if ev.reason in ("step", "breakpoint") else None
     reason = "breakpoint" if who is not None else "limit"
-    out = lines(ctl, opts.regs)
+    out = lines(ctl, opts.regs, opts.vector_changes)
     for cpu in ctl.machine.vcpus:
         tail: dict[str, object] = {"stop": reason, "stopped_cpu": who}
         if cpu.index == who and opts.mem:

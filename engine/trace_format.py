@@ -163,3 +163,44 @@ class StateFormatter:
         except KeyError:
             w = 64
         return self._h128 if w == 128 else self._h32 if w == 32 else self._h64
+
+
+class VectorFields:
+    """The ``"vector"`` object of a line: VSR0-63 and VSCR, all of them or what changed.
+
+    ``full`` prints every VSR and VSCR; ``changes`` only those that differ
+    from what this vCPU's previous line printed (its first line is full), so
+    a reader can rebuild the vector state at every line while the common step,
+    which writes no vector register, costs one list comparison.
+    """
+
+    __slots__ = ("_h128", "_h32", "_last")
+
+    def __init__(self) -> None:
+        self._h128 = _Hex(hex128)
+        self._h32 = _Hex(hex32)
+        self._last: dict[int, tuple[list[int], int]] = {}
+
+    def full(self, cpu: VCPU) -> str:
+        h = self._h128
+        vsr, vscr = cpu.vsr, cpu.vscr
+        self._last[cpu.index] = (list(vsr), vscr)
+        body = ", ".join([f'"vs{i}": "{h[v]}"' for i, v in enumerate(vsr)])
+        return f'{{{body}, "vscr": "{self._h32[vscr]}"}}'
+
+    def changes(self, cpu: VCPU) -> str:
+        last = self._last.get(cpu.index)
+        if last is None:
+            return self.full(cpu)
+        vsr, vscr = cpu.vsr, cpu.vscr
+        old, old_vscr = last
+        if vscr == old_vscr and vsr == old:
+            return "{}"
+        h = self._h128
+        pairs = enumerate(zip(vsr, old, strict=True))
+        parts = [f'"vs{i}": "{h[v]}"' for i, (v, o) in pairs if v != o]
+        if vscr != old_vscr:
+            parts.append(f'"vscr": "{self._h32[vscr]}"')
+        self._last[cpu.index] = (list(vsr), vscr)
+        return f"{{{', '.join(parts)}}}"
+

@@ -10,7 +10,7 @@ from engine.debug.config import BACKENDS, SessionConfig
 from engine.debug.controller import Controller
 from engine.loader import Image, ImageError, load_image
 from engine.registers import UnknownRegister, canonical
-from engine.trace import DEFAULT_REGS, TraceOptions, run_trace
+from engine.trace import DEFAULT_REGS, REGISTER_GROUPS, TraceOptions, expand_groups, run_trace
 from service import serve
 from service.gdb import cli as gdb_cli
 
@@ -49,7 +49,14 @@ def _trace_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--step-flags", default="noirq,notimer",
         help="noirq, notimer (both by default, as QEMU's gdbstub) or none",
     )
-    p.add_argument("--regs", default=",".join(DEFAULT_REGS))
+    p.add_argument(
+        "--regs", default=",".join(DEFAULT_REGS),
+        help="extra registers, comma-separated; groups: " + ", ".join(REGISTER_GROUPS),
+    )
+    p.add_argument(
+        "--vector-changes", action="store_true",
+        help='a "vector" object per line: the VSRs and VSCR that changed (all on final lines)',
+    )
     p.add_argument("--mem", action="append", default=[])
     p.add_argument("--max-instructions", type=int, default=10_000_000)
     p.add_argument("--stats", action="store_true")
@@ -58,7 +65,7 @@ def _trace_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def cmd_trace(args: argparse.Namespace) -> int:
     try:
-        regs = tuple(r.strip() for r in args.regs.split(",") if r.strip())
+        regs = expand_groups(tuple(r.strip() for r in args.regs.split(",") if r.strip()))
         for r in regs:
             canonical(r)
         try:
@@ -85,6 +92,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
             max_instructions=args.max_instructions,
             step_vcpu=args.step_vcpu,
             stats=args.stats,
+            vector_changes=args.vector_changes,
         )
         flags = {f.strip() for f in args.step_flags.split(",") if f.strip() and f.strip() != "none"}
         if not flags <= {"noirq", "notimer"}:

@@ -20,7 +20,7 @@ from ..bits import M64, sext
 from ..cpu import VCPU, TraceRecord, trace_regs
 from ..disasm import Line, disassemble
 from ..host import VMExit
-from ..interrupts import EXCP_HV_EMU
+from ..interrupts import EXCP_HV_EMU, save_registers
 from ..isa.table import decode
 from ..loader import Image
 from ..machine import Checkpoint, Machine, MachineConfig
@@ -179,13 +179,11 @@ class Controller:
     def _on_interrupt(self, cpu: VCPU, vector: int, pc: int) -> None:
         if self.history.replaying:
             return
-        srr = (
-            (cpu.spr[314], cpu.spr[315])
-            if 0xE00 <= vector <= 0xF80 or vector == 0x980
-            else (cpu.spr[26], cpu.spr[27])
-        )
         if self.listeners:
-            self._emit(InterruptEvent(cpu.index, vector, srr[0], srr[1], self.time))
+            # What delivery wrote: the interrupt's own save registers (SRR or HSRR).
+            save0, save1 = save_registers(vector)
+            spr = cpu.spr
+            self._emit(InterruptEvent(cpu.index, vector, spr[save0], spr[save1], self.time))
         for bp in self.breakpoints.catches():
             if bp.vector == vector and bp.applies_to(cpu.index) and self._triggers(bp, cpu):
                 self._catch_hit[cpu.index] = bp

@@ -38,6 +38,26 @@ value: .quad 0x1122334455667788
 buf: .space 0x3000
 """
 
+# ELFv1 with an .opd (func's descriptor) whose entry, _start, is code in .text: a BE vmlinux
+# (__start) or a bare-metal program. It starts at the code itself.
+V1_CODE_ENTRY_SOURCE = """
+    .abiversion 1
+    .section .opd,"aw"
+    .align 3
+    .globl func
+    .type func,@function
+func:
+    .quad .L_func, .TOC.@tocbase, 0
+    .text
+    .globl _start
+_start:
+    li 3, 1
+    bl .L_func
+done: b done
+.L_func:
+    blr
+"""
+
 V2_SOURCE = """
     .abiversion 2
     .text
@@ -81,15 +101,55 @@ def build(tmp: Path, source: str, little: bool, script: str | None = None) -> by
 
 
 @pytest.mark.binutils
-@pytest.mark.parametrize("little", [False, True], ids=["be", "le"])
-def test_elfv1_entry_goes_through_the_opd_descriptor(tmp_path: Path, little: bool) -> None:
-    image = load_image(build(tmp_path, V1_SOURCE, little))
+def test_be_elfv1_entry_in_opd_goes_through_the_descriptor(tmp_path: Path) -> None:
+    image = load_image(build(tmp_path, V1_SOURCE, False))
     assert image.elf_abi == 1
-    assert image.byte_order == ("little" if little else "big")
+    assert image.byte_order == "big"
     assert image.entry == 0x1000  # .L_start, not the descriptor in .opd
     assert image.symbols["_start"] == 0x1000
     assert image.symbols["func"] == 0x100C  # function symbols resolve to code too
     assert image.symbols["done"] == 0x1008
+    m = Machine(image, MachineConfig(memory=16 << 20))
+    cpu = m.vcpus[0]
+    assert cpu.nia == 0x1000
+    toc = _opd_doubleword(tmp_path, "_start", 1)
+    assert toc != 0 and cpu.gpr[2] == image.toc == toc  # r2 = the descriptor's second doubleword
+
+
+@pytest.mark.binutils
+def test_be_elfv1_entry_in_text_starts_at_e_entry(tmp_path: Path) -> None:
+    image = load_image(build(tmp_path, V1_CODE_ENTRY_SOURCE, False))
+    assert image.elf_abi == 1
+    assert image.entry == 0x1000  # e_entry: code, not read as a descriptor
+    assert image.symbols["func"] == 0x100C  # func's descriptor in .opd still resolves
+    m = Machine(image, MachineConfig(memory=16 << 20))
+    cpu = m.vcpus[0]
+    assert (cpu.nia, cpu.gpr[2], image.toc) == (0x1000, 0, None)
+    assert cpu.fetch(cpu.nia) == 0x38600001  # li 3, 1
+
+
+@pytest.mark.binutils
+def test_le_elfv1_starts_at_e_entry(tmp_path: Path) -> None:
+    # MACHINE.md "ELF entry": little-endian images start at e_entry, whatever it points at.
+    data = build(tmp_path, V1_SOURCE, True)
+    image = load_image(data)
+    assert (image.elf_abi, image.byte_order) == (1, "little")
+    e_entry = int.from_bytes(data[24:32], "little")  # _start's descriptor in .opd
+    assert image.entry == e_entry != 0x1000 and image.toc is None
+    assert image.symbols["_start"] == 0x1000  # symbols name their code
+
+
+def _opd_doubleword(tmp: Path, symbol: str, index: int) -> int:
+    """Doubleword ``index`` of ``symbol``'s descriptor, read with pyelftools from p.elf."""
+    from elftools.elf.elffile import ELFFile
+
+    with open(tmp / "p.elf", "rb") as f:
+        elf = ELFFile(f)
+        sym = elf.get_section_by_name(".symtab").get_symbol_by_name(symbol)[0]  # type: ignore[union-attr]
+        opd = elf.get_section_by_name(".opd")
+        assert opd is not None
+        off = sym["st_value"] - opd["sh_addr"] + 8 * index
+        return int.from_bytes(opd.data()[off : off + 8], "big")
 
 
 @pytest.mark.binutils
@@ -158,19 +218,33 @@ def make_elf(
     entry: int = 0x1000,
     phdrs: list[tuple[int, int, int, int, int]] | None = None,
     payload: bytes = bytes.fromhex("38600001") + bytes.fromhex("48000000"),
+    opd: tuple[int, int] | None = None,
 ) -> bytes:
-    """ELF64 with program headers (type, offset, paddr, filesz, memsz) after the header."""
+    """ELF64 with program headers (type, offset, paddr, filesz, memsz) after the header;
+    with ``opd`` = (address, size), section headers naming an ``.opd`` section there."""
     e = ">" if enc == 2 else "<"
     if phdrs is None:
         phdrs = [(1, 64 + 56, 0x1000, len(payload), len(payload))]
-    ident = b"\x7fELF" + bytes([cls, enc, 1]) + bytes(9)
-    hdr = ident + struct.pack(
-        e + "HHIQQQIHHHHHH", 2, machine, 1, entry, 64, 0, flags, 64, 56, len(phdrs), 64, 0, 0
-    )
     table = b"".join(
         struct.pack(e + "IIQQQQQQ", t, 5, off, pa, pa, fs, ms, 8) for t, off, pa, fs, ms in phdrs
     )
-    return hdr + table + payload
+    body = table + payload
+    shoff = shnum = shstrndx = 0
+    if opd is not None:
+        names = b"\0.opd\0.shstrtab\0"
+        strtab_off = 64 + len(body)
+        body += names
+        shoff, shnum, shstrndx = 64 + len(body), 3, 2
+        shdr = e + "IIQQQQIIQQ"
+        body += struct.pack(shdr, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        body += struct.pack(shdr, 1, 1, 3, opd[0], 0, opd[1], 0, 0, 8, 0)  # .opd: PROGBITS, WA
+        body += struct.pack(shdr, 6, 3, 0, 0, strtab_off, len(names), 0, 0, 1, 0)  # .shstrtab
+    ident = b"\x7fELF" + bytes([cls, enc, 1]) + bytes(9)
+    hdr = ident + struct.pack(
+        e + "HHIQQQIHHHHHH", 2, machine, 1, entry, 64, shoff, flags, 64, 56, len(phdrs), 64,
+        shnum, shstrndx,
+    )  # fmt: skip
+    return hdr + body
 
 
 def test_hand_made_elf_loads() -> None:
@@ -192,21 +266,39 @@ def test_hand_made_bss_segment() -> None:
     assert image.read_virtual(0x1008, 0xF8) == bytes(0xF8)
 
 
-def test_hand_made_elfv1_entry_reads_descriptor() -> None:
-    # A descriptor at 0x2000 (its own segment) pointing at code at 0x1000.
-    code = bytes.fromhex("3860000148000000")
-    desc = (0x1000).to_bytes(8, "big") + bytes(16)
-    elf = make_elf(
-        flags=1, entry=0x2000, payload=code + desc,
+_CODE = bytes.fromhex("3860000148000000")  # li 3, 1; b .
+_DESC = (0x1000).to_bytes(8, "big") + (0x8800).to_bytes(8, "big") + bytes(8)
+
+
+def _v1_elf(entry: int, opd: tuple[int, int] | None) -> bytes:
+    # Code at 0x1000 and a descriptor at 0x2000 (its own segment) pointing at it, TOC 0x8800.
+    return make_elf(
+        flags=1, entry=entry, payload=_CODE + _DESC, opd=opd,
         phdrs=[(1, 176, 0x1000, 8, 8), (1, 184, 0x2000, 24, 24)],
     )  # fmt: skip
-    image = load_image(elf)
-    assert (image.elf_abi, image.entry) == (1, 0x1000)
+
+
+def test_hand_made_elfv1_entry_in_opd_reads_descriptor() -> None:
+    image = load_image(_v1_elf(0x2000, (0x2000, 24)))
+    assert (image.elf_abi, image.entry, image.toc) == (1, 0x1000, 0x8800)
+    cpu = Machine(image, MachineConfig(memory=16 << 20)).vcpus[0]
+    assert (cpu.nia, cpu.gpr[2]) == (0x1000, 0x8800)
+
+
+def test_hand_made_elfv1_entry_outside_opd_is_code() -> None:
+    image = load_image(_v1_elf(0x1000, (0x2000, 24)))
+    assert (image.elf_abi, image.entry, image.toc) == (1, 0x1000, None)
+
+
+def test_hand_made_elfv1_without_opd_starts_at_e_entry() -> None:
+    # e_flags say ELFv1, but there is no .opd: e_entry cannot be a descriptor.
+    image = load_image(_v1_elf(0x2000, None))
+    assert (image.elf_abi, image.entry) == (1, 0x2000)
 
 
 def test_elfv1_descriptor_outside_segments_is_an_error() -> None:
     with pytest.raises(ImageError, match="function descriptor outside every PT_LOAD"):
-        load_image(make_elf(flags=1, entry=0x9000))
+        load_image(make_elf(flags=1, entry=0x9000, opd=(0x9000, 0x18)))
 
 
 def test_wrong_machine_is_named() -> None:
