@@ -177,8 +177,7 @@ done:
 
 
 def _get(client, sid, **params):
-    r = client.get(f"/v1/sessions/{sid}/vcpus/0/registers", headers=ALICE, params=params)
-    return r
+    return client.get(f"/v1/sessions/{sid}/vcpus/0/registers", headers=ALICE, params=params)
 
 
 def _patch(client, sid, regs):
@@ -257,6 +256,7 @@ def test_fpr_write_keeps_the_vsr_low_doubleword(client, sid):
     assert _patch(client, sid, {"vs5": "0x" + "11" * 16}).status_code == 200
     assert _patch(client, sid, {"f5": "0x2222222222222222"}).status_code == 200
     r = _get(client, sid, names="vs5")
+    assert r.status_code == 200
     assert r.json()["registers"]["vs5"] == "0x" + "22" * 8 + "11" * 8
 
 
@@ -271,6 +271,7 @@ def test_vector_values_out_of_range_or_malformed_are_422_naming_the_field(client
         assert r.json()["type"] == "/problems/invalid-value", (name, value)
         assert r.json()["field"] == f"registers.{name}", (name, value)
     r = _get(client, sid, names="r3,vr0")
+    assert r.status_code == 200
     assert r.json()["registers"] == {"r3": "0x0000000001000000", "vr0": "0x" + "0" * 32}
 
 
@@ -283,11 +284,14 @@ def test_a_step_that_writes_a_vr_shows_in_the_vector_group(client):
     r = client.post(f"/v1/sessions/{sid}/vcpus/0/step", headers=ALICE, json={"count": 8})
     assert r.status_code == 200
     assert "registers" not in r.json()["last_stop"]  # stops stay as they are
-    regs = _get(client, sid, group="vector").json()["registers"]
+    r = _get(client, sid, group="vector")
+    assert r.status_code == 200
+    regs = r.json()["registers"]
     want = "0x0000000000000001" + "0000000000000002"
     assert regs["vr2"] == regs["vs34"] == want
     assert regs["vr3"] == "0x" + "0" * 32
     r = client.post(f"/v1/sessions/{sid}/vcpus/0/step", headers=ALICE, json={"count": 1})
     assert r.status_code == 200
-    regs = _get(client, sid, names="vr3,vs35").json()["registers"]
-    assert regs == {"vr3": want, "vs35": want}
+    r = _get(client, sid, names="vr3,vs35")
+    assert r.status_code == 200
+    assert r.json()["registers"] == {"vr3": want, "vs35": want}
