@@ -65,6 +65,9 @@ ALIASES: dict[str, str] = {
     "dcbtt": "dcbt", "dcbtct": "dcbt", "dcbtds": "dcbt", "dcbtstt": "dcbtst",
     "dcbtstct": "dcbtst", "dcbtstds": "dcbtst", "dcbfl": "dcbf", "dcbflp": "dcbf",
     "dcbzl": "dcbz",
+    # vector moves spelled by their operands (ISA 3.0B Appendix C)
+    "vmr": "vor", "vnot": "vnor", "mffprd": "mfvsrd", "mfvrd": "mfvsrd",
+    "mtfprd": "mtvsrd", "mtvrd": "mtvsrd",
 }  # fmt: skip
 
 _TRAP = re.compile(r"^t([wd])(lt|le|eq|ge|gt|nl|ne|ng|llt|lle|lge|lgt|lnl|lng|u)(i?)$")
