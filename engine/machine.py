@@ -17,6 +17,13 @@ DEFAULT_RAM = 1 << 30
 FIRMWARE_R3 = 0x0100_0000  # where firmware would leave a device tree
 
 
+class ConfigError(Exception):
+    """A machine or session configuration that cannot be built; the message says why.
+
+    Not a ValueError: a stray ValueError from a bug must surface as one, not as a bad request.
+    """
+
+
 @dataclass(frozen=True)
 class MachineConfig:
     vcpus: int = 1
@@ -26,13 +33,13 @@ class MachineConfig:
 
     def __post_init__(self) -> None:
         if not 1 <= self.vcpus <= 64:
-            raise ValueError("vcpus must be between 1 and 64")
+            raise ConfigError("vcpus must be between 1 and 64")
         if self.profile not in PROFILES:
-            raise ValueError(f"profile must be one of {', '.join(PROFILES)}")
+            raise ConfigError(f"profile must be one of {', '.join(PROFILES)}")
         if self.quantum < 1:
-            raise ValueError("quantum must be at least 1")
+            raise ConfigError("quantum must be at least 1")
         if self.memory < (1 << 20) or self.memory % 4096:
-            raise ValueError("memory must be a multiple of 4 KiB and at least 1 MiB")
+            raise ConfigError("memory must be a multiple of 4 KiB and at least 1 MiB")
 
 
 @dataclass(frozen=True)

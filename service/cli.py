@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from engine.debug.config import BACKENDS, SessionConfig
-from engine.debug.controller import Controller
+from engine.debug.controller import ConfigError, Controller, ControllerError
 from engine.loader import Image, ImageError, load_image
 from engine.registers import UnknownRegister, canonical
 from engine.trace import DEFAULT_REGS, REGISTER_GROUPS, TraceOptions, expand_groups, run_trace
@@ -109,7 +109,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
     except UnknownRegister as e:
         print(f"ppcdbg trace: {e}", file=sys.stderr)
         return 2
-    except (UsageError, ImageError, ValueError) as e:  # ControllerError is a ValueError
+    except (UsageError, ImageError, ConfigError, ControllerError) as e:
         print(f"ppcdbg trace: {e}", file=sys.stderr)
         return 2
     try:

@@ -36,7 +36,13 @@ from typing import Any, TypeVar
 from engine.debug.breakpoints import Breakpoint, BreakpointError
 from engine.debug.condition import ConditionError
 from engine.debug.config import SessionConfig
-from engine.debug.controller import Controller, ControllerError, MemoryAccessError, Snapshot
+from engine.debug.controller import (
+    ConfigError,
+    Controller,
+    ControllerError,
+    MemoryAccessError,
+    Snapshot,
+)
 from engine.debug.events import StopEvent
 from engine.loader import Image, ImageError, load_image
 from engine.registers import UnknownRegister, canonical, width
@@ -78,6 +84,8 @@ def translate(e: BaseException) -> Problem | None:
         return Problem(422, "invalid-image", str(e))
     if isinstance(e, ControllerError):
         return Problem(422, "invalid-request", str(e))
+    if isinstance(e, ConfigError):
+        return Problem(422, "invalid-session-config", str(e))
     return None
 
 
@@ -601,7 +609,7 @@ class Manager:
                 ctl.snapshots[snap.id] = Snapshot(snap.id, load_checkpoint(state, ctl.machine),
                                                   snap.time)  # fmt: skip
                 ctl.restore_snapshot(snap.id)
-        except (ValueError, ImageError) as e:
+        except (ControllerError, ConfigError, ImageError) as e:
             p = translate(e)
             raise p if p else Problem(422, "invalid-session-config", str(e)) from None
         sid = new_id("ses")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..machine import ConfigError
+
 BACKENDS = ("native", "trace-intercept", "trace-vector")
 SCHEDULER_LOCKING = ("off", "step", "on")
 ATOMIC_SEQUENCES = ("each", "whole")
@@ -26,10 +28,10 @@ class SessionConfig:
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
-            raise ValueError(f"backend must be one of {', '.join(BACKENDS)}")
+            raise ConfigError(f"backend must be one of {', '.join(BACKENDS)}")
         if self.scheduler_locking not in SCHEDULER_LOCKING:
-            raise ValueError(f"scheduler_locking must be one of {', '.join(SCHEDULER_LOCKING)}")
+            raise ConfigError(f"scheduler_locking must be one of {', '.join(SCHEDULER_LOCKING)}")
         if self.atomic_sequences not in (None, *ATOMIC_SEQUENCES):
-            raise ValueError(f"atomic_sequences must be one of {', '.join(ATOMIC_SEQUENCES)}")
+            raise ConfigError(f"atomic_sequences must be one of {', '.join(ATOMIC_SEQUENCES)}")
         if self.history_interval < 1:
-            raise ValueError("history_interval must be at least 1")
+            raise ConfigError("history_interval must be at least 1")

@@ -24,6 +24,7 @@ from ..interrupts import EXCP_HV_EMU, save_registers
 from ..isa.table import decode
 from ..loader import Image
 from ..machine import Checkpoint, Machine, MachineConfig
+from ..machine import ConfigError as ConfigError  # re-exported: the controller's face for callers
 from ..memory import MemoryFault
 from ..mmu import RadixMMU
 from ..msr import MSR_IR, MSR_LE
@@ -62,8 +63,11 @@ LARX = frozenset({"lbarx", "lharx", "lwarx", "ldarx", "lqarx"})
 STCX = frozenset({"stbcx.", "sthcx.", "stwcx.", "stdcx.", "stqcx."})
 
 
-class ControllerError(ValueError):
-    """A request the session cannot carry out; the message says why (a 4xx, not a crash)."""
+class ControllerError(Exception):
+    """A request the session cannot carry out; the message says why (a 4xx, not a crash).
+
+    Not a ValueError, so that a stray ValueError (a bug) is never taken for a bad request.
+    """
 
 
 class MemoryAccessError(ControllerError):

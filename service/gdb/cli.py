@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from engine.debug.config import ATOMIC_SEQUENCES, BACKENDS, SCHEDULER_LOCKING, SessionConfig
-from engine.debug.controller import Controller
+from engine.debug.controller import ConfigError, Controller, ControllerError
 from engine.loader import ImageError, load_image
 
 from . import start_gdb_server
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
             ),
         )  # fmt: skip
         server = start_gdb_server(ctl, args.host, args.port)
-    except (ImageError, ValueError, OSError) as e:  # ControllerError is a ValueError
+    except (ImageError, ConfigError, ControllerError, OSError) as e:
         print(f"ppcdbg gdbserver: {e}", file=sys.stderr)
         return 2
     # The port line is what scripts wait for (with --port 0 it is the only way to learn it).

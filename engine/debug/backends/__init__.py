@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ...machine import ConfigError
 from .base import Backend, BackendServices, StepError
 from .native import NativeBackend
 from .trace_intercept import TraceInterceptBackend
@@ -18,7 +19,7 @@ def make_backend(name: str) -> Backend:
     try:
         return REGISTRY[name]()
     except KeyError:
-        raise ValueError(f"unknown backend {name!r}") from None
+        raise ConfigError(f"unknown backend {name!r}") from None
 
 
 __all__ = ["Backend", "BackendServices", "StepError", "REGISTRY", "make_backend"]

@@ -28,6 +28,7 @@ from ...interrupts import (
     EXCP_TRACE,
     vector_address,
 )
+from ...machine import ConfigError
 from ...msr import (
     HID0_HILE,
     LPCR_ILE,
@@ -72,7 +73,7 @@ class TraceVectorBackend:
         self.services = services
         host = services.machine.host
         if host is None:
-            raise ValueError("the trace-vector backend needs the guest profile")
+            raise ConfigError("the trace-vector backend needs the guest profile")
         host.after_hcall.append(self._after_hcall)
         self._active: tuple[VCPU, Pending, bool] | None = None
         self._planted: list[int] = []

@@ -1,6 +1,13 @@
 from __future__ import annotations
 
-from tests.service.conftest import ALICE, BOB, make_client, new_session, upload
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.main import create_app
+from service.settings import Settings
+from tests.service.conftest import ALICE, BOB, TOKENS, make_client, new_session, upload
 
 
 def test_create_gives_stopped_session_with_vcpus(client, image):
@@ -94,3 +101,35 @@ def test_stats_counts_steps(client, sid):
     assert r.status_code == 200
     assert r.json()["steps"] == 3
     assert r.json()["time"] == 3
+
+
+def test_a_stray_value_error_while_creating_a_session_is_a_500_not_a_bad_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the engine's domain errors are 4xx: a ValueError from a bug must show as one."""
+    import service.sessions
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ValueError("a bug, not the client's fault")
+
+    monkeypatch.setattr(service.sessions, "Controller", broken)
+    settings = Settings(database=str(tmp_path / "db.sqlite3"), api_tokens=TOKENS)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        img = upload(c)
+        r = c.post("/v1/sessions", headers=ALICE, json={"image_id": img["id"]})
+    assert r.status_code == 500, r.text
+
+
+def test_a_configuration_the_engine_refuses_is_a_422_naming_why(client: TestClient) -> None:
+    img = upload(client)
+    cfg = {"image_id": img["id"], "backend": "trace-vector", "profile": "powernv"}
+    r = client.post("/v1/sessions", headers=ALICE, json=cfg)
+    assert r.status_code == 422, r.text
+    assert "guest" in r.json()["detail"], r.text
+
+
+def test_controller_errors_are_not_value_errors() -> None:
+    from engine.debug.controller import ConfigError, ControllerError
+
+    assert not issubclass(ControllerError, ValueError)
+    assert not issubclass(ConfigError, ValueError)
