@@ -4,12 +4,12 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .common import Address, Hex, Links, Model
+from .common import Address, Hex, Input, Links, Model
 
 Kind = Literal["software", "hardware", "watchpoint", "catchpoint"]
 
 
-class BreakpointCreate(Model):
+class BreakpointCreate(Input):
     """A breakpoint by address or symbol, a watchpoint, or a catchpoint."""
 
     model_config = {
@@ -43,7 +43,7 @@ class BreakpointCreate(Model):
         return self
 
 
-class BreakpointUpdate(Model):
+class BreakpointUpdate(Input):
     """Change a breakpoint: only the fields given change (``condition: ""`` removes it)."""
 
     model_config = {

@@ -58,6 +58,14 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class Input(Model):
+    """A request body. Strict: JSON true/false are not the integers 1/0 (pydantic's lax mode
+    would take them) and a number is not a string, so what passes is what the schema says;
+    hex-or-decimal inputs go through their own BeforeValidator first."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
 class Links(BaseModel):
     self: str
 

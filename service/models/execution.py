@@ -4,10 +4,10 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .common import Address, Model
+from .common import Address, Input
 
 
-class StepRequest(Model):
+class StepRequest(Input):
     """Step one vCPU ``count`` times."""
 
     model_config = {
@@ -18,7 +18,7 @@ class StepRequest(Model):
     mode: Literal["into", "over", "out"] = "into"
 
 
-class ContinueRequest(Model):
+class ContinueRequest(Input):
     """Continue all vCPUs (or some) until a stop, an ``until`` address or the budget."""
 
     model_config = {
@@ -32,7 +32,7 @@ class ContinueRequest(Model):
     budget: int | None = Field(default=None, ge=1, description="instructions, at most the limit")
 
 
-class RunToRequest(Model):
+class RunToRequest(Input):
     """Run until ``address`` (or ``symbol``) is reached."""
 
     model_config = {
@@ -50,7 +50,7 @@ class RunToRequest(Model):
         return self
 
 
-class ReverseStepRequest(Model):
+class ReverseStepRequest(Input):
     """Go back one instruction of ``vcpu``."""
 
     model_config = {"extra": "forbid", "json_schema_extra": {"examples": [{"vcpu": 0}]}}

@@ -5,10 +5,10 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .common import Hex, Links, Model
+from .common import Hex, Input, Links, Model
 
 
-class ImageCreate(Model):
+class ImageCreate(Input):
     """Upload an ELF or raw image as base64, or assembly source when binutils are installed."""
 
     model_config = {

@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .common import Address, Hex, Model
+from .common import Address, Hex, Input, Model
 
 
 class MemoryPublic(Model):
@@ -14,7 +14,7 @@ class MemoryPublic(Model):
     data: str = Field(description="the bytes as lower-case hex", examples=["7c0802a6"])
 
 
-class MemoryWrite(Model):
+class MemoryWrite(Input):
     """Bytes to write (hex), at a physical or effective address."""
 
     model_config = {

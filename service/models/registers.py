@@ -6,7 +6,7 @@ from pydantic import Field, WithJsonSchema
 
 from engine.registers import ARCHITECTED, VECTOR
 
-from .common import Hex, Model, parse_int  # noqa: F401  (parse_int: the routes' input rule)
+from .common import Hex, Input, Model, parse_int  # noqa: F401  (parse_int: the routes' input rule)
 
 # The register groups of ``GET .../registers?group=``: the architected set (what a
 # plain GET returns: no vector registers, so a stop does not fetch 96 x 128 bits), the
@@ -44,7 +44,7 @@ class RegistersPublic(Model):
     )  # fmt: skip
 
 
-class RegistersUpdate(Model):
+class RegistersUpdate(Input):
     """Register values: hex strings, decimal strings or integers, by ISA name."""
 
     model_config = {

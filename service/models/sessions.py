@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .common import Hex, Links, Model
+from .common import Hex, Input, Links, Model
 
 StepFlag = Literal["noirq", "notimer"]
 
@@ -14,7 +14,7 @@ def _default_flags() -> list[StepFlag]:
     return ["noirq", "notimer"]
 
 
-class SessionCreate(Model):
+class SessionCreate(Input):
     """A debug session over an image (or re-created from a snapshot)."""
 
     model_config = {

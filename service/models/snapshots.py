@@ -4,10 +4,10 @@ import datetime as dt
 
 from pydantic import Field
 
-from .common import Links, Model
+from .common import Input, Links, Model
 
 
-class SnapshotCreate(Model):
+class SnapshotCreate(Input):
     """Save the machine's whole state (persisted: it survives a restart)."""
 
     model_config = {"extra": "forbid", "json_schema_extra": {"examples": [{"name": "before"}]}}

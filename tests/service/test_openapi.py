@@ -33,3 +33,19 @@ def test_errors_are_problem_json():
     op = spec["paths"]["/v1/sessions"]["post"]
     assert list(op["responses"]["422"]["content"]) == ["application/problem+json"]
     assert Path(OUT).read_text().endswith("\n")
+
+
+def _refs(node: object) -> list[str]:
+    if isinstance(node, dict):
+        own = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+        return own + [r for v in node.values() for r in _refs(v)]
+    if isinstance(node, list):
+        return [r for v in node for r in _refs(v)]
+    return []
+
+
+def test_every_ref_resolves_to_a_component():
+    spec = json.loads(render())
+    names = set(spec["components"]["schemas"])
+    dangling = [r for r in _refs(spec) if r.removeprefix("#/components/schemas/") not in names]
+    assert not dangling, dangling

@@ -21,7 +21,9 @@ UPLOAD_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "content": {
-            "application/json": {"schema": {"$ref": "#/components/schemas/ImageCreate"}},
+            # Inline: the model is validated by hand below (one route, two media types), so FastAPI
+            # never registers it as a component and a $ref would dangle.
+            "application/json": {"schema": ImageCreate.model_json_schema()},
             "multipart/form-data": {
                 "schema": {
                     "type": "object",

@@ -124,3 +124,18 @@ def test_halt_answers_stopped_during_a_traced_run(server):
                 assert r.status_code == 200
                 assert r.json()["state"] == "stopped"
                 assert r.json()["last_stop"]["reason"] == "halt"
+
+
+def test_json_booleans_are_not_integers(client, sid):
+    # pydantic's lax mode reads false as 0: the schema says integer, so a boolean is a 422.
+    for path, body, field in [
+        ("continue", {"vcpus": [False]}, "vcpus"),
+        ("continue", {"budget": True}, "budget"),
+        ("reverse-step", {"vcpu": False}, "vcpu"),
+        ("vcpus/0/step", {"count": True}, "count"),
+    ]:
+        r = client.post(f"/v1/sessions/{sid}/{path}", headers=ALICE, json=body)
+        assert r.status_code == 422, (path, body, r.text)
+        assert r.json()["field"].startswith(field), r.json()
+    r = client.get(f"/v1/sessions/{sid}", headers=ALICE)
+    assert r.json()["state"] == "stopped" and r.json()["time"] == 0

@@ -119,3 +119,10 @@ def test_image_quota_is_429(tmp_path):
         r = c.post("/v1/images", headers=ALICE, files={"file": ("smp.elf", SMP.read_bytes())})
         assert r.status_code == 429
         assert r.json()["type"] == "/problems/quota-exceeded"
+
+
+def test_a_number_is_not_a_name(client):
+    r = client.post("/v1/images", headers=ALICE,
+                    json={"name": 7, "data_base64": base64.b64encode(b"\0" * 16).decode()})
+    assert r.status_code == 422
+    assert r.json()["field"] == "name"
