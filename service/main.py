@@ -37,7 +37,7 @@ from .middleware import BodyLimit, RequestContext
 from .problems import PROBLEM_JSON, TYPES, Problem
 from .sessions import Manager
 from .settings import Settings
-from .store import Store
+from .store import FULL_ERRNOS, Store, StoreError
 
 log = logging.getLogger("ppcdbg.service")
 VERSION = "0.1.0"
@@ -126,8 +126,26 @@ def create_app(
             resp.headers[k] = v
         return resp
 
+    @app.exception_handler(StoreError)
+    async def on_store(request: Request, exc: StoreError) -> JSONResponse:
+        # An environment fault, not a bug: logged on one line, answered as a problem.
+        log.error("storage fault", extra={"error": str(exc), "path": request.url.path})
+        if exc.full:
+            return problem_response(Problem(507, "insufficient-storage",
+                                            "the server is out of storage; nothing was kept"),
+                                    request)  # fmt: skip
+        return problem_response(Problem(503, "storage-unavailable",
+                                        "the server's database is unavailable; try later"),
+                                request)  # fmt: skip
+
     @app.exception_handler(Exception)
     async def on_error(request: Request, exc: Exception) -> JSONResponse:
+        if isinstance(exc, OSError) and exc.errno in FULL_ERRNOS:
+            # Spooling an upload to a temporary file can meet a full disk too.
+            log.error("storage fault", extra={"error": str(exc), "path": request.url.path})
+            return problem_response(Problem(507, "insufficient-storage",
+                                            "the server is out of storage; nothing was kept"),
+                                    request)  # fmt: skip
         log.error("unhandled error", exc_info=exc, extra={"path": request.url.path})
         return problem_response(Problem(500, "internal-error", "an internal error; it is logged"),
                                 request)  # fmt: skip

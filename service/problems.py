@@ -31,6 +31,8 @@ TYPES: dict[str, tuple[str, str]] = {
     "session-running": ("Session running", "Halt the session first (or wait for its stop)."),
     "conflict": ("Conflict", "The resource is in use."),
     "session-failed": ("Session failed", "An internal error ended this session."),
+    "storage-unavailable": ("Storage unavailable", "The server's database cannot be used now."),
+    "insufficient-storage": ("Insufficient storage", "The server has no room to store it."),
     "internal-error": ("Internal error", "An internal error; it has been logged."),
     "http-error": ("HTTP error", "An HTTP-level error."),
 }

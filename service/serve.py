@@ -66,6 +66,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from . import logs
     from .main import create_app
     from .sessions import Manager
+    from .store import Store, StoreError
 
     try:
         settings, generated = settings_from(args)
@@ -74,6 +75,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"ppcdbg serve: {e}", file=sys.stderr)
         return 2
     logs.configure(settings.log_level)
+    try:
+        # Opened once here (and checked) so that a truncated, corrupt or unwritable file is
+        # one line naming it, not the server's start-up traceback.
+        Store(settings.database).close()
+    except StoreError as e:
+        print(f"ppcdbg serve: {e}", file=sys.stderr)
+        return 1
     url = f"http://{settings.host}:{settings.port}"
 
     def ready(manager: Manager) -> None:

@@ -7,7 +7,10 @@ lock; callers on the event loop run these methods in a thread (``asyncio.to_thre
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import resource
 import sqlite3
 import threading
 from pathlib import Path
@@ -32,17 +35,71 @@ CREATE INDEX IF NOT EXISTS snapshots_session ON snapshots(session_id);
 """
 
 
+# What the host says when it has no room: a full disk, a quota, a file-size limit (EFBIG).
+FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
+
+
+class StoreError(Exception):
+    """The database could not do what was asked: an environment fault, never the client's.
+    ``full`` says the host is out of room (507 Insufficient Storage); anything else (a
+    read-only or vanished file, an I/O error, a corrupt page) is 503."""
+
+    def __init__(self, message: str, *, full: bool = False) -> None:
+        super().__init__(message)
+        self.full = full
+
+
+def _out_of_room(path: str) -> bool:
+    """SQLite reports a write that failed with ENOSPC or EFBIG as a plain I/O error (the errno
+    is not exposed to Python), so look at the host: no free blocks on the database's file
+    system, or a file-size limit (RLIMIT_FSIZE) that the database or its WAL has reached."""
+    if path == ":memory:":
+        return False
+    try:
+        st = os.statvfs(Path(path).parent)
+        if st.f_bavail * st.f_frsize < (1 << 20):
+            return True
+        soft, _ = resource.getrlimit(resource.RLIMIT_FSIZE)
+        if soft == resource.RLIM_INFINITY:
+            return False
+        sizes = [os.path.getsize(p) for p in (path, path + "-wal") if os.path.exists(p)]
+        return any(size + (64 << 10) >= soft for size in sizes) or soft < (1 << 20)
+    except OSError:
+        return False
+
+
+def _fault(path: str, e: BaseException) -> StoreError:
+    if isinstance(e, OSError):
+        full = e.errno in FULL_ERRNOS
+    else:
+        code = getattr(e, "sqlite_errorname", "")
+        full = code == "SQLITE_FULL" or (code.startswith("SQLITE_IOERR") and _out_of_room(path))
+    return StoreError(f"database {path}: {e}", full=full)
+
+
 class Store:
     def __init__(self, path: str) -> None:
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        """Open (or create) the database and check it, so that a truncated, corrupt or
+        unwritable file is one StoreError naming it here, not a traceback later."""
         self.path = path
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(SCHEMA)
+        try:
+            if path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        except (sqlite3.Error, OSError) as e:
+            raise _fault(path, e) from None
+        try:
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(SCHEMA)
+            (verdict,) = self._db.execute("PRAGMA quick_check").fetchone()
+            if verdict != "ok":
+                raise sqlite3.DatabaseError(f"integrity check failed: {verdict}")
+        except (sqlite3.Error, OSError) as e:
+            self._db.close()
+            raise _fault(path, e) from None
 
     def close(self) -> None:
         with self._lock:
@@ -58,17 +115,27 @@ class Store:
 
     def _write(self, sql: str, args: tuple[Any, ...]) -> None:
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
             try:
-                self._db.execute(sql, args)
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    self._db.execute(sql, args)
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    if self._db.in_transaction:
+                        self._db.execute("ROLLBACK")
+                    raise
+            except (sqlite3.OperationalError, sqlite3.DatabaseError, OSError) as e:
+                # IntegrityError (a programming error: duplicate id) stays what it is.
+                if isinstance(e, sqlite3.IntegrityError):
+                    raise
+                raise _fault(self.path, e) from None
 
     def _rows(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         with self._lock:
-            return list(self._db.execute(sql, args).fetchall())
+            try:
+                return list(self._db.execute(sql, args).fetchall())
+            except (sqlite3.OperationalError, sqlite3.DatabaseError, OSError) as e:
+                raise _fault(self.path, e) from None
 
     # -- images -------------------------------------------------------------------
     def add_image(self, row: dict[str, Any]) -> None:

@@ -93,5 +93,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         (401, "Missing or invalid bearer token"), (404, "Not found"),
         (409, "Conflict (session running, resource in use)"), (413, "Payload too large"),
         (422, "Invalid request"), (429, "Quota exceeded"),
+        (503, "The server's database is unavailable (an I/O error, a read-only file)"),
+        (507, "The server is out of storage; nothing was kept"),
     )
 }  # fmt: skip
