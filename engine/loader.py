@@ -89,10 +89,27 @@ def load_image(data: bytes, fmt: str = "auto", ram: int | None = None) -> Image:
     if fmt == "elf" or (fmt == "auto" and data[:4] == ELF_MAGIC):
         image = _load_elf(bytes(data))
     else:
+        if fmt == "auto" and _is_text(data):
+            # A README or a source file uploaded by mistake would otherwise run as code.
+            first = data.split(b"\n", 1)[0][:40].decode("utf-8", "replace")
+            raise ImageError(
+                f"the file is text ({first!r}...), not an ELF or a raw binary; give format "
+                "'raw' to run its bytes as code anyway"
+            )
         image = Image("raw", RAW_ENTRY, [Segment(0, bytes(data), len(data))])
     if ram is not None:
         image.check_fits(ram)
     return image
+
+
+def _is_text(data: bytes) -> bool:
+    """UTF-8 of printable characters and ordinary white space only. PowerPC code is almost
+    never that: most instruction words hold a byte below 0x20 or above 0x7e."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return all(c.isprintable() or c in "\t\n\r\f\v" for c in text)
 
 
 # -- ELF ------------------------------------------------------------------------------
@@ -161,10 +178,16 @@ def _load_elf(data: bytes) -> Image:
                 f"PT_LOAD segment at 0x{p.paddr:x} is truncated ({have} of {p.filesz} bytes "
                 "in the file)"
             )
+        for what, base in (("physical", p.paddr), ("virtual", p.vaddr)):
+            if base + p.memsz > 1 << 64:
+                raise ImageError(
+                    f"PT_LOAD segment at {what} 0x{base:x} ({p.memsz} bytes) wraps past 2^64"
+                )
         body = data[p.offset : p.offset + p.filesz]
         segments.append(Segment(p.paddr, body, p.memsz, None if p.vaddr == p.paddr else p.vaddr))
     if not segments:
         raise ImageError("ELF has no PT_LOAD segment")
+    _check_disjoint(segments)
     try:
         elf = ELFFile(io.BytesIO(data))
         entry = elf.header["e_entry"]
@@ -185,6 +208,7 @@ def _load_elf(data: bytes) -> Image:
 
     if abi != 2 and order == "big" and in_opd(entry):
         image.entry, image.toc = _descriptor(image, entry, "e_entry")
+    _check_entry(image)
     for name, (value, is_func) in symbols.items():
         if abi != 2 and is_func and in_opd(value):
             value = _descriptor(image, value, f"symbol {name!r}")[0]
@@ -208,6 +232,31 @@ def _symbols(elf: ELFFile) -> tuple[dict[str, tuple[int, bool]], tuple[int, int]
     if opd_sec is not None:
         opd = (opd_sec["sh_addr"], opd_sec["sh_addr"] + opd_sec["sh_size"])
     return symbols, opd
+
+
+def _check_disjoint(segments: list[Segment]) -> None:
+    """Two PT_LOAD segments whose file bytes land on the same physical bytes: which would the
+    guest see? (A segment's zero-filled tail may lie under the next one's bytes: ld lays out
+    .bss that way with AT(), and memory starts zeroed, so only file bytes are written.)"""
+    spans = sorted((s.paddr, s.paddr + len(s.data)) for s in segments if s.data)
+    for (a0, a1), (b0, b1) in zip(spans, spans[1:], strict=False):
+        if b0 < a1:
+            raise ImageError(
+                f"PT_LOAD segments overlap: physical 0x{a0:x}-0x{a1 - 1:x} and "
+                f"0x{b0:x}-0x{b1 - 1:x}"
+            )
+
+
+def _check_entry(image: Image) -> None:
+    """The first instruction must be a word the image loads (by its virtual or its physical
+    address: a kernel linked at 0xc000... starts in real mode at its physical copy)."""
+    entry = image.entry
+    if entry % 4:
+        raise ImageError(f"ELF entry 0x{entry:x} is not word-aligned")
+    for seg in image.segments:
+        if any(0 <= entry - base < seg.memsz for base in (seg.virtual, seg.paddr)):
+            return
+    raise ImageError(f"ELF entry 0x{entry:x} lies outside every PT_LOAD segment")
 
 
 def _descriptor(image: Image, addr: int, what: str) -> tuple[int, int]:

@@ -543,7 +543,9 @@ class Manager:
         if len(self.owner_images(owner)) >= quota:
             raise Problem(429, "quota-exceeded", f"an owner holds at most {quota} images")
         try:
-            image = load_image(data, fmt)
+            # Checked against the largest RAM a session here may have, so an image that no
+            # session could load is refused now, not at session creation.
+            image = load_image(data, fmt, ram=self.settings.max_memory_mb << 20)
         except ImageError as e:
             raise Problem(422, "invalid-image", str(e)) from None
         except Exception as e:  # noqa: BLE001 - any parser failure on client bytes is a 4xx

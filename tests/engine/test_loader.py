@@ -353,7 +353,7 @@ def test_filesz_larger_than_memsz() -> None:
 
 
 def test_segment_outside_ram() -> None:
-    elf = make_elf(phdrs=[(1, 120, 0x4000_0000 - 4, 8, 8)])
+    elf = make_elf(entry=0x4000_0000 - 4, phdrs=[(1, 120, 0x4000_0000 - 4, 8, 8)])
     with pytest.raises(ImageError, match="outside RAM"):
         load_image(elf, ram=1 << 30)
     with pytest.raises(ImageError, match="0x3ffffffc"):
@@ -363,3 +363,33 @@ def test_segment_outside_ram() -> None:
 def test_forced_elf_format_on_non_elf() -> None:
     with pytest.raises(ImageError, match="bad magic"):
         load_image(b"\x00" * 64, fmt="elf")
+
+
+def test_a_segment_that_wraps_past_2_64_is_refused() -> None:
+    with pytest.raises(ImageError, match="wraps past 2\\^64"):
+        load_image(make_elf(entry=0xFFFF_FFFF_FFFF_F000,
+                            phdrs=[(1, 120, 0xFFFF_FFFF_FFFF_F000, 8, 0x2000)]))  # fmt: skip
+
+
+def test_segments_whose_bytes_overlap_are_refused() -> None:
+    with pytest.raises(ImageError, match="overlap: physical 0x1000-0x1007 and 0x1004-0x100b"):
+        load_image(make_elf(phdrs=[(1, 176, 0x1000, 8, 8), (1, 176, 0x1004, 8, 8)]))
+
+
+def test_a_bss_tail_under_the_next_segment_is_not_an_overlap() -> None:
+    image = load_image(make_elf(phdrs=[(1, 176, 0x1000, 8, 0x100), (1, 176, 0x1010, 8, 8)]))
+    assert [s.paddr for s in image.segments] == [0x1000, 0x1010]
+
+
+@pytest.mark.parametrize("entry", [0xFFFF_FFFF_FFFF_FFFF, 0x2000, 0x1002])
+def test_an_entry_outside_the_segments_or_unaligned_is_refused(entry: int) -> None:
+    with pytest.raises(ImageError, match=f"entry 0x{entry:x} (lies outside|is not word)"):
+        load_image(make_elf(entry=entry))
+
+
+def test_text_is_not_taken_for_a_raw_image_unless_asked() -> None:
+    text = b"hello, this is a README\n"
+    with pytest.raises(ImageError, match="the file is text .*give format 'raw'"):
+        load_image(text)
+    assert load_image(text, "raw").segments[0].data == text
+    assert load_image(bytes.fromhex("3860000148000000")).format == "raw"

@@ -126,3 +126,30 @@ def test_a_number_is_not_a_name(client):
                     json={"name": 7, "data_base64": base64.b64encode(b"\0" * 16).decode()})
     assert r.status_code == 422
     assert r.json()["field"] == "name"
+
+
+def _elf(entry: int, phdrs: list[tuple[int, int, int, int, int]]) -> bytes:
+    from tests.engine.test_loader import make_elf
+
+    return make_elf(entry=entry, phdrs=phdrs)
+
+
+@pytest.mark.parametrize("data, why", [
+    (_elf(1 << 63, [(1, 120, 1 << 63, 8, 8)]), "outside RAM"),
+    (_elf(0xFFFF_FFFF_FFFF_F000, [(1, 120, 0xFFFF_FFFF_FFFF_F000, 8, 0x2000)]), "wraps past"),
+    (_elf(0x1000, [(1, 176, 0x1000, 8, 8), (1, 176, 0x1004, 8, 8)]), "overlap"),
+    (_elf(0xFFFF_FFFF_FFFF_FFFF, [(1, 120, 0x1000, 8, 8)]), "entry 0xffffffffffffffff"),
+    (b"just a text file here.\n\n", "the file is text"),
+], ids=["segment-at-2^63", "wraps", "overlap", "entry-all-ones", "text"])  # fmt: skip
+def test_an_image_no_session_could_run_is_refused_at_upload(client, data, why):
+    r = client.post("/v1/images", headers=ALICE, files={"file": ("x", data)})
+    assert r.status_code == 422, r.text
+    assert r.json()["type"] == "/problems/invalid-image"
+    assert why in r.json()["detail"]
+    assert client.get("/v1/images", headers=ALICE).json()["count"] == 0
+
+
+def test_text_uploads_as_raw_when_asked(client):
+    r = client.post("/v1/images", headers=ALICE, data={"format": "raw"},
+                    files={"file": ("x", b"just a text file here.\n\n")})  # fmt: skip
+    assert r.status_code == 201 and r.json()["format"] == "raw"
