@@ -13,6 +13,7 @@ from . import (
     rotate,
     storage,
     system,
+    vmx_int,
     vmx_logic,
     vsx_move,
 )
@@ -33,6 +34,7 @@ ALL_OPS: tuple[Op | Insn, ...] = (
     *fp.OPS,
     *vmx_logic.OPS,
     *vsx_move.OPS,
+    *vmx_int.OPS,
 )
 
 DECODER = Decoder(ALL_OPS)
