@@ -10,6 +10,10 @@ from .condition import Condition, compile_condition
 KINDS = ("software", "hardware", "watchpoint", "catchpoint")
 WATCH_ACCESS = ("read", "write", "access")
 DAWR_MAX_LENGTH = 512  # POWER9 DAWR0 covers at most 512 bytes
+# The native backend's virtual watchpoints have no DAWR limit, but every access is checked
+# against each range, and a range is meant to cover data the user can name: 1 MiB (what the
+# REST schema allows) for every client, gdb's Z2-Z4 included.
+WATCH_MAX_LENGTH = 1 << 20
 
 
 class BreakpointError(ValueError):
@@ -72,6 +76,11 @@ class BreakpointTable:
                 raise BreakpointError(f"access must be one of {', '.join(WATCH_ACCESS)}")
             if length < 1:
                 raise BreakpointError("a watchpoint covers at least one byte")
+            if length > WATCH_MAX_LENGTH:
+                raise BreakpointError(f"a watchpoint covers at most {WATCH_MAX_LENGTH} bytes")
+            assert address is not None
+            if address + length > 1 << 64:
+                raise BreakpointError("a watchpoint may not wrap past the top of memory")
         if ignore_count < 0:
             raise BreakpointError("ignore_count must not be negative")
         cond = compile_condition(condition) if condition else None

@@ -259,9 +259,11 @@ class ControllerTarget:
         self._check(vcpu)
         order = self.order(vcpu)
         current = self.read_registers(vcpu)
-        if len(data) < G_SIZE:
-            # A short G writes the leading registers only (the rest keep their values).
-            data = data + current[len(data) :]
+        if len(data) != G_SIZE:
+            # gdb sends G in the layout of our g reply, all of it. QEMU's stub writes what a
+            # short packet holds and answers OK; a packet that is not a whole register file is
+            # a confused client, so it is refused and nothing changes.
+            raise TargetError(0x16, f"G carries {len(data)} bytes, the register file {G_SIZE}")
         changed: dict[str, int] = {}
         pos = 0
         for (name, _, _), size in zip(REGISTERS, REG_BYTES, strict=True):

@@ -506,3 +506,24 @@ def test_a_vcpu_that_stops_for_good_ends_the_continue_with_a_message(serve: Serv
     assert out == "ppcdbg: exit: vCPU 0: attn\n"
     assert reply == b"T0520:000000000000100c;thread:p1.1;"
     assert c.request("?") == b"T0520:000000000000100c;thread:p1.1;"  # no O packet here
+
+
+def test_a_short_G_is_refused_and_changes_nothing(calls: tuple[Controller, RawClient]) -> None:
+    ctl, c = calls
+    g = bytearray.fromhex(c.request("g").decode())
+    g[3 * 8 : 4 * 8] = (0x1122334455667788).to_bytes(8, "big")
+    before = ctl.registers(0, ["r3"])["r3"]
+    assert c.request(b"G" + g[: 32 * 8].hex().encode()) == b"E16"
+    assert c.request(b"G" + (g + b"\0").hex().encode()) == b"E16"
+    assert ctl.registers(0, ["r3"])["r3"] == before
+    assert c.request(b"G" + g.hex().encode()) == b"OK"
+
+
+def test_watchpoints_past_a_megabyte_or_the_top_of_memory_are_refused(
+    calls: tuple[Controller, RawClient],
+) -> None:
+    ctl, c = calls
+    assert c.request(f"Z2,{VALUE:x},{1 << 48:x}") == b"E16"
+    assert c.request("Z3,fffffffffffffff0,20") == b"E16"
+    assert list(ctl.breakpoints) == []
+    assert c.request(f"Z2,{VALUE:x},{1 << 20:x}") == b"OK"

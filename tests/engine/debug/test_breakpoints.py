@@ -111,3 +111,12 @@ def test_bad_breakpoints_are_refused_with_a_reason() -> None:
         ctl.add_breakpoint("software")
     with pytest.raises(ValueError, match="column"):
         ctl.add_breakpoint("software", address=0x1000, condition="r33 == 1")
+
+
+def test_watchpoints_are_bounded_even_without_a_dawr() -> None:
+    ctl = session("basic", "native")  # virtual watchpoints: no DAWR length limit
+    with pytest.raises(BreakpointError, match="at most 1048576 bytes"):
+        ctl.add_breakpoint("watchpoint", address=0x1000, length=1 << 48)
+    with pytest.raises(BreakpointError, match="wrap past the top"):
+        ctl.add_breakpoint("watchpoint", address=(1 << 64) - 8, length=16)
+    assert ctl.add_breakpoint("watchpoint", address=0x1000, length=1 << 20).length == 1 << 20
