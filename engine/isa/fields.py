@@ -195,3 +195,11 @@ XX3 = Format("XX3", {**COMMON, "xt": _XT, "xs": _XT, "xa": _XA, "xb": _XB,
              bits(21, 8))  # fmt: skip
 XX4 = Format("XX4", {"xt": _XT, "xa": _XA, "xb": _XB, "xc": _XC}, bits(26, 2))
 X1 = Format("X1", {"xt": _XT, "imm8": bits(13, 8)}, bits(21, 10))  # xxspltib
+
+# -- VSX permutes (vsxi) -------------------------------------------------------------------
+# XX3 without Rc: bit 21 belongs to the extended opcode of the logical and permute forms.
+XX3P = Format("XX3P", {k: f for k, f in XX3.fields.items() if k != "rc"}, XX3.xo)
+# xxpermdi/xxsldwi: the extended opcode is bits 24:28; bit 21 must be 0, DM/SHW are 22:23.
+XX3DM = XX3P.extend("XX3DM", xo=bits(24, 5), b21=bits(21, 1))
+# xxspltib: bits 11:12 must be 0 (lxvkq and others use them).
+X1S = X1.extend("X1S", b11=bits(11, 2))

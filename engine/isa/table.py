@@ -16,6 +16,7 @@ from . import (
     vmx_int,
     vmx_logic,
     vsx_move,
+    vsx_permute,
 )
 from .decoder import Decoder
 from .forms import Op
@@ -35,6 +36,7 @@ ALL_OPS: tuple[Op | Insn, ...] = (
     *vmx_logic.OPS,
     *vsx_move.OPS,
     *vmx_int.OPS,
+    *vsx_permute.OPS,
 )
 
 DECODER = Decoder(ALL_OPS)

@@ -1,9 +1,10 @@
-"""Moves between GPRs and VSRs: mfvsrd, mfvsrld, mtvsrd, mtvsrdd.
+"""Moves between GPRs and VSRs: mfvsrd, mfvsrld, mfvsrwz, mtvsrd, mtvsrdd, mtvsrwa,
+mtvsrwz, mtvsrws.
 
 Which facility they need depends on the register, as the ISA says and QEMU
-7.2 checks: VSRs 0-31 need MSR[FP] (mfvsrd, mtvsrd) or MSR[VSX] (mfvsrld,
-mtvsrdd), VSRs 32-63 (the VRs) need MSR[VEC]. Reserved bits 16:20 of the
-one-operand forms must be 0 (QEMU's invalid mask 0x0000f800).
+7.2 checks: VSRs 0-31 need MSR[FP] (mfvsrd, mfvsrwz, mtvsrd, mtvsrwa,
+mtvsrwz) or MSR[VSX] (mfvsrld, mtvsrdd, mtvsrws), VSRs 32-63 (the VRs) need
+MSR[VEC]. Reserved bits 16:20 of the one-operand forms must be 0 (QEMU's invalid mask 0x0000f800).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import TYPE_CHECKING
 from .fields import XX1
 from .insn import Insn, table
 from .vector import M64
+
+SPLAT32 = (1 << 96) | (1 << 64) | (1 << 32) | 1  # x * SPLAT32: the word x in all 4 words
 
 if TYPE_CHECKING:
     from ..cpu import VCPU
@@ -50,9 +53,35 @@ def mtvsrdd(c: VCPU, xt: int, ra: int, rb: int) -> None:
     c.vsr[xt] = ((g[ra] if ra else 0) << 64) | g[rb]
 
 
+def mfvsrwz(c: VCPU, ra: int, xs: int) -> None:
+    """RA <- word 1 of VSR[XS], zero-extended."""
+    c.gpr[ra] = (c.vsr[xs] >> 64) & 0xFFFF_FFFF
+
+
+def mtvsrw(c: VCPU, xt: int, ra: int, *, signed: bool) -> None:
+    """mtvsrwa/mtvsrwz: VSR[XT] doubleword 0 <- RA[32:63] sign- or zero-extended.
+
+    Doubleword 1 is left as it was (QEMU 7.2; the ISA leaves it undefined).
+    """
+    vs = c.vsr
+    w = c.gpr[ra] & 0xFFFF_FFFF
+    if signed and w >> 31:
+        w |= 0xFFFF_FFFF_0000_0000
+    vs[xt] = (w << 64) | (vs[xt] & M64)
+
+
+def mtvsrws(c: VCPU, xt: int, ra: int) -> None:
+    """VSR[XT] <- RA[32:63] in all four words."""
+    c.vsr[xt] = (c.gpr[ra] & 0xFFFF_FFFF) * SPLAT32
+
+
 OPS: list[Insn] = table(
     Insn("mfvsrd", XX1(31, 51, rb=0), mfvsrd, facility=by_half("fp"), syntax="ra, xs"),
     Insn("mfvsrld", XX1(31, 307, rb=0), mfvsrld, facility=by_half("vsx"), syntax="ra, xs"),
     Insn("mtvsrd", XX1(31, 179, rb=0), mtvsrd, facility=by_half("fp")),
     Insn("mtvsrdd", XX1(31, 435), mtvsrdd, facility=by_half("vsx")),
+    Insn("mfvsrwz", XX1(31, 115, rb=0), mfvsrwz, facility=by_half("fp"), syntax="ra, xs"),
+    Insn("mtvsrwa", XX1(31, 211, rb=0), mtvsrw, {"signed": True}, facility=by_half("fp")),
+    Insn("mtvsrwz", XX1(31, 243, rb=0), mtvsrw, {"signed": False}, facility=by_half("fp")),
+    Insn("mtvsrws", XX1(31, 403, rb=0), mtvsrws, facility=by_half("vsx")),
 )

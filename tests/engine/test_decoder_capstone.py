@@ -68,6 +68,10 @@ ALIASES: dict[str, str] = {
     # vector moves spelled by their operands (ISA 3.0B Appendix C)
     "vmr": "vor", "vnot": "vnor", "mffprd": "mfvsrd", "mfvrd": "mfvsrd",
     "mtfprd": "mtvsrd", "mtvrd": "mtvsrd",
+    # VSX permutes spelled by their operands (xxpermdi's DM, xxlor/xxlnor with XA = XB)
+    "xxmrghd": "xxpermdi", "xxmrgld": "xxpermdi", "xxspltd": "xxpermdi", "xxswapd": "xxpermdi",
+    "xxmr": "xxlor", "xxlnot": "xxlnor", "mffprwz": "mfvsrwz", "mfvrwz": "mfvsrwz",
+    "mtfprwa": "mtvsrwa", "mtvrwa": "mtvsrwa", "mtfprwz": "mtvsrwz", "mtvrwz": "mtvsrwz",
 }  # fmt: skip
 
 _TRAP = re.compile(r"^t([wd])(lt|le|eq|ge|gt|nl|ne|ng|llt|lle|lge|lgt|lnl|lng|u)(i?)$")
@@ -149,6 +153,9 @@ QEMU_IGNORES: dict[str, int] = {
     "mtspr": 0x1, "bclr": 0xE000, "bcctr": 0xE000, "bctar": 0xE000,
     "mfcr": 0x000F_F000,
     "lswx": 0x1, "stswx": 0x1, "cmpi": 0x0040_0000, "cmpli": 0x0040_0000,
+    # decodetree's "-" bits (reserved in the ISA, ignored by QEMU 7.2): xxspltw 11:13,
+    # xxextractuw/xxinsertw 11
+    "xxspltw": 0x001C_0000, "xxextractuw": 0x0010_0000, "xxinsertw": 0x0010_0000,
     **dict.fromkeys(
         ("fcmpo", "fcmpu",
          "extsb", "extsh", "extsw", "cntlzw", "cntlzd", "cnttzw", "cnttzd", "cmp", "cmpl",
