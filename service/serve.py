@@ -64,6 +64,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from . import logs
+    from .api.routes.events import MAX_MESSAGE
     from .main import create_app
     from .sessions import Manager
     from .store import Store, StoreError
@@ -111,6 +112,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # and the event loop share the interpreter lock, and halt crosses it three times
     # (request in, halt seen, stop out). At 20 ms a halt during a traced run took up to
     # 98 ms; at 5 ms 8-24 ms, and trace delivery (batches) is as fast.
+    # ws_max_size: a client message longer than the stream's limit is refused by the protocol
+    # layer (close 1009) before it is buffered (uvicorn's default would take 16 MiB first).
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False,
-                server_header=False, ws_per_message_deflate=settings.ws_deflate)  # fmt: skip
+                server_header=False, ws_per_message_deflate=settings.ws_deflate,
+                ws_max_size=MAX_MESSAGE)  # fmt: skip
     return 0

@@ -66,6 +66,32 @@ def test_commands_over_the_socket_echo_ids(client, sid):
         assert m["state"] == "stopped"
 
 
+def test_messages_are_checked_by_their_op_and_the_failing_field_is_named(client, sid):
+    cases = [
+        ({"op": "step", "id": 1, "vcpu": False}, "vcpu"),  # a boolean is not a vCPU
+        ({"op": "step", "id": 2, "count": 0}, "count"),
+        ({"op": "step", "id": 3, "mode": "sideways"}, "mode"),
+        ({"op": "continue", "id": 4, "vcpus": [True]}, "vcpus"),
+        ({"op": "continue", "id": 5, "budget": "10"}, "budget"),
+        ({"op": "subscribe", "id": 6, "trace": {"vcpus": "all"}}, "trace.vcpus"),
+        ({"op": "subscribe", "id": 7, "batch": 1}, "batch"),
+        ({"op": "halt", "id": 8, "now": True}, "now"),  # unknown keys are refused
+        ({"op": "jump", "id": 9}, "op"),
+        ({"id": 10}, "op"),
+    ]
+    with client.websocket_connect(f"/v1/sessions/{sid}/events", headers=ALICE) as ws:
+        for msg, field in cases:
+            ws.send_text(json.dumps(msg))
+            err = _recv(ws)
+            assert (err["type"], err["id"]) == ("error", msg["id"]), err
+            assert err["problem"]["status"] == 422
+            assert err["problem"]["field"] == field, (msg, err["problem"])
+        ws.send_text(json.dumps([1, 2]))
+        assert _recv(ws)["problem"]["detail"] == "a message is a JSON object"
+        ws.send_text(json.dumps({"op": "step", "id": "ok"}))
+        assert _recv(ws)["stop"]["reason"] == "step"  # the session carried on
+
+
 def test_trace_events_with_disassembly_and_batching(client, sid):
     with client.websocket_connect(f"/v1/sessions/{sid}/events", headers=ALICE) as ws:
         ws.send_text(json.dumps({"op": "subscribe", "types": ["trace"],
@@ -99,17 +125,16 @@ def test_since_older_than_ring_says_overflow(tmp_path):
             assert [_recv(ws)["seq"] for _ in range(4)] == [3, 4, 5, 6]
 
 
-def test_websocket_needs_a_token(client, sid):
-    from starlette.websockets import WebSocketDisconnect
+def test_websocket_needs_a_token_and_is_refused_with_a_problem(client, sid):
+    from starlette.testclient import WebSocketDenialResponse
 
-    with pytest.raises(WebSocketDisconnect) as e, client.websocket_connect(
-            f"/v1/sessions/{sid}/events"):
-        pass
-    assert e.value.code == 4401
-    with pytest.raises(WebSocketDisconnect) as e, client.websocket_connect(
-            f"/v1/sessions/{sid}/events?token=tok-bob"):
-        pass
-    assert e.value.code == 4404
+    for suffix, status, slug in (("", 401, "unauthorized"), ("?token=tok-bob", 404, "not-found")):
+        with pytest.raises(WebSocketDenialResponse) as e, client.websocket_connect(
+                f"/v1/sessions/{sid}/events{suffix}"):  # fmt: skip
+            pass
+        assert e.value.status_code == status
+        assert e.value.headers["content-type"] == "application/problem+json"
+        assert e.value.json()["type"] == f"/problems/{slug}"
 
 
 # -- the real server ---------------------------------------------------------------------
@@ -137,12 +162,31 @@ def test_real_server_query_token_and_header(server):
         assert m["id"] == "b"
 
 
-def test_real_server_refuses_bad_tokens(server):
+def test_real_server_refuses_bad_tokens_with_a_problem(server):
     img, s = _real_session(server)
     url = f"{server.ws_url}/v1/sessions/{s['id']}/events"
-    for suffix in ("", "?token=wrong", "?token=tok-bob"):
-        with pytest.raises(InvalidStatus):
+    for suffix, status in (("", 401), ("?token=wrong", 401), ("?token=tok-bob", 404)):
+        with pytest.raises(InvalidStatus) as e:
             connect(url + suffix, open_timeout=TIMEOUT)
+        response = e.value.response
+        assert response.status_code == status
+        assert response.headers["Content-Type"] == "application/problem+json"
+        assert json.loads(response.body)["status"] == status
+
+
+def test_real_server_refuses_an_oversized_message_before_buffering_it(server):
+    from websockets.exceptions import ConnectionClosedError
+
+    img, s = _real_session(server)
+    url = f"{server.ws_url}/v1/sessions/{s['id']}/events?token=tok-alice"
+    with connect(url, open_timeout=TIMEOUT) as ws:
+        ws.send(json.dumps({"op": "halt", "pad": "x" * (64 << 10)}))
+        with pytest.raises(ConnectionClosedError) as e:
+            ws.recv(timeout=TIMEOUT)
+        assert e.value.rcvd is not None and e.value.rcvd.code == 1009  # message too big
+    with connect(url, open_timeout=TIMEOUT) as ws:  # the session carries on
+        ws.send(json.dumps({"op": "halt", "id": 1}))
+        assert json.loads(ws.recv(timeout=TIMEOUT))["state"] == "stopped"
 
 
 def test_real_server_declines_compression_by_default(server):
