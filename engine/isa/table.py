@@ -15,6 +15,7 @@ from . import (
     system,
     vmx_int,
     vmx_logic,
+    vmx_permute,
     vsx_move,
     vsx_permute,
 )
@@ -37,6 +38,7 @@ ALL_OPS: tuple[Op | Insn, ...] = (
     *vsx_move.OPS,
     *vmx_int.OPS,
     *vsx_permute.OPS,
+    *vmx_permute.OPS,
 )
 
 DECODER = Decoder(ALL_OPS)
