@@ -203,3 +203,24 @@ XX3P = Format("XX3P", {k: f for k, f in XX3.fields.items() if k != "rc"}, XX3.xo
 XX3DM = XX3P.extend("XX3DM", xo=bits(24, 5), b21=bits(21, 1))
 # xxspltib: bits 11:12 must be 0 (lxvkq and others use them).
 X1S = X1.extend("X1S", b11=bits(11, 2))
+
+# -- conv2: loads/stores, storage control, system and scalar FP ----------------------------
+# DS-form loads and stores name their displacement d, as the D forms do, so one
+# semantics function serves lwz and ld alike.
+DSD = DS.extend("DS", d=DS.fields["ds"])
+
+
+def reserved(enc: Encoding, mask: int) -> Encoding:
+    """``enc`` with the bits of ``mask`` required to be 0: a reserved-bits mask as the
+    reference machine checks it (a word with any of them set is not this instruction).
+    Plain fields that lie wholly inside ``mask`` count as fixed (to 0)."""
+    assert not enc.match & mask, (enc, mask)
+    fixed = set(enc.fixed)
+    for name, f in enc.format.fields.items():
+        if f.shift is not None and f.mask & mask == f.mask:
+            fixed.add(name)
+    return Encoding(enc.format, enc.po, enc.xo, enc.mask | mask, enc.match, frozenset(fixed))
+
+
+# X-form loads and stores: bit 31 is reserved (and ignored), not an Rc suffix.
+XM = Format("X", {k: f for k, f in X.fields.items() if k not in ("rc", "rc_flag")}, X.xo)

@@ -220,8 +220,10 @@ class _Fold(ast.NodeTransformer):
     them (``if ra``, ``x if ra else y``, ``not ra``, ``ra == 0``) become constants.
     """
 
-    def __init__(self, splits: Mapping[str, bool]) -> None:
+    def __init__(self, splits: Mapping[str, bool], pure_fns: Mapping[str, Any] | None = None
+                 ) -> None:  # fmt: skip
         self.splits = splits
+        self.pure_fns = pure_fns or {}  # @pure functions by name: calls on constants fold
 
     def _test(self, t: ast.expr) -> ast.expr:
         if isinstance(t, ast.BoolOp):
@@ -252,6 +254,17 @@ class _Fold(ast.NodeTransformer):
         if _const(node.left) and all(_const(x) for x in node.comparators):
             return _eval(node)
         return node
+
+    def visit_Call(self, node: ast.Call) -> ast.expr:
+        self.generic_visit(node)
+        fn = self.pure_fns.get(node.func.id) if isinstance(node.func, ast.Name) else None
+        if fn is None or node.keywords or not all(_const(a) for a in node.args):
+            return node
+        try:  # a @pure function of constants is a constant of this variant
+            value = fn(*(a.value for a in node.args))  # type: ignore[attr-defined]
+        except Exception:  # noqa: BLE001 - left for run time, where it raises as written
+            return node
+        return node if literal(value) is None else ast.copy_location(ast.Constant(value), node)
 
     def visit_BoolOp(self, node: ast.BoolOp) -> ast.expr:
         self.generic_visit(node)
@@ -291,9 +304,10 @@ class _Fold(ast.NodeTransformer):
         return node
 
 
-def fold(body: list[ast.stmt], splits: Mapping[str, bool]) -> list[ast.stmt]:
+def fold(body: list[ast.stmt], splits: Mapping[str, bool],
+         pure_fns: Mapping[str, Any] | None = None) -> list[ast.stmt]:  # fmt: skip
     """``body`` with constants folded and dead branches gone (empty blocks get ``pass``)."""
-    folder = _Fold(splits)
+    folder = _Fold(splits, pure_fns)
     out: list[ast.stmt] = []
     for s in body:
         r = folder.visit(s)
@@ -599,7 +613,9 @@ class Specializer:
                         return ast.copy_location(ast.Constant(v), node)
                 return node
 
-        body = fold([Subst().visit(s) for s in copy.deepcopy(a.body)], splits)
+        pure_fns = {n: v for n, v in gl.items()
+                    if n not in a.locals and getattr(v, "__pure__", False)}  # fmt: skip
+        body = fold([Subst().visit(s) for s in copy.deepcopy(a.body)], splits, pure_fns)
         decode_names = {p for p in a.positional if p not in env}
         hoist = _Hoist(decode_names, gl, a.locals)
         hoisted_body = [hoist.visit(s) for s in copy.deepcopy(body)]

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 
 import capstone
 
-from engine.isa.forms import Form, Op
+from engine.isa.forms import Op
+from engine.isa.insn import Insn
 from engine.isa.table import ALL_OPS, decode
 from engine.loader import load_image
 from engine.machine import Machine
@@ -71,7 +72,9 @@ def _usable(o: Op) -> bool:
 CANDIDATES: tuple[Op, ...] = tuple(o for o in ALL_OPS if _usable(o))
 
 
-def _is_memory(o: Op) -> bool:
+def _is_memory(o: Op | Insn) -> bool:
+    if isinstance(o, Insn):
+        return o.access is not None
     mod = o.factory.__module__
     return (mod.endswith((".loadstore", ".storage"))
             or (mod.endswith(".fp") and o.factory.__name__ in ("fload", "fstore")))
@@ -87,18 +90,18 @@ _REG_FIELDS = 0x03FF_F800  # RT, RA, RB: the operands of every X-like form
 def sensible(o: Op, filler: int) -> int:
     """A word for ``o``: its fixed bits, and operands from ``filler`` made safe."""
     w = filler
-    if o.form in (Form.X, Form.XL, Form.XFX, Form.XO, Form.XS, Form.A) and capstone_blind(o):
+    if o.form.name in ("X", "XL", "XFX", "XO", "XS", "A") and capstone_blind(o):
         w &= _REG_FIELDS  # no capstone verdict on reserved bits: leave them all 0
     if not {"rc", "lk"} & set(o.suffixes):
         w &= ~1  # a reserved Rc bit would make the form invalid
-    if o.form is Form.XO and "oe" not in o.suffixes:
+    if o.form.name == "XO" and "oe" not in o.suffixes:
         w &= ~0x400
     r = random.Random(filler)
     if _is_memory(o) and not o.mask & (31 << 16):
         w = _field(w, 16, BASES[r.randrange(3)])
-        if o.form in (Form.D, Form.DS):
+        if o.form.name in ("D", "DS"):
             disp = r.randrange(-256, 256)
-            w = (w & ~0xFFFF) | (disp & (0xFFFC if o.form is Form.DS else 0xFFFF))
+            w = (w & ~0xFFFF) | (disp & (0xFFFC if o.form.name == "DS" else 0xFFFF))
         else:
             w = _field(w, 11, INDEX)
         if not o.mnemonic.startswith("st"):

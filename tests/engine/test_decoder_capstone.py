@@ -27,7 +27,7 @@ from collections.abc import Iterator
 import capstone
 import pytest
 
-from engine.isa.forms import Form, Op
+from engine.isa.forms import Op
 from engine.isa.table import ALL_OPS, decode
 
 SEED = 0x5EED_CA95
@@ -173,8 +173,9 @@ QEMU_IGNORES.update({"vsldoi": 0x400, "vspltisb": 0xF800, "vspltish": 0xF800,
 def qemu_ignored_bits(o: Op) -> int:
     """Reserved bits QEMU 7.2 ignores for this line (capstone rejects them)."""
     if (
-        o.form is Form.X
-        and o.factory.__module__.endswith(("loadstore", "fploadstore", "fpu_loadstore"))
+        o.form.name == "X"
+        and (o.factory.__module__.endswith("loadstore") if isinstance(o, Op)
+             else o.access in ("load", "store") and o.facility is None)
         and "rc" not in o.suffixes
         and o.mnemonic not in ("lfiwax", "lfiwzx", "stfiwx")  # still legacy in QEMU 7.2
     ):
