@@ -16,6 +16,7 @@ from . import (
     vmx_int,
     vmx_logic,
     vmx_permute,
+    vmx_mul,
     vsx_move,
     vsx_permute,
 )
@@ -39,6 +40,7 @@ ALL_OPS: tuple[Op | Insn, ...] = (
     *vmx_int.OPS,
     *vsx_permute.OPS,
     *vmx_permute.OPS,
+    *vmx_mul.OPS,
 )
 
 DECODER = Decoder(ALL_OPS)
