@@ -8,7 +8,10 @@ sent, and shared by all clients; batching clients get arrays of up to ``TRACE_BA
 consecutive trace events, each exactly the object an unbatched client gets. A client
 whose queue is full is marked overflowed: its events are dropped (never waited for)
 until its sender reaches the overflow marker, which tells it what it missed, so a slow or
-vanished client never blocks the engine or the other clients.
+vanished client never blocks the engine or the other clients. Stop, session-state and
+error events are never lost that way: the latest of each type is kept aside while the
+client is overflowed and sent just before the overflow notice, which lists their seqs
+(``kept``), so a client waiting for a stop always gets it.
 """
 
 from __future__ import annotations
@@ -299,6 +302,10 @@ class RunSlice:
         self.end = end
 
 
+# Events a client must not lose to an overflow (see the module's docstring).
+KEPT_TYPES = frozenset({"stop", "session-state", "error"})
+
+
 class _Overflow:
     """The marker a client's sender turns into an ``overflow`` message."""
 
@@ -329,6 +336,8 @@ class Client:
         self.trace_registers: frozenset[str] | None = None
         self.batch = False
         self.overflowed = False
+        # While overflowed: the latest stop/session-state/error, by type (KEPT_TYPES).
+        self.kept: dict[str, Record] = {}
         self.closed = False
         self.delivered = 0
         self.dropped = 0
@@ -380,6 +389,15 @@ class Client:
 
     def push(self, rec: Record) -> None:
         if self.overflowed or self.size >= self.maxlen:
+            if rec.type in KEPT_TYPES:
+                if not self.overflowed:
+                    self._drop(rec.seq, 0)  # the marker, with nothing dropped yet
+                older = self.kept.get(rec.type)
+                if older is not None:
+                    self.dropped += 1  # superseded: only the latest is worth sending
+                    self.hub.on_dropped(1)
+                self.kept[rec.type] = rec
+                return
             self._drop(rec.seq, 1)
             return
         self.queue.append(rec)
@@ -409,6 +427,7 @@ class Client:
         self.queue = deque(i for i in self.queue if isinstance(i, str))
         self.size = len(self.queue)
         self.overflowed = False
+        self.kept = {}
 
     def next_message(self) -> tuple[str, int]:
         """The next message to send and how many events it carries."""
@@ -421,12 +440,21 @@ class Client:
             self.size -= 1
             hub = self.hub
             self.overflowed = False  # events after hub.seq are queued again
+            kept = sorted(self.kept.values(), key=lambda r: r.seq)
+            self.kept = {}
             msg = {
                 "seq": None, "type": "overflow", "vcpu": None, "time": hub.time(),
                 "first_dropped": item.first_dropped, "last_dropped": hub.seq,
-                "oldest_seq": hub.oldest_seq(),
+                "oldest_seq": hub.oldest_seq(), "kept": [r.seq for r in kept],
             }  # fmt: skip
-            return compact_json(msg), 0
+            if not kept:
+                return compact_json(msg), 0
+            # The kept events first (in seq order), then the notice that lists them.
+            q.appendleft(compact_json(msg))
+            for r in reversed(kept[1:]):
+                q.appendleft(r)
+            self.size += len(kept)
+            return kept[0].text_for(None), 1
         regs = self.trace_registers
         if not self.batch:
             if isinstance(item, RunSlice):
@@ -599,6 +627,7 @@ class EventHub:
             c.say({
                 "type": "overflow", "vcpu": None, "time": self.time(),
                 "first_dropped": since + 1, "last_dropped": oldest - 1, "oldest_seq": oldest,
+                "kept": [],
             })  # fmt: skip
         c.extend((r for r in self.ring if r.seq + r.count - 1 > since and c.wants(r)), since)
 

@@ -1124,7 +1124,8 @@ function onMessage(msg) {
     case "overflow":
       // Our queue overflowed: what we missed (but trace) is still in the server's ring.
       if (msg.seq === null && S.ws) { S.holdReconnect = 50; S.ws.close(); }
-      if (S.trace.on) S.trace.dropped += (msg.last_dropped - msg.first_dropped + 1) || 0;
+      // (kept: the stops and state changes inside that range, sent just before the notice)
+      if (S.trace.on) S.trace.dropped += (msg.last_dropped - msg.first_dropped + 1 - (msg.kept || []).length) || 0;
       break;
     default:
       break;
@@ -1141,7 +1142,7 @@ function summary(ev) {
     case "console": return JSON.stringify(ev.text);
     case "breakpoint-changed": return `${ev.action} ${ev.breakpoint_id} hits ${ev.hit_count}`;
     case "session-state": return ev.state;
-    case "overflow": return `dropped ${ev.first_dropped}–${ev.last_dropped}, oldest kept ${ev.oldest_seq}`;
+    case "overflow": return `dropped ${ev.first_dropped}–${ev.last_dropped}${(ev.kept || []).length ? ` except ${ev.kept.join(", ")}` : ""}, oldest kept ${ev.oldest_seq}`;
     case "error": return ev.problem ? `${ev.problem.title}: ${ev.problem.detail}` : ev.text || "";
     default: return JSON.stringify(ev);
   }

@@ -152,6 +152,50 @@ def test_bulk_offer_overflows_at_the_queue_bound() -> None:
     assert (got[1]["first_dropped"], got[1]["last_dropped"]) == (11, 25)
 
 
+def test_an_overflowed_client_still_gets_the_latest_stop_and_state_then_the_notice() -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        hub = _hub(loop, queue_length=10)
+        c = hub.attach()
+        hub.subscribe(c, ["trace", "stop", "session-state"], [0], None, False)
+        for i in range(20):  # seq 1-20: ten queued, ten dropped
+            hub.publish(TraceEvent(0, 0x1000, 0x38630001, {}, i))
+        hub.publish(StopEvent(0, "step", 0x1000, 20))  # seq 21: superseded by 23
+        hub.publish({"type": "session-state", "vcpu": None, "time": 21, "state": "stopped"})
+        hub.publish(StopEvent(0, "breakpoint", 0x1010, 22))  # seq 23
+        for i in range(5):  # seq 24-28
+            hub.publish(TraceEvent(0, 0x1000, 0x38630001, {}, 23 + i))
+        hub._flush()
+        got = _drive(hub, c, 12)
+    finally:
+        loop.close()
+    assert [e["seq"] for e in got[:10]] == list(range(1, 11))
+    assert [(e["type"], e["seq"]) for e in got[10:12]] == [("session-state", 22), ("stop", 23)]
+    assert got[11]["reason"] == "breakpoint" and got[11]["pc"] == "0x0000000000001010"
+    notice = got[12]
+    assert notice["type"] == "overflow"
+    assert (notice["first_dropped"], notice["last_dropped"], notice["kept"]) == (11, 28, [22, 23])
+    assert c.dropped == 15 + 1  # traces 11-20 and 24-28, and the superseded stop 21
+
+
+def test_a_stop_that_meets_a_full_queue_is_kept() -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        hub = _hub(loop, queue_length=3)
+        c = hub.attach()
+        hub.subscribe(c, ["trace", "stop"], [0], None, True)
+        for i in range(3):
+            hub.publish(TraceEvent(0, 0x1000, 0x38630001, {}, i))
+        hub.publish(StopEvent(0, "limit", 0x1000, 3))  # seq 4: the queue is full
+        hub._flush()
+        got = _drive(hub, c, 4)
+    finally:
+        loop.close()
+    assert [e["seq"] for e in got[0]] == [1, 2, 3]
+    assert (got[1]["type"], got[1]["seq"]) == ("stop", 4)
+    assert (got[2]["type"], got[2]["kept"], got[2]["first_dropped"]) == ("overflow", [4], 4)
+
+
 # -- trace batches (what a session's hub gets from the controller) ---------------------
 def _batch(n: int, vcpu: int = 0, time: int = 1, pc: int = 0x1000) -> TraceBatch:
     """``n`` addi r3,r3,1 at consecutive addresses (r3 counts up from 3)."""
