@@ -11,6 +11,7 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY engine ./engine
 COPY service ./service
+COPY examples ./examples
 RUN python -m venv /opt/ppcdbg \
     && /opt/ppcdbg/bin/pip install --upgrade pip \
     && /opt/ppcdbg/bin/pip install .
@@ -19,8 +20,7 @@ RUN python -m venv /opt/ppcdbg \
 FROM python:3.11-slim
 RUN useradd --system --uid 10001 --home-dir /data --create-home ppcdbg
 COPY --from=build /opt/ppcdbg /opt/ppcdbg
-# The demo image (examples/smp_spinlock.elf) is found next to the installed package.
-COPY examples/smp_spinlock.elf /opt/ppcdbg/lib/python3.11/site-packages/examples/smp_spinlock.elf
+# The examples (the demo and the dashboard's four) are package data of the install.
 ENV PATH=/opt/ppcdbg/bin:$PATH \
     PPCDBG_HOST=0.0.0.0 \
     PPCDBG_PORT=8000 \

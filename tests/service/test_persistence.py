@@ -50,3 +50,23 @@ def test_kill_and_restart_keeps_images_snapshots_and_sessions(tmp_path):
         r = c.post(f"/v1/sessions/{s['id']}/snapshots/{snap['id']}/restore")
         assert r.status_code == 200
         assert r.json()["time"] == 9
+
+
+def test_demo_restarts_reuse_the_demo_session(tmp_path):
+    # `make run` restarts with a freshly generated token each time, owned by "demo": the
+    # demo image and session are found again, not added once per start.
+    db = str(tmp_path / "demo.sqlite3")
+    seen = []
+    for _ in range(3):
+        with ServerProcess(db, "", args=("--demo",)) as server:
+            banner = "\n".join(server.banner)
+            token = next(line.split()[1] for line in server.banner
+                         if line.strip().startswith("token:"))  # fmt: skip
+            with httpx.Client(base_url=server.url, timeout=30,
+                              headers={"Authorization": f"Bearer {token}"}) as c:  # fmt: skip
+                sessions = c.get("/v1/sessions").json()["data"]
+                images = c.get("/v1/images").json()["data"]
+            assert len(sessions) == 1 and len(images) == 1, banner
+            assert sessions[0]["id"] in banner
+            seen.append(sessions[0]["id"])
+    assert len(set(seen)) == 1
