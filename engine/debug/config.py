@@ -23,7 +23,7 @@ class SessionConfig:
     atomic_sequences: str | None = None  # None: "each" for native, "whole" for the others
     quantum: int = 10
     history_interval: int = 100_000  # instruction slots between checkpoints
-    history_budget_pages: int = 65_536  # memory pages history may hold (256 MiB)
+    history_budget: int = 256 << 20  # bytes history may hold (checkpoint pages, the log)
     history: bool = True  # record for reverse execution (ppcdbg trace turns it off)
 
     def __post_init__(self) -> None:
@@ -35,3 +35,5 @@ class SessionConfig:
             raise ConfigError(f"atomic_sequences must be one of {', '.join(ATOMIC_SEQUENCES)}")
         if self.history_interval < 1:
             raise ConfigError("history_interval must be at least 1")
+        if self.history_budget < 1 << 20:
+            raise ConfigError("history_budget must be at least 1 MiB")

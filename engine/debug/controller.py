@@ -130,7 +130,7 @@ class Controller:
             cpu.on_interrupt = self._on_interrupt
         self.backend.attach(self)
         self.history = History(
-            self.machine, config.history_interval, config.history_budget_pages, config.history
+            self.machine, config.history_interval, config.history_budget, config.history
         )
 
     # -- events ---------------------------------------------------------------------
@@ -604,7 +604,7 @@ class Controller:
         if before is not None:
             slots = self._slots_since(before)
             slots[v] = max(slots[v], 1)  # with notimer the clock stood still, but v did step
-            history.record(StepEntry(v, lambda: self._reference_step(v), slots), 1)
+            history.record_step(v, self._reference_step, slots)
         return None
 
     def _atomic_sequence_stops(self, cpu: VCPU) -> set[int]:
@@ -982,6 +982,21 @@ class Controller:
                         h.entries[index - h.base] = replacement
 
                     h.goto(index, partial)
+                    h.truncate(index + 1)
+                elif isinstance(e, StepEntry) and e.count > 1:
+                    # Merged steps of this vCPU: all but the last one again.
+                    def steps(entry: object, index: int = index) -> None:
+                        assert isinstance(entry, StepEntry)
+                        before = self._clock_slots()
+                        for _ in range(entry.count - 1):
+                            entry.replay(entry.vcpu)
+                        slots = self._slots_since(before)
+                        slots[entry.vcpu] = max(slots[entry.vcpu], entry.count - 1)
+                        h.entries[index - h.base] = StepEntry(
+                            entry.vcpu, entry.replay, slots, entry.count - 1
+                        )
+
+                    h.goto(index, steps)
                     h.truncate(index + 1)
                 else:
                     h.goto(index)

@@ -8,6 +8,14 @@ the machine bit for bit; a run entry can also be replayed partially, up to
 just before a given vCPU's n-th slot, which is what reverse-step needs.
 Replays use the reference (native) step, which every backend must equal
 (STEPPING.md "Guest transparency").
+
+Memory is bounded by a budget in bytes: what the checkpoints alone keep alive (memory pages
+are shared copy-on-write, so a checkpoint holds only the pages written after it and before
+the next one), the vCPU states they hold, and the log. Over the budget, older checkpoints
+are thinned (the one whose removal leaves the shortest gap goes, so the survivors spread
+evenly over the history and reverse execution still reaches back as far, replaying more);
+when the log itself is what outgrows the budget, the oldest checkpoint and the log before
+the next one go.
 """
 
 from __future__ import annotations
@@ -16,6 +24,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..machine import Checkpoint, Machine
+from ..memory import PAGE_SIZE
+
+# Estimates of what Python holds for a log entry (a dataclass, its dict of slots and, for a
+# step, a closure) and for one vCPU's saved state (registers as ints: 64 VSRs of 128 bits,
+# GPRs, SPRs): measured with tracemalloc, rounded up.
+ENTRY_BYTES = 600
+VCPU_STATE_BYTES = 8 << 10
 
 
 @dataclass
@@ -27,9 +42,13 @@ class RunEntry:
 
 @dataclass
 class StepEntry:
+    """``count`` consecutive steps of one vCPU: a step call of a million instructions is one
+    entry, not a million (each would hold a closure and a dict: ~600 bytes)."""
+
     vcpu: int
-    replay: Callable[[], None]  # performs the step again (reference semantics)
+    replay: Callable[[int], None]  # performs one step of the vCPU again (reference semantics)
     slots: dict[int, int]
+    count: int = 1
 
 
 @dataclass
@@ -47,17 +66,24 @@ class Mark:
 
     index: int
     checkpoint: Checkpoint
-    pages: int  # pages the checkpoint holds that the previous one did not share
+    held: int = 0  # pages only this checkpoint keeps alive (not shared with the next one)
+
+
+def _held(older: Checkpoint, newer: Checkpoint) -> int:
+    """Pages of ``older`` that ``newer`` does not share: written between the two."""
+    theirs = newer.memory.pages
+    return sum(1 for pn, page in older.memory.pages.items() if theirs.get(pn) is not page)
 
 
 class History:
     def __init__(
-        self, machine: Machine, interval: int, budget_pages: int, enabled: bool = True
+        self, machine: Machine, interval: int, budget: int, enabled: bool = True
     ) -> None:
         self.machine = machine
         self.enabled = enabled
         self.interval = interval
-        self.budget_pages = budget_pages
+        self.budget = budget
+        self._log_limit = max(1, budget // (4 * ENTRY_BYTES))  # entries between checkpoints
         self.entries: list[Entry] = []
         self.base = 0  # log index of entries[0] (older entries were evicted)
         self.marks: list[Mark] = []
@@ -69,7 +95,7 @@ class History:
         """Start history afresh at the machine's current state."""
         self.entries.clear()
         self.base = 0
-        self.marks = [Mark(0, self.machine.checkpoint(), 0)]
+        self.marks = [Mark(0, self.machine.checkpoint())]
         self._since = 0
 
     @property
@@ -80,22 +106,75 @@ class History:
         if self.replaying or not self.enabled:
             return
         self.entries.append(entry)
+        self._tick(slots)
+
+    def record_step(self, vcpu: int, replay: Callable[[int], None], slots: dict[int, int]) -> None:
+        """One step of ``vcpu`` (``slots``: the slots each vCPU used in it). Merged into the
+        last entry when that is steps of the same vCPU with no checkpoint after it and
+        neither used another vCPU's slots (so nothing is lost of who ran when). This runs
+        once per stepped instruction: kept to a few dict and attribute reads."""
+        if self.replaying or not self.enabled:
+            return
+        entries = self.entries
+        last = entries[-1] if entries else None
+        mine = slots[vcpu]
+        if (
+            type(last) is StepEntry
+            and last.vcpu == vcpu
+            and self.marks[-1].index < self.base + len(entries)
+            and sum(slots.values()) == mine
+            and sum(last.slots.values()) == last.slots[vcpu]
+        ):
+            last.count += 1
+            last.slots[vcpu] += mine
+        else:
+            entries.append(StepEntry(vcpu, replay, slots))
+        self._tick(1)
+
+    def _tick(self, slots: int) -> None:
         self._since += slots
-        if self._since >= self.interval:
+        # A checkpoint every interval slots, or sooner when the log since the last one
+        # reaches a quarter of the budget (steps of alternating vCPUs are not merged): the
+        # budget can only be kept at checkpoints.
+        if self._since >= self.interval or (
+            self.base + len(self.entries) - self.marks[-1].index >= self._log_limit
+        ):
             self._checkpoint()
 
     def _checkpoint(self) -> None:
         self._since = 0
-        before = len(self.machine.mem.pages)
         cp = self.machine.checkpoint()
-        self.marks.append(Mark(self.position, cp, max(1, len(cp.memory.pages) - before // 2)))
-        # Keep within the memory budget: drop the oldest checkpoints (and the
-        # log before the new oldest), never the newest.
-        while len(self.marks) > 2 and sum(m.pages for m in self.marks) > self.budget_pages:
-            self.marks.pop(0)
-            drop = self.marks[0].index - self.base
-            del self.entries[:drop]
-            self.base = self.marks[0].index
+        self.marks[-1].held = _held(self.marks[-1].checkpoint, cp)
+        self.marks.append(Mark(self.position, cp))
+        while len(self.marks) > 2 and self.size() > self.budget:
+            if len(self.entries) * ENTRY_BYTES > self.budget // 2 or len(self.marks) == 3:
+                self._drop_oldest()
+            else:
+                self._thin()
+
+    def size(self) -> int:
+        """Bytes the history holds (an estimate for the log and vCPU states, pages exact)."""
+        states = len(self.machine.vcpus) * VCPU_STATE_BYTES
+        pages = sum(m.held for m in self.marks)
+        return pages * PAGE_SIZE + len(self.marks) * states + len(self.entries) * ENTRY_BYTES
+
+    def _drop_oldest(self) -> None:
+        """The oldest checkpoint goes, and the log before the next one."""
+        self.marks.pop(0)
+        drop = self.marks[0].index - self.base
+        del self.entries[:drop]
+        self.base = self.marks[0].index
+
+    def _thin(self) -> None:
+        """Remove the inner checkpoint whose neighbours are closest (never the first or the
+        last two): the log between stays, so every position can still be reached."""
+        marks = self.marks
+        i = min(range(1, len(marks) - 2), key=lambda k: marks[k + 1].index - marks[k - 1].index)
+        gone = marks.pop(i)
+        before = marks[i - 1]
+        # What the removed checkpoint shared with its predecessor is now held for the next.
+        before.held = _held(before.checkpoint, marks[i].checkpoint)
+        del gone
 
     @property
     def start(self) -> int:
@@ -121,7 +200,8 @@ class History:
         if isinstance(e, RunEntry):
             self.machine.run(e.used, vcpus=e.vcpus)
         elif isinstance(e, StepEntry):
-            e.replay()
+            for _ in range(e.count):
+                e.replay(e.vcpu)
         else:
             e.apply()
 
@@ -129,4 +209,6 @@ class History:
         """Forget the log from ``index`` on (the machine is now at that point)."""
         del self.entries[index - self.base :]
         self.marks = [m for m in self.marks if m.index <= index]
+        self.marks[-1].held = 0  # its successor is gone; the live memory shares it again
         self._since = 0
+

@@ -106,6 +106,40 @@ def test_reverse_step_lands_on_the_states_the_forward_run_recorded(
 
 
 @settings(max_examples=10, deadline=None, derandomize=True)
+@given(
+    requests=st.lists(st.tuples(st.integers(0, 1), st.integers(1, 30)), min_size=1, max_size=6),
+    back=st.integers(1, 30),
+)
+def test_reverse_step_through_merged_steps_lands_on_each_earlier_state(
+    requests: list[tuple[int, int]], back: int
+) -> None:
+    # step(v, n) calls are merged into one history entry per run of same-vCPU steps; going
+    # back through them must land where single steps went (the reference steps one by one).
+    kw = {"vcpus": 2, "history_interval": 11, "atomic_sequences": "each"}
+    ctl, ref = session("race", "native", **kw), session("race", "native", **kw)
+    recorded = [guest_state(ref)]
+    for v, n in requests:
+        ctl.step(v, count=n)
+        for _ in range(n):
+            ref.step(v)
+            recorded.append(guest_state(ref))
+    a, b = recorded[-1], guest_state(ctl)
+    assert a == b, describe_difference(a, b)
+    v, n = requests[-1]
+    for j in range(1, min(back, n) + 1):
+        assert ctl.reverse_step(v).reason == "step"
+        a, b = recorded[-1 - j], guest_state(ctl)
+        assert a == b, f"{j} back: {describe_difference(a, b)}"
+
+
+def test_a_long_step_call_is_a_few_history_entries_not_one_per_instruction() -> None:
+    ctl = session("basic", "native", history_interval=1000)
+    ctl.step(0, count=5000)
+    # merged between checkpoints: one entry per interval, not 5,000
+    assert len(ctl.history.entries) <= 6
+
+
+@settings(max_examples=10, deadline=None, derandomize=True)
 @given(program=st.sampled_from(sorted(PROGRAMS)), budget=st.integers(2, 3000))
 def test_reverse_step_after_a_continue_lands_one_slot_earlier(program: str, budget: int) -> None:
     vcpus = PROGRAMS[program]

@@ -133,3 +133,19 @@ def test_controller_errors_are_not_value_errors() -> None:
 
     assert not issubclass(ControllerError, ValueError)
     assert not issubclass(ConfigError, ValueError)
+
+
+def test_a_deleted_session_leaves_nothing_behind(client: TestClient, image) -> None:
+    import gc
+    import weakref
+
+    sid = client.post("/v1/sessions", headers=ALICE, json={"image_id": image["id"]}).json()["id"]
+    r = client.post(f"/v1/sessions/{sid}/vcpus/0/step", headers=ALICE, json={"count": 3000})
+    assert r.status_code == 200
+    with client.websocket_connect(f"/v1/sessions/{sid}/events", headers=ALICE) as ws:
+        ws.send_text('{"op": "step", "count": 10}')
+        ws.receive_text()
+    ctl = weakref.ref(client.app.state.manager.sessions[sid].ctl)  # type: ignore[attr-defined]
+    assert client.delete(f"/v1/sessions/{sid}", headers=ALICE).status_code == 204
+    gc.collect()
+    assert ctl() is None, gc.get_referrers(ctl())
