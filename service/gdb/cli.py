@@ -32,9 +32,9 @@ def run(args: argparse.Namespace) -> int:
         try:
             data = Path(args.image).read_bytes()
         except OSError as e:
-            raise ValueError(f"cannot read image {args.image}: {e.strerror}") from e
+            raise ImageError(f"cannot read image {args.image}: {e.strerror}") from None
         if not 0 <= args.port < 65536:
-            raise ValueError("--port must be between 0 and 65535")
+            raise ConfigError("--port must be between 0 and 65535")
         ctl = Controller(
             load_image(data),
             SessionConfig(
