@@ -1,7 +1,7 @@
 """Single steps per second through the GDB remote protocol: ppcdbg against QEMU's gdbstub.
 
 Both are driven by the same client (``tests/differential/rsp.py``: ack mode,
-``TCP_NODELAY``, one raw ``vCont;s:p1.1`` per step, as QEMU-REFERENCE.md
+``TCP_NODELAY``, one raw ``vCont;s:p1.1`` per step, as docs/qemu-reference.md
 describes) on the same program (``bench/programs/loop.bin`` with a count that
 never runs out). ppcdbg runs as ``ppcdbg gdbserver`` in its own process, as QEMU
 does; the in-process figure (server on a thread of the client's process, as the

@@ -31,7 +31,7 @@ SORT_ARRAY = 0x100000  # vCPU 0's array (each vCPU sorts its own, 4 KiB apart)
 TARGETS = {"a_loop": 10e6, "b_memmix": 5e6, "c_sort": 4e6}
 # (g)'s scheduler quantum for throughput (QEMU's round-robin TCG gives each
 # vCPU a time slice, far longer). The debugging default is 10 instructions
-# per turn (TRACE-FORMAT.md's --quantum); it is measured and reported too.
+# per turn (docs/trace-format.md's --quantum); it is measured and reported too.
 THROUGHPUT_QUANTUM = 1000
 
 

@@ -175,7 +175,7 @@ class GuestHost:
         flags, base, page_size, table_size = g[4], g[5], g[6], g[7]
         if not flags & PROC_TABLE_RADIX:
             if flags & PROC_TABLE_NEW:
-                return H_PARAMETER  # hash is out of scope (MACHINE.md)
+                return H_PARAMETER  # hash is out of scope (docs/machine.md)
             self.process_table = None
         else:
             if table_size > 24 or page_size:

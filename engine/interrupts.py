@@ -3,7 +3,7 @@
 Stage one is an exception (``Interrupt``) or a pending bit; stage two, a pure
 selection function (for asynchronous interrupts, with the supervisor
 architecture); stage three, ``deliver()``, the only code that writes
-SRR0/SRR1 (or HSRR0/HSRR1), the new MSR and the vector (MACHINE.md).
+SRR0/SRR1 (or HSRR0/HSRR1), the new MSR and the vector (docs/machine.md).
 """
 
 from __future__ import annotations

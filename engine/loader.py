@@ -1,10 +1,10 @@
 """Loading guest images: ELF (pyelftools) and raw binaries.
 
-- Raw binaries load at physical 0 and start at 0x10 (MACHINE.md, like QEMU's ``-bios``).
+- Raw binaries load at physical 0 and start at 0x10 (docs/machine.md, like QEMU's ``-bios``).
 - ELF images load by their PT_LOAD segments at the segments' *physical* addresses;
   ``memsz`` beyond ``filesz`` is bss, zero-filled (memory starts zeroed, so only the file
   bytes are written).
-- ELF entry (MACHINE.md): ELFv2 (``e_flags`` 2) and little-endian images start at
+- ELF entry (docs/machine.md): ELFv2 (``e_flags`` 2) and little-endian images start at
   ``e_entry``. A big-endian ELFv1 image starts at ``e_entry`` too unless ``e_entry`` lies
   inside ``.opd``: only then is it a function descriptor, and the vCPU starts at its first
   doubleword with r2 = its second (the TOC), as gdb and the Linux loader read it. A BE

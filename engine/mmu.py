@@ -275,7 +275,7 @@ class RadixMMU:
                 raddr |= spr[SPR_HRMOR]
             return raddr, 0  # HRMOR is not a flush trigger: never cached
         if not spr[SPR_LPCR] & LPCR_HR:
-            # Hash translation is out of scope (MACHINE.md): an empty SLB.
+            # Hash translation is out of scope (docs/machine.md): an empty SLB.
             if relocation:
                 raise _Fault("seg", access=access)
             # HV=0 real mode under hash (VRMA, RMOR/RMLS) is not modelled either.

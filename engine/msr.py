@@ -21,7 +21,7 @@ MSR_DR = ppc_bit(59)
 MSR_RI = ppc_bit(62)
 MSR_LE = ppc_bit(63)
 
-# Bits 33:36 and 42:47 of the saved MSR image are interrupt-specific (MACHINE.md).
+# Bits 33:36 and 42:47 of the saved MSR image are interrupt-specific (docs/machine.md).
 SRR1_INTERRUPT_BITS = 0x0000_0000_783F_0000
 SRR1_TRACE = ppc_bit(33)
 SRR1_PROGRAM_FPE = 0x100000

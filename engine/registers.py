@@ -1,4 +1,4 @@
-"""Registers by name (API.md): r0-r31, pc/nia, msr, cr, lr, ctr, xer, f0-f31, fpscr, SPRs,
+"""Registers by name (docs/api.md): r0-r31, pc/nia, msr, cr, lr, ctr, xer, f0-f31, fpscr, SPRs,
 and the vector facility's vr0-vr31, vs0-vs63 (128 bits) and vscr."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``ppcdbg trace``: run an image and print machine state as JSON lines (TRACE-FORMAT.md).
+"""``ppcdbg trace``: run an image and print machine state as JSON lines (docs/trace-format.md).
 
 It drives the machine through the stepping controller, like every other
 client, so ``--backend`` changes how steps are carried out and never what

@@ -1,4 +1,4 @@
-"""The state fields of a ``ppcdbg trace`` line, as JSON text, fast (TRACE-FORMAT.md).
+"""The state fields of a ``ppcdbg trace`` line, as JSON text, fast (docs/trace-format.md).
 
 A trace prints ~50 hex strings per line and most of them did not change
 since the vCPU's previous line, so the formatter keeps what it printed:

@@ -1,7 +1,7 @@
 # smp_spinlock: every vCPU takes a lwarx/stwcx. spinlock, increments a shared
 # counter ITERATIONS times, and releases it (powernv profile, any number of vCPUs).
 #
-# All vCPUs start together at _start (MACHINE.md). Each one first counts
+# All vCPUs start together at _start (docs/machine.md). Each one first counts
 # itself in `arrived` (atomically), so vCPU 0 (PIR 0) knows how many to wait
 # for: after its own share it spins until `finished` equals `arrived`, then
 # stops at `done`. The others park in a `b .` loop at `park`.

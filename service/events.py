@@ -57,7 +57,7 @@ def hex64(v: int) -> str:
 
 
 # Hex digits of a register value by its architected width: 0x%08x, 0x%016x or 0x%032x
-# (API.md; 128-bit values with byte 0, the most significant, first).
+# (docs/api.md; 128-bit values with byte 0, the most significant, first).
 DIGITS = {32: 8, 64: 16, 128: 32}
 
 

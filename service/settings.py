@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     cors_origins: str = ""  # comma-separated origins, "*" for any
     log_level: str = "info"
     demo: bool = False  # preload the SMP demo (examples/smp_spinlock.elf, 4 vCPUs)
-    # Limits (API.md "Security and limits"): every one is a 4xx when hit.
+    # Limits (docs/api.md "Security and limits"): every one is a 4xx when hit.
     max_upload_bytes: int = 16 << 20
     max_body_bytes: int = 24 << 20  # base64 JSON uploads are 4/3 of the image
     max_images_per_owner: int = 100

@@ -1,4 +1,4 @@
-"""``ppcdbg trace`` against TRACE-FORMAT.md: line shapes, key order, modes, options, errors.
+"""``ppcdbg trace`` against docs/trace-format.md: line shapes, key order, modes, options, errors.
 
 Most checks use the prebuilt programs in ``tests/data`` (``trace_prog.S`` built by
 ``tests/data/build.sh``), so they run without binutils; one test rebuilds the program
@@ -315,7 +315,7 @@ def test_freshly_assembled_little_endian_program(
     asm = require_tool("powerpc64le-linux-gnu-as")
     ld = require_tool("powerpc64le-linux-gnu-ld")
     src = tmp_path / "le.S"
-    # Big-endian prologue (as bytes): MSR[LE] only changes through rfid (MACHINE.md).
+    # Big-endian prologue (as bytes): MSR[LE] only changes through rfid (docs/machine.md).
     prologue = [
         0x7C6000A6,  # mfmsr 3
         0x60630001,  # ori 3,3,1

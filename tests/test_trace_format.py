@@ -1,7 +1,7 @@
 """The trace's fast line text equals the reference, ``json.dumps`` of ``engine.trace.state``.
 
 ``engine.trace_format`` caches formatted values and fills a fixed template;
-TRACE-FORMAT.md's text is what ``json.dumps(state(...), separators=(", ", ": "))``
+docs/trace-format.md's text is what ``json.dumps(state(...), separators=(", ", ": "))``
 prints. Compared over whole traces (a call-heavy C program, a radix guest),
 with every kind of extra register, and for every kind of line.
 """

@@ -1,4 +1,4 @@
-"""Breakpoints, watchpoints and catchpoints (STEPPING.md "Breakpoints and watchpoints")."""
+"""Breakpoints, watchpoints and catchpoints (docs/stepping.md "Breakpoints and watchpoints")."""
 
 from __future__ import annotations
 

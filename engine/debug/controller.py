@@ -4,7 +4,7 @@ The service, the CLI and a GDB server drive a machine only through a
 ``Controller``: registers and memory, breakpoints, step/continue/halt,
 checkpoints and reverse execution, and a stream of typed events. The
 controller picks its strategy from the backend's capabilities, never from
-its name (STEPPING.md "Backends").
+its name (docs/stepping.md "Backends").
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Typed events the controller emits (STEPPING.md stops, API.md event types).
+"""Typed events the controller emits (docs/stepping.md stops, docs/api.md event types).
 
 ``time`` is virtual: the machine's instruction-slot count when the event happened.
 """

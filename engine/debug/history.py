@@ -7,7 +7,7 @@ so restoring a checkpoint and replaying the entries after it reproduces
 the machine bit for bit; a run entry can also be replayed partially, up to
 just before a given vCPU's n-th slot, which is what reverse-step needs.
 Replays use the reference (native) step, which every backend must equal
-(STEPPING.md "Guest transparency").
+(docs/stepping.md "Guest transparency").
 
 Memory is bounded by a budget in bytes: what the checkpoints alone keep alive (memory pages
 are shared copy-on-write, so a checkpoint holds only the pages written after it and before

@@ -1,6 +1,6 @@
 """Debug instructions planted in guest memory, reference-counted per address.
 
-Planted words live in memory every vCPU shares (STEPPING.md, trace-vector
+Planted words live in memory every vCPU shares (docs/stepping.md, trace-vector
 rules 3 and 11). The planter remembers each original word, so memory reads
 through the API show the original bytes and writes through the API land
 under the planted word instead of erasing it.

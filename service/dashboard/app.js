@@ -1,4 +1,4 @@
-// ppcdbg dashboard: a browser client of the public REST and WebSocket API (API.md).
+// ppcdbg dashboard: a browser client of the public REST and WebSocket API (docs/api.md).
 // Plain ES module, no build step, no third-party code. Everything it shows comes from
 // /v1/...; the token is the same bearer token every other client uses.
 
@@ -564,7 +564,7 @@ function renderRegisters() {
     box.append(el("h3", "", "LPCR"));
     box.append(bitsRow(LPCR_BITS, values.lpcr, prev.lpcr));
     const l = big(values.lpcr);
-    // AIL is LPCR bits 39:40 (MACHINE.md), DPFD 9:11, VRMASD 12:16, RMLS 34:37.
+    // AIL is LPCR bits 39:40 (docs/machine.md), DPFD 9:11, VRMASD 12:16, RMLS 34:37.
     box.append(field(["AIL ", [`${(l >> 23n) & 3n}`], " · DPFD ", [`${(l >> 52n) & 7n}`],
       " · VRMASD ", [`0x${((l >> 47n) & 0x1fn).toString(16)}`], " · RMLS ", [`${(l >> 26n) & 0xfn}`]]));
   }

@@ -33,7 +33,7 @@ def session(
     )
     image = load_image(path.read_bytes())
     # Every backend is compared with native under the same atomic-sequence
-    # mode; the defaults differ by backend (STEPPING.md).
+    # mode; the defaults differ by backend (docs/stepping.md).
     kw.setdefault("atomic_sequences", "whole")
     config = SessionConfig(
         profile=profile, vcpus=vcpus, backend=backend, scheduler_locking=locking, **kw

@@ -1,4 +1,4 @@
-"""Every backend steps exactly like the reference (STEPPING.md "Guest transparency").
+"""Every backend steps exactly like the reference (docs/stepping.md "Guest transparency").
 
 Each program is stepped under each backend that supports its profile, with
 one and several vCPUs and every scheduler-locking mode; after every step the

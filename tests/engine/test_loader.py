@@ -130,7 +130,7 @@ def test_be_elfv1_entry_in_text_starts_at_e_entry(tmp_path: Path) -> None:
 
 @pytest.mark.binutils
 def test_le_elfv1_starts_at_e_entry(tmp_path: Path) -> None:
-    # MACHINE.md "ELF entry": little-endian images start at e_entry, whatever it points at.
+    # docs/machine.md "ELF entry": little-endian images start at e_entry, whatever it points at.
     data = build(tmp_path, V1_SOURCE, True)
     image = load_image(data)
     assert (image.elf_abi, image.byte_order) == (1, "little")

@@ -1,4 +1,4 @@
-"""The WebSocket event stream, ``/v1/sessions/{id}/events`` (API.md "WebSocket")."""
+"""The WebSocket event stream, ``/v1/sessions/{id}/events`` (docs/api.md "WebSocket")."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 # Two vCPUs. vCPU 0 computes; vCPU 1 keeps running through the guest's own
 # trace vector (0xd00), where the trace-vector backend plants its word while
 # it steps vCPU 0: with scheduler locking off vCPU 1 must run through it as if
-# nothing were there (STEPPING.md rule 11).
+# nothing were there (docs/stepping.md rule 11).
     .org 0x700
     addi 22, 22, 1
     mfsrr0 27

@@ -1,7 +1,7 @@
 # Asynchronous interrupts under stepping: the decrementer fires every 40
 # slots while the guest counts; its handler re-arms it. With the step flag
 # noirq off, a step may be the delivery of the interrupt instead of an
-# instruction (STEPPING.md case 3).
+# instruction (docs/stepping.md case 3).
     .include "common.inc"
     .org 0x900
     addi 23, 23, 1

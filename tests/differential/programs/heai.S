@@ -2,7 +2,7 @@
 # vcpus: 1
 # regs: srr0,srr1,hsrr0,hsrr1
 # Illegal and reserved words raise HEAI (0xe40) in HV state, not a program
-# interrupt (QEMU-REFERENCE.md): HSRR0 = the instruction, HSRR1 = the MSR image.
+# interrupt (docs/qemu-reference.md): HSRR0 = the instruction, HSRR1 = the MSR image.
 # The handler skips the word and returns with hrfid.
     .include "common.inc"
     entry

@@ -25,7 +25,7 @@
     sthcx. 3, 0, 21
     lwarx 11, 0, 21
     stwcx. 3, 0, 21          # same granule, same size (a different size is ISA-undefined:
-                             # MACHINE.md lets it succeed, QEMU 7.2 fails it; not compared)
+                             # docs/machine.md lets it succeed, QEMU 7.2 fails it; not compared)
     mfcr 12
     li 13, -1
     mtxer 13                 # SO = 1 goes into CR0

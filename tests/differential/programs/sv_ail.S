@@ -1,7 +1,7 @@
 # steps: 130
 # vcpus: 1
 # regs: srr0,srr1,hsrr0,hsrr1,dar,dsisr,lpcr
-# Alternate interrupt location (LPCR[AIL], MACHINE.md), computed at each
+# Alternate interrupt location (LPCR[AIL], docs/machine.md), computed at each
 # delivery from the MSR in force: with radix off, AIL=3 never applies in real
 # mode or with IR != DR (a DR=1 access under hash is a data segment interrupt
 # at 0x380); with radix on and IR=DR=1, AIL=3 sends sc, traps, DSI and trace

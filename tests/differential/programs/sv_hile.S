@@ -2,7 +2,7 @@
 # vcpus: 1
 # regs: srr0,srr1,hsrr0,hsrr1,hid0
 # Little-endian boot through rfid with HID0[HILE]: the hypervisor's
-# interrupts then run little-endian (QEMU-REFERENCE.md: HILE, not LPCR[ILE],
+# interrupts then run little-endian (docs/qemu-reference.md: HILE, not LPCR[ILE],
 # decides in HV state), so the handlers at 0xc00, 0x700 and 0xe40 are
 # little-endian code (sv_hile.le.S) and return to the little-endian program
 # with rfid/hrfid. LPCR[ILE] alone is set first and changes nothing in HV.

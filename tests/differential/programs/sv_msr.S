@@ -1,7 +1,7 @@
 # steps: 100
 # vcpus: 1
 # regs: srr0,srr1,hsrr0,hsrr1
-# MSR writes (MACHINE.md "MSR"): mtmsrd L=0 cannot change HV, ME or LE and
+# MSR writes (docs/machine.md "MSR"): mtmsrd L=0 cannot change HV, ME or LE and
 # SF follows RS; mtmsr changes the low word only; L=1 moves EE and RI alone;
 # only implemented bits stick; PR=1 brings EE|IR|DR: under hash an instruction
 # segment interrupt (0x480) at once, under radix problem state; rfid/hrfid
@@ -74,7 +74,7 @@
     mtsrr0 3
     rfid                     # from HV=0: HV not set
 # Not here: rfid from HV=0 with SRR1[ME]=0. The ISA (MSR[ME] changes only
-# when MSR[HV]=1) and MACHINE.md keep ME, as the engine does; QEMU 7.2 clears it.
+# when MSR[HV]=1) and docs/machine.md keep ME, as the engine does; QEMU 7.2 clears it.
     .org 0x1300
     mfmsr 15
     mtmsrd 20, 0             # from HV=0: HV not set, ME unchanged

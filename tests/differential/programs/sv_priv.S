@@ -103,7 +103,7 @@
     mtspr 5, 4
     mtspr 20, 4
 # Not here: hypervisor SPRs (LPCR, HSRR0, HSPRG0...) and instructions (hrfid,
-# tlbie, msgsnd) from HV=0 supervisor state. The ISA and MACHINE.md raise HEAI
+# tlbie, msgsnd) from HV=0 supervisor state. The ISA and docs/machine.md raise HEAI
 # (0xe40) and so does the engine; QEMU 7.2 raises program/privileged instead
 # (0x700, SRR1 0x40000: gen_mfspr's SPR_NOACCESS path and CHK_HV). The engine's
 # per-instruction tests cover them.

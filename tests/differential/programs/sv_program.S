@@ -59,7 +59,7 @@
     sthcx. 7, 0, 20          # succeeds
     mfcr 8
 # Not here: an unaligned st*cx. to an address other than the reserved one.
-# MACHINE.md (and the ISA's first choice) raise alignment; QEMU 7.2 compares
+# docs/machine.md (and the ISA's first choice) raise alignment; QEMU 7.2 compares
 # the address with the reservation first and fails the store quietly
 # (gen_conditional_store). The ISA leaves the case boundedly undefined.
     li 20, 0x4000

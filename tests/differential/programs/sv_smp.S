@@ -9,7 +9,7 @@
 # vCPU 1 (PIR 4) with msgsnd; with MSR[EE]=1 vCPU 1 takes the hypervisor
 # doorbell at 0xe80. Instruction counts line the two paths up step by step.
 # Not here: a store to another word of the reserved granule. It kills the
-# reservation on POWER9 (MACHINE.md, and in the engine); QEMU 7.2's st*cx.
+# reservation on POWER9 (docs/machine.md, and in the engine); QEMU 7.2's st*cx.
 # compares the reserved word's value only (a cmpxchg) and succeeds.
 # (QEMU 7.2 cannot read SPRs of vCPU 1 through the gdbstub: those are null.)
     .include "common.inc"

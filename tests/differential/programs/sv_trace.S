@@ -1,7 +1,7 @@
 # steps: 180
 # vcpus: 1
 # regs: srr0,srr1,sprg0
-# MSR[SE] single step and MSR[BE] branch trace (MACHINE.md "Trace"): the
+# MSR[SE] single step and MSR[BE] branch trace (docs/machine.md "Trace"): the
 # mtmsrd that sets SE is not traced, every following instruction is (SRR0 =
 # the next instruction, the target for taken branches), the mtmsrd that
 # clears SE is; sc, rfid and an instruction that takes another interrupt

@@ -19,7 +19,7 @@ from engine.loader import load_image
 from engine.sprs import SPR_HSRR0, SPR_HSRR1, SPR_SRR0, SPR_SRR1
 
 STALE = {SPR_SRR0: 0x5150, SPR_SRR1: 0x5151, SPR_HSRR0: 0x4150, SPR_HSRR1: 0x4151}
-# Every vector of MACHINE.md "Interrupts", and whether it saves into HSRR0/HSRR1.
+# Every vector of docs/machine.md "Interrupts", and whether it saves into HSRR0/HSRR1.
 VECTORS = {
     0x100: False, 0x200: False, 0x300: False, 0x380: False, 0x400: False, 0x480: False,
     0x500: False, 0x600: False, 0x700: False, 0x800: False, 0x900: False, 0x980: True,

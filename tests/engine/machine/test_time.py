@@ -65,7 +65,7 @@ def test_time_reads_are_exact_in_fast_runs_and_single_steps(
 
 
 def test_dec_and_hdec_reset_to_0x7fffffff_so_setting_ee_takes_no_decrementer() -> None:
-    """MACHINE.md reset state: DEC = HDEC = 0x7fffffff; QEMU takes no 0x900 before a write."""
+    """docs/machine.md reset state: DEC = HDEC = 0x7fffffff; QEMU takes no 0x900 before a write."""
     from engine.cpu import VCPU
     from engine.memory import PhysicalMemory
     from engine.msr import MSR_EE, MSR_HV, MSR_SF
