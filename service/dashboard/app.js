@@ -815,7 +815,9 @@ function renderDisasm() {
     row.append(gut, el("span", "arrow", pc !== null && a === pc ? "▶" : ""),
       el("span", "addr", hex(a)), el("span", "word", ln.word.slice(2)));
     const txt = el("span", "txt");
-    txt.append(el("span", "mn", ln.mnemonic.padEnd(8)), document.createTextNode(ln.operands));
+    // ln.text is ln.mnemonic + operands with branch targets named (<bump>, <loop+0x8>).
+    const operands = ln.text.startsWith(ln.mnemonic) ? ln.text.slice(ln.mnemonic.length).trim() : ln.operands;
+    txt.append(el("span", "mn", ln.mnemonic.padEnd(8)), document.createTextNode(operands));
     if (o) txt.append(el("span", "others", `   ◀ vCPU ${o.join(", ")}`));
     row.append(txt);
     row.addEventListener("click", () => { S.cursor = a; S.disasm.follow = false; markCursor(); });
@@ -849,9 +851,22 @@ function moveCursor(delta) {
 }
 
 async function gotoDisasm(where) {
+  where = where.trim();
+  if (!where) return;
   let a;
   if (where in (S.image?.symbols || {})) a = BigInt(S.image.symbols[where]);
-  else a = BigInt(where.startsWith("0x") ? where : "0x" + where);
+  else if (/^(0x)?[0-9a-f]{1,16}$/i.test(where)) a = BigInt(where.startsWith("0x") ? where : "0x" + where);
+  else {
+    // Not a symbol of the image nor a number: the server says what is wrong (as REST does).
+    try {
+      a = BigInt((await api("GET", sess(`/memory?addr=${encodeURIComponent(where)}&length=1&space=effective&vcpu=${S.vcpu}`))).address);
+    } catch (e) {
+      const msg = el("div", "err", e.message);
+      msg.id = "disasm-error";
+      $("#disasm").replaceChildren(msg);
+      return;
+    }
+  }
   S.disasm.follow = false;
   S.disasm.base = a;
   S.cursor = a;

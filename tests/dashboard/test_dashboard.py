@@ -283,3 +283,45 @@ def test_vector_panel_element_views_and_the_change_at_a_step(page, server):
     page.keyboard.press("v")
     expect(els(page, "vr5")).to_have_text(["7fc00000", "80000000", "7f800000", "ff800000"])
     expect(page.locator("#vector .vreg.changed")).to_have_count(0)
+
+
+# A symbol whose name is markup: were it inserted as HTML, the <img> would run its onerror.
+EVIL = "<img src=x onerror=window.__pwned=1>"
+EVIL_SOURCE = (
+    "    .globl _start\n_start:\n    li 3, 0\n    bl \"" + EVIL + "\"\n"
+    "done:\n    b done\n"
+    "\"" + EVIL + "\":\n    addi 3, 3, 1\n    blr\n"
+)
+
+
+def test_symbol_names_are_text_branch_targets_are_named_and_bad_symbols_are_problems(
+    page, server
+):
+    base = server.url
+    img = page.request.post(f"{base}/v1/images", headers=AUTH,
+                            data={"name": "evil.S", "source": EVIL_SOURCE})  # fmt: skip
+    assert img.ok, img.text()
+    assert EVIL in img.json()["symbols"]
+    sid = page.request.post(f"{base}/v1/sessions", headers=AUTH,
+                            data={"image_id": img.json()["id"]}).json()["id"]  # fmt: skip
+    page.goto(f"{base}/#token={TOKEN}&session={sid}")
+    expect(page.locator("#disasm .ln.pc")).to_have_count(1)
+    # The label and the branch target show the name as text, and no script ran.
+    expect(page.locator("#disasm .sym", has_text=EVIL)).to_have_count(1)
+    expect(page.locator("#disasm .ln", has_text=re.compile(r"bl\s+0x[0-9a-f]+ <" + re.escape(EVIL)
+                                                           + ">"))).to_have_count(1)  # fmt: skip
+    page.fill("#bp-input", EVIL)
+    page.press("#bp-input", "Enter")
+    expect(page.locator("#breakpoints li")).to_contain_text(EVIL)
+    page.click('#controls button[data-act="continue"]')
+    expect(page.locator("#stopline")).to_contain_text(EVIL)
+    assert page.locator("#disasm img, #breakpoints img, #stopline img").count() == 0
+    assert page.evaluate("window.__pwned") is None
+    # An unknown symbol in "go to": the server's problem, not a JavaScript SyntaxError.
+    page.fill("#disasm-goto", "nosuchsym")
+    page.press("#disasm-goto", "Enter")
+    expect(page.locator("#disasm-error")).to_contain_text("nosuchsym")
+    expect(page.locator("#disasm-error")).not_to_contain_text("SyntaxError")
+    page.fill("#disasm-goto", "done")
+    page.press("#disasm-goto", "Enter")
+    expect(page.locator("#disasm .sym", has_text="<done>:")).to_have_count(1)
