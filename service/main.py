@@ -51,6 +51,8 @@ def _operation_id(route: APIRoute) -> str:
 
 def problem_response(p: Problem, request: Request) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if p.status == 401 else None
+    if p.status == 426:
+        headers = {"Upgrade": "websocket"}  # RFC 9110: a 426 names the protocol to switch to
     return JSONResponse(p.body(request.url.path), status_code=p.status, media_type=PROBLEM_JSON,
                         headers=headers)  # fmt: skip
 

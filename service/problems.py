@@ -34,6 +34,7 @@ TYPES: dict[str, tuple[str, str]] = {
     "storage-unavailable": ("Storage unavailable", "The server's database cannot be used now."),
     "insufficient-storage": ("Insufficient storage", "The server has no room to store it."),
     "internal-error": ("Internal error", "An internal error; it has been logged."),
+    "upgrade-required": ("Upgrade required", "A WebSocket endpoint: connect with a WebSocket."),
     "http-error": ("HTTP error", "An HTTP-level error."),
 }
 

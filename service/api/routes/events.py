@@ -9,17 +9,18 @@ import logging
 from typing import Any
 
 from fastapi import APIRouter, WebSocket
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from starlette.websockets import WebSocketDisconnect
 
 from engine.registers import UnknownRegister, canonical
 
 from ...events import EVENT_TYPES, Client, compact_json, stop_dict
+from ...models.common import PROBLEM_RESPONSES
 from ...models.messages import MESSAGE, OPS, Continue, Message, Step, Subscribe
 from ...problems import PROBLEM_JSON, Problem
 from ...sessions import Manager, Session
-from ..deps import Auth
+from ..deps import Auth, ManagerDep, OwnerDep
 
 router = APIRouter(tags=["events"])
 log = logging.getLogger("ppcdbg.ws")
@@ -32,6 +33,18 @@ def _token(ws: WebSocket, query_token: str | None) -> str | None:
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
     return query_token
+
+
+@router.get("/v1/sessions/{session_id}/events", name="upgrade-required", status_code=426,
+            response_class=Response, responses={426: PROBLEM_RESPONSES[422] | {
+                "description": "A WebSocket endpoint: connect with a WebSocket handshake"}},
+            )  # fmt: skip
+async def upgrade_required(session_id: str, owner: OwnerDep, manager: ManagerDep) -> Response:
+    """The session's event stream is a WebSocket (``links.events``): a plain GET says so."""
+    manager.session(owner, session_id)  # 404 for another owner's session, as everywhere
+    raise Problem(426, "upgrade-required",
+                  "this is the session's WebSocket event stream: connect with a WebSocket "
+                  "(ws:// or wss://), see docs/api.md")  # fmt: skip
 
 
 @router.websocket("/v1/sessions/{session_id}/events", name="stream")

@@ -9,7 +9,7 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from tests.service.conftest import ALICE, SMP
+from tests.service.conftest import ALICE, BOB, SMP
 
 TIMEOUT = 30
 
@@ -225,3 +225,14 @@ def test_real_server_batches_are_the_unbatched_stream(server):
     assert len(traces) == 3000
     assert batched_events == plain_events
     assert batched_messages < plain_messages
+
+
+def test_a_plain_get_of_the_event_stream_says_it_is_a_websocket(client, sid):
+    link = client.get(f"/v1/sessions/{sid}", headers=ALICE).json()["links"]["events"]
+    r = client.get(link, headers=ALICE)
+    assert r.status_code == 426
+    assert r.headers["upgrade"] == "websocket"
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["type"] == "/problems/upgrade-required"
+    assert client.get(link, headers=BOB).status_code == 404
+    assert client.get(link).status_code == 401
