@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from .common import Address, Hex, Input, Links, Model
+from .common import WHOLE, Address, Hex, Input, Int, Links, Model, VcpuIndex
 
 Kind = Literal["software", "hardware", "watchpoint", "catchpoint"]
 
@@ -20,21 +20,22 @@ class BreakpointCreate(Input):
                 {"kind": "software", "symbol": "done", "condition": "r3 == 0"},
                 {"kind": "watchpoint", "symbol": "counter", "length": 8, "access": "write"},
                 {"kind": "catchpoint", "vector": "0x700"},
-            ]
+            ],
+            "not": {"required": ["address", "symbol"]},  # _where
         },
     }
     kind: Kind = "software"
     address: Address | None = None
     symbol: str | None = Field(default=None, max_length=200)
-    length: int = Field(default=4, ge=1, le=1 << 20)
+    length: Int = Field(default=4, ge=1, le=1 << 20)
     access: Literal["read", "write", "access"] = "write"
     vector: Address | None = None
-    hypercall: int | None = Field(default=None, ge=-1, le=0xFFFF)
+    hypercall: Annotated[int, Field(ge=-1, le=0xFFFF), WHOLE] | None = None
     condition: str | None = Field(default=None, max_length=1000)
-    ignore_count: int = Field(default=0, ge=0, le=1 << 62)
+    ignore_count: Int = Field(default=0, ge=0, le=1 << 62)
     temporary: bool = False
     enabled: bool = True
-    vcpus: list[int] | None = Field(default=None, max_length=64)
+    vcpus: list[VcpuIndex] | None = Field(default=None, max_length=64)
 
     @model_validator(mode="after")
     def _where(self) -> BreakpointCreate:
@@ -52,9 +53,9 @@ class BreakpointUpdate(Input):
     }
     enabled: bool | None = None
     condition: str | None = Field(default=None, max_length=1000)
-    ignore_count: int | None = Field(default=None, ge=0, le=1 << 62)
+    ignore_count: Annotated[int, Field(ge=0, le=1 << 62), WHOLE] | None = None
     temporary: bool | None = None
-    vcpus: list[int] | None = Field(default=None, max_length=64)
+    vcpus: list[VcpuIndex] | None = Field(default=None, max_length=64)
 
 
 class BreakpointPublic(Model):

@@ -17,6 +17,8 @@ def parse_int(value: Any) -> Any:
         raise ValueError("a boolean is not a number")
     if isinstance(value, int):
         return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # JSON Schema's integer: 4096.0 is 4096
     if isinstance(value, str):
         # Plain ASCII digits only: int() alone would also take "0x_1", "0x+1" or "٣".
         t = value.strip()
@@ -27,6 +29,30 @@ def parse_int(value: Any) -> Any:
                 return int(t, 10)
         raise ValueError("expected a hex string (0x...), a decimal string or an integer")
     raise ValueError("expected a hex string (0x...), a decimal string or an integer")
+
+
+def whole_number(value: Any) -> Any:
+    """JSON Schema's ``integer``: any number without a fractional part, so 3.0 is 3 (the
+    strict models would refuse it), and never a boolean."""
+    if isinstance(value, bool):
+        raise ValueError("a boolean is not an integer")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# An integer field of a request body (see Input). With constraints inside an Optional or a
+# list, write Annotated[int, Field(ge=.., le=..), WHOLE]: pydantic turns Field constraints
+# outside the Annotated into JSON Schema keys it does not translate (ge/le) there.
+WHOLE = BeforeValidator(whole_number)
+Int = Annotated[int, WHOLE]
+VcpuIndex = Annotated[int, Field(ge=0, le=63), WHOLE]
+
+
+def given(*names: str) -> list[dict[str, Any]]:
+    """JSON Schema branches "this field is given" (present and not null), one per name: the
+    body of a oneOf/anyOf that says what a model validator checks."""
+    return [{"required": [n], "properties": {n: {"not": {"type": "null"}}}} for n in names]
 
 
 def _int_schema(maximum: int, description: str) -> dict[str, Any]:

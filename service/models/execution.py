@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from .common import Address, Input
+from .common import WHOLE, Address, Input, Int, VcpuIndex, given
 
 
 class StepRequest(Input):
@@ -14,7 +14,7 @@ class StepRequest(Input):
         "extra": "forbid",
         "json_schema_extra": {"examples": [{"count": 1, "mode": "into"}]},
     }
-    count: int = Field(default=1, ge=1)
+    count: Int = Field(default=1, ge=1)
     mode: Literal["into", "over", "out"] = "into"
 
 
@@ -25,11 +25,13 @@ class ContinueRequest(Input):
         "extra": "forbid",
         "json_schema_extra": {"examples": [{}, {"vcpus": [0], "until": ["done"]}]},
     }
-    vcpus: list[int] | None = Field(default=None, max_length=64)
-    until: list[str | int] | None = Field(
+    vcpus: list[VcpuIndex] | None = Field(default=None, max_length=64)
+    until: list[str | Int] | None = Field(
         default=None, max_length=64, description="addresses (hex/decimal) or symbols"
     )
-    budget: int | None = Field(default=None, ge=1, description="instructions, at most the limit")
+    budget: Annotated[int, Field(ge=1), WHOLE] | None = Field(
+        default=None, description="instructions, at most the limit"
+    )
 
 
 class RunToRequest(Input):
@@ -37,11 +39,14 @@ class RunToRequest(Input):
 
     model_config = {
         "extra": "forbid",
-        "json_schema_extra": {"examples": [{"symbol": "done"}, {"address": "0x1040", "vcpu": 0}]},
+        "json_schema_extra": {
+            "examples": [{"symbol": "done"}, {"address": "0x1040", "vcpu": 0}],
+            "oneOf": given("address", "symbol"),  # _where
+        },
     }
     address: Address | None = None
     symbol: str | None = Field(default=None, max_length=200)
-    vcpu: int | None = Field(default=None, ge=0, le=63)
+    vcpu: VcpuIndex | None = None
 
     @model_validator(mode="after")
     def _where(self) -> RunToRequest:
@@ -54,4 +59,4 @@ class ReverseStepRequest(Input):
     """Go back one instruction of ``vcpu``."""
 
     model_config = {"extra": "forbid", "json_schema_extra": {"examples": [{"vcpu": 0}]}}
-    vcpu: int = Field(default=0, ge=0, le=63)
+    vcpu: Int = Field(default=0, ge=0, le=63)

@@ -5,7 +5,11 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .common import Hex, Input, Links, Model
+from .common import Hex, Input, Links, Model, given
+
+
+# What base64.b64decode(validate=True) takes: groups of four, padded.
+B64 = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
 
 
 class ImageCreate(Input):
@@ -15,14 +19,17 @@ class ImageCreate(Input):
         "extra": "forbid",
         "json_schema_extra": {
             "examples": [
-                {"name": "prog.elf", "format": "auto", "data_base64": "f0VMRgIC..."},
+                {"name": "prog.bin", "format": "raw", "data_base64": "OGAAAUgAAAA="},
                 {"name": "hello", "source": ".globl _start\n_start: li 3, 1\ndone: b done\n"},
-            ]
+            ],
+            # what _one_input checks, said in the schema
+            "oneOf": given("data_base64", "source"),
         },
     }
     name: str = Field(default="image", max_length=200)
     format: Literal["auto", "elf", "raw"] = "auto"
-    data_base64: str | None = None
+    data_base64: str | None = Field(default=None, pattern=B64,
+                                    description="the file, base64 (RFC 4648)")  # fmt: skip
     source: str | None = Field(default=None, description="PowerPC64 assembly (GNU as syntax)")
     endian: Literal["big", "little"] = Field(default="big", description="for source only")
 

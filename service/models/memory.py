@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .common import Address, Hex, Input, Model
+from .common import Address, Hex, Input, Int, Model
 
 
 class MemoryPublic(Model):
@@ -22,9 +22,10 @@ class MemoryWrite(Input):
         "json_schema_extra": {"examples": [{"address": "0x2000", "data": "00000001"}]},
     }
     address: Address
-    data: str = Field(pattern=r"^([0-9a-fA-F]{2})*$", max_length=2 << 20)
+    data: str = Field(pattern=r"^([0-9a-fA-F]{2})+$", max_length=2 << 20,
+                      description="hex, at least one byte")  # fmt: skip
     space: Literal["physical", "effective"] = "physical"
-    vcpu: int = Field(default=0, ge=0, le=63)
+    vcpu: Int = Field(default=0, ge=0, le=63)
 
 
 class InstructionPublic(Model):

@@ -9,14 +9,14 @@ from typing import Annotated, Literal
 
 from pydantic import Field, TypeAdapter
 
-from .common import Input
+from .common import WHOLE, Input, Int, VcpuIndex
 
 MaxCount = 1 << 62
 Cid = str | int | None  # echoed in the reply so a client can match it to its command
 
 
 class TraceSelection(Input):
-    vcpus: list[int] | None = Field(default=None, max_length=64, description="default: all")
+    vcpus: list[VcpuIndex] | None = Field(default=None, max_length=64, description="default: all")
     registers: list[Annotated[str, Field(max_length=32)]] | None = Field(
         default=None, max_length=256
     )
@@ -28,23 +28,25 @@ class Subscribe(Input):
     types: list[Annotated[str, Field(max_length=32)]] | None = Field(default=None, max_length=32)
     trace: TraceSelection | None = None
     batch: bool = False
-    since: int | None = Field(default=None, ge=0, description="replay from this seq")
+    since: Annotated[int, Field(ge=0), WHOLE] | None = Field(
+        default=None, description="replay from this seq"
+    )
 
 
 class Step(Input):
     op: Literal["step"]
     id: Cid = None
-    vcpu: int = Field(default=0, ge=0, le=63)
-    count: int = Field(default=1, ge=1, le=MaxCount)
+    vcpu: Int = Field(default=0, ge=0, le=63)
+    count: Int = Field(default=1, ge=1, le=MaxCount)
     mode: Literal["into", "over", "out"] = "into"
 
 
 class Continue(Input):
     op: Literal["continue"]
     id: Cid = None
-    vcpus: list[Annotated[int, Field(ge=0, le=63)]] | None = Field(default=None, max_length=64)
-    until: list[str | int] | None = Field(default=None, max_length=64)
-    budget: int | None = Field(default=None, ge=1, le=MaxCount)
+    vcpus: list[VcpuIndex] | None = Field(default=None, max_length=64)
+    until: list[str | Int] | None = Field(default=None, max_length=64)
+    budget: Annotated[int, Field(ge=1, le=MaxCount), WHOLE] | None = None
 
 
 class Halt(Input):

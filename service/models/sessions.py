@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .common import Hex, Input, Links, Model
+from .common import Hex, Input, Int, Links, Model, given
 
 StepFlag = Literal["noirq", "notimer"]
 
@@ -23,7 +23,8 @@ class SessionCreate(Input):
             "examples": [
                 {"image_id": "img-0123456789abcdef", "vcpus": 4, "profile": "powernv"},
                 {"snapshot_id": "snp-0123456789abcdef"},
-            ]
+            ],
+            "anyOf": given("image_id", "snapshot_id"),  # _source
         },
     }
     image_id: str | None = None
@@ -31,13 +32,13 @@ class SessionCreate(Input):
         default=None, description="re-create a session at this snapshot (same image and config)"
     )
     profile: Literal["powernv", "guest"] = "powernv"
-    vcpus: int = Field(default=1, ge=1, le=64)
-    memory_mb: int = Field(default=1024, ge=1, le=1 << 20)
+    vcpus: Int = Field(default=1, ge=1, le=64)
+    memory_mb: Int = Field(default=1024, ge=1, le=1 << 20)
     backend: Literal["native", "trace-intercept", "trace-vector"] = "native"
     scheduler_locking: Literal["off", "step", "on"] = "step"
     step_flags: list[StepFlag] = Field(default_factory=_default_flags)
     atomic_sequences: Literal["each", "whole"] | None = None
-    quantum: int = Field(default=10, ge=1, le=1_000_000)
+    quantum: Int = Field(default=10, ge=1, le=1_000_000)
     history: bool = True
 
     @model_validator(mode="after")

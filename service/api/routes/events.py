@@ -16,7 +16,6 @@ from starlette.websockets import WebSocketDisconnect
 from engine.registers import UnknownRegister, canonical
 
 from ...events import EVENT_TYPES, Client, compact_json, stop_dict
-from ...models.common import PROBLEM_RESPONSES
 from ...models.messages import MESSAGE, OPS, Continue, Message, Step, Subscribe
 from ...problems import PROBLEM_JSON, Problem
 from ...sessions import Manager, Session
@@ -35,10 +34,10 @@ def _token(ws: WebSocket, query_token: str | None) -> str | None:
     return query_token
 
 
+# Not in the OpenAPI document, like the WebSocket itself (OpenAPI cannot describe one):
+# docs/api.md does.
 @router.get("/v1/sessions/{session_id}/events", name="upgrade-required", status_code=426,
-            response_class=Response, responses={426: PROBLEM_RESPONSES[422] | {
-                "description": "A WebSocket endpoint: connect with a WebSocket handshake"}},
-            )  # fmt: skip
+            response_class=Response, include_in_schema=False)  # fmt: skip
 async def upgrade_required(session_id: str, owner: OwnerDep, manager: ManagerDep) -> Response:
     """The session's event stream is a WebSocket (``links.events``): a plain GET says so."""
     manager.session(owner, session_id)  # 404 for another owner's session, as everywhere
