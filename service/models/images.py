@@ -7,7 +7,6 @@ from pydantic import Field, model_validator
 
 from .common import Hex, Input, Links, Model, given
 
-
 # What base64.b64decode(validate=True) takes: groups of four, padded.
 B64 = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
 
