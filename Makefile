@@ -24,9 +24,11 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+# Hygiene that CI enforces (.ci/run): lint, formatting, types, import contracts.
 lint: $(STAMP)
 	$(BIN)/ruff check engine service tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 openapi: $(STAMP)
 	$(BIN)/python -m service.openapi_dump

@@ -6,10 +6,19 @@ import argparse
 import sys
 from pathlib import Path
 
-from engine.debug.config import BACKENDS, SessionConfig
-from engine.debug.controller import ConfigError, Controller, ControllerError
-from engine.loader import Image, ImageError, load_image
-from engine.registers import UnknownRegister, canonical
+# ppcdbg trace drives a Controller itself (engine.trace reads the vCPUs directly for speed).
+from engine.debug.controller import Controller
+from engine.target import (
+    BACKENDS,
+    ConfigError,
+    ControllerError,
+    Image,
+    ImageError,
+    SessionConfig,
+    UnknownRegister,
+    canonical,
+    load_image,
+)
 from engine.trace import DEFAULT_REGS, REGISTER_GROUPS, TraceOptions, expand_groups, run_trace
 from service import serve
 from service.gdb import cli as gdb_cli

@@ -24,8 +24,8 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any, cast
 
-from engine.cpu import TRACE_REG_NAMES, trace_xer
-from engine.debug.events import (
+from engine.target import (
+    TRACE_REG_NAMES,
     ChangedIndices,
     ConsoleEvent,
     Event,
@@ -34,10 +34,12 @@ from engine.debug.events import (
     StopEvent,
     TraceBatch,
     TraceEvent,
+    canonical,
+    disassemble_one,
     instruction_key,
+    trace_xer,
+    width,
 )
-from engine.disasm import disassemble_one
-from engine.registers import canonical, width
 
 TRACE_BATCH = 1024  # trace events per message for batching clients
 # Events numbered per loop callback: between chunks the clients' senders run, so a burst

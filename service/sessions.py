@@ -1,4 +1,5 @@
-"""Sessions: a Controller, the worker thread that runs its commands, and its event hub.
+"""Sessions: a debug target (engine.target), the worker thread that runs its commands, and
+its event hub.
 
 This is the service side of the seam (STYLE.md "A narrow seam"): the routes validate and
 translate, this module owns the objects and the rules (owners, limits, persistence), and
@@ -33,20 +34,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from engine.debug.breakpoints import Breakpoint, BreakpointError
-from engine.debug.condition import ConditionError
-from engine.debug.config import SessionConfig
-from engine.debug.controller import (
+from engine.target import (
+    Breakpoint,
+    BreakpointError,
+    ConditionError,
     ConfigError,
-    Controller,
     ControllerError,
+    Image,
+    ImageError,
     MemoryAccessError,
-    Snapshot,
+    SessionConfig,
+    StopEvent,
+    Target,
+    UnknownRegister,
+    canonical,
+    load_image,
+    open_session,
+    width,
 )
-from engine.debug.events import StopEvent
-from engine.loader import Image, ImageError, load_image
-from engine.registers import UnknownRegister, canonical, width
-from engine.serialize import dump_checkpoint, load_checkpoint
 
 from .events import EventHub
 from .metrics import Metrics
@@ -128,7 +133,7 @@ def session_config(cfg: dict[str, Any]) -> SessionConfig:
 class Session:
     def __init__(
         self, manager: Manager, sid: str, owner: str, image: ImageRecord, config: dict[str, Any],
-        ctl: Controller, created_at: str, recovered: bool = False,
+        ctl: Target, created_at: str, recovered: bool = False,
     ) -> None:  # fmt: skip
         self.manager = manager
         self.id = sid
@@ -329,7 +334,7 @@ class Session:
             await asyncio.wait({fut}, timeout=min(0.005, left))
 
     def check_vcpu(self, v: int) -> None:
-        n = len(self.ctl.machine.vcpus)
+        n = self.ctl.vcpu_count
         if not 0 <= v < n:
             raise Problem(422, "invalid-request", f"no vCPU {v} (the session has {n})",
                           field="vcpu", vcpu=v)  # fmt: skip
@@ -372,7 +377,7 @@ class Session:
 
     def add_breakpoint(self, spec: dict[str, Any]) -> Breakpoint:
         limit = self.manager.settings.max_breakpoints
-        if len(self.ctl.breakpoints.by_id) >= limit:
+        if len(self.ctl.breakpoint_list()) >= limit:
             raise Problem(429, "quota-exceeded", f"a session holds at most {limit} breakpoints")
         symbol = spec.pop("symbol", None)
         if symbol is not None:
@@ -401,7 +406,7 @@ class Session:
                 "hit_count": bp.hit_count}  # fmt: skip
 
     def breakpoint(self, bp_id: str) -> Breakpoint:
-        bp = self.ctl.breakpoints.by_id.get(bp_id)
+        bp = self.ctl.breakpoint(bp_id)
         if bp is None:
             raise not_found("breakpoint", bp_id)
         return bp
@@ -471,7 +476,7 @@ class Manager:
                 continue
             cfg = json.loads(row["config"])
             try:
-                ctl = Controller(img.image, session_config(cfg))
+                ctl = open_session(img.image, session_config(cfg))
             except Exception:  # noqa: BLE001 - keep serving the others
                 log.exception("stored session does not re-create", extra={"session": row["id"]})
                 continue
@@ -606,10 +611,9 @@ class Manager:
                           f"a session has at most {st.max_memory_mb} MiB of memory",
                           field="memory_mb")  # fmt: skip
         try:
-            ctl = Controller(image.image, session_config(cfg))
+            ctl = open_session(image.image, session_config(cfg))
             if state is not None and snap is not None:
-                ctl.snapshots[snap.id] = Snapshot(snap.id, load_checkpoint(state, ctl.machine),
-                                                  snap.time)  # fmt: skip
+                ctl.load_snapshot(snap.id, state, snap.time)
                 ctl.restore_snapshot(snap.id)
         except (ControllerError, ConfigError, ImageError) as e:
             p = translate(e)
@@ -652,14 +656,7 @@ class Manager:
             raise Problem(429, "quota-exceeded", f"a session holds at most {limit} snapshots")
         sid = new_id("snp")
 
-        def op() -> tuple[bytes, int]:
-            snap = s.ctl.create_snapshot()
-            del s.ctl.snapshots[snap.id]
-            snap.id = sid
-            s.ctl.snapshots[sid] = snap
-            return dump_checkpoint(snap.checkpoint, s.ctl.machine), snap.time
-
-        blob, time = s.now(op)
+        blob, time = s.now(lambda: s.ctl.take_snapshot(sid))
         rec = SnapshotRecord(sid, s.owner, s.id, s.image.id, dict(s.config), name, time, now())
         await asyncio.to_thread(self.store.add_snapshot, {
             "id": sid, "owner": s.owner, "session_id": s.id, "image_id": s.image.id,
@@ -673,16 +670,12 @@ class Manager:
         if rec.image_id != s.image.id or rec.config != s.config:
             raise Problem(422, "invalid-request",
                           "the snapshot was taken of a different image or configuration")
-        if rec.id not in s.ctl.snapshots:
+        if not s.ctl.has_snapshot(rec.id):
             blob = await asyncio.to_thread(self.store.snapshot_state, rec.id)
             if blob is None:
                 raise not_found("snapshot", rec.id)
 
-            def load() -> None:
-                s.ctl.snapshots[rec.id] = Snapshot(rec.id, load_checkpoint(blob, s.ctl.machine),
-                                                   rec.time)  # fmt: skip
-
-            s.now(load)
+            s.now(lambda: s.ctl.load_snapshot(rec.id, blob, rec.time))
         s.now(lambda: s.ctl.restore_snapshot(rec.id))
         s.hub.publish({"type": "session-state", "vcpu": None, "time": s.ctl.time,
                        "state": "restored", "snapshot_id": rec.id})  # fmt: skip

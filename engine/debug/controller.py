@@ -29,6 +29,7 @@ from ..memory import MemoryFault
 from ..mmu import RadixMMU
 from ..msr import MSR_IR, MSR_LE
 from ..registers import ARCHITECTED, read_register, write_register
+from ..serialize import dump_checkpoint, load_checkpoint
 from .backends import make_backend
 from .backends.base import (
     NATIVE_STEP,
@@ -49,6 +50,7 @@ from .events import (
     ResumeEvent,
     StopEvent,
     TraceBatch,
+    VCPUView,
     WatchHit,
 )
 from .history import EditEntry, History, RunEntry, StepEntry
@@ -349,6 +351,45 @@ class Controller:
         s["foreign_hits"] = self.foreign_hits
         s.setdefault("host_exits", 0)
         return s
+
+    # -- the Target face (engine/target.py): plain data for the service -------------------
+    @property
+    def vcpu_count(self) -> int:
+        return len(self.machine.vcpus)
+
+    def vcpu_views(self) -> list[VCPUView]:
+        return [
+            VCPUView(c.index, c.nia, read_register(c, "msr"), bool(c.halted), c.halt_reason,
+                     bool(c.sleeping), c.retired)  # fmt: skip
+            for c in self.machine.vcpus
+        ]
+
+    def capabilities(self) -> dict[str, Any]:
+        """The backend's capabilities and the session's stepping choices."""
+        return {"backend": self.config.backend, "capabilities": sorted(self.backend.capabilities),
+                "atomic_sequences": self.atomic}  # fmt: skip
+
+    def breakpoint(self, bp_id: str) -> Breakpoint | None:
+        return self.breakpoints.by_id.get(bp_id)
+
+    def breakpoint_list(self) -> list[Breakpoint]:
+        return list(self.breakpoints.by_id.values())
+
+    def take_snapshot(self, snap_id: str) -> tuple[bytes, int]:
+        """A snapshot kept as ``snap_id``, and its state serialised (to persist) with its time."""
+        with self._op():
+            snap = Snapshot(snap_id, self.machine.checkpoint(), self.time)
+            self.snapshots[snap_id] = snap
+            return dump_checkpoint(snap.checkpoint, self.machine), snap.time
+
+    def load_snapshot(self, snap_id: str, state: bytes, time: int) -> None:
+        """Keep a serialised snapshot (from ``take_snapshot``, perhaps of an earlier process)
+        as ``snap_id``, ready for ``restore_snapshot``."""
+        with self._op():
+            self.snapshots[snap_id] = Snapshot(snap_id, load_checkpoint(state, self.machine), time)
+
+    def has_snapshot(self, snap_id: str) -> bool:
+        return snap_id in self.snapshots
 
     # -- breakpoints ----------------------------------------------------------------
     def add_breakpoint(self, kind: str, **kw: object) -> Breakpoint:

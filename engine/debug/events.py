@@ -183,3 +183,16 @@ _DIFF = ChangedIndices()
 
 
 Event = StopEvent | ResumeEvent | InterruptEvent | ConsoleEvent | TraceEvent
+
+
+@dataclass(frozen=True, slots=True)
+class VCPUView:
+    """What a client sees of one vCPU without asking for registers."""
+
+    index: int
+    pc: int
+    msr: int  # as the guest reads it (mfmsr): a debugger's hidden MSR[SE] is not in it
+    halted: bool
+    halt_reason: str | None
+    sleeping: bool
+    retired: int  # instructions executed (or replaced by an interrupt)

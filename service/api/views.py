@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.debug.breakpoints import Breakpoint
-from engine.debug.events import StopEvent
-from engine.registers import read_register
+from engine.target import Breakpoint, StopEvent
 
 from ..events import hex64, stop_dict
 from ..models.breakpoints import BreakpointPublic
@@ -46,10 +44,10 @@ def session_dict(s: Session) -> dict[str, Any]:
     return {
         "id": s.id, "image_id": s.image.id, "state": s.state, "config": s.config,
         "vcpus": [{
-            "index": c.index, "pc": hex64(c.nia), "msr": hex64(c.msr), "halted": bool(c.halted),
-            "halt_reason": c.halt_reason, "sleeping": bool(c.sleeping), "retired": c.retired,
+            "index": c.index, "pc": hex64(c.pc), "msr": hex64(c.msr), "halted": c.halted,
+            "halt_reason": c.halt_reason, "sleeping": c.sleeping, "retired": c.retired,
             "links": {"self": f"{base}/vcpus/{c.index}"},
-        } for c in ctl.machine.vcpus],
+        } for c in ctl.vcpu_views()],
         "last_stop": None if last is None else stop_dict(last),
         "time": ctl.time, "event_seq": s.hub.seq, "recovered": s.recovered,
         "created_at": s.created_at,
@@ -62,10 +60,10 @@ def session_dict(s: Session) -> dict[str, Any]:
 
 def vcpus(s: Session) -> list[VCPUPublic]:
     out = []
-    for c in s.ctl.machine.vcpus:
+    for c in s.ctl.vcpu_views():
         out.append(VCPUPublic(
-            index=c.index, pc=hex64(c.nia), msr=hex64(read_register(c, "msr")),
-            halted=bool(c.halted), halt_reason=c.halt_reason, sleeping=bool(c.sleeping),
+            index=c.index, pc=hex64(c.pc), msr=hex64(c.msr),
+            halted=c.halted, halt_reason=c.halt_reason, sleeping=c.sleeping,
             retired=c.retired, links=Links(self=f"/v1/sessions/{s.id}/vcpus/{c.index}"),
         ))  # fmt: skip
     return out

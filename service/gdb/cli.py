@@ -6,9 +6,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from engine.debug.config import ATOMIC_SEQUENCES, BACKENDS, SCHEDULER_LOCKING, SessionConfig
 from engine.debug.controller import ConfigError, Controller, ControllerError
-from engine.loader import ImageError, load_image
+from engine.target import (
+    ATOMIC_SEQUENCES,
+    BACKENDS,
+    SCHEDULER_LOCKING,
+    ImageError,
+    SessionConfig,
+    load_image,
+)
 
 from . import start_gdb_server
 

@@ -31,11 +31,8 @@ from typing import Literal
 from xml.sax.saxutils import escape as xml_escape
 
 from engine.cpu import VCPU
-from engine.debug.breakpoints import BreakpointError
 from engine.debug.controller import Controller, ControllerError
-from engine.debug.events import ConsoleEvent, Event, StopEvent
-from engine.msr import MSR_LE
-from engine.sprs import SPR_TABLE
+from engine.target import MSR_LE, SPR_TABLE, BreakpointError, ConsoleEvent, Event, StopEvent
 from engine.trace_format import register_reader
 
 from .protocol import Stop, TargetError

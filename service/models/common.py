@@ -49,7 +49,7 @@ Int = Annotated[int, WHOLE]
 VcpuIndex = Annotated[int, Field(ge=0, le=63), WHOLE]
 
 
-def given(*names: str) -> list[dict[str, Any]]:
+def given(*names: str) -> Any:
     """JSON Schema branches "this field is given" (present and not null), one per name: the
     body of a oneOf/anyOf that says what a model validator checks."""
     return [{"required": [n], "properties": {n: {"not": {"type": "null"}}}} for n in names]

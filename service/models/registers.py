@@ -4,7 +4,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, WithJsonSchema
 
-from engine.registers import ARCHITECTED, VECTOR
+from engine.target import ARCHITECTED, VECTOR
 
 from .common import Hex, Input, Model, parse_int  # noqa: F401  (parse_int: the routes' input rule)
 

@@ -30,7 +30,7 @@ async def create(session: SessionDep, body: BreakpointCreate) -> BreakpointPubli
 @router.get("", name="list")
 async def list_breakpoints(session: SessionDep) -> BreakpointsPublic:
     """List the session's breakpoints with their hit counts."""
-    data = [views.breakpoint(session, bp) for bp in list(session.ctl.breakpoints.by_id.values())]
+    data = [views.breakpoint(session, bp) for bp in session.ctl.breakpoint_list()]
     return BreakpointsPublic(data=data, count=len(data))
 
 

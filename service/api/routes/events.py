@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from starlette.websockets import WebSocketDisconnect
 
-from engine.registers import UnknownRegister, canonical
+from engine.target import UnknownRegister, canonical
 
 from ...events import EVENT_TYPES, Client, compact_json, stop_dict
 from ...models.messages import MESSAGE, OPS, Continue, Message, Step, Subscribe
@@ -182,7 +182,7 @@ def _subscribe(s: Session, client: Client, msg: Subscribe) -> None:
     vcpus: list[int] | None = None
     registers: list[str] | None = None
     if msg.trace is not None:
-        n = len(s.ctl.machine.vcpus)
+        n = s.ctl.vcpu_count
         vcpus = list(range(n)) if msg.trace.vcpus is None else msg.trace.vcpus
         if not all(0 <= v < n for v in vcpus):
             raise Problem(422, "validation-error", f"trace.vcpus are vCPU indices below {n}",

@@ -67,7 +67,7 @@ async def disassemble(
         raise Problem(422, "limit-exceeded", f"count is limited to {limit}", field="count")
     session.check_vcpu(vcpu)
     ctl = session.ctl
-    address = session.resolve(addr, "addr") if addr is not None else ctl.machine.vcpus[vcpu].nia
+    address = session.resolve(addr, "addr") if addr is not None else ctl.vcpu_views()[vcpu].pc
     lines = session.now(lambda: ctl.disassemble(address, count, vcpu))
     by_addr = {v: k for k, v in session.image.image.symbols.items()}
     data = [InstructionPublic(address=hex64(ln.address), word=f"0x{ln.word:08x}",

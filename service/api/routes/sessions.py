@@ -46,7 +46,7 @@ async def stats(session: SessionDep) -> StatsPublic:
     return StatsPublic(
         session_id=s.id, time=s.ctl.time, steps=s.steps, instructions=s.ctl.time,
         snapshots=sum(1 for r in s.manager.snapshots.values() if r.session_id == s.id),
-        breakpoints=len(s.ctl.breakpoints.by_id), event_seq=s.hub.seq,
+        breakpoints=len(s.ctl.breakpoint_list()), event_seq=s.hub.seq,
         event_clients=len(s.hub.clients), events_dropped=sum(c.dropped for c in s.hub.clients),
         engine={k: int(v) for k, v in s.ctl.stats().items()},
     )  # fmt: skip

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 
-from engine.registers import ARCHITECTED, UnknownRegister, canonical
+from engine.target import ARCHITECTED, UnknownRegister, canonical
 
 from ...events import reg_hex
 from ...models.common import PROBLEM_RESPONSES
@@ -25,7 +25,7 @@ VcpuPath = Annotated[int, Path(ge=0, le=63, description="vCPU index")]
 
 
 def _vcpu(s: Session, n: int) -> int:
-    if n >= len(s.ctl.machine.vcpus):
+    if n >= s.ctl.vcpu_count:
         raise Problem(404, "not-found", f"no vCPU {n} in session {s.id}", vcpu=n)
     return n
 

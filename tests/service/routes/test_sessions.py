@@ -112,7 +112,7 @@ def test_a_stray_value_error_while_creating_a_session_is_a_500_not_a_bad_request
     def broken(*args: object, **kwargs: object) -> None:
         raise ValueError("a bug, not the client's fault")
 
-    monkeypatch.setattr(service.sessions, "Controller", broken)
+    monkeypatch.setattr(service.sessions, "open_session", broken)
     settings = Settings(database=str(tmp_path / "db.sqlite3"), api_tokens=TOKENS)
     with TestClient(create_app(settings), raise_server_exceptions=False) as c:
         img = upload(c)

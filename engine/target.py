@@ -1,0 +1,116 @@
+"""The engine's face to whatever drives it: the REST/WebSocket service, the GDB server, the
+dashboard's data and the CLIs. ``Target`` is the typed protocol a debug session offers
+(``engine.debug.controller.Controller`` implements it); what crosses it is plain data
+(ints, strings, dataclasses), so that a session's engine can later live in another process
+without the service changing.
+
+Modelled on the Rust ``gdbstub`` crate's ``Target`` trait: a base every session has, and
+optional capabilities asked for by name (``capabilities``), not discovered by reaching into
+the engine's objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+# The engine's public names, in one place: what a driver may use besides Target itself.
+from .cpu import TRACE_REG_NAMES, trace_xer
+from .debug.breakpoints import Breakpoint, BreakpointError
+from .debug.condition import ConditionError
+from .debug.config import ATOMIC_SEQUENCES, BACKENDS, SCHEDULER_LOCKING, SessionConfig
+from .debug.controller import ConfigError, ControllerError, MemoryAccessError
+from .debug.events import (
+    ChangedIndices,
+    ConsoleEvent,
+    Event,
+    InterruptEvent,
+    ResumeEvent,
+    StopEvent,
+    TraceBatch,
+    TraceEvent,
+    VCPUView,
+    instruction_key,
+)
+from .disasm import Line, disassemble_one
+from .loader import Image, ImageError, load_image
+from .msr import MSR_LE
+from .registers import ARCHITECTED, VECTOR, UnknownRegister, canonical, read_register, width
+from .sprs import SPR_TABLE
+
+
+class Target(Protocol):
+    """A debug session's machine, as its clients drive it."""
+
+    config: SessionConfig
+    last_stop: StopEvent | None
+    running: bool
+
+    @property
+    def time(self) -> int: ...
+    @property
+    def vcpu_count(self) -> int: ...
+    def vcpu_views(self) -> list[VCPUView]: ...
+    def capabilities(self) -> dict[str, Any]: ...
+
+    # registers and memory
+    def registers(self, vcpu: int, names: list[str] | None = None) -> dict[str, int | None]: ...
+    def write_registers(self, vcpu: int, values: dict[str, int]) -> None: ...
+    def read_memory(self, address: int, length: int, space: str = "physical",
+                    vcpu: int = 0) -> bytes: ...  # fmt: skip
+    def write_memory(self, address: int, data: bytes, space: str = "physical",
+                     vcpu: int = 0) -> None: ...  # fmt: skip
+    def disassemble(self, address: int, count: int, vcpu: int = 0) -> list[Line]: ...
+    def symbol(self, name: str) -> int: ...
+
+    # breakpoints
+    def add_breakpoint(self, kind: str, **kw: object) -> Breakpoint: ...
+    def update_breakpoint(
+        self, bp_id: str, *, enabled: bool | None = None, condition: str | None = None,
+        ignore_count: int | None = None, temporary: bool | None = None,
+        vcpus: frozenset[int] | None | bool = False,
+    ) -> Breakpoint: ...  # fmt: skip
+    def remove_breakpoint(self, bp_id: str) -> Breakpoint: ...
+    def breakpoint(self, bp_id: str) -> Breakpoint | None: ...
+    def breakpoint_list(self) -> list[Breakpoint]: ...
+
+    # execution
+    def step(self, vcpu: int, count: int = 1, mode: str = "into") -> StopEvent: ...
+    def bounded_step(self, vcpu: int, count: int, mode: str) -> bool: ...
+    def cont(self, vcpus: list[int] | None = None, budget: int | None = None,
+             until: list[int] | None = None) -> StopEvent: ...  # fmt: skip
+    def halt(self) -> None: ...
+    def stepping(self, fast: bool = True) -> AbstractContextManager[Callable[[int], object]]: ...
+
+    # history and snapshots
+    def reverse_step(self, vcpu: int) -> StopEvent: ...
+    def reverse_continue(self) -> StopEvent: ...
+    def take_snapshot(self, snap_id: str) -> tuple[bytes, int]: ...
+    def load_snapshot(self, snap_id: str, state: bytes, time: int) -> None: ...
+    def has_snapshot(self, snap_id: str) -> bool: ...
+    def restore_snapshot(self, snap_id: str) -> None: ...
+
+    # events and statistics
+    def subscribe(self, listener: Callable[[Any], None],
+                  batches: bool = False) -> Callable[[], None]: ...  # fmt: skip
+    def set_trace(self, vcpus: list[int] | None) -> None: ...
+    def stats(self) -> dict[str, int]: ...
+
+
+def open_session(image: Image, config: SessionConfig | None = None) -> Target:
+    """A new debug session over ``image``."""
+    from .debug.controller import Controller
+
+    return Controller(image, config)
+
+
+__all__ = [
+    "ARCHITECTED", "ATOMIC_SEQUENCES", "BACKENDS", "MSR_LE", "SCHEDULER_LOCKING", "SPR_TABLE",
+    "TRACE_REG_NAMES", "VECTOR", "Breakpoint", "BreakpointError", "ChangedIndices",
+    "ConditionError", "ConfigError", "ConsoleEvent", "ControllerError", "Event", "Image",
+    "ImageError", "InterruptEvent", "Line", "MemoryAccessError", "ResumeEvent", "SessionConfig",
+    "StopEvent", "Target", "TraceBatch", "TraceEvent", "UnknownRegister", "VCPUView",
+    "canonical", "disassemble_one", "instruction_key", "load_image", "open_session",
+    "read_register", "trace_xer", "width",
+]  # fmt: skip
