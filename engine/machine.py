@@ -127,10 +127,6 @@ class Machine:
                 if isinstance(cpu.mmu, RadixMMU):
                     cpu.mmu.process_table_override = table
 
-    @property
-    def symbols(self) -> dict[str, int]:
-        return self.image.symbols
-
     def run(
         self,
         budget: int,

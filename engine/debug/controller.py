@@ -700,9 +700,6 @@ class Controller:
             extra = {c.index: set(until) for c in self.machine.vcpus} if until else {}
             return self._continue(run_set, budget or DEFAULT_BUDGET, extra, quiet=False)
 
-    def run_to(self, address: int, vcpu: int | None = None) -> StopEvent:
-        return self.cont(vcpus=[vcpu] if vcpu is not None else None, until=[address])
-
     def _continue(
         self,
         run_set: frozenset[int] | None,

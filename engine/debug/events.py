@@ -11,11 +11,6 @@ from operator import ne
 
 from ..cpu import TRACE_REG_NAMES, TraceRecord, trace_xer
 
-STOP_REASONS = (
-    "step", "breakpoint", "watchpoint", "catch", "halt", "exit", "checkstop", "limit",
-    "history-start", "error",
-)  # fmt: skip
-
 
 @dataclass(frozen=True)
 class WatchHit:
