@@ -12,24 +12,22 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from typing import Any, cast
 
 from ..bits import M64, sext
-from ..cpu import VCPU, TraceRecord, trace_regs
+from ..cpu import VCPU, trace_regs
 from ..disasm import Line, disassemble
 from ..host import VMExit
 from ..interrupts import EXCP_HV_EMU, save_registers
 from ..isa.table import decode
 from ..loader import Image
-from ..machine import Checkpoint, Machine, MachineConfig
 from ..machine import ConfigError as ConfigError  # re-exported: the controller's face for callers
+from ..machine import Machine, MachineConfig
 from ..memory import MemoryFault
 from ..mmu import RadixMMU
 from ..msr import MSR_IR, MSR_LE
 from ..registers import ARCHITECTED, read_register, write_register
-from ..serialize import dump_checkpoint, load_checkpoint
 from .backends import make_backend
 from .backends.base import (
     NATIVE_STEP,
@@ -43,18 +41,21 @@ from .backends.native import NativeBackend
 from .breakpoints import Breakpoint, BreakpointTable
 from .condition import compile_condition
 from .config import SessionConfig
+from .errors import ControllerError as ControllerError  # re-exported (the face for callers)
+from .errors import MemoryAccessError as MemoryAccessError
 from .events import (
     ConsoleEvent,
     Event,
     InterruptEvent,
     ResumeEvent,
     StopEvent,
-    TraceBatch,
     VCPUView,
     WatchHit,
 )
-from .history import EditEntry, History, RunEntry, StepEntry
+from .history import EditEntry, History, RunEntry
 from .planter import Planter
+from .reverse import ReverseExecution, Snapshot
+from .tracing import TraceEmission
 
 CHUNK = 4096  # slots between halt checks while running (a few ms)
 CHUNK_TRACED = 1024  # the same when vCPUs are traced (each slot costs several times more)
@@ -65,27 +66,11 @@ LARX = frozenset({"lbarx", "lharx", "lwarx", "ldarx", "lqarx"})
 STCX = frozenset({"stbcx.", "sthcx.", "stwcx.", "stdcx.", "stqcx."})
 
 
-class ControllerError(Exception):
-    """A request the session cannot carry out; the message says why (a 4xx, not a crash).
+class Controller(TraceEmission, ReverseExecution):
+    """One debug session's machine and everything that drives it (engine/target.py's
+    Target): state access and breakpoints here, trace events in tracing.py, snapshots and
+    reverse execution in reverse.py."""
 
-    Not a ValueError, so that a stray ValueError (a bug) is never taken for a bad request.
-    """
-
-
-class MemoryAccessError(ControllerError):
-    def __init__(self, address: int, message: str) -> None:
-        super().__init__(message)
-        self.address = address
-
-
-@dataclass
-class Snapshot:
-    id: str
-    checkpoint: Checkpoint
-    time: int
-
-
-class Controller:
     def __init__(self, image: Image, config: SessionConfig | None = None) -> None:
         self.config = config = config or SessionConfig()
         self.image = image
@@ -375,22 +360,6 @@ class Controller:
     def breakpoint_list(self) -> list[Breakpoint]:
         return list(self.breakpoints.by_id.values())
 
-    def take_snapshot(self, snap_id: str) -> tuple[bytes, int]:
-        """A snapshot kept as ``snap_id``, and its state serialised (to persist) with its time."""
-        with self._op():
-            snap = Snapshot(snap_id, self.machine.checkpoint(), self.time)
-            self.snapshots[snap_id] = snap
-            return dump_checkpoint(snap.checkpoint, self.machine), snap.time
-
-    def load_snapshot(self, snap_id: str, state: bytes, time: int) -> None:
-        """Keep a serialised snapshot (from ``take_snapshot``, perhaps of an earlier process)
-        as ``snap_id``, ready for ``restore_snapshot``."""
-        with self._op():
-            self.snapshots[snap_id] = Snapshot(snap_id, load_checkpoint(state, self.machine), time)
-
-    def has_snapshot(self, snap_id: str) -> bool:
-        return snap_id in self.snapshots
-
     # -- breakpoints ----------------------------------------------------------------
     def add_breakpoint(self, kind: str, **kw: object) -> Breakpoint:
         with self._op():
@@ -434,6 +403,9 @@ class Controller:
     def remove_breakpoint(self, bp_id: str) -> Breakpoint:
         with self._op():
             return self.breakpoints.remove(bp_id)
+
+    def _condition_holds(self, bp: Breakpoint, cpu: VCPU) -> bool:
+        return bp.condition is None or bp.condition.evaluate(_Env(self, cpu))
 
     def _triggers(self, bp: Breakpoint, cpu: VCPU) -> bool:
         """Count a hit; True when it stops (condition holds, ignore count used up)."""
@@ -772,84 +744,6 @@ class Controller:
             if ev is not None:
                 return self._quiet_or(quiet, ev)
 
-    def set_trace(self, vcpus: list[int] | None) -> None:
-        """Emit a trace event for every instruction the given vCPUs execute (None: off)."""
-        for v in vcpus or ():
-            self.vcpu(v)
-        self.trace_vcpus = frozenset(vcpus) if vcpus is not None else None
-        self._trace_words: dict[int, tuple[object, int | None]] = {}
-        # Traced vCPUs run one instruction at a time and report each through a
-        # hook; the others keep their fast path. Runs split exactly, so the
-        # interleaving does not change.
-        for c in self.machine.vcpus:
-            traced = self.trace_vcpus is not None and c.index in self.trace_vcpus
-            c.trace_hook = self._trace_hook if traced else None
-
-    def _trace_hook(
-        self, cpu: VCPU, records: list[TraceRecord], after: tuple[int, ...]
-    ) -> None:
-        if not self.history.replaying:
-            self._emit_traces(cpu, records, after)
-
-    def _emit_traces(
-        self, cpu: VCPU, records: list[TraceRecord], after: tuple[int, ...]
-    ) -> None:
-        """The records as one TraceBatch to batch listeners and as a TraceEvent each to
-        the others, in order: each record's registers after are the next record's
-        before (``after`` for the last), and its time counts back from now by the
-        records after it (each retired one slot of ``cpu``)."""
-        if self.planter.words or not all(map(_WORD, records)):
-            # A word not passed (a fetch fault, a page that dropped itself) or possibly
-            # a planted one: read it now, with the original bytes under planted ones.
-            # (A word 0 is read again too: harmless.)
-            planted = self.planter.words
-            records = [(pc, regs, word if word and not planted else self._word_at(cpu, pc))
-                       for pc, regs, word in records]  # fmt: skip
-        batch = TraceBatch(cpu.index, self.time - len(records) + 1, records, after)
-        for listener in self._batch_listeners:
-            listener(batch)
-        listeners = self._event_listeners
-        if listeners:
-            # One listener (the usual case) is called directly: a loop over the tuple
-            # is an iterator per traced instruction.
-            if len(listeners) == 1:
-                emit = listeners[0]
-                for ev in batch.events():
-                    emit(ev)
-            else:
-                for ev in batch.events():
-                    for listener in listeners:
-                        listener(ev)
-
-    def _word_at(self, cpu: VCPU, pc: int) -> int | None:
-        """The word at ``pc`` for a trace event when the run loop did not pass the one it
-        executed (or planted words may hide it)."""
-        # The vCPU's decoded closure for pc is replaced whenever its page is written
-        # or its decoding context changes; while it is the same object, so is the
-        # word: a look-up instead of a translation and a memory read per event.
-        fn = cpu.icache.get(pc)
-        hit = self._trace_words.get(pc)
-        if hit is not None and fn is not None and hit[0] is fn:
-            return hit[1]
-        word = self.instruction_word(cpu, pc)
-        if fn is not None:
-            self._trace_words[pc] = (fn, word)
-        return word
-
-    def instruction_word(self, cpu: VCPU, pc: int) -> int | None:
-        """The word at ``pc`` as ``cpu`` fetches it, original bytes under planted
-        breakpoints (None when it cannot be fetched)."""
-        pa = cpu.probe(pc, fetch=True)
-        if pa is None:
-            return None
-        try:
-            data = self.machine.mem.read_bytes(pa, 4)
-        except MemoryFault:
-            return None
-        if self.planter.words:
-            data = self.planter.overlay(pa, data)
-        return int.from_bytes(data, "little" if cpu.msr & MSR_LE else "big")
-
     def _quiet_or(self, quiet: bool, ev: StopEvent) -> StopEvent:
         return ev if quiet else self._stop_event(ev)
 
@@ -982,137 +876,7 @@ class Controller:
             watch=WatchHit(run_ea + pa - run_pa, size, kind, old, new),  # the effective address
         )
 
-    # -- checkpoints and reverse execution ------------------------------------------------
-    def create_snapshot(self) -> Snapshot:
-        with self._op():
-            self._snap_ids += 1
-            snap = Snapshot(f"snap{self._snap_ids}", self.machine.checkpoint(), self.time)
-            self.snapshots[snap.id] = snap
-            return snap
-
-    def restore_snapshot(self, snap_id: str) -> None:
-        with self._op():
-            snap = self.snapshots.get(snap_id)
-            if snap is None:
-                raise ControllerError(f"no snapshot {snap_id}")
-            self.machine.restore(snap.checkpoint)
-            self.history.reset()
-
-    def reverse_step(self, vcpu: int) -> StopEvent:
-        """Go back to just before vCPU ``vcpu``'s last instruction slot."""
-        self.vcpu(vcpu)
-        with self._op():
-            h = self.history
-            for index in range(h.position - 1, h.start - 1, -1):
-                e = h.entry(index)
-                k = e.slots.get(vcpu, 0)
-                if k <= 0:
-                    continue
-                if isinstance(e, RunEntry):
-
-                    def partial(entry: object, k: int = k, index: int = index) -> None:
-                        assert isinstance(entry, RunEntry)
-                        before = self._clock_slots()
-                        used, _ = self.machine.run(
-                            entry.used, vcpus=entry.vcpus, vcpu_limit=(vcpu, k - 1)
-                        )
-                        replacement = RunEntry(used, entry.vcpus, self._slots_since(before))
-                        h.entries[index - h.base] = replacement
-
-                    h.goto(index, partial)
-                    h.truncate(index + 1)
-                elif isinstance(e, StepEntry) and e.count > 1:
-                    # Merged steps of this vCPU: all but the last one again.
-                    def steps(entry: object, index: int = index) -> None:
-                        assert isinstance(entry, StepEntry)
-                        before = self._clock_slots()
-                        for _ in range(entry.count - 1):
-                            entry.replay(entry.vcpu)
-                        slots = self._slots_since(before)
-                        slots[entry.vcpu] = max(slots[entry.vcpu], entry.count - 1)
-                        h.entries[index - h.base] = StepEntry(
-                            entry.vcpu, entry.replay, slots, entry.count - 1
-                        )
-
-                    h.goto(index, steps)
-                    h.truncate(index + 1)
-                else:
-                    h.goto(index)
-                    h.truncate(index)
-                return self._stop(vcpu, "step")
-            h.goto(h.start)
-            h.truncate(h.start)
-            return self._stop(vcpu, "history-start")
-
-    def reverse_continue(self) -> StopEvent:
-        """Go back to the most recent breakpoint or watchpoint hit."""
-        with self._op():
-            h = self.history
-            target = h.position
-            marks = sorted(h.marks, key=lambda mk: mk.index)
-            for i in range(len(marks) - 1, -1, -1):
-                lo = marks[i].index
-                hi = marks[i + 1].index if i + 1 < len(marks) else target
-                hit = self._last_hit_between(lo, min(hi, target), target)
-                if hit is not None:
-                    index, offset, ev_vcpu, bp_id = hit
-                    self._goto_offset(index, offset)
-                    return self._stop(ev_vcpu, "breakpoint", breakpoint_id=bp_id)
-            h.goto(h.start)
-            h.truncate(h.start)
-            return self._stop(self.last_stop.vcpu if self.last_stop else 0, "history-start")
-
-    def _last_hit_between(self, lo: int, hi: int, target: int) -> tuple[int, int, int, str] | None:
-        """Replay entries [lo, hi) and return the last breakpoint hit (entry, slots into it)."""
-        h = self.history
-        h.goto(lo)
-        code = self.breakpoints.code()
-        stop_at = frozenset(bp.address for bp in code if bp.address is not None)
-        last = None
-        h.replaying = True
-        try:
-            for index in range(lo, hi):
-                e = h.entry(index)
-                if not isinstance(e, RunEntry) or not stop_at:
-                    h.replay(e)
-                    continue
-                done = 0
-                while done < e.used:
-                    used, who = self.machine.run(e.used - done, stop_at, vcpus=e.vcpus)
-                    done += used
-                    if who is None:
-                        break
-                    cpu = self.machine.vcpus[who]
-                    cpu.exit_reason = None
-                    for bp in code:
-                        if (
-                            bp.address == cpu.nia
-                            and bp.applies_to(who)
-                            and (bp.condition is None or bp.condition.evaluate(_Env(self, cpu)))
-                        ):
-                            at_current = index == target - 1 and done >= e.used
-                            if not at_current:  # strictly before where we are now
-                                last = (index, done, who, bp.id)
-                            break
-        finally:
-            h.replaying = False
-        return last
-
-    def _goto_offset(self, index: int, offset: int) -> None:
-        h = self.history
-
-        def partial(entry: object) -> None:
-            assert isinstance(entry, RunEntry)
-            before = self._clock_slots()
-            used, _ = self.machine.run(offset, vcpus=entry.vcpus)
-            h.entries[index - h.base] = RunEntry(used, entry.vcpus, self._slots_since(before))
-
-        h.goto(index, partial)
-        h.truncate(index + 1)
-
-
 _RETIRED = attrgetter("retired")
-_WORD = itemgetter(2)  # a TraceRecord's word
 
 
 class _Env:
