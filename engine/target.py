@@ -76,7 +76,8 @@ class Target(Protocol):
     def breakpoint_list(self) -> list[Breakpoint]: ...
 
     # execution
-    def step(self, vcpu: int, count: int = 1, mode: str = "into") -> StopEvent: ...
+    def step(self, vcpu: int, count: int = 1, mode: str = "into",
+             progress: Callable[[int], None] | None = None) -> StopEvent: ...  # fmt: skip
     def bounded_step(self, vcpu: int, count: int, mode: str) -> bool: ...
     def cont(self, vcpus: list[int] | None = None, budget: int | None = None,
              until: list[int] | None = None) -> StopEvent: ...  # fmt: skip

@@ -46,7 +46,7 @@ TRACE_BATCH = 1024  # trace events per message for batching clients
 # from the engine does not land in a client's queue all at once.
 DRAIN_CHUNK = 256
 DEFAULT_TYPES = frozenset(
-    {"stop", "resume", "interrupt", "console", "breakpoint-changed", "session-state"}
+    {"stop", "resume", "interrupt", "console", "breakpoint-changed", "session-state", "progress"}
 )
 EVENT_TYPES = DEFAULT_TYPES | {"trace"}
 # json.dumps(obj, separators=(",", ":")) without a new encoder per call (json.dumps makes

@@ -29,6 +29,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -268,8 +269,20 @@ class Session:
             raise Problem(422, "limit-exceeded", f"count is limited to {limit}", field="count")
         self.check_vcpu(vcpu)
 
+        every = self.manager.settings.progress_interval
+        last = [time.monotonic()]
+
+        def progress(done: int) -> None:
+            # On the worker thread, every PROGRESS_STEPS steps: a progress event at most
+            # every progress_interval seconds, so a client sees a long step advance.
+            t = time.monotonic()
+            if t - last[0] >= every:
+                last[0] = t
+                self.hub.publish({"type": "progress", "vcpu": vcpu, "time": self.ctl.time,
+                                  "op": "step", "done": done, "count": count})  # fmt: skip
+
         def op() -> StopEvent:
-            return self.ctl.step(vcpu, count, mode)
+            return self.ctl.step(vcpu, count, mode, progress)
 
         if (
             count <= self.manager.settings.inline_step_limit
@@ -656,11 +669,11 @@ class Manager:
             raise Problem(429, "quota-exceeded", f"a session holds at most {limit} snapshots")
         sid = new_id("snp")
 
-        blob, time = s.now(lambda: s.ctl.take_snapshot(sid))
-        rec = SnapshotRecord(sid, s.owner, s.id, s.image.id, dict(s.config), name, time, now())
+        blob, at = s.now(lambda: s.ctl.take_snapshot(sid))
+        rec = SnapshotRecord(sid, s.owner, s.id, s.image.id, dict(s.config), name, at, now())
         await asyncio.to_thread(self.store.add_snapshot, {
             "id": sid, "owner": s.owner, "session_id": s.id, "image_id": s.image.id,
-            "config": rec.config, "name": name, "time": time, "state": blob,
+            "config": rec.config, "name": name, "time": at, "state": blob,
             "created_at": rec.created_at,
         })  # fmt: skip
         self.snapshots[sid] = rec

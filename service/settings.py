@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     event_ring: int = 65_536
     assemble_timeout: float = 10.0
     inline_step_limit: int = 256  # steps short enough to run without a thread hop
+    progress_interval: float = 0.5  # seconds between progress events of a long step
     # permessage-deflate on WebSockets: off by default, since compressing every message
     # costs the server (and each client) more CPU than a loopback or LAN link saves.
     ws_deflate: bool = False

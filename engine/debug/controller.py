@@ -61,6 +61,7 @@ CHUNK = 4096  # slots between halt checks while running (a few ms)
 CHUNK_TRACED = 1024  # the same when vCPUs are traced (each slot costs several times more)
 DEFAULT_BUDGET = 50_000_000
 RUN_TO_BUDGET = 5_000_000
+PROGRESS_STEPS = 1 << 16  # steps between progress calls of a long step
 ATOMIC_WINDOW = 16  # instructions gdb scans for the end of a larx/stcx. sequence
 LARX = frozenset({"lbarx", "lharx", "lwarx", "ldarx", "lqarx"})
 STCX = frozenset({"stbcx.", "sthcx.", "stwcx.", "stdcx.", "stqcx."})
@@ -473,8 +474,12 @@ class Controller(TraceEmission, ReverseExecution):
 
         self._one_step(v, native)
 
-    def step(self, vcpu: int, count: int = 1, mode: str = "into") -> StopEvent:
-        """Step vCPU ``vcpu`` ``count`` times (into / over / out)."""
+    def step(
+        self, vcpu: int, count: int = 1, mode: str = "into",
+        progress: Callable[[int], None] | None = None,
+    ) -> StopEvent:  # fmt: skip
+        """Step vCPU ``vcpu`` ``count`` times (into / over / out); ``progress`` is called with
+        the steps done so far every PROGRESS_STEPS of them (a long step call reports)."""
         cpu = self.vcpu(vcpu)
         if count < 1:
             raise ControllerError("count must be at least 1")
@@ -485,7 +490,9 @@ class Controller(TraceEmission, ReverseExecution):
             if halt.is_set():
                 halt.clear()
             ev: StopEvent | None = None
-            for _ in range(count):
+            for i in range(count):
+                if progress is not None and i and not i % PROGRESS_STEPS:
+                    progress(i)
                 if cpu.halted:
                     return self._stop(
                         vcpu,

@@ -1157,6 +1157,7 @@ function summary(ev) {
     case "console": return JSON.stringify(ev.text);
     case "breakpoint-changed": return `${ev.action} ${ev.breakpoint_id} hits ${ev.hit_count}`;
     case "session-state": return ev.state;
+    case "progress": return `${ev.op} ${ev.done.toLocaleString()} of ${ev.count.toLocaleString()}`;
     case "overflow": return `dropped ${ev.first_dropped}–${ev.last_dropped}${(ev.kept || []).length ? ` except ${ev.kept.join(", ")}` : ""}, oldest kept ${ev.oldest_seq}`;
     case "error": return ev.problem ? `${ev.problem.title}: ${ev.problem.detail}` : ev.text || "";
     default: return JSON.stringify(ev);
@@ -1259,7 +1260,7 @@ class TraceView {
 
   subscribe() {
     if (!S.ws || S.ws.readyState !== WebSocket.OPEN) return;
-    const types = ["stop", "resume", "interrupt", "console", "breakpoint-changed", "session-state"];
+    const types = ["stop", "resume", "interrupt", "console", "breakpoint-changed", "session-state", "progress"];
     if (this.on) types.push("trace");
     const msg = { op: "subscribe", id: "trace", types, batch: true };
     if (this.on) msg.trace = { vcpus: S.session ? S.session.vcpus.map((v) => v.index) : [0] };

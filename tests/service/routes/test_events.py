@@ -236,3 +236,24 @@ def test_a_plain_get_of_the_event_stream_says_it_is_a_websocket(client, sid):
     assert r.json()["type"] == "/problems/upgrade-required"
     assert client.get(link, headers=BOB).status_code == 404
     assert client.get(link).status_code == 401
+
+
+def test_a_long_step_reports_progress_before_its_stop(tmp_path):
+    from tests.service.conftest import make_client, upload
+
+    with make_client(tmp_path, progress_interval=0) as c:
+        img = upload(c)
+        sid = c.post("/v1/sessions", headers=ALICE, json={"image_id": img["id"]}).json()["id"]
+        with c.websocket_connect(f"/v1/sessions/{sid}/events", headers=ALICE) as ws:
+            ws.send_text(json.dumps({"op": "subscribe", "types": ["progress", "stop"]}))
+            assert _recv(ws)["type"] == "reply"
+            r = c.post(f"/v1/sessions/{sid}/vcpus/0/step", headers=ALICE,
+                       json={"count": 200_000})  # fmt: skip
+            assert r.status_code == 200
+            events = []
+            while not events or events[-1]["type"] != "stop":
+                events.append(_recv(ws))
+    progress = [e for e in events if e["type"] == "progress"]
+    assert [e["done"] for e in progress] == [65536, 131072, 196608]
+    assert all(e["count"] == 200_000 and e["op"] == "step" for e in progress)
+    assert events[-1]["time"] == 200_000 and events[-1]["seq"] > progress[-1]["seq"]
