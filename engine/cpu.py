@@ -642,87 +642,83 @@ class VCPU:
             timer = self.ticks_until_timer()
             if timer < left:
                 left = timer
+            # The fast modes, one chunk (up to the next timer event) at a time: traced
+            # (a record per instruction for the hook), translated blocks, or the
+            # interpreter (the reference, PPCDBG_BLOCKS=0). Each returns the slots it
+            # used and whether the run must end, and accounts exactly as step() would.
             if self.trace_hook is not None:
                 n, stopped = self._run_traced(left, stop_at, done)
-                done += n
-                if stopped:
-                    break
-                continue
-            if self.use_blocks:
+            elif self.use_blocks:
                 n, stopped = self._run_blocks(left, stop_at, done)
-                done += n
                 mem = self.mem
                 if mem.watch_hits and mem.watch_exit and not self.exit_reason:
                     self.exit_reason = "watchpoint"  # after the accessing instruction
-                    break
-                if stopped:
-                    break
-                continue
-            pc = self.nia
-            n = 0
-            try:
-                if stop_at:
-                    while n < left:
-                        if pc in stop_at and (n or done):
-                            break
-                        fn = self.icache.get(pc)
-                        if fn is None:
-                            fn = self.decode_at(pc)
-                        pc = fn(self)
-                        n += 1
-                    self.nia = pc
-                    self.retired += n
-                    self.clock += n
-                    done += n
-                    if n < left:
-                        break
-                    continue
+                    stopped = True
+            else:
+                n, stopped = self._run_interpreted(left, stop_at, done)
+            done += n
+            if stopped:
+                break
+        return done
+
+    def _run_interpreted(
+        self, left: int, stop_at: frozenset[int] | set[int], done: int
+    ) -> tuple[int, bool]:
+        """``left`` slots through the decode cache's closures, one call per instruction.
+
+        Returns (slots used, whether the run must end: a stop address or a Stop).
+        """
+        pc = self.nia
+        n = 0
+        try:
+            if stop_at:
                 while n < left:
+                    if pc in stop_at and (n or done):
+                        break
                     fn = self.icache.get(pc)
                     if fn is None:
                         fn = self.decode_at(pc)
                     pc = fn(self)
                     n += 1
                 self.nia = pc
-            except Resync as r:
-                self.nia = r.npc
-                n += 1
-            except ClockSync:
-                # pc reads or writes time: account what ran, then step it exactly.
-                self.nia = pc
                 self.retired += n
                 self.clock += n
-                done += n + 1
-                self.step()
-                continue
-            except Interrupt as exc:
+                return n, n < left
+            while n < left:
+                fn = self.icache.get(pc)
+                if fn is None:
+                    fn = self.decode_at(pc)
+                pc = fn(self)
                 n += 1
-                self.retired += n
-                self.clock += n
-                done += n
-                self._take(exc, pc)
-                if self.refund:
-                    self._refund()
-                    done -= 1
-                continue
-            except MemoryFault:
-                n += 1
-                self.retired += n
-                self.clock += n
-                done += n
-                self._take(Interrupt(EXCP_MCHECK), pc)
-                continue
-            except Stop as s:
-                n += 1
-                self.retired += n
-                self.clock += n
-                done += n
-                self._stop(s, pc)
-                break
+            self.nia = pc
+        except Resync as r:
+            self.nia = r.npc
+            n += 1
+        except ClockSync:
+            # pc reads or writes time: account what ran, then step it exactly.
+            self.nia = pc
             self.retired += n
             self.clock += n
-            done += n
-        return done
+            self.step()
+            return n + 1, False
+        except (Interrupt, MemoryFault) as exc:
+            n += 1
+            self.retired += n
+            self.clock += n
+            self._take(exc if isinstance(exc, Interrupt) else Interrupt(EXCP_MCHECK), pc)
+            if self.refund:
+                self._refund()
+                n -= 1
+            return n, False
+        except Stop as s:
+            n += 1
+            self.retired += n
+            self.clock += n
+            self._stop(s, pc)
+            return n, True
+        self.retired += n
+        self.clock += n
+        return n, False
 
     def _run_traced(
         self, left: int, stop_at: frozenset[int] | set[int], done: int
