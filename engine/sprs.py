@@ -92,19 +92,26 @@ SPR_TABLE: tuple[SprDef, ...] = (
 SPR_BY_NAME: dict[str, SprDef] = {s.name: s for s in SPR_TABLE}
 SPR_BY_NUMBER: dict[int, SprDef] = {s.number: s for s in SPR_TABLE}
 
-# Numbers used by the engine itself.
-SPR_XER, SPR_LR, SPR_CTR = 1, 8, 9
-SPR_DSISR, SPR_DAR, SPR_DEC = 18, 19, 22
-SPR_SRR0, SPR_SRR1, SPR_CFAR = 26, 27, 28
-SPR_SPRG0, SPR_SPRG1, SPR_SPRG2, SPR_SPRG3 = 272, 273, 274, 275
-SPR_PVR = 287
-SPR_HSPRG0, SPR_HSPRG1 = 304, 305
-SPR_HDSISR, SPR_HDAR, SPR_HDEC, SPR_HRMOR = 306, 307, 310, 313
-SPR_HSRR0, SPR_HSRR1, SPR_LPCR, SPR_LPIDR = 314, 315, 318, 319
-SPR_PTCR, SPR_PIDR = 464, 48
-SPR_AMR, SPR_IAMR, SPR_ASDR = 29, 61, 816
-SPR_DPDES = 176
-SPR_HID0, SPR_PIR = 1008, 1023
+
+
+def _n(name: str) -> int:
+    return SPR_BY_NAME[name].number
+
+
+# Numbers used by the engine itself, from the table (one place says what each SPR is).
+SPR_XER, SPR_LR, SPR_CTR = _n("xer"), _n("lr"), _n("ctr")
+SPR_DSISR, SPR_DAR, SPR_DEC = _n("dsisr"), _n("dar"), _n("dec")
+SPR_SRR0, SPR_SRR1, SPR_CFAR = _n("srr0"), _n("srr1"), _n("cfar")
+SPR_SPRG0, SPR_SPRG1, SPR_SPRG2, SPR_SPRG3 = (_n(f"sprg{i}") for i in range(4))
+SPR_PVR = _n("pvr")
+SPR_HSPRG0, SPR_HSPRG1 = _n("hsprg0"), _n("hsprg1")
+SPR_HDSISR, SPR_HDAR, SPR_HDEC, SPR_HRMOR = _n("hdsisr"), _n("hdar"), _n("hdec"), _n("hrmor")
+SPR_HSRR0, SPR_HSRR1, SPR_LPCR, SPR_LPIDR = _n("hsrr0"), _n("hsrr1"), _n("lpcr"), _n("lpidr")
+SPR_PTCR, SPR_PIDR = _n("ptcr"), _n("pidr")
+SPR_AMR, SPR_IAMR, SPR_ASDR = _n("amr"), _n("iamr"), _n("asdr")
+SPR_DPDES = _n("dpdes")
+SPR_HID0, SPR_PIR = _n("hid0"), _n("pir")
+SPR_FSCR, SPR_TAR = _n("fscr"), _n("tar")
 
 PVR_POWER9_DD2 = 0x004E1200
 LPCR_RESET = 0x000000000000000C

@@ -37,8 +37,19 @@ LPCR_UPRT = 1 << (63 - 42)
 HV_VIRT = MSR_SF | MSR_HV | MSR_IR | MSR_DR
 SUP_VIRT = MSR_SF | MSR_IR | MSR_DR
 TABLES = 0x10_0000
-SPR_PIDR, SPR_AMR, SPR_IAMR, SPR_HDSISR, SPR_HDAR, SPR_HRMOR = 48, 29, 61, 306, 307, 313
-SPR_LPCR, SPR_LPIDR, SPR_PTCR, SPR_ASDR = 318, 319, 464, 816
+from engine.sprs import (  # noqa: E402
+    SPR_AMR,
+    SPR_ASDR,
+    SPR_HDAR,
+    SPR_HDSISR,
+    SPR_HRMOR,
+    SPR_IAMR,
+    SPR_LPCR,
+    SPR_LPIDR,
+    SPR_PIDR,
+    SPR_PTCR,
+)
+
 Q3 = 0xC000_0000_0000_0000  # quadrant 3: PID 0, the kernel's
 
 
