@@ -60,6 +60,8 @@ class Image:
     byte_order: str = "big"  # of the ELF file; a raw image has none of its own
     elf_abi: int | None = None  # 1 or 2 for ELF (from e_flags, or inferred from .opd)
     toc: int | None = None  # r2 at reset: the entry descriptor's TOC (BE ELFv1 through .opd)
+    # DWARF line table (from .debug_line, when built with -g): (address, file, line), sorted
+    lines: tuple[tuple[int, str, int], ...] = ()
 
     def read_virtual(self, addr: int, length: int) -> bytes | None:
         """Bytes at virtual ``addr`` from the segments (bss reads as zero), or None."""
@@ -209,6 +211,7 @@ def _load_elf(data: bytes) -> Image:
     if abi != 2 and order == "big" and in_opd(entry):
         image.entry, image.toc = _descriptor(image, entry, "e_entry")
     _check_entry(image)
+    image.lines = _line_table(elf)
     for name, (value, is_func) in symbols.items():
         if abi != 2 and is_func and in_opd(value):
             value = _descriptor(image, value, f"symbol {name!r}")[0]
@@ -232,6 +235,32 @@ def _symbols(elf: ELFFile) -> tuple[dict[str, tuple[int, bool]], tuple[int, int]
     if opd_sec is not None:
         opd = (opd_sec["sh_addr"], opd_sec["sh_addr"] + opd_sec["sh_size"])
     return symbols, opd
+
+
+def _line_table(elf: ELFFile) -> tuple[tuple[int, str, int], ...]:
+    """(address, source file, line) rows of the DWARF line programs, sorted by address: the
+    source view's map. Debug information is optional, so a table that does not parse is
+    no table (the image still loads)."""
+    rows: set[tuple[int, str, int]] = set()
+    try:
+        if not elf.has_dwarf_info():
+            return ()
+        dwarf = elf.get_dwarf_info()
+        for cu in dwarf.iter_CUs():
+            program = dwarf.line_program_for_CU(cu)
+            if program is None:
+                continue
+            files = program["file_entry"]
+            base = 0 if program["version"] >= 5 else 1  # DWARF 5 numbers files from 0
+            for entry in program.get_entries():
+                st = entry.state
+                if st is None or st.end_sequence or not 0 <= st.file - base < len(files):
+                    continue
+                name = files[st.file - base].name.decode("utf-8", "replace")
+                rows.add((st.address, name, st.line))
+    except Exception:  # noqa: BLE001 - malformed debug info: no source view, not a bad image
+        return ()
+    return tuple(sorted(rows))
 
 
 def _check_disjoint(segments: list[Segment]) -> None:

@@ -21,6 +21,7 @@ import binascii
 import concurrent.futures
 import datetime as dt
 import hashlib
+import json
 import logging
 import queue
 import re
@@ -104,6 +105,7 @@ class ImageRecord:
     data: bytes
     created_at: str
     sha256: str = ""
+    sources: dict[str, str] = field(default_factory=dict)  # file name -> text (source view)
 
     def __post_init__(self) -> None:
         self.sha256 = hashlib.sha256(self.data).hexdigest()
@@ -472,18 +474,15 @@ class Manager:
             except Exception:  # noqa: BLE001 - a row we wrote once loaded; skip it if not
                 log.exception("stored image does not load", extra={"image": row["id"]})
                 continue
-            self.images[row["id"]] = ImageRecord(row["id"], row["owner"], row["name"], image,
-                                                 bytes(row["data"]), row["created_at"])
+            self.images[row["id"]] = ImageRecord(
+                row["id"], row["owner"], row["name"], image, bytes(row["data"]), row["created_at"],
+                sources=json.loads(row["sources"] or "{}"))  # fmt: skip
         for row in await asyncio.to_thread(self.store.snapshots):
-            import json
-
             self.snapshots[row["id"]] = SnapshotRecord(
                 row["id"], row["owner"], row["session_id"], row["image_id"],
                 json.loads(row["config"]), row["name"], row["time"], row["created_at"],
             )  # fmt: skip
         for row in await asyncio.to_thread(self.store.sessions):
-            import json
-
             img = self.images.get(row["image_id"])
             if img is None:
                 continue
@@ -553,7 +552,8 @@ class Manager:
                           f"{prefix}as/ld are not installed on the server")  # fmt: skip
         return await asyncio.to_thread(_assemble, as_, ld, source, self.settings.assemble_timeout)
 
-    async def add_image(self, owner: str, name: str, fmt: str, data: bytes) -> ImageRecord:
+    async def add_image(self, owner: str, name: str, fmt: str, data: bytes,
+                        sources: dict[str, str] | None = None) -> ImageRecord:  # fmt: skip
         limit = self.settings.max_upload_bytes
         if len(data) > limit:
             raise Problem(413, "payload-too-large", f"images are limited to {limit} bytes")
@@ -569,10 +569,10 @@ class Manager:
         except Exception as e:  # noqa: BLE001 - any parser failure on client bytes is a 4xx
             log.warning("image parser failed", extra={"error": type(e).__name__})
             raise Problem(422, "invalid-image", "the image cannot be parsed") from None
-        rec = ImageRecord(new_id("img"), owner, name, image, data, now())
+        rec = ImageRecord(new_id("img"), owner, name, image, data, now(), sources=sources or {})
         await asyncio.to_thread(self.store.add_image, {
             "id": rec.id, "owner": owner, "name": name, "format": image.format, "data": data,
-            "created_at": rec.created_at,
+            "created_at": rec.created_at, "sources": rec.sources,
         })  # fmt: skip
         self.images[rec.id] = rec
         return rec
@@ -700,7 +700,9 @@ def _assemble(as_: str, ld: str, source: str, timeout: float) -> bytes:
         work = Path(d)
         (work / "prog.S").write_text(source)
         steps = (
-            [as_, "-mpower9", "-o", "prog.o", "prog.S"],
+            # -g: a DWARF line table for the source view; the prefix map keeps the scratch
+            # directory's name out of it (the source is prog.S, as in error messages).
+            [as_, "-mpower9", "-g", f"--debug-prefix-map={d}=.", "-o", "prog.o", "prog.S"],
             [ld, "-N", "-Ttext=0", "-e", "_start", "--build-id=none", "-o", "prog.elf", "prog.o"],
         )
         for argv in steps:

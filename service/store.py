@@ -19,7 +19,7 @@ from typing import Any
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS images (
     id TEXT PRIMARY KEY, owner TEXT NOT NULL, name TEXT NOT NULL, format TEXT NOT NULL,
-    data BLOB NOT NULL, created_at TEXT NOT NULL
+    data BLOB NOT NULL, created_at TEXT NOT NULL, sources TEXT
 );
 CREATE TABLE IF NOT EXISTS sessions (
     id TEXT PRIMARY KEY, owner TEXT NOT NULL, image_id TEXT NOT NULL, config TEXT NOT NULL,
@@ -77,6 +77,13 @@ def _fault(path: str, e: BaseException) -> StoreError:
     return StoreError(f"database {path}: {e}", full=full)
 
 
+def _migrate(db: sqlite3.Connection) -> None:
+    """Columns added since the first schema, for databases made before them."""
+    have = {r[1] for r in db.execute("PRAGMA table_info(images)")}
+    if "sources" not in have:
+        db.execute("ALTER TABLE images ADD COLUMN sources TEXT")
+
+
 class Store:
     def __init__(self, path: str) -> None:
         """Open (or create) the database and check it, so that a truncated, corrupt or
@@ -94,6 +101,7 @@ class Store:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(SCHEMA)
+            _migrate(self._db)
             (verdict,) = self._db.execute("PRAGMA quick_check").fetchone()
             if verdict != "ok":
                 raise sqlite3.DatabaseError(f"integrity check failed: {verdict}")
@@ -140,8 +148,10 @@ class Store:
     # -- images -------------------------------------------------------------------
     def add_image(self, row: dict[str, Any]) -> None:
         self._write(
-            "INSERT INTO images (id, owner, name, format, data, created_at) VALUES (?,?,?,?,?,?)",
-            (row["id"], row["owner"], row["name"], row["format"], row["data"], row["created_at"]),
+            "INSERT INTO images (id, owner, name, format, data, created_at, sources) "
+            "VALUES (?,?,?,?,?,?,?)",
+            (row["id"], row["owner"], row["name"], row["format"], row["data"], row["created_at"],
+             json.dumps(row.get("sources") or {})),  # fmt: skip
         )
 
     def images(self) -> list[sqlite3.Row]:

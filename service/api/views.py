@@ -28,6 +28,7 @@ def image(rec: ImageRecord) -> ImagePublic:
         segments=[SegmentPublic(paddr=hex64(s.paddr), vaddr=hex64(s.virtual), filesz=len(s.data),
                                 memsz=s.memsz) for s in img.segments],
         size=len(rec.data), sha256=rec.sha256, created_at=rec.created_at,  # type: ignore[arg-type]
+        source=sorted(rec.sources), lines=len(img.lines),
         links=Links(self=f"/v1/images/{rec.id}"),
     )  # fmt: skip
 

@@ -298,6 +298,12 @@ async function selectSession(id) {
   renderSessions();
   const s = await api("GET", sess());
   S.image = await api("GET", `/v1/images/${s.image_id}`);
+  S.source = null;
+  if ((S.image.source || []).length || S.image.lines) {
+    const src = await api("GET", `/v1/images/${s.image_id}/source`);
+    S.source = { files: src.files, lines: src.lines.map((l) => [BigInt(l.address), l.file, l.line]) };
+  }
+  $("#source-panel").hidden = S.source === null;
   const seg = S.image.segments.map((g) => [BigInt(g.vaddr), BigInt(g.vaddr) + BigInt(g.memsz)]);
   const inImage = (a) => !seg.length || seg.some(([lo, hi]) => a >= lo && a < hi + 0x1000n);
   S.symbols = Object.entries(S.image.symbols)
@@ -781,6 +787,35 @@ async function loadDisasm() {
   S.disasm.base = base;
   S.disasm.lines = d.data;
   renderDisasm();
+  renderSource();
+}
+
+// The line of the pc: the line-table row at the greatest address <= pc. Text nodes only.
+function renderSource() {
+  if (!S.source) return;
+  const box = $("#source");
+  const pc = pcOf(S.vcpu);
+  let row = null;
+  for (const r of S.source.lines) { if (pc !== null && r[0] <= pc) row = r; else if (pc !== null) break; }
+  if (!row) { $("#source-where").textContent = "no line for the pc"; box.replaceChildren(); return; }
+  const [, file, line] = row;
+  $("#source-where").textContent = `${file}:${line}`;
+  const text = S.source.files[file];
+  if (text === undefined) {
+    box.replaceChildren(el("div", "muted", `${file} was not uploaded with the image`));
+    return;
+  }
+  const frag = document.createDocumentFragment();
+  let cur = null;
+  text.split("\n").forEach((t, i) => {
+    const r = el("div", "sl" + (i + 1 === line ? " pc" : ""));
+    r.dataset.line = i + 1;
+    r.append(el("span", "n", String(i + 1)), document.createTextNode(t));
+    if (i + 1 === line) cur = r;
+    frag.append(r);
+  });
+  box.replaceChildren(frag);
+  if (cur) box.scrollTop = Math.max(0, cur.offsetTop - box.offsetTop - box.clientHeight / 2);
 }
 
 function renderDisasm() {

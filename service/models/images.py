@@ -56,7 +56,20 @@ class ImagePublic(Model):
     size: int
     sha256: str
     created_at: dt.datetime
+    source: list[str] = Field(description="its source files' names (GET .../source has them)")
+    lines: int = Field(description="rows of its DWARF line table (0: built without -g)")
     links: Links
+
+
+class SourceLine(Model):
+    address: Hex
+    file: str
+    line: int
+
+
+class SourcePublic(Model):
+    files: dict[str, str] = Field(description="source file name -> its text")
+    lines: list[SourceLine] = Field(description="the DWARF line table, by address")
 
 
 class ImagesPublic(Model):

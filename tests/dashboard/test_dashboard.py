@@ -325,3 +325,24 @@ def test_symbol_names_are_text_branch_targets_are_named_and_bad_symbols_are_prob
     page.fill("#disasm-goto", "done")
     page.press("#disasm-goto", "Enter")
     expect(page.locator("#disasm .sym", has_text="<done>:")).to_have_count(1)
+
+
+SOURCE = (".globl _start\n_start:\n    li 3, 0\nloop:\n    addi 3, 3, 1\n    cmpwi 3, 3\n"
+          "    bne loop\ndone:\n    b done\n")
+
+
+def test_source_view_follows_the_pc(page, server):
+    base = server.url
+    img = page.request.post(f"{base}/v1/images", headers=AUTH,
+                            data={"name": "loop.S", "source": SOURCE})  # fmt: skip
+    assert img.ok, img.text()
+    sid = page.request.post(f"{base}/v1/sessions", headers=AUTH,
+                            data={"image_id": img.json()["id"]}).json()["id"]  # fmt: skip
+    page.goto(f"{base}/#token={TOKEN}&session={sid}")
+    expect(page.locator("#source-panel")).to_be_visible()
+    expect(page.locator("#source-where")).to_have_text("prog.S:3")
+    expect(page.locator("#source .sl.pc")).to_have_text(re.compile(r"^3\s+li 3, 0$"))
+    page.click('#controls button[data-act="into"]')
+    expect(page.locator("#source .sl.pc")).to_have_text(re.compile(r"^5\s+addi 3, 3, 1$"))
+    page.click('#controls button[data-act="into"]')
+    expect(page.locator("#source-where")).to_have_text("prog.S:6")

@@ -70,3 +70,23 @@ def test_demo_restarts_reuse_the_demo_session(tmp_path):
             assert sessions[0]["id"] in banner
             seen.append(sessions[0]["id"])
     assert len(set(seen)) == 1
+
+
+def test_source_files_survive_a_restart_and_old_databases_gain_the_column(tmp_path):
+    import sqlite3
+
+    db = tmp_path / "old.sqlite3"
+    # A database from before the source view: its images table has no sources column.
+    old = sqlite3.connect(db)
+    old.execute("CREATE TABLE images (id TEXT PRIMARY KEY, owner TEXT NOT NULL, name TEXT NOT "
+                "NULL, format TEXT NOT NULL, data BLOB NOT NULL, created_at TEXT NOT NULL)")
+    old.commit()
+    old.close()
+    files = [("file", ("smp.elf", SMP.read_bytes())), ("source", ("smp.S", b"# src\n"))]
+    with ServerProcess(str(db), TOKENS) as server, \
+            httpx.Client(base_url=server.url, headers=H, timeout=30) as c:  # fmt: skip
+        image = c.post("/v1/images", files=files).json()
+    with ServerProcess(str(db), TOKENS) as server, \
+            httpx.Client(base_url=server.url, headers=H, timeout=30) as c:  # fmt: skip
+        body = c.get(f"/v1/images/{image['id']}/source").json()
+    assert body["files"] == {"smp.S": "# src\n"}

@@ -153,3 +153,36 @@ def test_text_uploads_as_raw_when_asked(client):
     r = client.post("/v1/images", headers=ALICE, data={"format": "raw"},
                     files={"file": ("x", b"just a text file here.\n\n")})  # fmt: skip
     assert r.status_code == 201 and r.json()["format"] == "raw"
+
+
+@pytest.mark.binutils
+def test_assembled_source_has_a_source_view(client):
+    require_tool("powerpc64-linux-gnu-as")
+    src = ".globl _start\n_start:\n    li 3, 1\nloop:\n    addi 3, 3, 1\n    b loop\n"
+    img = client.post("/v1/images", headers=ALICE, json={"source": src}).json()
+    assert img["source"] == ["prog.S"] and img["lines"] == 3
+    r = client.get(f"/v1/images/{img['id']}/source", headers=ALICE)
+    assert r.status_code == 200
+    body = r.json()
+    assert body["files"] == {"prog.S": src}
+    start = int(img["symbols"]["_start"], 16)
+    assert [(int(x["address"], 16) - start, x["file"], x["line"]) for x in body["lines"]] == [
+        (0, "prog.S", 3), (4, "prog.S", 5), (8, "prog.S", 6)]  # fmt: skip
+
+
+def test_source_files_travel_with_an_uploaded_image(client):
+    files = [("file", ("smp.elf", SMP.read_bytes())),
+             ("source", ("smp_spinlock.S", b"# the source\n")),
+             ("source", ("extra.inc", b"# more\n"))]  # fmt: skip
+    img = client.post("/v1/images", headers=ALICE, files=files).json()
+    assert img["source"] == ["extra.inc", "smp_spinlock.S"]
+    body = client.get(f"/v1/images/{img['id']}/source", headers=ALICE).json()
+    assert body["files"]["smp_spinlock.S"] == "# the source\n"
+    bad = client.post("/v1/images", headers=ALICE, files=[
+        ("file", ("smp.elf", SMP.read_bytes())), ("source", ("x.S", b"\xff\xfe"))])
+    assert bad.status_code == 422 and bad.json()["field"] == "source"
+
+
+def test_an_image_without_source_says_so(client, image):
+    r = client.get(f"/v1/images/{image['id']}/source", headers=ALICE)
+    assert r.status_code == 404 and "no source" in r.json()["detail"]
