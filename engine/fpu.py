@@ -421,7 +421,9 @@ def round_to_single(b: int, rn: int) -> tuple[int, int]:
     if cls != FINITE:
         return b, 0
     r, exc = round_pack(s, m, e, True, rn)
-    if exc & (FPSCR_OX | FPSCR_UX) and rn & (OE_MODE | UE_MODE) and r & ~SIGN:
+    # Only a rebiased result wraps: overflow with OE=1, or underflow with UE=1
+    # (overflow with only UE=1 is an ordinary infinity).
+    if ((exc & FPSCR_OX and rn & OE_MODE) or (exc & FPSCR_UX and rn & UE_MODE)) and r & ~SIGN:
         # QEMU 7.2 converts through a binary32 whose 8-bit exponent field wraps
         # after the ±192 rebias (float64_to_float32 then back): reproduce it.
         dexp = (r >> 52) & 0x7FF

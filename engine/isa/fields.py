@@ -224,3 +224,9 @@ def reserved(enc: Encoding, mask: int) -> Encoding:
 
 # X-form loads and stores: bit 31 is reserved (and ignored), not an Rc suffix.
 XM = Format("X", {k: f for k, f in X.fields.items() if k not in ("rc", "rc_flag")}, X.xo)
+
+# -- VSX floating-point formats (vsx_scalar, vsx_vector) -----------------------------------
+# XX3 without the Rc bit (bit 21 belongs to the 8-bit extended opcode), XX3 with Rc at bit 21
+# and a 7-bit extended opcode (xvcmp*), and XX2 with the data-class mask of xvtstdc*.
+XX3_NORC = Format("XX3", {k: v for k, v in XX3.fields.items() if k != "rc"}, bits(21, 8))
+XX3_RC = XX3.extend("XX3", bits(22, 7))

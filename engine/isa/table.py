@@ -19,6 +19,7 @@ from . import (
     vmx_mul,
     vsx_move,
     vsx_permute,
+    vsx_scalar,
 )
 from .decoder import Decoder
 from .forms import Op
@@ -41,6 +42,7 @@ ALL_OPS: tuple[Op | Insn, ...] = (
     *vsx_permute.OPS,
     *vmx_permute.OPS,
     *vmx_mul.OPS,
+    *vsx_scalar.OPS,
 )
 
 DECODER = Decoder(ALL_OPS)
