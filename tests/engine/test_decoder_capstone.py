@@ -303,6 +303,6 @@ def test_canonical_alias_mapping(cs: str, word: int, want: str) -> None:
 
 # VSX floating-point XX2 forms that QEMU 7.2 still decodes with its legacy table, whose
 # invalid-bits mask for them is 0: reserved bits 11:15 are ignored (the differential
-# program vsx_scalar_arith.S executes xssqrtdp with them set).
+# program vsx_scalar_unary.S executes xssqrtdp with them set).
 QEMU_IGNORES.update(dict.fromkeys(
     ("xssqrtdp", "xsredp", "xsrsqrtedp", "xssqrtsp", "xsresp", "xsrsqrtesp"), 0x1F_0000))
