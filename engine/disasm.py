@@ -22,6 +22,8 @@ from typing import Literal, NamedTuple
 import capstone
 
 from .isa.forms import Form, f_ra, f_rb, f_rt, f_spr
+from .isa.insn import Insn
+from .isa.specialize import analyse
 from .isa.table import decode
 from .sprs import SPR_BY_NUMBER
 
@@ -89,16 +91,37 @@ def _spr_move(word: int) -> tuple[str, str] | None:
     return "mtspr", f"{spr_name(n)}, r{rt}"
 
 
+_KIND_PREFIX = {"gpr": "r", "fpr": "f", "vr": "v", "vsr": "vs", "crf": "cr"}
+
+
+def operands(o: Insn, word: int) -> str:
+    """``o``'s operands in ``word``, from its line: the ``syntax`` order, or the
+    semantics' field parameters in order, each printed as its field's kind says."""
+    fields = o.enc.format.fields
+    if o.syntax is not None:
+        names = [n.strip() for n in o.syntax.split(",") if n.strip()]
+    else:
+        names = [p for p in analyse(o.sem).positional if p in fields]
+    parts = []
+    for n in names:
+        if n not in fields or not o.enc.free(n):
+            continue  # fixed by the encoding (RB = 0...): not an operand
+        f = fields[n]
+        v = eval(f.src, {"w": word})  # noqa: S307 - the field table's own expressions
+        parts.append(_KIND_PREFIX.get(f.kind, "") + str(v))
+    return ", ".join(parts)
+
+
 def _from_table(word: int) -> tuple[str, str] | None:
     """Fallback spelling from the instruction table for words capstone does not know."""
     o = decode(word)
     if o is None:
         return None
-    rt, ra, rb = f_rt(word), f_ra(word), f_rb(word)
+    if isinstance(o, Insn):
+        return o.name(word), operands(o, word)
+    rt, ra, rb = f_rt(word), f_ra(word), f_rb(word)  # old-style lines (engine/isa/forms.Op)
     if o.form is Form.XO:
         return o.name(word), f"r{rt}, r{ra}, r{rb}"
-    if o.form is Form.XL:  # bctar and friends: BO, BI, BH
-        return o.name(word), f"{rt}, {ra}, {(word >> 11) & 3}"
     return o.name(word), ""
 
 

@@ -90,7 +90,7 @@ def bcreg(c: VCPU, bi: int, cia: int, npc: int, *, bo: int, lk: int, to: str, am
 OPS: list[Insn] = table(
     Insn("b", I(18), b, branch=True),
     Insn("bc", B(16), bc, branch=True),
-    Insn("bclr", XL(19, 16), bcreg, {"to": "lr"}, branch=True),
-    Insn("bcctr", XL(19, 528), bcreg, {"to": "ctr"}, branch=True),
-    Insn("bctar", XL(19, 560), bcreg, {"to": "tar"}, branch=True),
+    Insn("bclr", XL(19, 16), bcreg, {"to": "lr"}, branch=True, syntax="bo, bi, bh"),
+    Insn("bcctr", XL(19, 528), bcreg, {"to": "ctr"}, branch=True, syntax="bo, bi, bh"),
+    Insn("bctar", XL(19, 560), bcreg, {"to": "tar"}, branch=True, syntax="bo, bi, bh"),
 )

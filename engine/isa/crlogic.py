@@ -7,65 +7,53 @@ occupies bits 4f..4f+3, i.e. ``(cr >> (28 - 4f)) & 0xF``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..bits import M32
-from .forms import Ctx, Exec, Form, Op, f_bf, f_ra, f_rb, f_rt, op
+from .fields import XFXCR, XL, XMCRXRX
+from .insn import Insn, table
+from .specialize import pure
 
 if TYPE_CHECKING:
     from ..cpu import VCPU
 
-CR_OPS: dict[str, Callable[[int, int], int]] = {
-    "crand": lambda a, b: a & b,
-    "cror": lambda a, b: a | b,
-    "crxor": lambda a, b: a ^ b,
-    "crnand": lambda a, b: (a & b) ^ 1,
-    "crnor": lambda a, b: (a | b) ^ 1,
-    "creqv": lambda a, b: (a ^ b) ^ 1,
-    "crandc": lambda a, b: a & (b ^ 1),
-    "crorc": lambda a, b: a | (b ^ 1),
-}
 
-
-def crlogic(w: int, x: Ctx, *, fn: str) -> Exec:
+def crlogic(c: VCPU, bt: int, ba: int, bb: int, *, op: str) -> None:
     """CR[BT] <- CR[BA] op CR[BB]."""
-    bt, ba, bb = f_rt(w), f_ra(w), f_rb(w)
-    st, sa, sb = 31 - bt, 31 - ba, 31 - bb
-    clear = ~(1 << st) & M32
-    f = CR_OPS[fn]
-    npc = x.npc
-    if fn == "crxor" and ba == bb:
-        # crclr: the common idiom, no operands to read.
-        def crclr(c: VCPU) -> int:
-            c.cr &= clear
-            return npc
+    cr = c.cr
+    if op == "crxor" and ba == bb:
+        c.cr = cr & (~(1 << (31 - bt)) & M32)  # crclr: the common idiom, nothing to read
+    else:
+        a = (cr >> (31 - ba)) & 1
+        b = (cr >> (31 - bb)) & 1
+        if op == "crand":
+            r = a & b
+        elif op == "cror":
+            r = a | b
+        elif op == "crxor":
+            r = a ^ b
+        elif op == "crnand":
+            r = (a & b) ^ 1
+        elif op == "crnor":
+            r = (a | b) ^ 1
+        elif op == "creqv":
+            r = (a ^ b) ^ 1
+        elif op == "crandc":
+            r = a & (b ^ 1)
+        else:  # crorc
+            r = a | (b ^ 1)
+        c.cr = (cr & (~(1 << (31 - bt)) & M32)) | (r << (31 - bt))
 
-        return crclr
 
-    def ex(c: VCPU) -> int:
-        cr = c.cr
-        c.cr = (cr & clear) | (f((cr >> sa) & 1, (cr >> sb) & 1) << st)
-        return npc
-
-    return ex
-
-
-def mcrf(w: int, x: Ctx) -> Exec:
+def mcrf(c: VCPU, bf: int, bfa: int) -> None:
     """mcrf BF,BFA: CR[BF] <- CR[BFA]."""
-    dst, src = 28 - 4 * f_bf(w), 28 - 4 * ((w >> 18) & 7)
-    clear = ~(0xF << dst) & M32
-    npc = x.npc
-
-    def ex(c: VCPU) -> int:
-        cr = c.cr
-        c.cr = (cr & clear) | (((cr >> src) & 0xF) << dst)
-        return npc
-
-    return ex
+    cr = c.cr
+    c.cr = (cr & (~(0xF << (28 - 4 * bf)) & M32)) | (
+        ((cr >> (28 - 4 * bfa)) & 0xF) << (28 - 4 * bf))
 
 
-def _field_mask(fxm: int) -> int:
+@pure
+def field_mask(fxm: int) -> int:
     """The CR bits selected by FXM (its bit 0, the 0x80, selects CR0)."""
     m = 0
     for i in range(8):
@@ -74,79 +62,43 @@ def _field_mask(fxm: int) -> int:
     return m
 
 
-def _one_field(fxm: int) -> bool:
-    return fxm != 0 and fxm & (fxm - 1) == 0
+@pure
+def one_field_mask(fxm: int) -> int:
+    """mtocrf/mfocrf's field mask: FXM's one field, or 0 when FXM does not name exactly
+    one (undefined in the ISA; QEMU then leaves CR, or RT, unchanged)."""
+    return field_mask(fxm) if fxm != 0 and fxm & (fxm - 1) == 0 else 0
 
 
-def mtcrf(w: int, x: Ctx, *, one: bool) -> Exec:
-    """mtcrf FXM,RS / mtocrf FXM,RS: CR fields selected by FXM <- RS[32:63].
-
-    mtocrf with FXM not naming exactly one field is undefined; QEMU leaves CR
-    unchanged, and so do we.
-    """
-    rs, fxm = f_rt(w), (w >> 12) & 0xFF
-    npc = x.npc
-    m = _field_mask(fxm) if (not one or _one_field(fxm)) else 0
-    keep = ~m & M32
-
-    def ex(c: VCPU) -> int:
-        c.cr = (c.cr & keep) | (c.gpr[rs] & m)
-        return npc
-
-    return ex
+def mtcrf(c: VCPU, rs: int, fxm: int, *, one: bool) -> None:
+    """mtcrf FXM,RS / mtocrf FXM,RS: CR fields selected by FXM <- RS[32:63]."""
+    m = one_field_mask(fxm) if one else field_mask(fxm)
+    c.cr = (c.cr & (~m & M32)) | (c.gpr[rs] & m)
 
 
-def mfcr(w: int, x: Ctx, *, one: bool) -> Exec:
-    """mfcr RT: RT <- 32 zeros || CR. mfocrf FXM: only the one named field, zeros elsewhere.
-
-    mfocrf with FXM not naming exactly one field is undefined; QEMU leaves RT
-    unchanged, and so do we.
-    """
-    rt, fxm = f_rt(w), (w >> 12) & 0xFF
-    npc = x.npc
-    if one and not _one_field(fxm):
-
-        def nop(c: VCPU) -> int:
-            return npc
-
-        return nop
-    m = _field_mask(fxm) if one else M32
-
-    def ex(c: VCPU) -> int:
-        c.gpr[rt] = c.cr & m
-        return npc
-
-    return ex
+def mfcr(c: VCPU, rt: int, fxm: int, *, one: bool) -> None:
+    """mfcr RT: RT <- 32 zeros || CR. mfocrf FXM: only the one named field, zeros elsewhere
+    (RT unchanged when FXM does not name exactly one field, as QEMU)."""
+    if not one:
+        c.gpr[rt] = c.cr & M32
+    elif one_field_mask(fxm):
+        c.gpr[rt] = c.cr & one_field_mask(fxm)
 
 
-def mcrxrx(w: int, x: Ctx) -> Exec:
+def mcrxrx(c: VCPU, bf: int) -> None:
     """mcrxrx BF: CR[BF] <- OV || OV32 || CA || CA32 (ISA 3.0B)."""
-    shift = 28 - 4 * f_bf(w)
-    clear = ~(0xF << shift) & M32
-    npc = x.npc
-
-    def ex(c: VCPU) -> int:
-        f = (c.ov << 3) | (c.ov32 << 2) | (c.ca << 1) | c.ca32
-        c.cr = (c.cr & clear) | (f << shift)
-        return npc
-
-    return ex
-
-
-ONE_FIELD = 0x0010_0000  # bit 11: mtocrf/mfocrf rather than mtcrf/mfcr
+    c.cr = (c.cr & (~(0xF << (28 - 4 * bf)) & M32)) | (
+        ((c.ov << 3) | (c.ov32 << 2) | (c.ca << 1) | c.ca32) << (28 - 4 * bf))
 
 
 # Reserved bits as QEMU 7.2 checks them (measured on powernv9): bit 31 of the
 # XL forms, bits 20 and 31 of mtcrf/mfcr (mfcr's FXM bits are ignored), bits
-# 9:20 and 31 of mcrxrx. mcrf ignores bits 14:20.
-RC_BIT = (0x1, 0)
+# 9:20 and 31 of mcrxrx. mcrf ignores bits 14:20. Bit 11 picks mtocrf/mfocrf
+# rather than mtcrf/mfcr.
+def _cr(name: str, xo: int) -> Insn:
+    return Insn(name, XL(19, xo, lk=0), crlogic, {"op": name})
 
 
-def _cr(name: str, xo: int) -> Op:
-    return op(name, Form.XL, 19, xo, crlogic, fn=name, fixed=RC_BIT)
-
-
-OPS: list[Op] = [
+OPS: list[Insn] = table(
     _cr("crand", 257),
     _cr("cror", 449),
     _cr("crxor", 193),
@@ -155,10 +107,10 @@ OPS: list[Op] = [
     _cr("creqv", 289),
     _cr("crandc", 129),
     _cr("crorc", 417),
-    op("mcrf", Form.XL, 19, 0, mcrf, fixed=RC_BIT),
-    op("mtcrf", Form.XFX, 31, 144, mtcrf, one=False, fixed=(ONE_FIELD | 0x801, 0)),
-    op("mtocrf", Form.XFX, 31, 144, mtcrf, one=True, fixed=(ONE_FIELD | 0x801, ONE_FIELD)),
-    op("mfcr", Form.XFX, 31, 19, mfcr, one=False, fixed=(ONE_FIELD | 0x801, 0)),
-    op("mfocrf", Form.XFX, 31, 19, mfcr, one=True, fixed=(ONE_FIELD | 0x801, ONE_FIELD)),
-    op("mcrxrx", Form.X, 31, 576, mcrxrx, fixed=(0x007F_F801, 0)),
-]
+    Insn("mcrf", XL(19, 0, lk=0), mcrf),
+    Insn("mtcrf", XFXCR(31, 144, one=0, res20=0, rc=0), mtcrf, {"one": False}),
+    Insn("mtocrf", XFXCR(31, 144, one=1, res20=0, rc=0), mtcrf, {"one": True}),
+    Insn("mfcr", XFXCR(31, 19, one=0, res20=0, rc=0), mfcr, {"one": False}),
+    Insn("mfocrf", XFXCR(31, 19, one=1, res20=0, rc=0), mfcr, {"one": True}),
+    Insn("mcrxrx", XMCRXRX(31, 576, res9=0, ra=0, rb=0, rc=0), mcrxrx),
+)

@@ -230,3 +230,15 @@ XM = Format("X", {k: f for k, f in X.fields.items() if k not in ("rc", "rc_flag"
 # and a 7-bit extended opcode (xvcmp*), and XX2 with the data-class mask of xvtstdc*.
 XX3_NORC = Format("XX3", {k: v for k, v in XX3.fields.items() if k != "rc"}, bits(21, 8))
 XX3_RC = XX3.extend("XX3", bits(22, 7))
+
+# -- fixed-point fields the old table spelled as masks (conv1) ---------------------------
+# darn: L in bits 14:15, bits 11:13 reserved.
+XDARN = X.extend("X", l=bits(14, 2), res=bits(11, 3))
+# srawi: the 5-bit SH in the RB position of an X form.
+XSRAWI = X.extend("X", sh=bits(16, 5))
+# cmprb/cmpeqb/setb: reserved bit 9 and bits 14:15 of an X form.
+XCMPRB = X.extend("X", res9=bits(9, 1), res14=bits(14, 2))
+# mtcrf/mfcr: bit 11 (one: mtocrf/mfocrf), reserved bit 20 and bit 31.
+XFXCR = XFX.extend("XFX", res20=bits(20, 1), rc=bits(31, 1))
+# mcrxrx: BF and nothing else (bits 9:10 reserved too).
+XMCRXRX = X.extend("X", res9=bits(9, 2))

@@ -9,122 +9,68 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ..bits import M32, M64, s32, s64, sext
-from .common import cr0_for, cr0_src, set_ov
-from .forms import Ctx, Exec, Form, Op, f_ra, f_rb, f_rc_field, f_rt, f_si, inline, op
+from ..bits import M32, M64, s32, s64
+from .fields import DX, VA, XDARN, XO, D, X
+from .insn import Insn, table
+from .macros import cr0, set_ov
 
 if TYPE_CHECKING:
     from ..cpu import VCPU
 
 
 # -- add/subtract family --------------------------------------------------------
-def addi(w: int, x: Ctx, shift: int = 0) -> Exec:
+def addi(c: VCPU, rt: int, ra: int, si: int, *, shift: int = 0) -> None:
     """addi/addis: RT <- (RA|0) + SI (shifted)."""
-    rt, ra = f_rt(w), f_ra(w)
-    imm = (f_si(w) << shift) & M64
-    npc = x.npc
-    if ra == 0:
-
-        def li(c: VCPU) -> int:
-            c.gpr[rt] = imm
-            return npc
-
-        return inline(li, f"g[{rt}] = {imm}")
-
-    def ex(c: VCPU) -> int:
-        g = c.gpr
-        g[rt] = (g[ra] + imm) & M64
-        return npc
-
-    return inline(ex, f"g[{rt}] = (g[{ra}] + {imm}) & M64")
+    g = c.gpr
+    g[rt] = ((g[ra] if ra else 0) + (si << shift)) & M64
 
 
-def add_family(
-    w: int,
-    x: Ctx,
-    *,
-    invert_a: bool,
-    b: str,
-    cin: str,
-    set_ca: bool,
-    rc: str = "bit",
-) -> Exec:
-    """The add/subtract-from family: RT <- (~)RA + B + carry-in.
+def add_imm(c: VCPU, rt: int, ra: int, si: int, *, invert_a: bool, rc: int, sf: bool) -> None:
+    """addic/addic./subfic: RT <- (~)RA + EXTS(SI) (+ 1 for subfic), setting CA and CA32.
 
-    ``b`` is "rb", "imm", "zero" or "ones"; ``cin`` is "0", "1" or "ca";
-    ``rc`` is "bit" (the Rc bit decides), "always" (addic.) or "never".
-    OE (bit 21) applies to XO forms only.
+    In 32-bit mode CA is the carry out of the low word (ISA 3.0B 3.3.9).
     """
-    rt, ra, rb = f_rt(w), f_ra(w), f_rb(w)
-    imm = f_si(w) & M64
-    npc = x.npc
-    oe = x is not None and b != "imm" and bool(w & 0x400)
-    do_rc = (rc == "always") or (rc == "bit" and bool(w & 1))
-    sf = x.sf
-    cr0 = cr0_for(sf)
-    const_b = {"zero": 0, "ones": M64, "imm": imm}.get(b)
-    const_c = {"0": 0, "1": 1}.get(cin)
+    g = c.gpr
+    a = g[ra] ^ M64 if invert_a else g[ra]
+    full = a + (si & M64) + (1 if invert_a else 0)
+    r = full & M64
+    c.ca32 = ((a & M32) + (si & M32) + (1 if invert_a else 0)) >> 32
+    c.ca = full >> 64 if sf else c.ca32
+    g[rt] = r
+    if rc:
+        cr0(c, r, sf)
 
-    # Common forms without carry or flags get a straight-line closure.
-    if not (oe or do_rc or set_ca) and b == "rb" and cin == "0" and not invert_a:
 
-        def add(c: VCPU) -> int:
-            g = c.gpr
-            g[rt] = (g[ra] + g[rb]) & M64
-            return npc
+def add_xo(c: VCPU, rt: int, ra: int, rb: int, *, invert_a: bool, b: str, cin: str,
+           set_ca: bool, oe: int, rc: int, sf: bool) -> None:  # fmt: skip
+    """The XO add/subtract-from family: RT <- (~)RA + B + carry-in.
 
-        return inline(add, f"g[{rt}] = (g[{ra}] + g[{rb}]) & M64")
-    if not (oe or do_rc or set_ca) and b == "rb" and cin == "1" and invert_a:
-
-        def subf(c: VCPU) -> int:
-            g = c.gpr
-            g[rt] = (g[rb] - g[ra]) & M64
-            return npc
-
-        return inline(subf, f"g[{rt}] = (g[{rb}] - g[{ra}]) & M64")
-
-    def ex(c: VCPU) -> int:
-        g = c.gpr
+    ``b`` is "rb", "zero" or "ones" (addme/addze...: RB is 0 in the word); ``cin``
+    is "0", "1" or "ca". OE sets OV/OV32 (SO sticky), Rc sets CR0.
+    """
+    g = c.gpr
+    if b == "rb" and cin == "0" and not (invert_a or set_ca or oe or rc):
+        g[rt] = (g[ra] + g[rb]) & M64  # add: the hot form, no temporaries
+    elif b == "rb" and cin == "1" and invert_a and not (set_ca or oe or rc):
+        g[rt] = (g[rb] - g[ra]) & M64  # subf
+    else:
         a = g[ra] ^ M64 if invert_a else g[ra]
-        bv = g[rb] if const_b is None else const_b
-        ci = c.ca if const_c is None else const_c
+        bv = g[rb] if b == "rb" else (M64 if b == "ones" else 0)
+        ci = c.ca if cin == "ca" else (1 if cin == "1" else 0)
         full = a + bv + ci
         r = full & M64
         if set_ca:
             c.ca32 = ((a & M32) + (bv & M32) + ci) >> 32
-            # In 32-bit mode CA is the carry out of the low word (ISA 3.0B 3.3.9).
-            c.ca = (full >> 64) if sf else c.ca32
+            c.ca = full >> 64 if sf else c.ca32
         if oe:
-            ov64 = ((a ^ r) & (bv ^ r)) >> 63 & 1
-            ov32 = ((a ^ r) & (bv ^ r)) >> 31 & 1
-            c.ov32 = ov32
-            c.ov = ov64 if sf else ov32
+            ov = (a ^ r) & (bv ^ r)
+            c.ov32 = (ov >> 31) & 1
+            c.ov = (ov >> 63) & 1 if sf else c.ov32
             if c.ov:
                 c.so = 1
         g[rt] = r
-        if do_rc:
-            cr0(c, r)
-        return npc
-
-    if oe:
-        return ex
-    lines = [
-        f"_a = g[{ra}]" + (" ^ M64" if invert_a else ""),
-        "_f = _a + " + (f"g[{rb}]" if const_b is None else str(const_b))
-        + " + " + ("c.ca" if const_c is None else str(const_c)),
-        "_r = _f & M64",
-    ]
-    if set_ca:
-        carry_in = "c.ca" if const_c is None else str(const_c)
-        b_low = f"(g[{rb}] & M32)" if const_b is None else str(const_b & M32)
-        lines[1:1] = [f"_ci = {carry_in}"]
-        lines[2] = "_f = _a + " + (f"g[{rb}]" if const_b is None else str(const_b)) + " + _ci"
-        lines += [f"c.ca32 = ((_a & M32) + {b_low} + _ci) >> 32",
-                  "c.ca = _f >> 64" if sf else "c.ca = c.ca32"]
-    lines.append(f"g[{rt}] = _r")
-    if do_rc:
-        lines += cr0_src("_r", sf)
-    return inline(ex, *lines)
+        if rc:
+            cr0(c, r, sf)
 
 
 # -- multiply, divide and modulo ------------------------------------------------
@@ -256,89 +202,42 @@ def _modud(a: int, b: int) -> tuple[int, int]:
     return (a % b if b else 0), 0
 
 
-def muldiv(
-    w: int,
-    x: Ctx,
-    *,
-    fn: Callable[[int, int], tuple[int, int]],
-    xo_form: bool = True,
-) -> Exec:
+def muldiv(c: VCPU, rt: int, ra: int, rb: int, *, fn: Callable[[int, int], tuple[int, int]],
+           oe: int = 0, rc: int = 0, sf: bool) -> None:  # fmt: skip
     """RT <- fn(RA, RB), with OE (OV, OV32 = OV, SO) and Rc for the XO forms.
 
     QEMU sets OV32 to OV for every multiply and divide (ISA 3.0B leaves OV32
     of the doubleword forms to the implementation).
     """
-    rt, ra, rb = f_rt(w), f_ra(w), f_rb(w)
-    npc = x.npc
-    oe = xo_form and bool(w & 0x400)
-    rc = xo_form and bool(w & 1)
-    cr0 = cr0_for(x.sf)
-    if not (oe or rc):
-
-        def plain(c: VCPU) -> int:
-            g = c.gpr
-            g[rt] = fn(g[ra], g[rb])[0]
-            return npc
-
-        return plain
-
-    def ex(c: VCPU) -> int:
-        g = c.gpr
-        r, ov = fn(g[ra], g[rb])
-        g[rt] = r
-        if oe:
-            set_ov(c, ov, ov)
-        if rc:
-            cr0(c, r)
-        return npc
-
-    return ex
+    g = c.gpr
+    r, ov = fn(g[ra], g[rb])
+    g[rt] = r
+    if oe:
+        set_ov(c, ov, ov)
+    if rc:
+        cr0(c, r, sf)
 
 
-def mulli(w: int, x: Ctx) -> Exec:
+def mulli(c: VCPU, rt: int, ra: int, si: int) -> None:
     """mulli: RT <- low 64 bits of RA * SI."""
-    rt, ra, imm = f_rt(w), f_ra(w), f_si(w)
-    npc = x.npc
-
-    def ex(c: VCPU) -> int:
-        g = c.gpr
-        g[rt] = (g[ra] * imm) & M64
-        return npc
-
-    return ex
+    g = c.gpr
+    g[rt] = (g[ra] * si) & M64
 
 
-def madd(w: int, x: Ctx, *, kind: str) -> Exec:
+def madd(c: VCPU, rt: int, ra: int, rb: int, rc_va: int, *, kind: str) -> None:
     """maddhd/maddhdu/maddld (VA form): RT <- (RA * RB + RC), high or low doubleword."""
-    rt, ra, rb, rc = f_rt(w), f_ra(w), f_rb(w), f_rc_field(w)
-    npc = x.npc
-
-    def ex(c: VCPU) -> int:
-        g = c.gpr
-        if kind == "hd":
-            g[rt] = ((s64(g[ra]) * s64(g[rb]) + s64(g[rc])) >> 64) & M64
-        elif kind == "hdu":
-            g[rt] = (g[ra] * g[rb] + g[rc]) >> 64
-        else:
-            g[rt] = (g[ra] * g[rb] + g[rc]) & M64
-        return npc
-
-    return ex
+    g = c.gpr
+    if kind == "hd":
+        g[rt] = ((s64(g[ra]) * s64(g[rb]) + s64(g[rc_va])) >> 64) & M64
+    elif kind == "hdu":
+        g[rt] = (g[ra] * g[rb] + g[rc_va]) >> 64
+    else:
+        g[rt] = (g[ra] * g[rb] + g[rc_va]) & M64
 
 
-def addpcis(w: int, x: Ctx) -> Exec:
+def addpcis(c: VCPU, rt: int, d: int, npc: int) -> None:
     """addpcis (DX form): RT <- NIA + EXTS(d || 0x0000), NIA being the next instruction."""
-    rt = f_rt(w)
-    d = sext((((w >> 6) & 0x3FF) << 6) | (((w >> 16) & 31) << 1) | (w & 1), 16)
-    value = (x.npc + (d << 16)) & M64
-
-    npc = x.npc
-
-    def ex(c: VCPU) -> int:
-        c.gpr[rt] = value
-        return npc
-
-    return ex
+    c.gpr[rt] = (npc + (d << 16)) & M64
 
 
 # -- darn ------------------------------------------------------------------------
@@ -359,94 +258,54 @@ def darn_next(c: VCPU) -> int:
     return z ^ (z >> 31)
 
 
-def darn(w: int, x: Ctx) -> Exec:
+def darn(c: VCPU, rt: int, l: int) -> None:  # noqa: E741
     """darn RT,L: L=0 a 32-bit value, L=1/2 a 64-bit one, L=3 (reserved) the error value."""
-    rt, lvl = f_rt(w), (w >> 16) & 3
-    npc = x.npc
-
-    def ex(c: VCPU) -> int:
-        if lvl == 3:
-            v = DARN_ERROR  # as QEMU
-        elif lvl == 0:
-            v = darn_next(c) & M32
-        else:
+    if l == 3:
+        v = DARN_ERROR  # as QEMU
+    elif l == 0:
+        v = darn_next(c) & M32
+    else:
+        v = darn_next(c)
+        while v == DARN_ERROR:  # never hand out the error value as a number
             v = darn_next(c)
-            while v == DARN_ERROR:  # never hand out the error value as a number
-                v = darn_next(c)
-        c.gpr[rt] = v
-        return npc
-
-    return ex
+    c.gpr[rt] = v
 
 
-def _md(name: str, xo: int, fn: Callable[[int, int], tuple[int, int]], oe: bool = True) -> Op:
+def _md(name: str, xo: int, fn: Callable[[int, int], tuple[int, int]], oe: bool = True) -> Insn:
     """A multiply/divide XO line; the mulh* forms have no OE bit (QEMU: bit 21 must be 0)."""
-    if oe:
-        return op(name, Form.XO, 31, xo, muldiv, fn=fn, suffixes=("oe", "rc"))
-    return op(name, Form.XO, 31, xo, muldiv, fn=fn, suffixes=("rc",), fixed=(0x400, 0))
+    return Insn(name, XO(31, xo) if oe else XO(31, xo, oe=0), muldiv, {"fn": fn})
 
 
-def _mod(name: str, xo: int, fn: Callable[[int, int], tuple[int, int]]) -> Op:
+def _mod(name: str, xo: int, fn: Callable[[int, int], tuple[int, int]]) -> Insn:
     # QEMU treats bit 31 of the modulo forms as reserved (invalid when set).
-    return op(name, Form.X, 31, xo, muldiv, fn=fn, xo_form=False, fixed=(1, 0))
+    return Insn(name, X(31, xo, rc=0), muldiv, {"fn": fn})
 
 
-def _xo(name: str, xo: int, **kw: object) -> Op:
-    return op(name, Form.XO, 31, xo, add_family, suffixes=("oe", "rc"), **kw)
+def _xo(name: str, xo: int, b: str, invert_a: bool, cin: str, set_ca: bool) -> Insn:
+    # addme/addze/subfme/subfze/neg have no RB: bits 16:20 must be 0.
+    enc = XO(31, xo) if b == "rb" else XO(31, xo, rb=0)
+    return Insn(name, enc, add_xo, {"invert_a": invert_a, "b": b, "cin": cin, "set_ca": set_ca})
 
 
-OPS: list[Op] = [
-    op("addi", Form.D, 14, None, addi),
-    op("addis", Form.D, 15, None, addi, shift=16),
-    op(
-        "addic",
-        Form.D,
-        12,
-        None,
-        add_family,
-        invert_a=False,
-        b="imm",
-        cin="0",
-        set_ca=True,
-        rc="never",
-    ),
-    op(
-        "addic.",
-        Form.D,
-        13,
-        None,
-        add_family,
-        invert_a=False,
-        b="imm",
-        cin="0",
-        set_ca=True,
-        rc="always",
-    ),
-    op(
-        "subfic",
-        Form.D,
-        8,
-        None,
-        add_family,
-        invert_a=True,
-        b="imm",
-        cin="1",
-        set_ca=True,
-        rc="never",
-    ),
-    _xo("add", 266, invert_a=False, b="rb", cin="0", set_ca=False),
-    _xo("addc", 10, invert_a=False, b="rb", cin="0", set_ca=True),
-    _xo("adde", 138, invert_a=False, b="rb", cin="ca", set_ca=True),
-    _xo("addme", 234, invert_a=False, b="ones", cin="ca", set_ca=True, fixed=(0xF800, 0)),
-    _xo("addze", 202, invert_a=False, b="zero", cin="ca", set_ca=True, fixed=(0xF800, 0)),
-    _xo("subf", 40, invert_a=True, b="rb", cin="1", set_ca=False),
-    _xo("subfc", 8, invert_a=True, b="rb", cin="1", set_ca=True),
-    _xo("subfe", 136, invert_a=True, b="rb", cin="ca", set_ca=True),
-    _xo("subfme", 232, invert_a=True, b="ones", cin="ca", set_ca=True, fixed=(0xF800, 0)),
-    _xo("subfze", 200, invert_a=True, b="zero", cin="ca", set_ca=True, fixed=(0xF800, 0)),
-    _xo("neg", 104, invert_a=True, b="zero", cin="1", set_ca=False, fixed=(0xF800, 0)),
-    op("addpcis", Form.DX, 19, 2, addpcis),
-    op("mulli", Form.D, 7, None, mulli),
+OPS: list[Insn] = table(
+    Insn("addi", D(14), addi),
+    Insn("addis", D(15), addi, {"shift": 16}),
+    Insn("addic", D(12), add_imm, {"invert_a": False, "rc": 0}),
+    Insn("addic.", D(13), add_imm, {"invert_a": False, "rc": 1}),
+    Insn("subfic", D(8), add_imm, {"invert_a": True, "rc": 0}),
+    _xo("add", 266, "rb", False, "0", False),
+    _xo("addc", 10, "rb", False, "0", True),
+    _xo("adde", 138, "rb", False, "ca", True),
+    _xo("addme", 234, "ones", False, "ca", True),
+    _xo("addze", 202, "zero", False, "ca", True),
+    _xo("subf", 40, "rb", True, "1", False),
+    _xo("subfc", 8, "rb", True, "1", True),
+    _xo("subfe", 136, "rb", True, "ca", True),
+    _xo("subfme", 232, "ones", True, "ca", True),
+    _xo("subfze", 200, "zero", True, "ca", True),
+    _xo("neg", 104, "zero", True, "1", False),
+    Insn("addpcis", DX(19, 2), addpcis),
+    Insn("mulli", D(7), mulli),
     _md("mullw", 235, _mullw),
     _md("mulhw", 75, _mulhw, oe=False),
     _md("mulhwu", 11, _mulhwu, oe=False),
@@ -465,9 +324,9 @@ OPS: list[Op] = [
     _mod("moduw", 267, _moduw),
     _mod("modsd", 777, _modsd),
     _mod("modud", 265, _modud),
-    op("maddhd", Form.VA, 4, 48, madd, kind="hd"),
-    op("maddhdu", Form.VA, 4, 49, madd, kind="hdu"),
-    op("maddld", Form.VA, 4, 51, madd, kind="ld"),
+    Insn("maddhd", VA(4, 48), madd, {"kind": "hd"}),
+    Insn("maddhdu", VA(4, 49), madd, {"kind": "hdu"}),
+    Insn("maddld", VA(4, 51), madd, {"kind": "ld"}),
     # darn's bits 11:13, 16:20 and 31 are reserved (QEMU 7.2: HEAI when set).
-    op("darn", Form.X, 31, 755, darn, fixed=(0x001C_F801, 0)),
-]
+    Insn("darn", XDARN(31, 755, res=0, rb=0, rc=0), darn),
+)

@@ -10,8 +10,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..bits import M32, M64
-from .common import cr0_for, cr0_src
-from .forms import Ctx, Exec, Form, Op, f_ra, f_rb, f_rt, f_ui, inline, op
+from .fields import D, X
+from .insn import Insn, table
+from .macros import cr0
 
 if TYPE_CHECKING:
     from ..cpu import VCPU
@@ -19,100 +20,42 @@ if TYPE_CHECKING:
 Binary = Callable[[int, int], int]
 Unary = Callable[[int], int]
 
-# The boolean operations on 64-bit values; results stay within 64 bits.
-BOOL_OPS: dict[str, Binary] = {
-    "and": lambda a, b: a & b,
-    "andc": lambda a, b: a & ~b & M64,
-    "or": lambda a, b: a | b,
-    "orc": lambda a, b: (a | ~b) & M64,
-    "xor": lambda a, b: a ^ b,
-    "nand": lambda a, b: ~(a & b) & M64,
-    "nor": lambda a, b: ~(a | b) & M64,
-    "eqv": lambda a, b: ~(a ^ b) & M64,
-}
+
+def boolean(c: VCPU, rs: int, ra: int, rb: int, *, op: str, rc: int, sf: bool) -> None:
+    """and/andc/or/orc/xor/nand/nor/eqv[.]: RA <- RS op RB (64-bit results)."""
+    g = c.gpr
+    if op == "or" and rs == rb:
+        g[ra] = g[rs]  # mr (or RA,RS,RS), the commonest move
+    elif op == "and":
+        g[ra] = g[rs] & g[rb]
+    elif op == "andc":
+        g[ra] = g[rs] & ~g[rb] & M64
+    elif op == "or":
+        g[ra] = g[rs] | g[rb]
+    elif op == "orc":
+        g[ra] = (g[rs] | ~g[rb]) & M64
+    elif op == "xor":
+        g[ra] = g[rs] ^ g[rb]
+    elif op == "nand":
+        g[ra] = ~(g[rs] & g[rb]) & M64
+    elif op == "nor":
+        g[ra] = ~(g[rs] | g[rb]) & M64
+    else:  # eqv
+        g[ra] = ~(g[rs] ^ g[rb]) & M64
+    if rc:
+        cr0(c, g[ra], sf)
 
 
-def boolean(w: int, x: Ctx, *, fn: str) -> Exec:
-    """and/andc/or/orc/xor/nand/nor/eqv[.]: RA <- RS op RB."""
-    rs, ra, rb = f_rt(w), f_ra(w), f_rb(w)
-    npc = x.npc
-    rc = bool(w & 1)
-    f = BOOL_OPS[fn]
-    # The hot ones (mr, and, xor) get closures without a call.
-    if not rc and fn == "or":
-        if rs == rb:
-
-            def mr(c: VCPU) -> int:
-                g = c.gpr
-                g[ra] = g[rs]
-                return npc
-
-            return inline(mr, f"g[{ra}] = g[{rs}]")
-
-        def or_(c: VCPU) -> int:
-            g = c.gpr
-            g[ra] = g[rs] | g[rb]
-            return npc
-
-        return inline(or_, f"g[{ra}] = g[{rs}] | g[{rb}]")
-    if not rc and fn == "and":
-
-        def and_(c: VCPU) -> int:
-            g = c.gpr
-            g[ra] = g[rs] & g[rb]
-            return npc
-
-        return inline(and_, f"g[{ra}] = g[{rs}] & g[{rb}]")
-    if not rc and fn == "xor":
-
-        def xor(c: VCPU) -> int:
-            g = c.gpr
-            g[ra] = g[rs] ^ g[rb]
-            return npc
-
-        return inline(xor, f"g[{ra}] = g[{rs}] ^ g[{rb}]")
-    cr0 = cr0_for(x.sf)
-
-    def ex(c: VCPU) -> int:
-        g = c.gpr
-        r = g[ra] = f(g[rs], g[rb])
-        if rc:
-            cr0(c, r)
-        return npc
-
-    return ex
-
-
-def immediate(w: int, x: Ctx, *, fn: str, shift: int = 0) -> Exec:
+def immediate(c: VCPU, rs: int, ra: int, ui: int, *, op: str, shift: int = 0, sf: bool) -> None:
     """andi./andis./ori/oris/xori/xoris: RA <- RS op (UI << shift); the and forms set CR0."""
-    rs, ra = f_rt(w), f_ra(w)
-    imm = f_ui(w) << shift
-    npc = x.npc
-    if fn == "and":
-        cr0 = cr0_for(x.sf)
-
-        def andi(c: VCPU) -> int:
-            g = c.gpr
-            r = g[ra] = g[rs] & imm
-            cr0(c, r)
-            return npc
-
-        return inline(andi, f"_r = g[{ra}] = g[{rs}] & {imm}", *cr0_src("_r", x.sf))
-    if fn == "or":
-
-        def ori(c: VCPU) -> int:
-            g = c.gpr
-            g[ra] = g[rs] | imm
-            return npc
-
-        return inline(ori, f"g[{ra}] = g[{rs}] | {imm}")
-
-    def xori(c: VCPU) -> int:
-        g = c.gpr
-        g[ra] = g[rs] ^ imm
-        return npc
-
-    return inline(xori, f"g[{ra}] = g[{rs}] ^ {imm}")
+    g = c.gpr
+    if op == "and":
+        g[ra] = g[rs] & (ui << shift)
+        cr0(c, g[ra], sf)
+    elif op == "or":
+        g[ra] = g[rs] | (ui << shift)
+    else:
+        g[ra] = g[rs] ^ (ui << shift)
 
 
 # -- one-operand operations --------------------------------------------------------
@@ -176,30 +119,6 @@ UNARY_OPS: dict[str, Unary] = {
 }  # fmt: skip
 
 
-def unary(w: int, x: Ctx, *, fn: str, rc: bool = True) -> Exec:
-    """RA <- fn(RS); ``rc`` says whether the form has an Rc bit."""
-    rs, ra = f_rt(w), f_ra(w)
-    npc = x.npc
-    f = UNARY_OPS[fn]
-    if rc and w & 1:
-        cr0 = cr0_for(x.sf)
-
-        def dot(c: VCPU) -> int:
-            g = c.gpr
-            r = g[ra] = f(g[rs])
-            cr0(c, r)
-            return npc
-
-        return dot
-
-    def ex(c: VCPU) -> int:
-        g = c.gpr
-        g[ra] = f(g[rs])
-        return npc
-
-    return ex
-
-
 # -- bpermd and cmpb -----------------------------------------------------------------
 def _bpermd(rs: int, rb: int) -> int:
     """Each byte of RS indexes a bit of RB (IBM numbering); indexes >= 64 give 0."""
@@ -219,32 +138,33 @@ def _cmpb(a: int, b: int) -> int:
     return r
 
 
-def byte_op(w: int, x: Ctx, *, fn: Binary) -> Exec:
+def unary(c: VCPU, rs: int, ra: int, *, fn: Unary, rc: int = 0, sf: bool) -> None:
+    """RA <- fn(RS); Rc sets CR0 where the form has an Rc bit."""
+    g = c.gpr
+    g[ra] = fn(g[rs])
+    if rc:
+        cr0(c, g[ra], sf)
+
+
+def byte_op(c: VCPU, rs: int, ra: int, rb: int, *, fn: Binary) -> None:
     """bpermd/cmpb: RA <- fn(RS, RB); no Rc."""
-    rs, ra, rb = f_rt(w), f_ra(w), f_rb(w)
-    npc = x.npc
-
-    def ex(c: VCPU) -> int:
-        g = c.gpr
-        g[ra] = fn(g[rs], g[rb])
-        return npc
-
-    return ex
+    g = c.gpr
+    g[ra] = fn(g[rs], g[rb])
 
 
-def _b(name: str, xo: int) -> Op:
-    return op(name, Form.X, 31, xo, boolean, fn=name, suffixes=("rc",))
+def _b(name: str, xo: int) -> Insn:
+    return Insn(name, X(31, xo), boolean, {"op": name})
 
 
-def _u(name: str, xo: int, rc: bool = True) -> Op:
+def _u(name: str, xo: int, rc: bool = True) -> Insn:
     if rc:
         # QEMU 7.2 ignores RB of exts*/cntlz*/cnttz* (measured), so we do too.
-        return op(name, Form.X, 31, xo, unary, fn=name, suffixes=("rc",))
+        return Insn(name, X(31, xo), unary, {"fn": UNARY_OPS[name]})
     # popcnt*/prty*: RB and bit 31 must be 0 (QEMU 7.2 raises HEAI otherwise).
-    return op(name, Form.X, 31, xo, unary, fn=name, rc=False, fixed=(0xF801, 0))
+    return Insn(name, X(31, xo, rb=0, rc=0), unary, {"fn": UNARY_OPS[name]})
 
 
-OPS: list[Op] = [
+OPS: list[Insn] = table(
     _b("and", 28),
     _b("andc", 60),
     _b("or", 444),
@@ -253,12 +173,12 @@ OPS: list[Op] = [
     _b("nand", 476),
     _b("nor", 124),
     _b("eqv", 284),
-    op("andi.", Form.D, 28, None, immediate, fn="and"),
-    op("andis.", Form.D, 29, None, immediate, fn="and", shift=16),
-    op("ori", Form.D, 24, None, immediate, fn="or"),
-    op("oris", Form.D, 25, None, immediate, fn="or", shift=16),
-    op("xori", Form.D, 26, None, immediate, fn="xor"),
-    op("xoris", Form.D, 27, None, immediate, fn="xor", shift=16),
+    Insn("andi.", D(28), immediate, {"op": "and"}),
+    Insn("andis.", D(29), immediate, {"op": "and", "shift": 16}),
+    Insn("ori", D(24), immediate, {"op": "or"}),
+    Insn("oris", D(25), immediate, {"op": "or", "shift": 16}),
+    Insn("xori", D(26), immediate, {"op": "xor"}),
+    Insn("xoris", D(27), immediate, {"op": "xor", "shift": 16}),
     _u("extsb", 954),
     _u("extsh", 922),
     _u("extsw", 986),
@@ -272,6 +192,6 @@ OPS: list[Op] = [
     _u("prtyw", 154, rc=False),
     _u("prtyd", 186, rc=False),
     # Bit 31 of bpermd and cmpb is reserved: QEMU 7.2 raises HEAI when it is set.
-    op("bpermd", Form.X, 31, 252, byte_op, fn=_bpermd, fixed=(1, 0)),
-    op("cmpb", Form.X, 31, 508, byte_op, fn=_cmpb, fixed=(1, 0)),
-]
+    Insn("bpermd", X(31, 252, rc=0), byte_op, {"fn": _bpermd}),
+    Insn("cmpb", X(31, 508, rc=0), byte_op, {"fn": _cmpb}),
+)

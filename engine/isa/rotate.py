@@ -12,214 +12,151 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..bits import M32, M64, ppc_mask, rotl32, rotl64, s32, s64
-from .common import cr0_for, cr0_src
-from .forms import Ctx, Exec, Form, Op, f_mb64, f_ra, f_rb, f_rt, f_sh64, inline, op
+from .fields import MD, MDS, XS, XSRAWI, M, X
+from .insn import Insn, table
+from .macros import cr0
+from .specialize import pure
 
 if TYPE_CHECKING:
     from ..cpu import VCPU
 
 
-def _finish(ex_plain: Exec, w: int, x: Ctx, ra: int) -> Exec:
-    """Wrap a closure with CR0 from RA when the Rc bit is set."""
-    if not w & 1:
-        return ex_plain
-    cr0 = cr0_for(x.sf)
-
-    def dot(c: VCPU) -> int:
-        npc = ex_plain(c)
-        cr0(c, c.gpr[ra])
-        return npc
-
-    src = getattr(ex_plain, "src", None)
-    if src is None:
-        return dot
-    return inline(dot, *src, *cr0_src(f"g[{ra}]", x.sf))
+@pure
+def mask(mb: int, me: int) -> int:
+    """MASK(mb, me) over 64 bits (wrapping when mb > me), computed at decode time."""
+    return ppc_mask(mb, me)
 
 
 # -- rotates ---------------------------------------------------------------------
-def rlw(w: int, x: Ctx, *, by_rb: bool, insert: bool) -> Exec:
-    """rlwinm/rlwnm/rlwimi: RA <- ROTL32(RS, n) & MASK(mb+32, me+32) [| RA & ~mask]."""
-    rs, ra, rb = f_rt(w), f_ra(w), f_rb(w)
-    sh, mb, me = rb, (w >> 6) & 31, (w >> 1) & 31
-    m = ppc_mask(mb + 32, me + 32)
-    keep = ~m & M64
-    npc = x.npc
-    ex: Exec
-    if insert:
-
-        def rlwimi(c: VCPU) -> int:
-            g = c.gpr
-            g[ra] = (rotl32(g[rs], sh) & m) | (g[ra] & keep)
-            return npc
-
-        ex = rlwimi
-    elif by_rb:
-
-        def rlwnm(c: VCPU) -> int:
-            g = c.gpr
-            g[ra] = rotl32(g[rs], g[rb] & 31) & m
-            return npc
-
-        ex = rlwnm
-    elif mb <= me:
+def rlwinm(c: VCPU, rs: int, ra: int, sh: int, mb: int, me: int, *, rc: int, sf: bool) -> None:
+    """rlwinm: RA <- ROTL32(RS, SH) & MASK(MB+32, ME+32)."""
+    g = c.gpr
+    if mb <= me:
         # No wrap: the mask lies in the low word, so a plain 32-bit rotate will do.
-        def rlwinm(c: VCPU) -> int:
-            g = c.gpr
-            v = g[rs] & M32
-            g[ra] = ((v << sh) | (v >> (32 - sh))) & m
-            return npc
-
-        ex = inline(rlwinm, f"_v = g[{rs}] & M32",
-                    f"g[{ra}] = ((_v << {sh}) | (_v >> {32 - sh})) & {m}")
+        v = g[rs] & M32
+        g[ra] = ((v << sh) | (v >> (32 - sh))) & mask(mb + 32, me + 32)
     else:
-
-        def rlwinm_wrap(c: VCPU) -> int:
-            g = c.gpr
-            g[ra] = rotl32(g[rs], sh) & m
-            return npc
-
-        ex = rlwinm_wrap
-    return _finish(ex, w, x, ra)
+        g[ra] = rotl32(g[rs], sh) & mask(mb + 32, me + 32)
+    if rc:
+        cr0(c, g[ra], sf)
 
 
-def rld(w: int, x: Ctx, *, mask: str, by_rb: bool = False, insert: bool = False) -> Exec:
-    """rldicl/rldicr/rldic/rldimi/rldcl/rldcr.
+def rlwnm(c: VCPU, rs: int, ra: int, rb: int, mb: int, me: int, *, rc: int, sf: bool) -> None:
+    """rlwnm: RA <- ROTL32(RS, RB[59:63]) & MASK(MB+32, ME+32)."""
+    g = c.gpr
+    g[ra] = rotl32(g[rs], g[rb] & 31) & mask(mb + 32, me + 32)
+    if rc:
+        cr0(c, g[ra], sf)
 
-    ``mask`` is "l" (MASK(mb, 63)), "r" (MASK(0, me)) or "c" (MASK(mb, 63-sh));
-    the 6-bit mb/me field is the same bits in every form.
-    """
-    rs, ra, rb = f_rt(w), f_ra(w), f_rb(w)
-    sh, b = f_sh64(w), f_mb64(w)
-    if mask == "l":
-        m = ppc_mask(b, 63)
-    elif mask == "r":
-        m = ppc_mask(0, b)
+
+def rlwimi(c: VCPU, rs: int, ra: int, sh: int, mb: int, me: int, *, rc: int, sf: bool) -> None:
+    """rlwimi: RA <- ROTL32(RS, SH) & m | RA & ~m, m = MASK(MB+32, ME+32)."""
+    g = c.gpr
+    g[ra] = (rotl32(g[rs], sh) & mask(mb + 32, me + 32)) | (
+        g[ra] & (~mask(mb + 32, me + 32) & M64))
+    if rc:
+        cr0(c, g[ra], sf)
+
+
+def rldi(c: VCPU, rs: int, ra: int, sh: int, mb: int, *, kind: str, rc: int, sf: bool) -> None:
+    """rldicl/rldicr/rldic: RA <- ROTL64(RS, SH) & m, where m is MASK(mb, 63) ("l"),
+    MASK(0, me) ("r") or MASK(mb, 63 - SH) ("c"); the 6-bit mb/me field is the same
+    bits in every form."""
+    g = c.gpr
+    if kind == "l" and sh == 0:
+        g[ra] = g[rs] & mask(mb, 63)  # clrldi
     else:
-        m = ppc_mask(b, 63 - sh)
-    keep = ~m & M64
-    npc = x.npc
-    ex: Exec
-    if insert:
+        v = g[rs]
+        g[ra] = ((v << sh) | (v >> (64 - sh))) & (
+            mask(mb, 63) if kind == "l" else mask(0, mb) if kind == "r" else mask(mb, 63 - sh))
+    if rc:
+        cr0(c, g[ra], sf)
 
-        def rldimi(c: VCPU) -> int:
-            g = c.gpr
-            g[ra] = (rotl64(g[rs], sh) & m) | (g[ra] & keep)
-            return npc
 
-        ex = rldimi
-    elif by_rb:
+def rldimi(c: VCPU, rs: int, ra: int, sh: int, mb: int, *, rc: int, sf: bool) -> None:
+    """rldimi: RA <- ROTL64(RS, SH) & m | RA & ~m, m = MASK(MB, 63 - SH)."""
+    g = c.gpr
+    g[ra] = (rotl64(g[rs], sh) & mask(mb, 63 - sh)) | (g[ra] & (~mask(mb, 63 - sh) & M64))
+    if rc:
+        cr0(c, g[ra], sf)
 
-        def rldc(c: VCPU) -> int:
-            g = c.gpr
-            g[ra] = rotl64(g[rs], g[rb] & 63) & m
-            return npc
 
-        ex = rldc
-    elif mask == "l" and sh == 0:
-
-        def clrldi(c: VCPU) -> int:
-            g = c.gpr
-            g[ra] = g[rs] & m
-            return npc
-
-        ex = inline(clrldi, f"g[{ra}] = g[{rs}] & {m}")
-    else:
-        rsh = 64 - sh
-
-        def rldi(c: VCPU) -> int:
-            g = c.gpr
-            v = g[rs]
-            g[ra] = ((v << sh) | (v >> rsh)) & m
-            return npc
-
-        ex = inline(rldi, f"_v = g[{rs}]", f"g[{ra}] = ((_v << {sh}) | (_v >> {rsh})) & {m}")
-    return _finish(ex, w, x, ra)
+def rldc(c: VCPU, rs: int, ra: int, rb: int, mb: int, *, kind: str, rc: int, sf: bool) -> None:
+    """rldcl/rldcr: RA <- ROTL64(RS, RB[58:63]) & MASK(mb, 63) or MASK(0, me)."""
+    g = c.gpr
+    g[ra] = rotl64(g[rs], g[rb] & 63) & (mask(mb, 63) if kind == "l" else mask(0, mb))
+    if rc:
+        cr0(c, g[ra], sf)
 
 
 # -- shifts ---------------------------------------------------------------------
-def shift_logical(w: int, x: Ctx, *, width: int, left: bool) -> Exec:
+def shift_logical(c: VCPU, rs: int, ra: int, rb: int, *, width: int, left: bool, rc: int,
+                  sf: bool) -> None:  # fmt: skip
     """slw/srw/sld/srd: the shift is RB's low log2(width)+1 bits; width or more gives 0."""
-    rs, ra, rb = f_rt(w), f_ra(w), f_rb(w)
-    wmask = (1 << width) - 1
-    nmask = 2 * width - 1  # 0x3F for words, 0x7F for doublewords
-    npc = x.npc
+    g = c.gpr
+    n = g[rb] & (2 * width - 1)  # 0x3F for words, 0x7F for doublewords
     if left:
-
-        def sl(c: VCPU) -> int:
-            g = c.gpr
-            n = g[rb] & nmask
-            g[ra] = 0 if n >= width else (g[rs] << n) & wmask
-            return npc
-
-        ex = sl
+        g[ra] = 0 if n >= width else (g[rs] << n) & ((1 << width) - 1)
     else:
-
-        def sr(c: VCPU) -> int:
-            g = c.gpr
-            n = g[rb] & nmask
-            g[ra] = 0 if n >= width else (g[rs] & wmask) >> n
-            return npc
-
-        ex = sr
-    return _finish(ex, w, x, ra)
+        g[ra] = 0 if n >= width else (g[rs] & ((1 << width) - 1)) >> n
+    if rc:
+        cr0(c, g[ra], sf)
 
 
-def shift_algebraic(w: int, x: Ctx, *, width: int, imm: bool) -> Exec:
-    """sraw/srawi/srad/sradi: CA = CA32 = (RS negative and 1-bits shifted out)."""
-    rs, ra, rb = f_rt(w), f_ra(w), f_rb(w)
-    signed = s32 if width == 32 else s64
-    nmask = 2 * width - 1
-    fixed_n = (f_sh64(w) if width == 64 else rb) if imm else None
-    npc = x.npc
-
-    def ex(c: VCPU) -> int:
-        g = c.gpr
-        v = signed(g[rs])
-        n = fixed_n if fixed_n is not None else g[rb] & nmask
-        if n >= width:
-            r, ca = v >> (width - 1), int(v < 0)
-        else:
-            r = v >> n
-            ca = int(v < 0 and (v & ((1 << n) - 1)) != 0)
-        g[ra] = r & M64
-        c.ca = c.ca32 = ca
-        return npc
-
-    return _finish(ex, w, x, ra)
+def shift_algebraic(c: VCPU, rs: int, ra: int, rb: int, *, width: int, rc: int,
+                    sf: bool) -> None:  # fmt: skip
+    """sraw/srad: CA = CA32 = (RS negative and 1-bits shifted out)."""
+    g = c.gpr
+    v = s32(g[rs]) if width == 32 else s64(g[rs])
+    n = g[rb] & (2 * width - 1)
+    if n >= width:
+        r = v >> (width - 1)
+        ca = int(v < 0)
+    else:
+        r = v >> n
+        ca = int(v < 0 and (v & ((1 << n) - 1)) != 0)
+    g[ra] = r & M64
+    c.ca = c.ca32 = ca
+    if rc:
+        cr0(c, g[ra], sf)
 
 
-def extswsli(w: int, x: Ctx) -> Exec:
+def shift_algebraic_imm(c: VCPU, rs: int, ra: int, sh: int, *, width: int, rc: int,
+                        sf: bool) -> None:  # fmt: skip
+    """srawi/sradi: as sraw/srad with the shift in the word (below the width)."""
+    g = c.gpr
+    v = s32(g[rs]) if width == 32 else s64(g[rs])
+    g[ra] = (v >> sh) & M64
+    c.ca = c.ca32 = int(v < 0 and (v & ((1 << sh) - 1)) != 0)
+    if rc:
+        cr0(c, g[ra], sf)
+
+
+def extswsli(c: VCPU, rs: int, ra: int, sh: int, *, rc: int, sf: bool) -> None:
     """extswsli: RA <- EXTS(RS[32:63]) << sh (ISA 3.0B)."""
-    rs, ra, sh = f_rt(w), f_ra(w), f_sh64(w)
-    npc = x.npc
-
-    def ex(c: VCPU) -> int:
-        g = c.gpr
-        g[ra] = (s32(g[rs]) << sh) & M64
-        return npc
-
-    return _finish(ex, w, x, ra)
+    g = c.gpr
+    g[ra] = (s32(g[rs]) << sh) & M64
+    if rc:
+        cr0(c, g[ra], sf)
 
 
-_RC = ("rc",)
-
-OPS: list[Op] = [
-    op("rlwinm", Form.M, 21, None, rlw, by_rb=False, insert=False, suffixes=_RC),
-    op("rlwnm", Form.M, 23, None, rlw, by_rb=True, insert=False, suffixes=_RC),
-    op("rlwimi", Form.M, 20, None, rlw, by_rb=False, insert=True, suffixes=_RC),
-    op("rldicl", Form.MD, 30, 0, rld, mask="l", suffixes=_RC),
-    op("rldicr", Form.MD, 30, 1, rld, mask="r", suffixes=_RC),
-    op("rldic", Form.MD, 30, 2, rld, mask="c", suffixes=_RC),
-    op("rldimi", Form.MD, 30, 3, rld, mask="c", insert=True, suffixes=_RC),
-    op("rldcl", Form.MDS, 30, 8, rld, mask="l", by_rb=True, suffixes=_RC),
-    op("rldcr", Form.MDS, 30, 9, rld, mask="r", by_rb=True, suffixes=_RC),
-    op("slw", Form.X, 31, 24, shift_logical, width=32, left=True, suffixes=_RC),
-    op("srw", Form.X, 31, 536, shift_logical, width=32, left=False, suffixes=_RC),
-    op("sld", Form.X, 31, 27, shift_logical, width=64, left=True, suffixes=_RC),
-    op("srd", Form.X, 31, 539, shift_logical, width=64, left=False, suffixes=_RC),
-    op("sraw", Form.X, 31, 792, shift_algebraic, width=32, imm=False, suffixes=_RC),
-    op("srawi", Form.X, 31, 824, shift_algebraic, width=32, imm=True, suffixes=_RC),
-    op("srad", Form.X, 31, 794, shift_algebraic, width=64, imm=False, suffixes=_RC),
-    op("sradi", Form.XS, 31, 413, shift_algebraic, width=64, imm=True, suffixes=_RC),
-    op("extswsli", Form.XS, 31, 445, extswsli, suffixes=_RC),
-]
+OPS: list[Insn] = table(
+    Insn("rlwinm", M(21), rlwinm),
+    Insn("rlwnm", M(23), rlwnm),
+    Insn("rlwimi", M(20), rlwimi),
+    Insn("rldicl", MD(30, 0), rldi, {"kind": "l"}),
+    Insn("rldicr", MD(30, 1), rldi, {"kind": "r"}),
+    Insn("rldic", MD(30, 2), rldi, {"kind": "c"}),
+    Insn("rldimi", MD(30, 3), rldimi),
+    Insn("rldcl", MDS(30, 8), rldc, {"kind": "l"}),
+    Insn("rldcr", MDS(30, 9), rldc, {"kind": "r"}),
+    Insn("slw", X(31, 24), shift_logical, {"width": 32, "left": True}),
+    Insn("srw", X(31, 536), shift_logical, {"width": 32, "left": False}),
+    Insn("sld", X(31, 27), shift_logical, {"width": 64, "left": True}),
+    Insn("srd", X(31, 539), shift_logical, {"width": 64, "left": False}),
+    Insn("sraw", X(31, 792), shift_algebraic, {"width": 32}),
+    Insn("srawi", XSRAWI(31, 824), shift_algebraic_imm, {"width": 32}),
+    Insn("srad", X(31, 794), shift_algebraic, {"width": 64}),
+    Insn("sradi", XS(31, 413), shift_algebraic_imm, {"width": 64}),
+    Insn("extswsli", XS(31, 445), extswsli),
+)

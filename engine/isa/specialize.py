@@ -75,6 +75,15 @@ def pure(fn: F) -> F:
     return fn
 
 
+def macro(fn: F) -> F:
+    """Mark ``fn`` (``def m(c, a, b...) -> None``, positional parameters only) as a macro:
+    a statement calling it in a semantics function is replaced by its body, with the
+    arguments substituted and its locals renamed apart, so helpers such as CR0's update
+    cost no call in closures or blocks."""
+    fn.__macro__ = True  # type: ignore[attr-defined]
+    return fn
+
+
 def code_check() -> None:
     """Where a store's slow path may have written decoded code (blocks compare their
     decode generation here; a no-op in the closure)."""
@@ -132,6 +141,7 @@ def analyse(fn: Callable[..., Any]) -> Analysis:
     body = list(fdef.body)
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
         body = body[1:]  # the docstring
+    body = _Expand(fn).block(body)
     names: set[str] = set()
     for node in ast.walk(fdef):
         if (
@@ -151,13 +161,14 @@ def analyse(fn: Callable[..., Any]) -> Analysis:
             and node is not fdef
         ):
             raise SemanticsError(f"{fn.__qualname__}: nested scopes are not allowed")
+    for node in ast.walk(ast.Module(body, [])):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             names.add(node.id)
     params = set(positional) | set(kwonly) | {"c"}
     if names & params:
         raise SemanticsError(f"{fn.__qualname__}: assigns to parameters {sorted(names & params)}")
     tested = set()
-    for node in ast.walk(fdef):
+    for node in ast.walk(ast.Module(body, [])):
         for t in _tests_of(node):
             n = _tested_name(t)
             if n is not None and n in positional:
@@ -168,6 +179,75 @@ def analyse(fn: Callable[..., Any]) -> Analysis:
                  frozenset(names), frozenset(tested))  # fmt: skip
     _analyses[fn] = a
     return a
+
+
+class _Expand:
+    """Macro calls in one function's body replaced by the macros' bodies."""
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        self.fn = fn
+        self.count = 0
+
+    def block(self, body: list[ast.stmt]) -> list[ast.stmt]:
+        out: list[ast.stmt] = []
+        for s in body:
+            m = self._macro(s)
+            if m is not None:
+                out.extend(self._expand(s.value, m))  # type: ignore[attr-defined]
+                continue
+            for name in ("body", "orelse"):
+                if isinstance(getattr(s, name, None), list):
+                    setattr(s, name, self.block(getattr(s, name)))
+            out.append(s)
+        return out
+
+    def _macro(self, s: ast.stmt) -> Callable[..., Any] | None:
+        if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Call)):
+            return None
+        f = s.value.func
+        obj = self.fn.__globals__.get(f.id) if isinstance(f, ast.Name) else None
+        return obj if getattr(obj, "__macro__", False) else None
+
+    def _expand(self, call: ast.Call, m: Callable[..., Any]) -> list[ast.stmt]:
+        ma = analyse(m)
+        params = ("c", *ma.positional)
+        where = f"{self.fn.__qualname__}: macro {m.__name__}"
+        if ma.kwonly or call.keywords or len(call.args) != len(params):
+            raise SemanticsError(f"{where}: takes exactly {len(params)} positional arguments")
+        if not (isinstance(call.args[0], ast.Name) and call.args[0].id == "c"):
+            raise SemanticsError(f"{where}: the first argument must be c")
+        k = self.count
+        self.count += 1
+        pre: list[ast.stmt] = []
+        subst: dict[str, ast.expr] = {}
+        for p, arg in zip(params, call.args, strict=True):
+            if isinstance(arg, (ast.Name, ast.Constant)):
+                subst[p] = arg
+            else:  # evaluated once, as a call would
+                t = f"m{k}_{p}"
+                pre.append(ast.Assign([ast.Name(t, ast.Store())], arg, lineno=0))
+                subst[p] = ast.Name(t, ast.Load())
+        mg, own = m.__globals__, self.fn.__globals__
+        local = ma.locals
+
+        class Rename(ast.NodeTransformer):
+            def visit_Name(self, node: ast.Name) -> ast.expr:
+                n = node.id
+                if n in subst and isinstance(node.ctx, ast.Load):
+                    return copy.deepcopy(subst[n])
+                if n in local:
+                    return ast.copy_location(ast.Name(f"m{k}_{n}", node.ctx), node)
+                if n in mg and n.isupper() and literal(mg[n]) is not None:
+                    return ast.copy_location(ast.Constant(mg[n]), node)
+                if n in mg and own.get(n, getattr(builtins, n, None)) is not mg[n]:
+                    raise SemanticsError(f"{where}: {n} is not the same object here")
+                return node
+
+            def visit_Return(self, node: ast.Return) -> ast.stmt:
+                raise SemanticsError(f"{where}: a macro cannot return")
+
+        body = [Rename().visit(s) for s in copy.deepcopy(ma.body)]
+        return [ast.fix_missing_locations(s) for s in (*pre, *body)]
 
 
 def _tests_of(node: ast.AST) -> Iterable[ast.expr]:
@@ -213,6 +293,14 @@ def _eval(node: ast.expr) -> ast.expr:
     return ast.copy_location(ast.Constant(value), node)
 
 
+def _zero(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and type(node.value) is int and node.value == 0
+
+
+_LEFT_IDENTITY = (ast.Add, ast.BitOr, ast.BitXor)
+_RIGHT_IDENTITY = (ast.Add, ast.Sub, ast.BitOr, ast.BitXor, ast.LShift, ast.RShift)
+
+
 class _Fold(ast.NodeTransformer):
     """Constant folding, and pruning of branches whose test is a constant.
 
@@ -241,7 +329,15 @@ class _Fold(ast.NodeTransformer):
 
     def visit_BinOp(self, node: ast.BinOp) -> ast.expr:
         self.generic_visit(node)
-        return _eval(node) if _const(node.left) and _const(node.right) else node
+        if _const(node.left) and _const(node.right):
+            return _eval(node)
+        # x + 0, x | 0, x ^ 0, x - 0, x << 0, x >> 0 and 0 + x, 0 | x, 0 ^ x are x
+        # (operands are ints): what a folded "0 if ... else" operand leaves behind.
+        if _zero(node.right) and isinstance(node.op, _RIGHT_IDENTITY):
+            return node.left
+        if _zero(node.left) and isinstance(node.op, _LEFT_IDENTITY):
+            return node.right
+        return node
 
     def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.expr:
         if isinstance(node.op, ast.Not):
@@ -319,6 +415,52 @@ def fold(body: list[ast.stmt], splits: Mapping[str, bool],
             if isinstance(block, list) and not block and name == "body":
                 block.append(ast.Pass())
     return out
+
+
+class _Substitute(ast.NodeTransformer):
+    """Loads of the given names replaced by copies of their expressions."""
+
+    def __init__(self, values: Mapping[str, ast.expr]) -> None:
+        self.values = values
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        if node.id in self.values and isinstance(node.ctx, ast.Load):
+            return ast.copy_location(copy.deepcopy(self.values[node.id]), node)
+        return node
+
+
+def propagate(
+    body: list[ast.stmt], splits: Mapping[str, bool],
+    static: Callable[[ast.expr], bool] = lambda e: False,
+) -> list[ast.stmt]:
+    """Locals bound once, at the top level, to a constant (``bv = 0`` once ``b`` is
+    folded) or to a ``static`` expression (one of decode-time values only, which
+    hoisting then computes once) replaced by it, and the body folded again."""
+    while True:
+        stores: dict[str, int] = {}
+        for node in ast.walk(ast.Module(body, [])):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+                stores[node.id] = stores.get(node.id, 0) + 1
+        consts = {
+            s.targets[0].id: s.value
+            for s in body
+            if isinstance(s, ast.Assign)
+            and len(s.targets) == 1
+            and isinstance(s.targets[0], ast.Name)
+            and (isinstance(s.value, ast.Constant) or static(s.value))
+            and stores.get(s.targets[0].id) == 1
+        }
+        if not consts:
+            return body
+
+        sub = _Substitute(consts)
+
+        kept = [
+            s for s in body
+            if not (isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name)
+                    and s.targets[0].id in consts and len(s.targets) == 1)
+        ]  # fmt: skip
+        body = fold([sub.visit(s) for s in kept], splits)
 
 
 # -- hoisting ------------------------------------------------------------------------------
@@ -500,11 +642,14 @@ class _Markers(ast.NodeTransformer):
 
 
 # Inline templates by the code object of the closures they belong to.
-TEMPLATES: dict[CodeType, Template] = {}
+# Keyed by identity: equal code objects (two lines' identical makers, e.g. muldiv
+# with different ``fn`` statics) must not share a template, whose globals differ.
+TEMPLATES: dict[int, tuple[CodeType, Template]] = {}
 
 
 def template_of(fn: Exec) -> Template | None:
-    return TEMPLATES.get(fn.__code__)
+    e = TEMPLATES.get(id(fn.__code__))
+    return e[1] if e is not None and e[0] is fn.__code__ else None
 
 
 @dataclass
@@ -520,6 +665,7 @@ class Specializer:
     variants: dict[tuple[Any, ...], Callable[[int, Ctx], Exec]] = field(default_factory=dict)
     key: Callable[[int, Ctx], tuple[Any, ...]] | None = None
     key_names: tuple[str, ...] = ()
+    split_tests: list[str] = field(default_factory=list)  # ast dumps of the "?#i" tests
 
     def __post_init__(self) -> None:
         a = analyse(self.fn)
@@ -548,9 +694,68 @@ class Specializer:
             if t in fields and self.enc.free(t):
                 parts.append(f"bool({fields[t].src})")
                 names.append("?" + t)
+        # Any other test of decode-time values (``mb <= me``, ``kind == "l" and sh == 0``)
+        # splits the line the same way: the key evaluates it on the word.
+        for t in self._decode_tests(a):
+            src = self._key_src(a, t)
+            if src is not None and ast.dump(t) not in self.split_tests:
+                parts.append(f"bool({src})")
+                names.append(f"?#{len(self.split_tests)}")
+                self.split_tests.append(ast.dump(t))
         self.key_names = tuple(names)
         src = "lambda w, x: (" + "".join(f"{p}, " for p in parts) + ")"
-        self.key = eval(src, {})  # noqa: S307 - generated from the field table
+        self.key = eval(src, dict(self.fn.__globals__))  # noqa: S307 - from the field table
+
+    def _decode_tests(self, a: Analysis) -> list[ast.expr]:
+        """The maximal tests (of ``if`` and ``x if t else y``) that depend only on
+        decode-time values and statics, and on at least one field or address."""
+        known = set(a.positional) | set(a.kwonly)
+        hoist = _Hoist(known, self.fn.__globals__, a.locals)
+        found: list[ast.expr] = []
+
+        def visit(t: ast.expr) -> None:
+            n = _tested_name(t)
+            if n is not None:
+                return  # a field's truth: the plain split above; a static: folded
+            names = {x.id for x in ast.walk(t) if isinstance(x, ast.Name)}
+            if names & set(a.positional) and hoist.decode_time(t):
+                found.append(t)
+            elif isinstance(t, ast.BoolOp):
+                for v in t.values:
+                    visit(v)
+
+        for node in ast.walk(ast.Module(a.body, [])):
+            if isinstance(node, (ast.If, ast.IfExp)):
+                visit(node.test)
+        return found
+
+    def _key_src(self, a: Analysis, t: ast.expr) -> str | None:
+        """Test ``t`` as an expression over the word ``w`` and the context ``x``."""
+        fields = self.enc.format.fields
+        subst: dict[str, str] = {"cia": "x.pc", "npc": "x.npc"}
+        for p in (*a.positional, *a.kwonly):
+            if p in self.params:
+                lit = literal(self.params[p])
+                if lit is None:
+                    return None
+                subst[p] = lit
+            elif p in fields:
+                subst[p] = f"({fields[p].src})" if self.enc.free(p) else str(self._fixed_value(p))
+            elif p in CONTEXT_STATICS:
+                subst[p] = f"x.{p}"
+            elif p in a.kwonly and a.kwonly[p] is not inspect.Parameter.empty:
+                lit = literal(a.kwonly[p])
+                if lit is None:
+                    return None
+                subst[p] = lit
+
+        class Names(ast.NodeTransformer):
+            def visit_Name(self, node: ast.Name) -> ast.expr:
+                if node.id in subst:
+                    return ast.parse(subst[node.id], mode="eval").body
+                return node
+
+        return ast.unparse(Names().visit(copy.deepcopy(t)))
 
     def build(self, word: int, ctx: Ctx) -> Exec:
         assert self.key is not None
@@ -591,6 +796,33 @@ class Specializer:
         splits = {n[1:]: bool(v) for n, v in named.items() if n.startswith("?")}
         return env, splits
 
+    def _split_decided(self, body: list[ast.stmt], splits: Mapping[str, bool]) -> list[ast.stmt]:
+        """``body`` with the decode-time tests this variant fixes replaced by their values."""
+        values = {self.split_tests[int(k[1:])]: v for k, v in splits.items() if k.startswith("#")}
+        if not values:
+            return body
+
+        def test(t: ast.expr) -> ast.expr:
+            d = ast.dump(t)
+            if d in values:
+                return ast.copy_location(ast.Constant(values[d]), t)
+            if isinstance(t, ast.BoolOp):
+                t.values = [test(v) for v in t.values]
+            return t
+
+        class Decide(ast.NodeTransformer):
+            def visit_If(self, node: ast.If) -> ast.AST:
+                node.test = test(node.test)
+                self.generic_visit(node)
+                return node
+
+            def visit_IfExp(self, node: ast.IfExp) -> ast.AST:
+                node.test = test(node.test)
+                self.generic_visit(node)
+                return node
+
+        return [Decide().visit(s) for s in body]
+
     def _variant(self, key: tuple[Any, ...]) -> Callable[[int, Ctx], Exec]:
         a = analyse(self.fn)
         env, splits = self._statics(key)
@@ -615,9 +847,12 @@ class Specializer:
 
         pure_fns = {n: v for n, v in gl.items()
                     if n not in a.locals and getattr(v, "__pure__", False)}  # fmt: skip
-        body = fold([Subst().visit(s) for s in copy.deepcopy(a.body)], splits, pure_fns)
+        decided = self._split_decided(copy.deepcopy(a.body), splits)
+        splits = {k: v for k, v in splits.items() if not k.startswith("#")}
         decode_names = {p for p in a.positional if p not in env}
         hoist = _Hoist(decode_names, gl, a.locals)
+        body = propagate(fold([Subst().visit(s) for s in decided], splits, pure_fns), splits,
+                         hoist.decode_time)  # fmt: skip
         hoisted_body = [hoist.visit(s) for s in copy.deepcopy(body)]
         hoisted = list(hoist.hoisted.values())
         make = self._compile(a, hoisted_body, hoisted, extra, body)
@@ -629,7 +864,7 @@ class Specializer:
             if t is not None:
                 for const in make.__code__.co_consts:
                     if isinstance(const, CodeType) and const.co_name == "ex":
-                        TEMPLATES[const] = t
+                        TEMPLATES[id(const)] = (const, t)
         return make
 
     def _compile(
@@ -772,7 +1007,7 @@ class Specializer:
 
 def inline_lines(fn: Exec) -> list[str] | None:
     """A closure's inline lines: its variant's template with its cells as literals."""
-    t = TEMPLATES.get(fn.__code__)
+    t = template_of(fn)
     if t is None:
         return None
     cells = fn.__closure__ or ()
