@@ -181,6 +181,10 @@ def _initial_state(seed: int = 0x5EED_D1FF) -> State:
            else struct.unpack(">Q", struct.pack(">d", r.uniform(-1e6, 1e6)))[0]
            for _ in range(32)]
     xer = (r.getrandbits(3) << 29) | (r.getrandbits(2) << 18) | r.getrandbits(7)
+    # SO starts clear: QEMU's gdbstub loads the 32-bit XER sign-extended (ldl_p), so an
+    # initial SO would also set XER's reserved upper word, which its mfxer then returns
+    # (the ISA reads those bits as 0). OE=1 instructions in the programs still set SO.
+    xer &= ~(1 << 31)
     return State(tuple(gpr), r.getrandbits(32), r.getrandbits(64) & ~3, r.getrandbits(64),
                  xer, tuple(fpr), 0, r.randbytes(DATA_LEN))
 
