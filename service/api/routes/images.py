@@ -40,8 +40,8 @@ UPLOAD_BODY: dict[str, Any] = {
                         "source": {
                             "type": "array", "maxItems": MAX_SOURCES,
                             "items": {"type": "string", "format": "binary"},
-                            "description": "the program's source files (UTF-8 text, each "
-                                           "at most 1 MiB), for the source view",
+                            "description": "the program's source files (UTF-8, else read as "
+                                           "Latin-1; each at most 1 MiB), for the source view",
                         },
                     },
                 }
@@ -104,12 +104,21 @@ async def _sources(parts: list[Any]) -> dict[str, str]:
         if len(raw) > MAX_SOURCE_BYTES:
             raise Problem(413, "payload-too-large",
                           f"a source file is at most {MAX_SOURCE_BYTES} bytes")  # fmt: skip
-        try:
-            out[Path(part.filename).name] = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise Problem(422, "validation-error", f"{part.filename} is not UTF-8 text",
-                          field="source") from None  # fmt: skip
+        out[Path(part.filename).name] = _text(raw)
     return out
+
+
+def _text(raw: bytes) -> str:
+    """A source file's text: UTF-8, or else Latin-1.
+
+    Older sources are often Latin-1, and the view should show them as an editor
+    would rather than refuse the upload; Latin-1 maps every byte, so any file
+    shows, with no byte lost.
+    """
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
 
 
 @router.get("/{image_id}/source", name="source")

@@ -178,9 +178,15 @@ def test_source_files_travel_with_an_uploaded_image(client):
     assert img["source"] == ["extra.inc", "smp_spinlock.S"]
     body = client.get(f"/v1/images/{img['id']}/source", headers=ALICE).json()
     assert body["files"]["smp_spinlock.S"] == "# the source\n"
-    bad = client.post("/v1/images", headers=ALICE, files=[
-        ("file", ("smp.elf", SMP.read_bytes())), ("source", ("x.S", b"\xff\xfe"))])
-    assert bad.status_code == 422 and bad.json()["field"] == "source"
+
+
+def test_a_source_file_that_is_not_utf8_is_read_as_latin1(client):
+    files = [("file", ("smp.elf", SMP.read_bytes())),
+             ("source", ("old.S", "# M\u00fcller's loop\n".encode("latin-1")))]  # fmt: skip
+    img = client.post("/v1/images", headers=ALICE, files=files)
+    assert img.status_code == 201
+    body = client.get(f"/v1/images/{img.json()['id']}/source", headers=ALICE).json()
+    assert body["files"]["old.S"] == "# M\u00fcller's loop\n"
 
 
 def test_an_image_without_source_says_so(client, image):
