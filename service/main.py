@@ -50,11 +50,7 @@ def _operation_id(route: APIRoute) -> str:
 
 
 def problem_response(p: Problem, request: Request) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if p.status == 401 else None
-    if p.status == 426:
-        headers = {"Upgrade": "websocket"}  # RFC 9110: a 426 names the protocol to switch to
-    return JSONResponse(p.body(request.url.path), status_code=p.status, media_type=PROBLEM_JSON,
-                        headers=headers)  # fmt: skip
+    return p.response(request.url.path)
 
 
 def _field(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -128,11 +124,10 @@ def create_app(
             resp.headers[k] = v
         return resp
 
-    @app.exception_handler(StoreError)
-    async def on_store(request: Request, exc: StoreError) -> JSONResponse:
+    def storage_fault(request: Request, full: bool, error: str) -> JSONResponse:
         # An environment fault, not a bug: logged on one line, answered as a problem.
-        log.error("storage fault", extra={"error": str(exc), "path": request.url.path})
-        if exc.full:
+        log.error("storage fault", extra={"error": error, "path": request.url.path})
+        if full:
             return problem_response(Problem(507, "insufficient-storage",
                                             "the server is out of storage; nothing was kept"),
                                     request)  # fmt: skip
@@ -140,17 +135,27 @@ def create_app(
                                         "the server's database is unavailable; try later"),
                                 request)  # fmt: skip
 
-    @app.exception_handler(Exception)
-    async def on_error(request: Request, exc: Exception) -> JSONResponse:
-        if isinstance(exc, OSError) and exc.errno in FULL_ERRNOS:
-            # Spooling an upload to a temporary file can meet a full disk too.
-            log.error("storage fault", extra={"error": str(exc), "path": request.url.path})
-            return problem_response(Problem(507, "insufficient-storage",
-                                            "the server is out of storage; nothing was kept"),
-                                    request)  # fmt: skip
+    def internal_error(request: Request, exc: BaseException) -> JSONResponse:
         log.error("unhandled error", exc_info=exc, extra={"path": request.url.path})
         return problem_response(Problem(500, "internal-error", "an internal error; it is logged"),
                                 request)  # fmt: skip
+
+    @app.exception_handler(StoreError)
+    async def on_store(request: Request, exc: StoreError) -> JSONResponse:
+        return storage_fault(request, exc.full, str(exc))
+
+    # OSError has its own handler (not on_error's): Starlette re-raises what reaches the
+    # catch-all Exception handler, so the server would log a traceback for a full disk met
+    # while an upload is spooled to a temporary file.
+    @app.exception_handler(OSError)
+    async def on_os_error(request: Request, exc: OSError) -> JSONResponse:
+        if exc.errno in FULL_ERRNOS:
+            return storage_fault(request, True, str(exc))
+        return internal_error(request, exc)
+
+    @app.exception_handler(Exception)
+    async def on_error(request: Request, exc: Exception) -> JSONResponse:
+        return internal_error(request, exc)
 
     _mount_dashboard(app)
     static = _swagger_dir()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi.responses import JSONResponse
+
 PROBLEM_JSON = "application/problem+json"
 
 # slug -> (title, what it means); GET /problems/{slug} serves these.
@@ -48,6 +50,16 @@ class Problem(Exception):
         self.slug = slug if slug in TYPES else "http-error"
         self.detail = detail
         self.extensions = {k: v for k, v in extensions.items() if v is not None}
+
+    def response(self, instance: str) -> JSONResponse:
+        """The problem+json response, with the headers its status calls for."""
+        headers = None
+        if self.status == 401:
+            headers = {"WWW-Authenticate": "Bearer"}
+        elif self.status == 426:
+            headers = {"Upgrade": "websocket"}  # RFC 9110: a 426 names the protocol to use
+        return JSONResponse(self.body(instance), status_code=self.status,
+                            media_type=PROBLEM_JSON, headers=headers)  # fmt: skip
 
     def body(self, instance: str) -> dict[str, Any]:
         return {

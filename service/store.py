@@ -132,17 +132,16 @@ class Store:
                     if self._db.in_transaction:
                         self._db.execute("ROLLBACK")
                     raise
-            except (sqlite3.OperationalError, sqlite3.DatabaseError, OSError) as e:
-                # IntegrityError (a programming error: duplicate id) stays what it is.
-                if isinstance(e, sqlite3.IntegrityError):
-                    raise
+            except sqlite3.IntegrityError:
+                raise  # a programming error (a duplicate id), not the environment's
+            except (sqlite3.DatabaseError, OSError) as e:
                 raise _fault(self.path, e) from None
 
     def _rows(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         with self._lock:
             try:
                 return list(self._db.execute(sql, args).fetchall())
-            except (sqlite3.OperationalError, sqlite3.DatabaseError, OSError) as e:
+            except (sqlite3.DatabaseError, OSError) as e:
                 raise _fault(self.path, e) from None
 
     # -- images -------------------------------------------------------------------

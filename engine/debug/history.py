@@ -170,11 +170,10 @@ class History:
         last two): the log between stays, so every position can still be reached."""
         marks = self.marks
         i = min(range(1, len(marks) - 2), key=lambda k: marks[k + 1].index - marks[k - 1].index)
-        gone = marks.pop(i)
+        marks.pop(i)
         before = marks[i - 1]
         # What the removed checkpoint shared with its predecessor is now held for the next.
         before.held = _held(before.checkpoint, marks[i].checkpoint)
-        del gone
 
     @property
     def start(self) -> int:

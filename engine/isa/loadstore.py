@@ -19,7 +19,7 @@ set), while the string instructions reject it as QEMU 7.2 does.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from ..bits import M64
 from ..interrupts import EXCP_ALIGN, EXCP_HV_EMU, EXCP_PROGRAM, Interrupt
@@ -33,15 +33,18 @@ if TYPE_CHECKING:
     from ..cpu import VCPU
 
 
+ByteOrder = Literal["big", "little"]
+
+
 @pure
-def swapped(order: str, reverse: bool) -> str:
+def swapped(order: ByteOrder, reverse: bool) -> ByteOrder:
     """The data byte order of an access: MSR[LE]'s, or the other one for the brx forms."""
     if not reverse:
         return order
     return "little" if order == "big" else "big"
 
 
-def load_d(c: VCPU, rt: int, ra: int, d: int, *, size: int, amask: int, order: str,
+def load_d(c: VCPU, rt: int, ra: int, d: int, *, size: int, amask: int, order: ByteOrder,
            signed: bool = False, update: bool = False) -> None:  # fmt: skip
     """lbz/lhz/lha/lwz/lwa/ld and their update forms: RT <- MEM((RA|0) + D, size)."""
     if update and (ra == 0 or ra == rt):
@@ -73,7 +76,7 @@ def load_d(c: VCPU, rt: int, ra: int, d: int, *, size: int, amask: int, order: s
         g[ra] = ea
 
 
-def load_x(c: VCPU, rt: int, ra: int, rb: int, *, size: int, amask: int, order: str,
+def load_x(c: VCPU, rt: int, ra: int, rb: int, *, size: int, amask: int, order: ByteOrder,
            signed: bool = False, update: bool = False, reverse: bool = False) -> None:  # fmt: skip
     """lbzx/lhzx/lhax/lwzx/lwax/ldx, their update forms and lhbrx/lwbrx/ldbrx."""
     if update and (ra == 0 or ra == rt):
@@ -104,7 +107,7 @@ def load_x(c: VCPU, rt: int, ra: int, rb: int, *, size: int, amask: int, order: 
         g[ra] = ea
 
 
-def store_d(c: VCPU, rs: int, ra: int, d: int, *, size: int, amask: int, order: str,
+def store_d(c: VCPU, rs: int, ra: int, d: int, *, size: int, amask: int, order: ByteOrder,
             update: bool = False) -> None:  # fmt: skip
     """stb/sth/stw/std and their update forms: MEM((RA|0) + D, size) <- RS."""
     if update and ra == 0:
@@ -132,7 +135,7 @@ def store_d(c: VCPU, rs: int, ra: int, d: int, *, size: int, amask: int, order: 
         code_check()
 
 
-def store_x(c: VCPU, rs: int, ra: int, rb: int, *, size: int, amask: int, order: str,
+def store_x(c: VCPU, rs: int, ra: int, rb: int, *, size: int, amask: int, order: ByteOrder,
             update: bool = False, reverse: bool = False) -> None:  # fmt: skip
     """stbx/sthx/stwx/stdx, their update forms and sthbrx/stwbrx/stdbrx."""
     if update and ra == 0:
@@ -262,7 +265,7 @@ def string_store(c: VCPU, rs: int, ra: int, rb: int, *, amask: int, le: bool,
 
 
 # -- load and reserve / store conditional ----------------------------------------------
-def larx(c: VCPU, rt: int, ra: int, rb: int, *, size: int, amask: int, order: str) -> None:
+def larx(c: VCPU, rt: int, ra: int, rb: int, *, size: int, amask: int, order: ByteOrder) -> None:
     """lbarx/lharx/lwarx/ldarx: load and set a reservation on the 128-byte granule.
 
     EH (bit 31) is a hint and changes nothing. An EA not a multiple of the
@@ -277,7 +280,7 @@ def larx(c: VCPU, rt: int, ra: int, rb: int, *, size: int, amask: int, order: st
     g[rt] = v
 
 
-def stcx(c: VCPU, rs: int, ra: int, rb: int, *, size: int, amask: int, order: str) -> None:
+def stcx(c: VCPU, rs: int, ra: int, rb: int, *, size: int, amask: int, order: ByteOrder) -> None:
     """stbcx./sthcx./stwcx./stdcx.: store if the reservation covers EA; CR0 = 0b00 || ok || SO.
 
     Success follows MACHINE.md: the reservation exists and covers the address

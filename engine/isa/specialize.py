@@ -696,12 +696,12 @@ class Specializer:
                 names.append("?" + t)
         # Any other test of decode-time values (``mb <= me``, ``kind == "l" and sh == 0``)
         # splits the line the same way: the key evaluates it on the word.
-        for t in self._decode_tests(a):
-            src = self._key_src(a, t)
-            if src is not None and ast.dump(t) not in self.split_tests:
-                parts.append(f"bool({src})")
+        for test in self._decode_tests(a):
+            test_src = self._key_src(a, test)
+            if test_src is not None and ast.dump(test) not in self.split_tests:
+                parts.append(f"bool({test_src})")
                 names.append(f"?#{len(self.split_tests)}")
-                self.split_tests.append(ast.dump(t))
+                self.split_tests.append(ast.dump(test))
         self.key_names = tuple(names)
         src = "lambda w, x: (" + "".join(f"{p}, " for p in parts) + ")"
         self.key = eval(src, dict(self.fn.__globals__))  # noqa: S307 - from the field table

@@ -11,14 +11,22 @@ _HEX = frozenset("0123456789abcdefABCDEF")
 INT_PATTERN = r"^\s*(0[xX][0-9a-fA-F]{1,16}|[0-9]{1,20})\s*$"
 
 
-def parse_int(value: Any) -> Any:
-    """Hex strings ("0x1f"), decimal strings ("31") and JSON integers; range checked after."""
+def whole_number(value: Any) -> Any:
+    """JSON Schema's ``integer``: any number without a fractional part, so 3.0 is 3 (the
+    strict models would refuse it), and never a boolean."""
     if isinstance(value, bool):
-        raise ValueError("a boolean is not a number")
+        raise ValueError("a boolean is not an integer")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def parse_int(value: Any) -> Any:
+    """Hex strings ("0x1f"), decimal strings ("31") and JSON integers (whole_number's: 4096.0
+    too, never a boolean); range checked after."""
+    value = whole_number(value)
     if isinstance(value, int):
         return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)  # JSON Schema's integer: 4096.0 is 4096
     if isinstance(value, str):
         # Plain ASCII digits only: int() alone would also take "0x_1", "0x+1" or "٣".
         t = value.strip()
@@ -29,16 +37,6 @@ def parse_int(value: Any) -> Any:
                 return int(t, 10)
         raise ValueError("expected a hex string (0x...), a decimal string or an integer")
     raise ValueError("expected a hex string (0x...), a decimal string or an integer")
-
-
-def whole_number(value: Any) -> Any:
-    """JSON Schema's ``integer``: any number without a fractional part, so 3.0 is 3 (the
-    strict models would refuse it), and never a boolean."""
-    if isinstance(value, bool):
-        raise ValueError("a boolean is not an integer")
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
 
 
 # An integer field of a request body (see Input). With constraints inside an Optional or a

@@ -9,7 +9,7 @@ import logging
 from typing import Any
 
 from fastapi import APIRouter, WebSocket
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.websockets import WebSocketDisconnect
 
@@ -17,7 +17,7 @@ from engine.target import UnknownRegister, canonical
 
 from ...events import EVENT_TYPES, Client, compact_json, stop_dict
 from ...models.messages import MESSAGE, OPS, Continue, Message, Step, Subscribe
-from ...problems import PROBLEM_JSON, Problem
+from ...problems import Problem
 from ...sessions import Manager, Session
 from ..deps import Auth, ManagerDep, OwnerDep
 
@@ -59,10 +59,7 @@ async def stream(ws: WebSocket, session_id: str, since: int | None = None,
         # REST request gets (ASGI's WebSocket denial response); a server without that
         # extension can only refuse it (HTTP 403), with close code 4401/4404 saying why.
         if "websocket.http.response" in ws.scope.get("extensions", {}):
-            headers = {"WWW-Authenticate": "Bearer"} if p.status == 401 else None
-            await ws.send_denial_response(JSONResponse(
-                p.body(ws.url.path), status_code=p.status, media_type=PROBLEM_JSON,
-                headers=headers))  # fmt: skip
+            await ws.send_denial_response(p.response(ws.url.path))
         else:
             await ws.close(code=4401 if p.status == 401 else 4404, reason=p.detail[:100])
         return
