@@ -26,7 +26,8 @@ bench: $(STAMP)
 
 # Hygiene that CI enforces (.ci/run): lint, formatting, types, import contracts.
 lint: $(STAMP)
-	$(BIN)/ruff check engine service tests bench
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

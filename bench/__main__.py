@@ -33,7 +33,6 @@ PROGRAMS = Path(__file__).resolve().parent / "programs"
 COUNT_ADDR = 0x1000
 
 
-
 class Program:
     def __init__(self, name: str, per_iteration: int, done: int) -> None:
         self.name = name
@@ -103,10 +102,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--qemu-iterations", type=int, default=50_000_000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-qemu", action="store_true")
-    ap.add_argument("--no-service", action="store_true",
-                    help="skip bench/service.py and bench/memory.py")
-    ap.add_argument("--memory-instructions", type=int, default=100_000_000,
-                    help="instructions a session runs in bench/memory.py")
+    ap.add_argument(
+        "--no-service", action="store_true", help="skip bench/service.py and bench/memory.py"
+    )
+    ap.add_argument(
+        "--memory-instructions",
+        type=int,
+        default=100_000_000,
+        help="instructions a session runs in bench/memory.py",
+    )
     args = ap.parse_args(argv)
     targets = {"loop": 2_000_000, "memmix": 1_000_000}
     report: dict[str, Any] = {
@@ -139,10 +143,10 @@ def main(argv: list[str] | None = None) -> int:
     report["benchmarks"].update(__import__("bench.checkpoint").checkpoint.run())  # issue 3
     if not args.no_service:  # issue 5: REST/WebSocket round trips, trace events, sessions
         report["benchmarks"]["service"] = __import__("bench.service").service.run_default(
-            qemu=not args.no_qemu)
+            qemu=not args.no_qemu
+        )
         # issue 15: server RSS after long runs, history on and off, and after a delete
-        report["benchmarks"].update(__import__("bench.memory").memory.run(
-            args.memory_instructions))
+        report["benchmarks"].update(__import__("bench.memory").memory.run(args.memory_instructions))
     print(json.dumps(report, indent=2))
     return 0
 

@@ -86,8 +86,13 @@ def rest_steps(server: ServerProcess, n: int, repeat: int = 3) -> dict[str, Any]
         rates.append(n / (time.perf_counter() - t0))
     conn.close()
     best = _best(rates)
-    return {"steps": n, "steps_per_second": best["best"], "runs": best["runs"],
-            "client": "http.client", "httpx_steps_per_second": round((n // 3) / dt_httpx)}
+    return {
+        "steps": n,
+        "steps_per_second": best["best"],
+        "runs": best["runs"],
+        "client": "http.client",
+        "httpx_steps_per_second": round((n // 3) / dt_httpx),
+    }
 
 
 async def _ws_steps(url: str, n: int) -> float:
@@ -219,8 +224,16 @@ def trace_events(server: ServerProcess, n: int, repeat: int = 3) -> dict[str, An
             sid = _session(c, vcpus=4)
             with connect(f"{server.ws_url}/v1/sessions/{sid}/events?token={TOKEN}",
                          max_size=None) as ws:  # fmt: skip
-                ws.send(json.dumps({"op": "subscribe", "types": ["trace", "stop"],
-                                    "trace": {"vcpus": [0, 1, 2, 3]}, "batch": True}))
+                ws.send(
+                    json.dumps(
+                        {
+                            "op": "subscribe",
+                            "types": ["trace", "stop"],
+                            "trace": {"vcpus": [0, 1, 2, 3]},
+                            "batch": True,
+                        }
+                    )
+                )
                 ws.recv(timeout=30)
                 t0 = time.perf_counter()
                 r = c.post(f"/v1/sessions/{sid}/continue", json={"budget": n})
@@ -288,8 +301,16 @@ def halt_latency(server: ServerProcess, repeat: int = 5) -> dict[str, Any]:
             ws = None
             if traced:
                 ws = BlockingClient(f"{server.ws_url}/v1/sessions/{sid}/events?token={TOKEN}")
-                ws.send(json.dumps({"op": "subscribe", "types": ["trace"],
-                                    "trace": {"vcpus": [0, 1, 2, 3]}, "batch": True}))
+                ws.send(
+                    json.dumps(
+                        {
+                            "op": "subscribe",
+                            "types": ["trace"],
+                            "trace": {"vcpus": [0, 1, 2, 3]},
+                            "batch": True,
+                        }
+                    )
+                )
                 ws.recv()
                 # Keep reading, as a dashboard would, so the run is never held back.
                 threading.Thread(target=_drain_forever, args=(ws,), daemon=True).start()
@@ -306,7 +327,9 @@ def halt_latency(server: ServerProcess, repeat: int = 5) -> dict[str, Any]:
                     raise RuntimeError(r.text)
             c.delete(f"/v1/sessions/{sid}")
             out["traced" if traced else "untraced"] = {
-                "max_ms": round(max(times), 1), "median_ms": round(statistics.median(times), 1)}
+                "max_ms": round(max(times), 1),
+                "median_ms": round(statistics.median(times), 1),
+            }
     out["target_ms"] = 50
     return out
 
@@ -398,9 +421,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         out["qemu_gdbstub_step"] = q
         if q is not None:
             out["websocket_over_qemu_step"] = round(
-                out["websocket_step"]["steps_per_second"] / q["steps_per_second"], 2)
+                out["websocket_step"]["steps_per_second"] / q["steps_per_second"], 2
+            )
             out["rest_over_qemu_step"] = round(
-                out["rest_step"]["steps_per_second"] / q["steps_per_second"], 2)
+                out["rest_step"]["steps_per_second"] / q["steps_per_second"], 2
+            )
     return out
 
 

@@ -70,8 +70,9 @@ def _raw(image: bytes, done: int, blocks: bool, repeat: int) -> dict[str, Any]:
     return {"instructions": n, "seconds": round(t, 4), "instructions_per_second": round(n / t)}
 
 
-def _controller(image: bytes, blocks: bool, repeat: int, breakpoints: int = 0,
-                watch: bool = False) -> dict[str, Any]:
+def _controller(
+    image: bytes, blocks: bool, repeat: int, breakpoints: int = 0, watch: bool = False
+) -> dict[str, Any]:
     def once() -> tuple[int, float]:
         ctl = Controller(load_image(image), SessionConfig(memory=64 << 20, history=False))
         _set_mode(ctl.machine.vcpus, blocks)
@@ -108,23 +109,29 @@ def _trace_lines(blocks: bool, steps: int) -> dict[str, Any]:
     return {"lines": lines, "seconds": round(t, 4), "lines_per_second": round(lines / t)}
 
 
-def _smp(image: bytes, vcpus: int, blocks: bool, budget: int, repeat: int,
-         quantum: int = 10) -> dict[str, Any]:
+def _smp(
+    image: bytes, vcpus: int, blocks: bool, budget: int, repeat: int, quantum: int = 10
+) -> dict[str, Any]:
     def once() -> tuple[int, float]:
-        m = Machine(load_image(image), MachineConfig(vcpus=vcpus, memory=64 << 20,
-                                                     quantum=quantum))
+        m = Machine(load_image(image), MachineConfig(vcpus=vcpus, memory=64 << 20, quantum=quantum))
         _set_mode(m.vcpus, blocks)
         t0 = time.perf_counter()
         n, _ = m.run(budget)
         return n, time.perf_counter() - t0
 
     n, t = _best(repeat, once)
-    return {"vcpus": vcpus, "quantum": quantum, "instructions": n, "seconds": round(t, 4),
-            "instructions_per_second": round(n / t)}
+    return {
+        "vcpus": vcpus,
+        "quantum": quantum,
+        "instructions": n,
+        "seconds": round(t, 4),
+        "instructions_per_second": round(n / t),
+    }
 
 
-def _qemu(image_for: Callable[[int], bytes], per_rep: int, small: int, big: int,
-          done: int) -> dict[str, Any] | None:
+def _qemu(
+    image_for: Callable[[int], bytes], per_rep: int, small: int, big: int, done: int
+) -> dict[str, Any] | None:
     import shutil
 
     if shutil.which("qemu-system-ppc64") is None:
@@ -186,18 +193,25 @@ def run(qemu: bool = True, repeat: int = 2, sort_reps: int = 40) -> dict[str, An
     base = c["instructions_per_second"]
     out["issue6_c_sort_controller"] = {"blocks": c, "interpreter": _controller(sort, False, 1)}
     out["issue6_d_100_breakpoints"] = {
-        "blocks": d, "interpreter": _controller(sort, False, 1, breakpoints=100),
-        "ratio_to_c": round(d["instructions_per_second"] / base, 3), "target_ratio": 0.95,
+        "blocks": d,
+        "interpreter": _controller(sort, False, 1, breakpoints=100),
+        "ratio_to_c": round(d["instructions_per_second"] / base, 3),
+        "target_ratio": 0.95,
         "meets_target": d["instructions_per_second"] >= 0.95 * base,
     }
     out["issue6_e_watchpoint"] = {
-        "blocks": w, "interpreter": _controller(sort, False, 1, watch=True),
-        "ratio_to_c": round(w["instructions_per_second"] / base, 3), "target_ratio": 0.5,
+        "blocks": w,
+        "interpreter": _controller(sort, False, 1, watch=True),
+        "ratio_to_c": round(w["instructions_per_second"] / base, 3),
+        "target_ratio": 0.5,
         "meets_target": w["instructions_per_second"] >= 0.5 * base,
     }
     f = _trace_lines(True, 20_000)
-    out["issue6_f_trace"] = {"blocks": f, "target_lines_per_second": 100_000,
-                             "meets_target": f["lines_per_second"] >= 100_000}
+    out["issue6_f_trace"] = {
+        "blocks": f,
+        "target_lines_per_second": 100_000,
+        "meets_target": f["lines_per_second"] >= 100_000,
+    }
     # Each vCPU runs the sort for 250,000 instructions (2M in total) so no one
     # reaches `done` and the figure is the sort, not its final `b done` loop.
     one = _smp(sort, 1, True, 1_000_000, repeat)

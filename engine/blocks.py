@@ -90,7 +90,10 @@ _factories: dict[str, _Factory] = {}
 
 
 def _factory(
-    fns: Sequence[Exec], checks: AbstractSet[int], npcs: dict[int, int], loop: bool,
+    fns: Sequence[Exec],
+    checks: AbstractSet[int],
+    npcs: dict[int, int],
+    loop: bool,
     watch: bool = False,
 ) -> _Factory:
     """Compile (once per source text) the maker of a block running ``fns``.
@@ -136,8 +139,12 @@ def _factory(
     ind = "        "
     # Bind only the locals the pasted lines use: each is an attribute load per call.
     text_body = "\n".join(line for line, _ in body)
-    for name, value in (("g", "c.gpr"), ("tl", "c.tlb_load"), ("ts", "c.tlb_store"),
-                        ("vs", "c.vsr")):
+    for name, value in (
+        ("g", "c.gpr"),
+        ("tl", "c.tlb_load"),
+        ("ts", "c.tlb_store"),
+        ("vs", "c.vsr"),
+    ):
         if re.search(rf"\b{name}\b", text_body):
             src_lines.append(ind + f"{name} = {value}")
     if checks:
@@ -153,8 +160,11 @@ def _factory(
         lines[len(src_lines)] = idx
     if loop:
         src_lines.append(ind + "i += 1")
-        cond = ("pc != start or i >= limit" + (" or ic.gen != gen" if checks else "")
-                + (" or wh" if watch else ""))
+        cond = (
+            "pc != start or i >= limit"
+            + (" or ic.gen != gen" if checks else "")
+            + (" or wh" if watch else "")
+        )
         src_lines.append(ind + f"if {cond}: return pc, i")
     else:
         src_lines.append(ind + "return pc")
@@ -222,8 +232,14 @@ def build(cpu: VCPU, pc: int, breaks: set[int] | frozenset[int], watch: bool = F
     return b
 
 
-def _assemble(fns: tuple[Exec, ...], checks: frozenset[int], npcs: dict[int, int], loop: bool,
-              watch: bool, pc: int) -> Block:
+def _assemble(
+    fns: tuple[Exec, ...],
+    checks: frozenset[int],
+    npcs: dict[int, int],
+    loop: bool,
+    watch: bool,
+    pc: int,
+) -> Block:
     fac = _factory(fns, checks, npcs, loop, watch)
     called = [fn for fn in fns if inline_source(fn) is None]
     blk = fac.make(*called, Cut, M64, M32, pc)
@@ -235,8 +251,12 @@ def prefix(b: Block, length: int, pc: int) -> Block:
     p = b.parts.get(length)
     if p is None:
         p = b.parts[length] = _assemble(
-            b.fns[:length], frozenset(i for i in b.checks if i < length), b.npcs, False,
-            b.watch, pc,
+            b.fns[:length],
+            frozenset(i for i in b.checks if i < length),
+            b.npcs,
+            False,
+            b.watch,
+            pc,
         )
     return p
 

@@ -102,8 +102,14 @@ def trace_regs(c: VCPU) -> tuple[int, ...]:
 
 def trace_xer(regs: tuple[int, ...]) -> int:
     """XER composed from a trace_regs() tuple (as the VCPU.xer property composes it)."""
-    return (regs[33] << 31) | (regs[34] << 30) | (regs[35] << 29) | (regs[36] << 19) | (
-        regs[37] << 18) | regs[38]
+    return (
+        (regs[33] << 31)
+        | (regs[34] << 30)
+        | (regs[35] << 29)
+        | (regs[36] << 19)
+        | (regs[37] << 18)
+        | regs[38]
+    )
 
 
 TraceRecord = tuple[int, tuple[int, ...], int | None]  # pc, trace_regs() before, word
@@ -749,8 +755,19 @@ class VCPU:
             pc = self.nia
             if stop_at and pc in stop_at and (n or done):
                 break
-            regs = (*gpr, self.cr, self.so, self.ov, self.ca, self.ov32, self.ca32,
-                    self.xer_rest, self.lr, self.ctr, self.msr)  # trace_regs, inline
+            regs = (
+                *gpr,
+                self.cr,
+                self.so,
+                self.ov,
+                self.ca,
+                self.ov32,
+                self.ca32,
+                self.xer_rest,
+                self.lr,
+                self.ctr,
+                self.msr,
+            )  # trace_regs, inline
             word = None  # stays None only when the fetch itself faults
             try:
                 fn = get(pc)
@@ -924,9 +941,7 @@ class VCPU:
         if self.intercept is not None and self.intercept(self, exc, pc):
             return exc
         host = self.host
-        if host is not None and not self.msr & MSR_HV and (
-            exc.vector in HV_VECTORS or exc.hv_call
-        ):
+        if host is not None and not self.msr & MSR_HV and (exc.vector in HV_VECTORS or exc.hv_call):
             host.vm_exit(self, exc, pc)
             return exc
         deliver(self, exc, pc)

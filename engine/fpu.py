@@ -249,8 +249,9 @@ def pick_nan(*ops: int) -> tuple[int, int]:
 
 
 # -- arithmetic -------------------------------------------------------------------
-def _sum(sa: int, ma: int, ea: int, sb: int, mb: int, eb: int,
-         single: bool, rn: int, flip_zero: int = 0) -> tuple[int, int]:
+def _sum(
+    sa: int, ma: int, ea: int, sb: int, mb: int, eb: int, single: bool, rn: int, flip_zero: int = 0
+) -> tuple[int, int]:
     """Round the exact sum of two finite values (either may be zero).
 
     ``flip_zero`` inverts the sign of an exact-cancellation zero (fnmadd: the
@@ -361,8 +362,9 @@ def f_sqrt(b: int, single: bool, rn: int) -> tuple[int, int]:
     return round_pack(0, r, (e - k) // 2, single, rn, sticky=r * r != m)
 
 
-def f_madd(a: int, c: int, b: int, single: bool, rn: int,
-           negate_b: bool, negate_result: bool) -> tuple[int, int]:
+def f_madd(
+    a: int, c: int, b: int, single: bool, rn: int, negate_b: bool, negate_result: bool
+) -> tuple[int, int]:
     """±(FRA × FRC ± FRB), fused: the exact value rounded once (fmadd family)."""
     sa, ca, ma, ea = unpack(a)
     sc, cc, mc, ec = unpack(c)
@@ -375,8 +377,11 @@ def f_madd(a: int, c: int, b: int, single: bool, rn: int,
         sb ^= 1
     if (ca == INFINITY and cc == ZERO) or (ca == ZERO and cc == INFINITY):
         exc = FPSCR_VXIMZ
-    elif (ca == INFINITY or cc == INFINITY) and cb == INFINITY and sp != sb and not (
-        ca >= QNAN or cc >= QNAN
+    elif (
+        (ca == INFINITY or cc == INFINITY)
+        and cb == INFINITY
+        and sp != sb
+        and not (ca >= QNAN or cc >= QNAN)
     ):
         exc = FPSCR_VXISI
     elif is_snan(a) or is_snan(b) or is_snan(c):

@@ -37,8 +37,14 @@ def canonical(name: str) -> str:
     n = name.strip().lower()
     if n == "nia":
         return "pc"
-    if (_is_indexed(n, "r") or _is_indexed(n, "f") or _is_indexed(n, "vr")
-            or _is_indexed(n, "vs", 64) or n in _SIMPLE or n in SPR_BY_NAME):
+    if (
+        _is_indexed(n, "r")
+        or _is_indexed(n, "f")
+        or _is_indexed(n, "vr")
+        or _is_indexed(n, "vs", 64)
+        or n in _SIMPLE
+        or n in SPR_BY_NAME
+    ):
         return n
     raise UnknownRegister(name)
 

@@ -55,9 +55,7 @@ def load_checkpoint(data: bytes, machine: Machine) -> Checkpoint:
         pn: bytearray(body[i * PAGE_SIZE : (i + 1) * PAGE_SIZE])
         for i, pn in enumerate(header["pages"])
     }
-    owners = {
-        int(g): {machine.vcpus[i] for i in who} for g, who in header["reservations"].items()
-    }
+    owners = {int(g): {machine.vcpus[i] for i in who} for g, who in header["reservations"].items()}
     host = header["host"]
     return Checkpoint(
         MemorySnapshot(pages, owners),

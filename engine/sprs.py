@@ -93,7 +93,6 @@ SPR_BY_NAME: dict[str, SprDef] = {s.name: s for s in SPR_TABLE}
 SPR_BY_NUMBER: dict[int, SprDef] = {s.number: s for s in SPR_TABLE}
 
 
-
 def _n(name: str) -> int:
     return SPR_BY_NAME[name].number
 

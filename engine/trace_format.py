@@ -123,9 +123,7 @@ class StateFormatter:
         # (', "name": ', reader, cache of its width) per extra register, in order;
         # a repeated name is one dict key, printed once at its first place
         names = [n for n in dict.fromkeys(regs) if n not in SAME_AS_FIXED]
-        self._extra = [
-            (f", {json.dumps(n)}: ", make(n), self._cache(n)) for n in names
-        ]
+        self._extra = [(f", {json.dumps(n)}: ", make(n), self._cache(n)) for n in names]
 
     def fields(self, cpu: VCPU) -> str:
         h64 = self._h64
@@ -155,7 +153,6 @@ class StateFormatter:
                 continue
             parts.append(f'{key}"{cache[v]}"')
         return "".join(parts)
-
 
     def _cache(self, name: str) -> _Hex:
         try:
@@ -203,4 +200,3 @@ class VectorFields:
             parts.append(f'"vscr": "{self._h32[vscr]}"')
         self._last[cpu.index] = (list(vsr), vscr)
         return f"{{{', '.join(parts)}}}"
-

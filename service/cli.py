@@ -55,15 +55,18 @@ def _trace_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument("--scheduler-locking", choices=("off", "step", "on"), default="step")
     p.add_argument("--quantum", type=int, default=10)
     p.add_argument(
-        "--step-flags", default="noirq,notimer",
+        "--step-flags",
+        default="noirq,notimer",
         help="noirq, notimer (both by default, as QEMU's gdbstub) or none",
     )
     p.add_argument(
-        "--regs", default=",".join(DEFAULT_REGS),
+        "--regs",
+        default=",".join(DEFAULT_REGS),
         help="extra registers, comma-separated; groups: " + ", ".join(REGISTER_GROUPS),
     )
     p.add_argument(
-        "--vector-changes", action="store_true",
+        "--vector-changes",
+        action="store_true",
         help='a "vector" object per line: the VSRs and VSCR that changed (all on final lines)',
     )
     p.add_argument("--mem", action="append", default=[])

@@ -41,8 +41,15 @@ from .store import FULL_ERRNOS, Store, StoreError
 
 log = logging.getLogger("ppcdbg.service")
 VERSION = "0.1.0"
-HTTP_SLUGS = {400: "bad-json", 401: "unauthorized", 404: "not-found", 405: "method-not-allowed",
-              406: "not-acceptable", 413: "payload-too-large", 415: "unsupported-media-type"}
+HTTP_SLUGS = {
+    400: "bad-json",
+    401: "unauthorized",
+    404: "not-found",
+    405: "method-not-allowed",
+    406: "not-acceptable",
+    413: "payload-too-large",
+    415: "unsupported-media-type",
+}
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -113,7 +120,8 @@ def create_app(
         field = _field(first.get("loc", ())) or None
         detail = f"{field}: {first.get('msg')}" if field else str(first.get("msg", "invalid"))
         return problem_response(
-            Problem(422, "validation-error", detail, field=field, errors=errors), request)
+            Problem(422, "validation-error", detail, field=field, errors=errors), request
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -180,8 +188,11 @@ def create_app(
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = _problem_schemas(get_openapi(
-                title=app.title, version=app.version, summary=app.summary, routes=app.routes))
+            app.openapi_schema = _problem_schemas(
+                get_openapi(
+                    title=app.title, version=app.version, summary=app.summary, routes=app.routes
+                )
+            )
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -28,14 +28,27 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--port", type=int, help="default 8000")
     p.add_argument("--database", help="SQLite file (default ~/.local/share/ppcdbg/...)")
     p.add_argument("--tokens-file", help="owner:token lines")
-    p.add_argument("--token", action="append", default=[], metavar="OWNER:TOKEN",
-                   help="an API token (repeatable; added to PPCDBG_API_TOKENS)")
-    p.add_argument("--allow-anonymous", action="store_true", default=None,
-                   help="no token needed from 127.0.0.1")
+    p.add_argument(
+        "--token",
+        action="append",
+        default=[],
+        metavar="OWNER:TOKEN",
+        help="an API token (repeatable; added to PPCDBG_API_TOKENS)",
+    )
+    p.add_argument(
+        "--allow-anonymous",
+        action="store_true",
+        default=None,
+        help="no token needed from 127.0.0.1",
+    )
     p.add_argument("--cors-origins", help="comma-separated origins")
     p.add_argument("--log-level", choices=("debug", "info", "warning", "error"))
-    p.add_argument("--demo", action="store_true", default=None,
-                   help="preload the SMP demo; without tokens, generate and print one")
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        default=None,
+        help="preload the SMP demo; without tokens, generate and print one",
+    )
     p.add_argument("--ws-deflate", action="store_true", default=None,
                    help="offer permessage-deflate on WebSockets (off: it costs more CPU than "
                         "it saves on loopback or a LAN)")  # fmt: skip

@@ -319,8 +319,11 @@ class Session:
         if vcpu is not None:
             self.check_vcpu(vcpu)
         n = self.budget(None)
-        return self.submit(lambda: self.ctl.cont(
-            vcpus=[vcpu] if vcpu is not None else None, budget=n, until=[address]))
+        return self.submit(
+            lambda: self.ctl.cont(
+                vcpus=[vcpu] if vcpu is not None else None, budget=n, until=[address]
+            )
+        )
 
     def start_reverse_continue(self) -> asyncio.Future[StopEvent]:
         return self.submit(self.ctl.reverse_continue)
@@ -598,8 +601,11 @@ class Manager:
     async def create_session(self, owner: str, body: dict[str, Any]) -> Session:
         st = self.settings
         if len(self.owner_sessions(owner)) >= st.max_sessions_per_owner:
-            raise Problem(429, "quota-exceeded",
-                          f"an owner holds at most {st.max_sessions_per_owner} sessions")
+            raise Problem(
+                429,
+                "quota-exceeded",
+                f"an owner holds at most {st.max_sessions_per_owner} sessions",
+            )
         state: bytes | None = None
         snap: SnapshotRecord | None = None
         if body.get("snapshot_id"):
@@ -607,8 +613,9 @@ class Manager:
             cfg = dict(snap.config)
             image = self.images.get(snap.image_id)
             if image is None:
-                raise Problem(422, "invalid-request",
-                              f"the snapshot's image {snap.image_id} was deleted")
+                raise Problem(
+                    422, "invalid-request", f"the snapshot's image {snap.image_id} was deleted"
+                )
             state = await asyncio.to_thread(self.store.snapshot_state, snap.id)
         else:
             image = self.image(owner, body["image_id"])
@@ -681,8 +688,11 @@ class Manager:
 
     async def restore_snapshot(self, s: Session, rec: SnapshotRecord) -> None:
         if rec.image_id != s.image.id or rec.config != s.config:
-            raise Problem(422, "invalid-request",
-                          "the snapshot was taken of a different image or configuration")
+            raise Problem(
+                422,
+                "invalid-request",
+                "the snapshot was taken of a different image or configuration",
+            )
         if not s.ctl.has_snapshot(rec.id):
             blob = await asyncio.to_thread(self.store.snapshot_state, rec.id)
             if blob is None:
@@ -710,8 +720,9 @@ def _assemble(as_: str, ld: str, source: str, timeout: float) -> bytes:
                 r = subprocess.run(argv, cwd=work, capture_output=True, text=True,
                                    timeout=timeout, check=False)  # fmt: skip
             except subprocess.TimeoutExpired:
-                raise Problem(422, "assembly-failed",
-                              f"{Path(argv[0]).name} took longer than {timeout} s") from None
+                raise Problem(
+                    422, "assembly-failed", f"{Path(argv[0]).name} took longer than {timeout} s"
+                ) from None
             if r.returncode != 0:
                 msg = (r.stderr or r.stdout).replace(d + "/", "").strip()[:4000]
                 raise Problem(422, "assembly-failed", msg or "the assembler failed",

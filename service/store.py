@@ -149,8 +149,15 @@ class Store:
         self._write(
             "INSERT INTO images (id, owner, name, format, data, created_at, sources) "
             "VALUES (?,?,?,?,?,?,?)",
-            (row["id"], row["owner"], row["name"], row["format"], row["data"], row["created_at"],
-             json.dumps(row.get("sources") or {})),  # fmt: skip
+            (
+                row["id"],
+                row["owner"],
+                row["name"],
+                row["format"],
+                row["data"],
+                row["created_at"],
+                json.dumps(row.get("sources") or {}),
+            ),  # fmt: skip
         )
 
     def images(self) -> list[sqlite3.Row]:

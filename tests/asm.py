@@ -21,10 +21,14 @@ def assemble(source: str, little: bool = False) -> bytes:
         src, obj, elf, raw = (Path(d) / n for n in ("p.S", "p.o", "p.elf", "p.bin"))
         src.write_text(source)
         subprocess.run([prefix + "as", "-mpower9", "-o", obj, src], check=True, capture_output=True)
-        subprocess.run([prefix + "ld", "-Ttext=0", "-e", "0x10", "-o", elf, obj], check=True,
-                       capture_output=True)
-        subprocess.run([prefix + "objcopy", "-O", "binary", elf, raw], check=True,
-                       capture_output=True)
+        subprocess.run(
+            [prefix + "ld", "-Ttext=0", "-e", "0x10", "-o", elf, obj],
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(
+            [prefix + "objcopy", "-O", "binary", elf, raw], check=True, capture_output=True
+        )
         return raw.read_bytes()
 
 
@@ -37,14 +41,17 @@ def assemble_elf(source: str, little: bool = False) -> bytes:
         src.write_text(source)
         subprocess.run([prefix + "as", "-mpower9", "-o", obj, src], check=True, capture_output=True)
         entry = ["-e", "_start"] if "_start" in source else ["-e", "0x10"]
-        subprocess.run([prefix + "ld", "-Ttext=0", *entry, "-o", elf, obj], check=True,
-                       capture_output=True)
+        subprocess.run(
+            [prefix + "ld", "-Ttext=0", *entry, "-o", elf, obj], check=True, capture_output=True
+        )
         return elf.read_bytes()
 
 
-def machine(source: str, *, vcpus: int = 1, profile: str = "powernv", quantum: int = 10,
-            elf: bool = True) -> Machine:
+def machine(
+    source: str, *, vcpus: int = 1, profile: str = "powernv", quantum: int = 10, elf: bool = True
+) -> Machine:
     data = assemble_elf(source) if elf else assemble(source)
     image: Image = load_image(data)
-    return Machine(image, MachineConfig(vcpus=vcpus, profile=profile, quantum=quantum,
-                                        memory=256 << 20))
+    return Machine(
+        image, MachineConfig(vcpus=vcpus, profile=profile, quantum=quantum, memory=256 << 20)
+    )

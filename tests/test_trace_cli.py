@@ -70,7 +70,9 @@ def test_step_mode_line_shapes_and_key_order(capsys: pytest.CaptureFixture[str])
         assert list(d) == ["step", *STATE_KEYS, "srr0", "srr1"]
     first = lines[0]
     assert (first["pc"], first["msr"], first["insn"]) == (
-        "0x0000000000000010", "0x9000000000000000", "0x38600003"
+        "0x0000000000000010",
+        "0x9000000000000000",
+        "0x38600003",
     )
     gpr0 = first["gpr"]
     assert isinstance(gpr0, list) and gpr0[3] == "0x0000000001000000"  # reset r3
@@ -141,8 +143,18 @@ def test_stop_at_with_hex_address(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_step_mode_mem_line_is_last(capsys: pytest.CaptureFixture[str]) -> None:
-    lines = trace(capsys, str(ELF), "--steps", "200", "--stop-at", "done", "--mem", "data:8",
-                  "--mem", "0x2000:4")
+    lines = trace(
+        capsys,
+        str(ELF),
+        "--steps",
+        "200",
+        "--stop-at",
+        "done",
+        "--mem",
+        "data:8",
+        "--mem",
+        "0x2000:4",
+    )
     assert lines[-1] == {"mem": {"data": "0000000012345678", "0x2000": "00000000"}}
 
 
@@ -154,7 +166,9 @@ def test_run_mode_until_symbol(capsys: pytest.CaptureFixture[str]) -> None:
     assert list(stopped) == [*STATE_KEYS, "srr0", "srr1", "stop", "stopped_cpu", "mem"]
     check_state_line(stopped, None, ["srr0", "srr1", "stop", "stopped_cpu", "mem"])
     assert (stopped["stop"], stopped["stopped_cpu"], stopped["pc"]) == (
-        "breakpoint", 0, f"0x{DONE:016x}"
+        "breakpoint",
+        0,
+        f"0x{DONE:016x}",
     )
     assert stopped["mem"] == {"data": "00000000123456780000000000000000"}
     other = lines[1]
@@ -205,9 +219,7 @@ def test_unreadable_register_is_null(
     assert d["dar"] is None and d["srr1"] == "0x0000000000000000"
 
 
-def test_insn_is_null_when_fetch_faults(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
+def test_insn_is_null_when_fetch_faults(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     # 0x10: lis 3,0x4000 ; mtctr 3 ; bctr   -> pc = 1 GiB, the end of RAM
     words = [0x3C604000, 0x7C6903A6, 0x4E800420]
     img = tmp_path / "far.bin"
@@ -217,9 +229,7 @@ def test_insn_is_null_when_fetch_faults(
     assert lines[-1]["insn"] is None
 
 
-def test_out_writes_the_trace_to_a_file(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
+def test_out_writes_the_trace_to_a_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     out = tmp_path / "t.jsonl"
     assert main(["trace", str(RAW), "--steps", "2", "--out", str(out)]) == 0
     assert capsys.readouterr().out == ""
@@ -301,8 +311,11 @@ def test_prebuilt_program_matches_source(tmp_path: Path) -> None:
     objcopy = require_tool("powerpc64-linux-gnu-objcopy")
     o, elf, raw = tmp_path / "p.o", tmp_path / "p.elf", tmp_path / "p.bin"
     subprocess.run([asm, "-mpower9", "-o", str(o), str(DATA / "trace_prog.S")], check=True)
-    subprocess.run([ld, "-Ttext=0", "-N", "-e", "_start", "-o", str(elf), str(o)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [ld, "-Ttext=0", "-N", "-e", "_start", "-o", str(elf), str(o)],
+        check=True,
+        capture_output=True,
+    )
     subprocess.run([objcopy, "-O", "binary", str(elf), str(raw)], check=True)
     assert raw.read_bytes() == RAW.read_bytes()
 
@@ -328,12 +341,16 @@ def test_freshly_assembled_little_endian_program(
         "    .byte " + ",".join(str(b) for b in w.to_bytes(4, "big")) + "\n" for w in prologue
     )
     src.write_text(
-        "    .text\n    .org 0x10\n    .globl _start\n_start:\n" + body
+        "    .text\n    .org 0x10\n    .globl _start\n_start:\n"
+        + body
         + "    .org 0x28\n    .globl le\nle:\n    li 4, 42\nhere: b here\n"
     )
     subprocess.run([asm, "-o", str(tmp_path / "le.o"), str(src)], check=True)
-    subprocess.run([ld, "-Ttext=0", "-e", "_start", "-o", str(tmp_path / "le.elf"),
-                    str(tmp_path / "le.o")], check=True, capture_output=True)
+    subprocess.run(
+        [ld, "-Ttext=0", "-e", "_start", "-o", str(tmp_path / "le.elf"), str(tmp_path / "le.o")],
+        check=True,
+        capture_output=True,
+    )
     lines = trace(capsys, str(tmp_path / "le.elf"), "--until", "here")
     assert lines[0]["stop"] == "breakpoint"
     assert lines[0]["gpr"][4] == "0x000000000000002a"  # type: ignore[index]

@@ -130,4 +130,3 @@ def test_the_last_stop_is_the_last_step_as_it_happened() -> None:
     assert stops[0] == stops[2] and stops[0] is not None and stops[0].reason == "step"
     assert stops[1] == stops[3] and stops[1] is not None
     assert (stops[1].reason, stops[1].message) == ("exit", "attn")
-

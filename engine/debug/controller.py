@@ -138,10 +138,8 @@ class Controller(TraceEmission, ReverseExecution):
 
         def unsubscribe() -> None:
             self.listeners = tuple(x for x in self.listeners if x is not listener)
-            self._batch_listeners = tuple(
-                x for x in self._batch_listeners if x is not listener)
-            self._event_listeners = tuple(
-                x for x in self._event_listeners if x is not listener)
+            self._batch_listeners = tuple(x for x in self._batch_listeners if x is not listener)
+            self._event_listeners = tuple(x for x in self._event_listeners if x is not listener)
 
         return unsubscribe
 
@@ -345,8 +343,15 @@ class Controller(TraceEmission, ReverseExecution):
 
     def vcpu_views(self) -> list[VCPUView]:
         return [
-            VCPUView(c.index, c.nia, read_register(c, "msr"), bool(c.halted), c.halt_reason,
-                     bool(c.sleeping), c.retired)  # fmt: skip
+            VCPUView(
+                c.index,
+                c.nia,
+                read_register(c, "msr"),
+                bool(c.halted),
+                c.halt_reason,
+                bool(c.sleeping),
+                c.retired,
+            )  # fmt: skip
             for c in self.machine.vcpus
         ]
 
@@ -578,8 +583,12 @@ class Controller(TraceEmission, ReverseExecution):
         """One step; returns a stop event only when something other than the step stopped it."""
         if mode != "into" or self.atomic == "whole":
             insn = pending(cpu)
-            if mode == "over" and insn.op is not None and insn.op.branch and insn.word and (
-                insn.word & 1
+            if (
+                mode == "over"
+                and insn.op is not None
+                and insn.op.branch
+                and insn.word
+                and (insn.word & 1)
             ):
                 return self._run_to(cpu, {(insn.pc + 4) & M64})
             if mode == "out":
@@ -882,6 +891,7 @@ class Controller(TraceEmission, ReverseExecution):
             breakpoint_id=bp_id,
             watch=WatchHit(run_ea + pa - run_pa, size, kind, old, new),  # the effective address
         )
+
 
 _RETIRED = attrgetter("retired")
 

@@ -76,9 +76,7 @@ def _held(older: Checkpoint, newer: Checkpoint) -> int:
 
 
 class History:
-    def __init__(
-        self, machine: Machine, interval: int, budget: int, enabled: bool = True
-    ) -> None:
+    def __init__(self, machine: Machine, interval: int, budget: int, enabled: bool = True) -> None:
         self.machine = machine
         self.enabled = enabled
         self.interval = interval
@@ -210,4 +208,3 @@ class History:
         self.marks = [m for m in self.marks if m.index <= index]
         self.marks[-1].held = 0  # its successor is gone; the live memory shares it again
         self._since = 0
-

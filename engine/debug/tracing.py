@@ -46,15 +46,11 @@ class TraceEmission:
             traced = self.trace_vcpus is not None and c.index in self.trace_vcpus
             c.trace_hook = self._trace_hook if traced else None
 
-    def _trace_hook(
-        self, cpu: VCPU, records: list[TraceRecord], after: tuple[int, ...]
-    ) -> None:
+    def _trace_hook(self, cpu: VCPU, records: list[TraceRecord], after: tuple[int, ...]) -> None:
         if not self.history.replaying:
             self._emit_traces(cpu, records, after)
 
-    def _emit_traces(
-        self, cpu: VCPU, records: list[TraceRecord], after: tuple[int, ...]
-    ) -> None:
+    def _emit_traces(self, cpu: VCPU, records: list[TraceRecord], after: tuple[int, ...]) -> None:
         """The records as one TraceBatch to batch listeners and as a TraceEvent each to
         the others, in order: each record's registers after are the next record's
         before (``after`` for the last), and its time counts back from now by the

@@ -39,11 +39,14 @@ def cr0_32(c: VCPU, r: int) -> None:
 def cr0_src(r: str, sf: bool) -> tuple[str, ...]:
     """``cr0_64``/``cr0_32`` of the expression ``r`` as inline lines (forms.inline)."""
     if sf:
-        return (f"c.cr = (c.cr & {CR0_CLEAR}) | (((2 if {r} == 0 else 8 if {r} >> 63 else 4)"
-                " | c.so) << 28)",)
-    return (f"_w = {r} & M32",
-            f"c.cr = (c.cr & {CR0_CLEAR}) | (((2 if _w == 0 else 8 if _w >> 31 else 4)"
-            " | c.so) << 28)")
+        return (
+            f"c.cr = (c.cr & {CR0_CLEAR}) | (((2 if {r} == 0 else 8 if {r} >> 63 else 4)"
+            " | c.so) << 28)",
+        )
+    return (
+        f"_w = {r} & M32",
+        f"c.cr = (c.cr & {CR0_CLEAR}) | (((2 if _w == 0 else 8 if _w >> 31 else 4) | c.so) << 28)",
+    )
 
 
 def cr0_for(sf: bool):  # type: ignore[no-untyped-def]
@@ -94,7 +97,6 @@ class ClockSync(Exception):
 def illegal(c: VCPU) -> int:
     """The closure for an invalid form: the illegal-instruction path (HEAI on POWER9)."""
     raise Interrupt(EXCP_HV_EMU)
-
 
 
 __all__ = [

@@ -49,7 +49,8 @@ def mcrf(c: VCPU, bf: int, bfa: int) -> None:
     """mcrf BF,BFA: CR[BF] <- CR[BFA]."""
     cr = c.cr
     c.cr = (cr & (~(0xF << (28 - 4 * bf)) & M32)) | (
-        ((cr >> (28 - 4 * bfa)) & 0xF) << (28 - 4 * bf))
+        ((cr >> (28 - 4 * bfa)) & 0xF) << (28 - 4 * bf)
+    )
 
 
 @pure
@@ -87,7 +88,8 @@ def mfcr(c: VCPU, rt: int, fxm: int, *, one: bool) -> None:
 def mcrxrx(c: VCPU, bf: int) -> None:
     """mcrxrx BF: CR[BF] <- OV || OV32 || CA || CA32 (ISA 3.0B)."""
     c.cr = (c.cr & (~(0xF << (28 - 4 * bf)) & M32)) | (
-        ((c.ov << 3) | (c.ov32 << 2) | (c.ca << 1) | c.ca32) << (28 - 4 * bf))
+        ((c.ov << 3) | (c.ov32 << 2) | (c.ca << 1) | c.ca32) << (28 - 4 * bf)
+    )
 
 
 # Reserved bits as QEMU 7.2 checks them (measured on powernv9): bit 31 of the

@@ -192,7 +192,11 @@ PLAIN_MTSPR = frozenset({1, 8, 9, 256, 272, 273, 274, 275, 815})
 
 
 def op(
-    mnemonic: str, form: Form, opcd: int, xo: int | None, factory: Callable[..., Exec],
+    mnemonic: str,
+    form: Form,
+    opcd: int,
+    xo: int | None,
+    factory: Callable[..., Exec],
     **params: Any,
 ) -> Op:
     """A table line; keyword arguments that name Op fields set them, the rest go to the factory."""

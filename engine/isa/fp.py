@@ -240,8 +240,16 @@ def _fast_div(a: int, b: int) -> int | None:
 _FAST: dict[str, Callable[..., int | None]] = {"add": _fast_add, "mul": _fast_mul, "div": _fast_div}
 
 
-def arith(w: int, x: Ctx, *, kind: str, single: bool, sub: bool = False,
-          neg_b: bool = False, neg_r: bool = False) -> Exec:
+def arith(
+    w: int,
+    x: Ctx,
+    *,
+    kind: str,
+    single: bool,
+    sub: bool = False,
+    neg_b: bool = False,
+    neg_r: bool = False,
+) -> Exec:
     """fadd/fsub/fmul/fdiv/fsqrt/fmadd family (A form) and their single forms.
 
     kind is "add", "mul", "div", "sqrt", "madd", "re" (reciprocal estimate)
@@ -253,29 +261,35 @@ def arith(w: int, x: Ctx, *, kind: str, single: bool, sub: bool = False,
     npc = x.npc
     compute: Callable[[list[int], int], tuple[int, int]]
     if kind == "add":
+
         def compute(f: list[int], rn: int) -> tuple[int, int]:
             return fpu.f_add((f[ra] >> 64), (f[rb] >> 64), single, rn, sub)
     elif kind == "mul":
+
         def compute(f: list[int], rn: int) -> tuple[int, int]:
             return fpu.f_mul((f[ra] >> 64), (f[rcf] >> 64), single, rn)
     elif kind == "div":
+
         def compute(f: list[int], rn: int) -> tuple[int, int]:
             return fpu.f_div((f[ra] >> 64), (f[rb] >> 64), single, rn)
     elif kind == "sqrt":
+
         def compute(f: list[int], rn: int) -> tuple[int, int]:
             return fpu.f_sqrt((f[rb] >> 64), single, rn)
     elif kind == "madd":
+
         def compute(f: list[int], rn: int) -> tuple[int, int]:
             return fpu.f_madd(f[ra] >> 64, f[rcf] >> 64, f[rb] >> 64, single, rn, neg_b, neg_r)
     elif kind == "re":
         # QEMU 7.2 "estimates" with a correctly rounded division (fpu_helper.c
         # helper_fre), and fre of a zero gives ±0.5 (with ZX) rather than ±inf.
         def compute(f: list[int], rn: int) -> tuple[int, int]:
-            b = (f[rb] >> 64)
+            b = f[rb] >> 64
             if not b & ~fpu.SIGN:
                 return (b & fpu.SIGN) | HALF, FPSCR_ZX
             return fpu.f_div(fpu.ONE, b, single, rn)
     else:  # rsqrte
+
         def compute(f: list[int], rn: int) -> tuple[int, int]:
             return fpu.f_rsqrt((f[rb] >> 64), single, rn)
 
@@ -351,7 +365,7 @@ def fcti(w: int, x: Ctx, *, to: str, z: bool) -> Exec:
     nanval = (1 << 31 if word else 1 << 63) if lo else 0
 
     def ex(c: VCPU) -> int:
-        b = (c.vsr[rb] >> 64)
+        b = c.vsr[rb] >> 64
         v, exc = fpu.to_int(b, fpu.RN_ZERO if z else c.fpscr & FPSCR_RN, lo, hi)
         if fpu.is_nan(b):
             v = nanval
@@ -372,7 +386,7 @@ def fcfi(w: int, x: Ctx, *, signed: bool, single: bool, set_fprf: bool) -> Exec:
     rt, rb, rc, npc = f_rt(w), f_rb(w), bool(w & 1), x.npc
 
     def ex(c: VCPU) -> int:
-        v = (c.vsr[rb] >> 64)
+        v = c.vsr[rb] >> 64
         if signed and v >> 63:
             v -= 1 << 64
         r, exc = fpu.from_int(v, single, c.fpscr & MODE)
@@ -397,7 +411,7 @@ def fmove(w: int, x: Ctx, *, how: str) -> Exec:
     """fmr/fneg/fabs/fnabs/fcpsgn: sign-bit operations; FPSCR is not touched."""
     rt, ra, rb, rc, npc = f_rt(w), f_ra(w), f_rb(w), bool(w & 1), x.npc
     fn: Callable[[list[int]], int] = {
-        "mr": lambda f: (f[rb] >> 64),
+        "mr": lambda f: f[rb] >> 64,
         "neg": lambda f: (f[rb] >> 64) ^ _SIGN,
         "abs": lambda f: (f[rb] >> 64) & ~_SIGN,
         "nabs": lambda f: (f[rb] >> 64) | _SIGN,
@@ -420,7 +434,7 @@ def fsel(w: int, x: Ctx) -> Exec:
 
     def ex(c: VCPU) -> int:
         f = c.vsr
-        a = (f[ra] >> 64)
+        a = f[ra] >> 64
         ge = (not a >> 63 or not a & ~_SIGN) and not fpu.is_nan(a)
         f[rt] = ((f[rcf] >> 64) if ge else (f[rb] >> 64)) << 64
         if rc:
@@ -629,7 +643,7 @@ def fstore(w: int, x: Ctx, *, kind: str, update: bool = False, indexed: bool = F
         g = c.gpr
         base = g[ra] if ra else 0
         ea = (base + (g[rb] if indexed else d)) & amask
-        v = (c.vsr[rs] >> 64)
+        v = c.vsr[rs] >> 64
         if kind == "s":
             v = fpu.double_to_single(v)
         elif kind == "iw":
@@ -672,8 +686,14 @@ def _arith_lines(sfx: str, opcd: int, single: bool) -> list[Op]:
     ]
 
 
-def _x63(name: str, xo: int, factory: Callable[..., Exec], fixed: tuple[int, int] = (0, 0),
-         rc: bool = True, **kw: object) -> Op:
+def _x63(
+    name: str,
+    xo: int,
+    factory: Callable[..., Exec],
+    fixed: tuple[int, int] = (0, 0),
+    rc: bool = True,
+    **kw: object,
+) -> Op:
     meta = _RC if rc else _FP
     return op(name, Form.X, 63, xo, factory, fixed=fixed, **meta, **kw)
 
@@ -716,10 +736,30 @@ OPS: list[Op] = [
     _x63("fctiduz", 943, fcti, _NO_A, to="du", z=True),
     _x63("fcfid", 846, fcfi, _NO_A, signed=True, single=False, set_fprf=True),
     _x63("fcfidu", 974, fcfi, _NO_A, signed=False, single=False, set_fprf=False),
-    op("fcfids", Form.X, 59, 846, fcfi, fixed=_NO_A, signed=True, single=True, set_fprf=False,
-       **_RC),
-    op("fcfidus", Form.X, 59, 974, fcfi, fixed=_NO_A, signed=False, single=True, set_fprf=False,
-       **_RC),
+    op(
+        "fcfids",
+        Form.X,
+        59,
+        846,
+        fcfi,
+        fixed=_NO_A,
+        signed=True,
+        single=True,
+        set_fprf=False,
+        **_RC,
+    ),
+    op(
+        "fcfidus",
+        Form.X,
+        59,
+        974,
+        fcfi,
+        fixed=_NO_A,
+        signed=False,
+        single=True,
+        set_fprf=False,
+        **_RC,
+    ),
     _x63("fmr", 72, fmove, _NO_A, how="mr"),
     _x63("fneg", 40, fmove, _NO_A, how="neg"),
     _x63("fabs", 264, fmove, _NO_A, how="abs"),

@@ -52,8 +52,7 @@ def rlwnm(c: VCPU, rs: int, ra: int, rb: int, mb: int, me: int, *, rc: int, sf: 
 def rlwimi(c: VCPU, rs: int, ra: int, sh: int, mb: int, me: int, *, rc: int, sf: bool) -> None:
     """rlwimi: RA <- ROTL32(RS, SH) & m | RA & ~m, m = MASK(MB+32, ME+32)."""
     g = c.gpr
-    g[ra] = (rotl32(g[rs], sh) & mask(mb + 32, me + 32)) | (
-        g[ra] & (~mask(mb + 32, me + 32) & M64))
+    g[ra] = (rotl32(g[rs], sh) & mask(mb + 32, me + 32)) | (g[ra] & (~mask(mb + 32, me + 32) & M64))
     if rc:
         cr0(c, g[ra], sf)
 
@@ -68,7 +67,8 @@ def rldi(c: VCPU, rs: int, ra: int, sh: int, mb: int, *, kind: str, rc: int, sf:
     else:
         v = g[rs]
         g[ra] = ((v << sh) | (v >> (64 - sh))) & (
-            mask(mb, 63) if kind == "l" else mask(0, mb) if kind == "r" else mask(mb, 63 - sh))
+            mask(mb, 63) if kind == "l" else mask(0, mb) if kind == "r" else mask(mb, 63 - sh)
+        )
     if rc:
         cr0(c, g[ra], sf)
 

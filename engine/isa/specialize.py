@@ -430,7 +430,8 @@ class _Substitute(ast.NodeTransformer):
 
 
 def propagate(
-    body: list[ast.stmt], splits: Mapping[str, bool],
+    body: list[ast.stmt],
+    splits: Mapping[str, bool],
     static: Callable[[ast.expr], bool] = lambda e: False,
 ) -> list[ast.stmt]:
     """Locals bound once, at the top level, to a constant (``bv = 0`` once ``b`` is

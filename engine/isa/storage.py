@@ -86,12 +86,19 @@ OPS: list[Insn] = table(
     Insn("dcbf", reserved(X(31, 86), 0x0380_0001), dcbf, access="cache"),
     Insn("icbi", reserved(X(31, 982), 0x03E0_0001), probe, access="cache"),
     # Bit 10 is 970's dcbzl selector: QEMU ignores it.
-    Insn("dcbz", reserved(X(31, 1014), 0x03C0_0001), dcbz, access="cache", size=DCACHE_BLOCK,
-         writes_code=True),  # fmt: skip
+    Insn(
+        "dcbz",
+        reserved(X(31, 1014), 0x03C0_0001),
+        dcbz,
+        access="cache",
+        size=DCACHE_BLOCK,
+        writes_code=True,
+    ),  # fmt: skip
     # L (bits 9:10): 0 sync, 1 lwsync, 2 ptesync; QEMU 7.2 accepts 3 as sync.
     Insn("sync", reserved(X(31, 598), _SYNC_RESERVED), hint, altname=sync_name),
-    Insn("sync", reserved(X(31, 598, l2=2), _SYNC_RESERVED), ptesync, altname=sync_name,
-         resyncs=True),  # fmt: skip
+    Insn(
+        "sync", reserved(X(31, 598, l2=2), _SYNC_RESERVED), ptesync, altname=sync_name, resyncs=True
+    ),  # fmt: skip
     # Bit 6 set is accepted by QEMU 7.2 (a POWER9 eieio variant).
     Insn("eieio", reserved(X(31, 854), 0x01FF_F801), hint),
     Insn("isync", reserved(XL(19, 150), 0x03FF_F801), hint),

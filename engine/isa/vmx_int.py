@@ -107,9 +107,7 @@ def vcarry(c: VCPU, vrt: int, vra: int, vrb: int, *, w: int, sub: bool) -> None:
         vs[32 + vrt] = join([x >= y for x, y in zip(elems(a, w), elems(b, w), strict=True)], w)
     else:
         m = 1 << w
-        vs[32 + vrt] = join(
-            [x + y >= m for x, y in zip(elems(a, w), elems(b, w), strict=True)], w
-        )
+        vs[32 + vrt] = join([x + y >= m for x, y in zip(elems(a, w), elems(b, w), strict=True)], w)
 
 
 def vaddeq(c: VCPU, vrt: int, vra: int, vrb: int, vrc: int, *, sub: bool, carry: bool) -> None:

@@ -86,7 +86,8 @@ def vslv(c: VCPU, vrt: int, vra: int, vrb: int) -> None:
     a = vs[32 + vra].to_bytes(16, "big") + b"\0"
     sh = vs[32 + vrb].to_bytes(16, "big")
     vs[32 + vrt] = int.from_bytes(
-        bytes([((((a[i] << 8) | a[i + 1]) << (sh[i] & 7)) >> 8) & 255 for i in range(16)]), "big")
+        bytes([((((a[i] << 8) | a[i + 1]) << (sh[i] & 7)) >> 8) & 255 for i in range(16)]), "big"
+    )
 
 
 def vsrv(c: VCPU, vrt: int, vra: int, vrb: int) -> None:
@@ -98,7 +99,8 @@ def vsrv(c: VCPU, vrt: int, vra: int, vrb: int) -> None:
     a = b"\0" + vs[32 + vra].to_bytes(16, "big")
     sh = vs[32 + vrb].to_bytes(16, "big")
     vs[32 + vrt] = int.from_bytes(
-        bytes([(((a[i] << 8) | a[i + 1]) >> (sh[i] & 7)) & 255 for i in range(16)]), "big")
+        bytes([(((a[i] << 8) | a[i + 1]) >> (sh[i] & 7)) & 255 for i in range(16)]), "big"
+    )
 
 
 # -- splats ------------------------------------------------------------------------------
@@ -145,13 +147,15 @@ def vmrgeo(c: VCPU, vrt: int, vra: int, vrb: int, *, odd: int) -> None:
     vs[32 + vrt] = join((a[odd], b[odd], a[odd + 2], b[odd + 2]), 32)
 
 
-def _vx(mnemonic: str, xo: int, sem: object, params: dict[str, object] | None = None,
-        **kw: object) -> Insn:
+def _vx(
+    mnemonic: str, xo: int, sem: object, params: dict[str, object] | None = None, **kw: object
+) -> Insn:
     return Insn(mnemonic, VX(4, xo), sem, params or {}, facility="vec", **kw)  # type: ignore[arg-type]
 
 
-def _va(mnemonic: str, xo: int, sem: object, params: dict[str, object] | None = None,
-        **kw: object) -> Insn:
+def _va(
+    mnemonic: str, xo: int, sem: object, params: dict[str, object] | None = None, **kw: object
+) -> Insn:
     return Insn(mnemonic, VA(4, xo), sem, params or {}, facility="vec", **kw)  # type: ignore[arg-type]
 
 

@@ -328,7 +328,9 @@ def xfer_slice(document: bytes, offset: int, length: int) -> bytes:
 
 
 def stop_reply(
-    signal: int, thread: str | None, reasons: list[tuple[str, str]] | None = None,
+    signal: int,
+    thread: str | None,
+    reasons: list[tuple[str, str]] | None = None,
     registers: list[tuple[int, bytes]] | None = None,
 ) -> bytes:
     """``T`` packet: signal, expedited registers, ``thread:``, then stop reasons."""

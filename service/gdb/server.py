@@ -149,8 +149,9 @@ class Connection:
         self.g_vcpu = self.c_vcpu = stop.vcpu
         if stop.message and resumed:  # O packets only while the target "runs"
             self.send(p.console(stop.message.rstrip("\n") + "\n"))
-        return p.stop_reply(stop.signal, self.tid(stop.vcpu), stop.reasons,
-                            self.target.expedited(stop.vcpu))
+        return p.stop_reply(
+            stop.signal, self.tid(stop.vcpu), stop.reasons, self.target.expedited(stop.vcpu)
+        )
 
     # packets ----------------------------------------------------------------------
     def h_query(self, payload: bytes) -> bytes | None:
@@ -466,8 +467,9 @@ class GdbServerHandle:
         self._threads: list[threading.Thread] = []
         self.connections = 0  # clients served so far (for --once and tests)
         self.finished = threading.Event()  # set whenever a client's connection ends
-        self._accept_thread = threading.Thread(target=self._accept_loop, name="gdb-accept",
-                                               daemon=True)
+        self._accept_thread = threading.Thread(
+            target=self._accept_loop, name="gdb-accept", daemon=True
+        )
         self._accept_thread.start()
 
     @property

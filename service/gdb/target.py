@@ -118,6 +118,7 @@ def engine_value(name: str, value: int, current: int) -> int:
         return (current & ~M64) | value
     return value  # vrsave: gdb's 32 bits, the upper ones cleared (as QEMU 7.2 does)
 
+
 MAX_MEMORY = 0x1000  # bytes one m/M/X may move (replies must fit our PacketSize)
 
 Z_KINDS = {0: "software", 1: "hardware", 2: "write", 3: "read", 4: "access"}
@@ -165,9 +166,7 @@ def target_xml(order: str) -> bytes:
             grp = group if typ else "vector"
             g = f' group="{grp}"' if grp else ""
             comment = f"  <!-- SPR {SPR_NUMBER[name_]} -->" if name_ in SPR_NUMBER else ""
-            lines.append(
-                f'    <reg name="{name_}" bitsize="{bits}"{t} regnum="{n}"{g}/>{comment}'
-            )
+            lines.append(f'    <reg name="{name_}" bitsize="{bits}"{t} regnum="{n}"{g}/>{comment}')
         lines.append("  </feature>")
 
     feature("org.gnu.gdb.power.core", CORE, None)
@@ -345,8 +344,9 @@ class ControllerTarget:
             if ztype <= 1:
                 bp = self.ctl.add_breakpoint(what, address=address)
             else:
-                bp = self.ctl.add_breakpoint("watchpoint", address=address, length=kind,
-                                             access=what)
+                bp = self.ctl.add_breakpoint(
+                    "watchpoint", address=address, length=kind, access=what
+                )
         except (BreakpointError, ControllerError) as e:
             raise TargetError(0x16, str(e)) from None
         self._bps[key] = _GdbBreakpoint(bp.id, what)
@@ -411,8 +411,11 @@ class ControllerTarget:
             kind = "hwbreak" if bp is not None and bp.kind == "hardware" else "swbreak"
             return Stop(SIGTRAP, ev.vcpu, [(kind, "")])
         if reason == "watchpoint":
-            address = bp.address if bp is not None and bp.address is not None else (
-                ev.watch.address if ev.watch else 0)
+            address = (
+                bp.address
+                if bp is not None and bp.address is not None
+                else (ev.watch.address if ev.watch else 0)
+            )
             key = WATCH_KEY.get(bp.access if bp is not None else "write", "watch")
             return Stop(SIGTRAP, ev.vcpu, [(key, f"{address:x}")])
         if reason == "history-start":
@@ -488,4 +491,3 @@ class ControllerTarget:
             if f:
                 fields.append(name if width == 1 else f"{name}={f}")
         return f"vCPU {vcpu}: LPCR = 0x{value:016x} ({' '.join(fields) or 'all fields 0'})\n"
-

@@ -288,15 +288,13 @@ def test_vector_panel_element_views_and_the_change_at_a_step(page, server):
 # A symbol whose name is markup: were it inserted as HTML, the <img> would run its onerror.
 EVIL = "<img src=x onerror=window.__pwned=1>"
 EVIL_SOURCE = (
-    "    .globl _start\n_start:\n    li 3, 0\n    bl \"" + EVIL + "\"\n"
+    '    .globl _start\n_start:\n    li 3, 0\n    bl "' + EVIL + '"\n'
     "done:\n    b done\n"
-    "\"" + EVIL + "\":\n    addi 3, 3, 1\n    blr\n"
+    '"' + EVIL + '":\n    addi 3, 3, 1\n    blr\n'
 )
 
 
-def test_symbol_names_are_text_branch_targets_are_named_and_bad_symbols_are_problems(
-    page, server
-):
+def test_symbol_names_are_text_branch_targets_are_named_and_bad_symbols_are_problems(page, server):
     base = server.url
     img = page.request.post(f"{base}/v1/images", headers=AUTH,
                             data={"name": "evil.S", "source": EVIL_SOURCE})  # fmt: skip
@@ -327,8 +325,10 @@ def test_symbol_names_are_text_branch_targets_are_named_and_bad_symbols_are_prob
     expect(page.locator("#disasm .sym", has_text="<done>:")).to_have_count(1)
 
 
-SOURCE = (".globl _start\n_start:\n    li 3, 0\nloop:\n    addi 3, 3, 1\n    cmpwi 3, 3\n"
-          "    bne loop\ndone:\n    b done\n")
+SOURCE = (
+    ".globl _start\n_start:\n    li 3, 0\nloop:\n    addi 3, 3, 1\n    cmpwi 3, 3\n"
+    "    bne loop\ndone:\n    b done\n"
+)
 
 
 def test_source_view_follows_the_pc(page, server):

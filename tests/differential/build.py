@@ -80,13 +80,23 @@ def parse_header(path: Path) -> Program:
     if "mem" in fields:
         addr, _, length = fields["mem"].partition(":")
         mem = (int(addr, 0), int(length, 0))
-    flags = tuple(f.strip() for f in fields.get("stepflags", "noirq,notimer").split(",")
-                  if f.strip() and f.strip() != "none")
+    flags = tuple(
+        f.strip()
+        for f in fields.get("stepflags", "noirq,notimer").split(",")
+        if f.strip() and f.strip() != "none"
+    )
     if not set(flags) <= {"noirq", "notimer"}:
         raise ValueError(f"{path.name}: stepflags takes noirq, notimer or none")
-    return Program(path.name[: -len(".S")], path, int(fields["steps"]),
-                   int(fields.get("vcpus", "1")), regs, fields.get("compare", "steps"), mem,
-                   flags)
+    return Program(
+        path.name[: -len(".S")],
+        path,
+        int(fields["steps"]),
+        int(fields.get("vcpus", "1")),
+        regs,
+        fields.get("compare", "steps"),
+        mem,
+        flags,
+    )
 
 
 def programs() -> list[Program]:

@@ -49,8 +49,9 @@ _CS: dict[bool, capstone.Cs] = {}
 
 def disassemble(word: int, little: bool) -> str:
     if little not in _CS:
-        mode = capstone.CS_MODE_64 | (capstone.CS_MODE_LITTLE_ENDIAN if little
-                                      else capstone.CS_MODE_BIG_ENDIAN)
+        mode = capstone.CS_MODE_64 | (
+            capstone.CS_MODE_LITTLE_ENDIAN if little else capstone.CS_MODE_BIG_ENDIAN
+        )
         _CS[little] = capstone.Cs(capstone.CS_ARCH_PPC, mode)
     data = word.to_bytes(4, "little" if little else "big")
     for i in _CS[little].disasm(data, 0):
@@ -70,8 +71,7 @@ def parse(lines: Sequence[str]) -> list[dict[str, object]]:
     return [json.loads(s) for s in lines if s.strip()]
 
 
-def _srr1_holds_trace(prev: dict[str, object] | None, cur: dict[str, object],
-                      flag: bool) -> bool:
+def _srr1_holds_trace(prev: dict[str, object] | None, cur: dict[str, object], flag: bool) -> bool:
     """Track, per vCPU, whether SRR1 currently holds a trace interrupt's image."""
     pc = cur.get("pc")
     if prev is None or not isinstance(pc, str) or "srr1" not in cur:
@@ -105,8 +105,9 @@ def compare(expected: Sequence[str], got: Sequence[str]) -> Mismatch | None:
         for key in list(e) + [k for k in g if k not in e]:
             ev, gv = e.get(key, "(absent)"), g.get(key, "(absent)")
             if key == "gpr" and isinstance(ev, list) and isinstance(gv, list):
-                diffs += [(f"r{n}", a, b) for n, (a, b) in enumerate(zip(ev, gv, strict=True))
-                          if a != b]
+                diffs += [
+                    (f"r{n}", a, b) for n, (a, b) in enumerate(zip(ev, gv, strict=True)) if a != b
+                ]
                 continue
             if ev is None and key not in FIXED_FIELDS and isinstance(cpu, int) and cpu >= 1:
                 continue  # QEMU 7.2: SPRs unreadable on secondary vCPUs (see FIXED_FIELDS)

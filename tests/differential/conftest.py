@@ -13,7 +13,8 @@ from .build import Program
 def engine_trace(image: bytes, prog: Program) -> list[str]:
     """``ppcdbg trace --steps N --vcpus V --regs R`` in-process (engine.trace.run_trace)."""
     flags = prog.step_flags
-    config = SessionConfig(vcpus=prog.vcpus, history=False, noirq="noirq" in flags,
-                           notimer="notimer" in flags)
+    config = SessionConfig(
+        vcpus=prog.vcpus, history=False, noirq="noirq" in flags, notimer="notimer" in flags
+    )
     ctl = Controller(load_image(image), config)
     return list(run_trace(ctl, TraceOptions(steps=prog.steps, regs=prog.regs)))

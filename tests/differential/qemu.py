@@ -33,6 +33,8 @@ WIDTH32 = frozenset({"cr", "xer", "fpscr", "vscr"})
 
 def _is128(name: str) -> bool:
     return name[:2] in ("vr", "vs") and name[2:].isdigit()
+
+
 DEFAULT_REGS = ("srr0", "srr1")
 
 # Layout of QEMU's ``g`` reply: r0-r31, pc, msr (8 bytes each), cr (4), lr, ctr (8), xer (4).
@@ -288,8 +290,11 @@ class QemuMachine:
             # On CPU#1 and later QEMU 7.2 refuses every SPR read (E14): null here, and
             # the comparison skips those fields (compare.QEMU72_SECONDARY_SPRS).
             v = self.register(cpu, name.lower(), r.order)
-            d[name] = None if v is None else (
-                fmt32(v) if name in WIDTH32 else f"0x{v:032x}" if _is128(name) else fmt64(v))
+            d[name] = (
+                None
+                if v is None
+                else (fmt32(v) if name in WIDTH32 else f"0x{v:032x}" if _is128(name) else fmt64(v))
+            )
         return d
 
 
@@ -299,13 +304,20 @@ DEFAULT_STEP_FLAGS = ("noirq", "notimer")
 
 
 def sstep_value(flags: Sequence[str]) -> int:
-    return (SSTEP_ENABLE | (SSTEP_NOIRQ if "noirq" in flags else 0)
-            | (SSTEP_NOTIMER if "notimer" in flags else 0))
+    return (
+        SSTEP_ENABLE
+        | (SSTEP_NOIRQ if "noirq" in flags else 0)
+        | (SSTEP_NOTIMER if "notimer" in flags else 0)
+    )
 
 
 def qemu_trace(
-    image: bytes | Path, steps: int, vcpus: int = 1, regs: Sequence[str] = DEFAULT_REGS,
-    qemu: str = QEMU, step_flags: Sequence[str] = DEFAULT_STEP_FLAGS,
+    image: bytes | Path,
+    steps: int,
+    vcpus: int = 1,
+    regs: Sequence[str] = DEFAULT_REGS,
+    qemu: str = QEMU,
+    step_flags: Sequence[str] = DEFAULT_STEP_FLAGS,
 ) -> list[str]:
     """The lines ``ppcdbg trace IMAGE --steps N --vcpus V --regs R`` prints, from QEMU.
 
@@ -332,7 +344,10 @@ def qemu_trace(
 
 
 def run_until(
-    image: bytes | Path, addresses: Iterable[int], vcpus: int = 1, qemu: str = QEMU,
+    image: bytes | Path,
+    addresses: Iterable[int],
+    vcpus: int = 1,
+    qemu: str = QEMU,
     timeout: float | None = 600.0,
 ) -> tuple[float, int]:
     """Run all vCPUs from reset until one reaches an address; (wall seconds, stop pc).

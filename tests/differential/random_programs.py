@@ -65,8 +65,13 @@ _CS = capstone.Cs(capstone.CS_ARCH_PPC, capstone.CS_MODE_64 | capstone.CS_MODE_B
 
 
 def _usable(o: Op) -> bool:
-    return (o.priv == "user" and not o.branch and not o.untraced
-            and o.mnemonic not in EXCLUDED and o.facility in (None, "fp"))
+    return (
+        o.priv == "user"
+        and not o.branch
+        and not o.untraced
+        and o.mnemonic not in EXCLUDED
+        and o.facility in (None, "fp")
+    )
 
 
 CANDIDATES: tuple[Op, ...] = tuple(o for o in ALL_OPS if _usable(o))
@@ -76,8 +81,9 @@ def _is_memory(o: Op | Insn) -> bool:
     if isinstance(o, Insn):
         return o.access is not None
     mod = o.factory.__module__
-    return (mod.endswith((".loadstore", ".storage"))
-            or (mod.endswith(".fp") and o.factory.__name__ in ("fload", "fstore")))
+    return mod.endswith((".loadstore", ".storage")) or (
+        mod.endswith(".fp") and o.factory.__name__ in ("fload", "fstore")
+    )
 
 
 def _field(w: int, shift: int, value: int) -> int:
@@ -130,7 +136,8 @@ def capstone_blind(o: Op) -> bool:
         r = random.Random(o.mnemonic)
         _BLIND[o.mnemonic] = not any(
             _capstone_decodes(((w & _REG_FIELDS & ~o.mask) | o.match) & ~_oe_rc(o))
-            for w in (r.getrandbits(32) for _ in range(64)))
+            for w in (r.getrandbits(32) for _ in range(64))
+        )
     return _BLIND[o.mnemonic]
 
 
@@ -170,23 +177,62 @@ class State:
 
 def _initial_state(seed: int = 0x5EED_D1FF) -> State:
     r = random.Random(seed)
-    specials = [0, 1, (1 << 64) - 1, 0x7FFF_FFFF_FFFF_FFFF, 1 << 63, 0x7FFF_FFFF, 0x8000_0000,
-                0xFFFF_FFFF, 0x1_0000_0000, 0xFFFF_FFFF_8000_0000, 31, 63, 64]
-    gpr = [r.choice(specials) if r.random() < 0.4 else r.getrandbits(r.choice((8, 32, 64)))
-           for _ in range(28)]
+    specials = [
+        0,
+        1,
+        (1 << 64) - 1,
+        0x7FFF_FFFF_FFFF_FFFF,
+        1 << 63,
+        0x7FFF_FFFF,
+        0x8000_0000,
+        0xFFFF_FFFF,
+        0x1_0000_0000,
+        0xFFFF_FFFF_8000_0000,
+        31,
+        63,
+        64,
+    ]
+    gpr = [
+        r.choice(specials) if r.random() < 0.4 else r.getrandbits(r.choice((8, 32, 64)))
+        for _ in range(28)
+    ]
     gpr += [DATA + 0x4000, DATA + 0x8000, DATA + 0xC000, 0x80]
-    fspecials = [0.0, -0.0, 1.0, -1.5, float("inf"), float("-inf"), float("nan"), 5e-324,
-                 1e308, 2.0**63, -(2.0**31), 0.1, 3.0]
-    fpr = [struct.unpack(">Q", struct.pack(">d", r.choice(fspecials)))[0] if r.random() < 0.5
-           else struct.unpack(">Q", struct.pack(">d", r.uniform(-1e6, 1e6)))[0]
-           for _ in range(32)]
+    fspecials = [
+        0.0,
+        -0.0,
+        1.0,
+        -1.5,
+        float("inf"),
+        float("-inf"),
+        float("nan"),
+        5e-324,
+        1e308,
+        2.0**63,
+        -(2.0**31),
+        0.1,
+        3.0,
+    ]
+    fpr = [
+        struct.unpack(">Q", struct.pack(">d", r.choice(fspecials)))[0]
+        if r.random() < 0.5
+        else struct.unpack(">Q", struct.pack(">d", r.uniform(-1e6, 1e6)))[0]
+        for _ in range(32)
+    ]
     xer = (r.getrandbits(3) << 29) | (r.getrandbits(2) << 18) | r.getrandbits(7)
     # SO starts clear: QEMU's gdbstub loads the 32-bit XER sign-extended (ldl_p), so an
     # initial SO would also set XER's reserved upper word, which its mfxer then returns
     # (the ISA reads those bits as 0). OE=1 instructions in the programs still set SO.
     xer &= ~(1 << 31)
-    return State(tuple(gpr), r.getrandbits(32), r.getrandbits(64) & ~3, r.getrandbits(64),
-                 xer, tuple(fpr), 0, r.randbytes(DATA_LEN))
+    return State(
+        tuple(gpr),
+        r.getrandbits(32),
+        r.getrandbits(64) & ~3,
+        r.getrandbits(64),
+        xer,
+        tuple(fpr),
+        0,
+        r.randbytes(DATA_LEN),
+    )
 
 
 INITIAL = _initial_state()
@@ -213,8 +259,8 @@ class Difference:
 def _engine(program: Sequence[int]) -> Machine:
     image = bytearray(MEMORY)
     for i, w in enumerate(program):
-        image[CODE + 4 * i:CODE + 4 * i + 4] = w.to_bytes(4, "big")
-    image[DATA:DATA + DATA_LEN] = INITIAL.data
+        image[CODE + 4 * i : CODE + 4 * i + 4] = w.to_bytes(4, "big")
+    image[DATA : DATA + DATA_LEN] = INITIAL.data
     m = Machine(load_image(bytes(image)))
     c = m.vcpus[0]
     c.gpr[:] = list(INITIAL.gpr)
@@ -254,16 +300,28 @@ def load_program(q: QemuMachine, program: Sequence[int]) -> None:
 
 
 def _core_fields(r: CoreRegs) -> dict[str, str]:
-    d = {"pc": fmt64(r.pc), "msr": fmt64(r.msr), "cr": fmt32(r.cr), "lr": fmt64(r.lr),
-         "ctr": fmt64(r.ctr), "xer": fmt32(r.xer)}
+    d = {
+        "pc": fmt64(r.pc),
+        "msr": fmt64(r.msr),
+        "cr": fmt32(r.cr),
+        "lr": fmt64(r.lr),
+        "ctr": fmt64(r.ctr),
+        "xer": fmt32(r.xer),
+    }
     d.update({f"r{i}": fmt64(v) for i, v in enumerate(r.gpr)})
     return d
 
 
 def _engine_fields(m: Machine) -> dict[str, str]:
     c = m.vcpus[0]
-    d = {"pc": fmt64(c.nia), "msr": fmt64(c.msr), "cr": fmt32(c.cr), "lr": fmt64(c.lr),
-         "ctr": fmt64(c.ctr), "xer": fmt32(c.xer)}
+    d = {
+        "pc": fmt64(c.nia),
+        "msr": fmt64(c.msr),
+        "cr": fmt32(c.cr),
+        "lr": fmt64(c.lr),
+        "ctr": fmt64(c.ctr),
+        "xer": fmt32(c.xer),
+    }
     d.update({f"r{i}": fmt64(v) for i, v in enumerate(c.gpr)})
     return d
 
@@ -293,16 +351,21 @@ def run_program(q: QemuMachine, program: Sequence[int]) -> Difference | None:
         o = decode(word) if word is not None else None
         if not diff and o is not None and o.facility == "fp":
             frt = (word >> 21) & 31
-            qf = {f"f{frt}": q.register(0, f"f{frt}", qr.order),
-                  "fpscr": q.register(0, "fpscr", qr.order)}
+            qf = {
+                f"f{frt}": q.register(0, f"f{frt}", qr.order),
+                "fpscr": q.register(0, "fpscr", qr.order),
+            }
             ef = {f"f{frt}": c.vsr[frt] >> 64, "fpscr": c.fpscr}
             diff = [(k, fmt64(v or 0), fmt64(ef[k])) for k, v in qf.items() if v != ef[k]]
         if diff:
             what = f"{o.name(word)}" if o is not None and word is not None else "?"
             return Difference(i, f"step {i} at {pc:#x} ({what})", diff, list(program))
     order = q.core(0).order
-    fdiff = [(f"f{n}", fmt64(q.register(0, f"f{n}", order) or 0), fmt64(c.vsr[n] >> 64))
-             for n in range(32) if q.register(0, f"f{n}", order) != c.vsr[n] >> 64]
+    fdiff = [
+        (f"f{n}", fmt64(q.register(0, f"f{n}", order) or 0), fmt64(c.vsr[n] >> 64))
+        for n in range(32)
+        if q.register(0, f"f{n}", order) != c.vsr[n] >> 64
+    ]
     if fdiff:
         return Difference(STEPS, "FPRs at the end", fdiff, list(program))
     qmem = q.read_memory(DATA, DATA_LEN)
@@ -310,9 +373,18 @@ def run_program(q: QemuMachine, program: Sequence[int]) -> Difference | None:
     if qmem != emem:
         at = next(i for i in range(DATA_LEN) if qmem[i] != emem[i])
         a = DATA + (at & ~7)
-        return Difference(STEPS, f"data memory at the end, first at {DATA + at:#x}",
-                          [(f"mem[{a:#x}]", qmem[a - DATA:a - DATA + 8].hex(),
-                            emem[a - DATA:a - DATA + 8].hex())], list(program))
+        return Difference(
+            STEPS,
+            f"data memory at the end, first at {DATA + at:#x}",
+            [
+                (
+                    f"mem[{a:#x}]",
+                    qmem[a - DATA : a - DATA + 8].hex(),
+                    emem[a - DATA : a - DATA + 8].hex(),
+                )
+            ],
+            list(program),
+        )
     return None
 
 
@@ -322,8 +394,9 @@ def survey(count: int = 200, seed: int = 1) -> dict[str, int]:
     blame: dict[str, int] = {}
     with QemuMachine(b"", 1) as q:
         for _ in range(count):
-            prog = [make_word(r.randrange(len(CANDIDATES)), r.getrandbits(32))
-                    for _ in range(STEPS)]
+            prog = [
+                make_word(r.randrange(len(CANDIDATES)), r.getrandbits(32)) for _ in range(STEPS)
+            ]
             d = run_program(q, prog)
             if d is not None:
                 key = d.where.split("(")[-1].rstrip(")") if "(" in d.where else d.where

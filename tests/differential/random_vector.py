@@ -68,9 +68,13 @@ def is_vector(o: object) -> bool:
 
 
 def _usable(o: object) -> bool:
-    return (is_vector(o) and getattr(o, "priv", "user") == "user"
-            and not getattr(o, "branch", False) and not getattr(o, "untraced", False)
-            and getattr(o, "mnemonic", "") not in EXCLUDED)
+    return (
+        is_vector(o)
+        and getattr(o, "priv", "user") == "user"
+        and not getattr(o, "branch", False)
+        and not getattr(o, "untraced", False)
+        and getattr(o, "mnemonic", "") not in EXCLUDED
+    )
 
 
 VECTOR_OPS: tuple[Insn, ...] = tuple(o for o in ALL_OPS if is_vector(o))  # type: ignore[misc]
@@ -201,19 +205,46 @@ class State:
 
 def initial_state(seed: int) -> State:
     r = random.Random(seed)
-    specials = [0, 1, (1 << 64) - 1, 0x7FFF_FFFF_FFFF_FFFF, 1 << 63, 0x7FFF_FFFF, 0x8000_0000,
-                0xFFFF_FFFF, 3, 7, 15, 16, 31, 63, 64, 127, 0xFF]
-    gpr = [r.choice(specials) if r.random() < 0.5 else r.getrandbits(r.choice((8, 32, 64)))
-           for _ in range(28)]
+    specials = [
+        0,
+        1,
+        (1 << 64) - 1,
+        0x7FFF_FFFF_FFFF_FFFF,
+        1 << 63,
+        0x7FFF_FFFF,
+        0x8000_0000,
+        0xFFFF_FFFF,
+        3,
+        7,
+        15,
+        16,
+        31,
+        63,
+        64,
+        127,
+        0xFF,
+    ]
+    gpr = [
+        r.choice(specials) if r.random() < 0.5 else r.getrandbits(r.choice((8, 32, 64)))
+        for _ in range(28)
+    ]
     gpr += list(BASE_VALUES)
     xer = (r.getrandbits(3) << 29) | (r.getrandbits(2) << 18) | r.getrandbits(7)
     vscr = (VSCR_NJ if r.random() < 0.5 else 0) | (VSCR_SAT if r.random() < 0.25 else 0)
     # Rounding mode only: no enable bits (an enabled exception makes QEMU 7.2's single
     # step run away), and the status bits start clear so each one set is seen.
     fpscr = r.getrandbits(2)
-    return State(tuple(gpr), r.getrandbits(32), r.getrandbits(64) & ~3, r.getrandbits(64),
-                 xer, tuple(vsr_value(r) for _ in range(64)), vscr, fpscr,
-                 r.randbytes(DATA_LEN))
+    return State(
+        tuple(gpr),
+        r.getrandbits(32),
+        r.getrandbits(64) & ~3,
+        r.getrandbits(64),
+        xer,
+        tuple(vsr_value(r) for _ in range(64)),
+        vscr,
+        fpscr,
+        r.randbytes(DATA_LEN),
+    )
 
 
 # -- running one program -----------------------------------------------------------------
@@ -244,8 +275,8 @@ def _image(program: Sequence[int], st: State, little: bool) -> bytes:
     image = bytearray(MEMORY)
     order = "little" if little else "big"
     for i, w in enumerate(program):
-        image[CODE + 4 * i:CODE + 4 * i + 4] = w.to_bytes(4, order)
-    image[DATA:DATA + DATA_LEN] = st.data
+        image[CODE + 4 * i : CODE + 4 * i + 4] = w.to_bytes(4, order)
+    image[DATA : DATA + DATA_LEN] = st.data
     return bytes(image)
 
 
@@ -285,8 +316,14 @@ def load_program(q: QemuMachine, program: Sequence[int], st: State, little: bool
 
 def qemu_fields(q: QemuMachine) -> dict[str, str]:
     r: CoreRegs = q.core(0)
-    d = {"pc": fmt64(r.pc), "msr": fmt64(r.msr), "cr": fmt32(r.cr), "lr": fmt64(r.lr),
-         "ctr": fmt64(r.ctr), "xer": fmt32(r.xer)}
+    d = {
+        "pc": fmt64(r.pc),
+        "msr": fmt64(r.msr),
+        "cr": fmt32(r.cr),
+        "lr": fmt64(r.lr),
+        "ctr": fmt64(r.ctr),
+        "xer": fmt32(r.xer),
+    }
     d.update({f"r{i}": fmt64(v) for i, v in enumerate(r.gpr)})
     for n in range(64):
         v = q.register(0, f"vs{n}", r.order)
@@ -299,8 +336,14 @@ def qemu_fields(q: QemuMachine) -> dict[str, str]:
 
 def engine_fields(m: Machine) -> dict[str, str]:
     c = m.vcpus[0]
-    d = {"pc": fmt64(c.nia), "msr": fmt64(c.msr), "cr": fmt32(c.cr), "lr": fmt64(c.lr),
-         "ctr": fmt64(c.ctr), "xer": fmt32(c.xer)}
+    d = {
+        "pc": fmt64(c.nia),
+        "msr": fmt64(c.msr),
+        "cr": fmt32(c.cr),
+        "lr": fmt64(c.lr),
+        "ctr": fmt64(c.ctr),
+        "xer": fmt32(c.xer),
+    }
     d.update({f"r{i}": fmt64(v) for i, v in enumerate(c.gpr)})
     d.update({f"vs{n}": f"0x{v:032x}" for n, v in enumerate(c.vsr)})
     d["vscr"], d["fpscr"] = fmt32(c.vscr), fmt32(c.fpscr)
@@ -319,8 +362,9 @@ def _safely(fn: Callable[[], object]) -> str | None:
     return None
 
 
-def run_program(q: QemuMachine, program: Sequence[int], st: State,
-                little: bool) -> Difference | None:
+def run_program(
+    q: QemuMachine, program: Sequence[int], st: State, little: bool
+) -> Difference | None:
     """QEMU and the three engine runs through ``program``; the first difference, or None."""
     prog = list(program)
     load_program(q, prog, st, little)
@@ -340,8 +384,9 @@ def run_program(q: QemuMachine, program: Sequence[int], st: State,
         for label, run in (("interpreter", ci.step), ("blocks", lambda: cb.run(1))):
             err = _safely(run)
             if err is not None:
-                return Difference(i, f"step {i} at {pc:#x} ({what}): {label} raised {err}",
-                                  [], prog, little)
+                return Difference(
+                    i, f"step {i} at {pc:#x} ({what}): {label} raised {err}", [], prog, little
+                )
         q.step(0, pc)
         expected = qemu_fields(q)
         for label, m in (("interpreter", interp), ("blocks, one step", stepped)):
@@ -361,9 +406,13 @@ def run_program(q: QemuMachine, program: Sequence[int], st: State,
         if qmem != emem:
             at = next(i for i in range(DATA_LEN) if qmem[i] != emem[i])
             a = at & ~15
-            return Difference(STEPS, f"data memory at the end ({label}), first at {DATA + at:#x}",
-                              [(f"mem[{DATA + a:#x}]", qmem[a:a + 16].hex(),
-                                emem[a:a + 16].hex())], prog, little)
+            return Difference(
+                STEPS,
+                f"data memory at the end ({label}), first at {DATA + at:#x}",
+                [(f"mem[{DATA + a:#x}]", qmem[a : a + 16].hex(), emem[a : a + 16].hex())],
+                prog,
+                little,
+            )
     return None
 
 
@@ -395,7 +444,7 @@ def sweep(seed: int = 0x5EED_7EC7) -> list[tuple[list[int], int]]:
     r.shuffle(words)
     progs = []
     for i in range(0, len(words), STEPS):
-        chunk = words[i:i + STEPS]
+        chunk = words[i : i + STEPS]
         while len(chunk) < STEPS:  # the last program: padded with the first words
             chunk += words[: STEPS - len(chunk)]
         progs.append((chunk, r.getrandbits(64)))

@@ -33,12 +33,13 @@ def main(argv: list[str]) -> int:
         if prog.compare == "final":
             lines = qemu_final(image, prog)
         else:
-            lines = qemu_trace(image, prog.steps, prog.vcpus, prog.regs,
-                               step_flags=prog.step_flags)
+            lines = qemu_trace(image, prog.steps, prog.vcpus, prog.regs, step_flags=prog.step_flags)
         prog.golden.write_text("\n".join(lines) + "\n")
         total += prog.steps
-        print(f"{prog.name}: {prog.steps} steps, {prog.vcpus} vCPU(s), "
-              f"{time.perf_counter() - t0:.1f}s")
+        print(
+            f"{prog.name}: {prog.steps} steps, {prog.vcpus} vCPU(s), "
+            f"{time.perf_counter() - t0:.1f}s"
+        )
     print(f"{total} steps recorded")
     return 0
 

@@ -45,9 +45,22 @@ def test_cli_trace_matches_qemu() -> None:
     """The same comparison through the real ``ppcdbg trace`` command line."""
     prog = next(p for p in PROGRAMS if p.name == "branches")
     r = subprocess.run(
-        [sys.executable, "-m", "service.cli", "trace", str(prog.binary), "--steps",
-         str(prog.steps), "--vcpus", str(prog.vcpus), "--regs", ",".join(prog.regs)],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "service.cli",
+            "trace",
+            str(prog.binary),
+            "--steps",
+            str(prog.steps),
+            "--vcpus",
+            str(prog.vcpus),
+            "--regs",
+            ",".join(prog.regs),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert r.returncode == 0, r.stderr
     mismatch = compare(prog.golden.read_text().splitlines(), r.stdout.splitlines())

@@ -33,13 +33,17 @@ def test_live_trace_matches_qemu(prog: Program) -> None:
             require_tool(tool)  # fails under PPCDBG_REQUIRE_TOOLS=1
         image = prog.binary.read_bytes()
     final = prog.compare == "final"
-    expected = qemu_final(image, prog) if final else qemu_trace(
-        image, prog.steps, prog.vcpus, prog.regs, step_flags=prog.step_flags)
+    expected = (
+        qemu_final(image, prog)
+        if final
+        else qemu_trace(image, prog.steps, prog.vcpus, prog.regs, step_flags=prog.step_flags)
+    )
     if prog.binary.exists() and prog.binary.read_bytes() == image and prog.golden.exists():
         stale = compare(prog.golden.read_text().splitlines(), expected)
         if stale is not None:
-            pytest.fail(f"golden of {prog.name} is stale (run `make goldens`): {stale}",
-                        pytrace=False)
+            pytest.fail(
+                f"golden of {prog.name} is stale (run `make goldens`): {stale}", pytrace=False
+            )
     mismatch = compare(expected, engine_final(image, prog) if final else engine_trace(image, prog))
     if mismatch is not None:
         pytest.fail(f"{prog.name} differs from live QEMU at {mismatch}", pytrace=False)

@@ -33,9 +33,14 @@ def qemu() -> Iterator[QemuMachine]:
 
 # No shrinking: every shrink step re-runs QEMU (minutes), and the report already
 # lists the program with its disassembly and the first differing step.
-@settings(derandomize=True, max_examples=200, deadline=None, database=None,
-          phases=[Phase.explicit, Phase.generate],
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    derandomize=True,
+    max_examples=200,
+    deadline=None,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(prog=program)
 def test_random_program_matches_qemu(qemu: QemuMachine, prog: list[int]) -> None:
     difference = run_program(qemu, prog)

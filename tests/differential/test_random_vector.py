@@ -50,18 +50,24 @@ def test_sweep_matches_qemu(qemu: QemuMachine, little: bool) -> None:
             k = d.step - 1
             o = decode(prog[k]) if 0 <= k < len(prog) else None
             blame.setdefault(o.mnemonic if o is not None else "?", str(d))
-    print(f"\nvector sweep ({'LE' if little else 'BE'}): {len(progs)} programs, "
-          f"{len(progs) * STEPS} instructions, {len(CANDIDATES)} lines")
+    print(
+        f"\nvector sweep ({'LE' if little else 'BE'}): {len(progs)} programs, "
+        f"{len(progs) * STEPS} instructions, {len(CANDIDATES)} lines"
+    )
     if blame:
         first = next(iter(blame.values()))
-        pytest.fail(f"{len(blame)} vector lines differ from QEMU: {sorted(blame)}\n"
-                    f"first: {first}", pytrace=False)
+        pytest.fail(
+            f"{len(blame)} vector lines differ from QEMU: {sorted(blame)}\nfirst: {first}",
+            pytrace=False,
+        )
 
 
 _words = st.lists(
-    st.tuples(st.sampled_from(CANDIDATES), st.integers(0, 2**32 - 1)).map(
-        lambda t: make_word(*t)).filter(lambda w: w is not None),
-    min_size=STEPS, max_size=STEPS,
+    st.tuples(st.sampled_from(CANDIDATES), st.integers(0, 2**32 - 1))
+    .map(lambda t: make_word(*t))
+    .filter(lambda w: w is not None),
+    min_size=STEPS,
+    max_size=STEPS,
 )
 _seed = st.integers(0, 2**64 - 1)
 _RUN = {"programs": 0}
@@ -77,10 +83,18 @@ def _check(q: QemuMachine, prog: list[int | None], seed: int, little: bool) -> N
 
 # No shrinking: every shrink step re-runs QEMU, and the report already lists the
 # program with its disassembly and the first differing step.
-_SETTINGS = settings(derandomize=True, max_examples=EXAMPLES, deadline=None, database=None,
-                     phases=[Phase.explicit, Phase.generate],
-                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                            HealthCheck.filter_too_much])
+_SETTINGS = settings(
+    derandomize=True,
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
+)
 
 
 @_SETTINGS

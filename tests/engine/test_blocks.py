@@ -186,7 +186,10 @@ _start:
             one.run(1)
         whole.run(total)
         assert (one.slice_left, one.next_vcpu, one.ticks) == (
-            whole.slice_left, whole.next_vcpu, whole.ticks), total
+            whole.slice_left,
+            whole.next_vcpu,
+            whole.ticks,
+        ), total
         assert one.vcpus[0].get_state() == whole.vcpus[0].get_state()
 
 

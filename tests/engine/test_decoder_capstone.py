@@ -166,16 +166,18 @@ QEMU_IGNORES: dict[str, int] = {
 }  # fmt: skip
 # VMX permute (vmxp): vsldoi's reserved bit 21 and vspltis*'s VRB field, executed by QEMU 7.2
 # (words in tests/differential/programs/vmx_perm.S).
-QEMU_IGNORES.update({"vsldoi": 0x400, "vspltisb": 0xF800, "vspltish": 0xF800,
-                     "vspltisw": 0xF800})
+QEMU_IGNORES.update({"vsldoi": 0x400, "vspltisb": 0xF800, "vspltish": 0xF800, "vspltisw": 0xF800})
 
 
 def qemu_ignored_bits(o: Op) -> int:
     """Reserved bits QEMU 7.2 ignores for this line (capstone rejects them)."""
     if (
         o.form.name == "X"
-        and (o.factory.__module__.endswith("loadstore") if isinstance(o, Op)
-             else o.access in ("load", "store") and o.facility is None)
+        and (
+            o.factory.__module__.endswith("loadstore")
+            if isinstance(o, Op)
+            else o.access in ("load", "store") and o.facility is None
+        )
         and "rc" not in o.suffixes
         and o.mnemonic not in ("lfiwax", "lfiwzx", "stfiwx")  # still legacy in QEMU 7.2
     ):
@@ -185,9 +187,7 @@ def qemu_ignored_bits(o: Op) -> int:
     return QEMU_IGNORES.get(o.mnemonic, 0)
 
 
-_FP_INDEXED = frozenset(
-    {"lfsx", "lfsux", "lfdx", "lfdux", "stfsx", "stfsux", "stfdx", "stfdux"}
-)
+_FP_INDEXED = frozenset({"lfsx", "lfsux", "lfdx", "lfdux", "stfsx", "stfsux", "stfdx", "stfdux"})
 
 
 def capstone_gap(o: Op, word: int) -> bool:
@@ -208,7 +208,6 @@ def capstone_gap(o: Op, word: int) -> bool:
 # no attn at all), so "capstone decodes, we do not" is no evidence of a missing form.
 # Likewise mbar (our eieio: QEMU rejects bits 7:20) and dcbf with bits 6:8 set.
 CAPSTONE_LENIENT = frozenset({"sc", "attn", "eieio", "dcbf"})
-
 
 
 def cs_mnemonic(word: int) -> str | None:
@@ -304,5 +303,8 @@ def test_canonical_alias_mapping(cs: str, word: int, want: str) -> None:
 # VSX floating-point XX2 forms that QEMU 7.2 still decodes with its legacy table, whose
 # invalid-bits mask for them is 0: reserved bits 11:15 are ignored (the differential
 # program vsx_scalar_unary.S executes xssqrtdp with them set).
-QEMU_IGNORES.update(dict.fromkeys(
-    ("xssqrtdp", "xsredp", "xsrsqrtedp", "xssqrtsp", "xsresp", "xsrsqrtesp"), 0x1F_0000))
+QEMU_IGNORES.update(
+    dict.fromkeys(
+        ("xssqrtdp", "xsredp", "xsrsqrtedp", "xssqrtsp", "xsresp", "xsrsqrtesp"), 0x1F_0000
+    )
+)

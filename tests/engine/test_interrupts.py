@@ -171,7 +171,12 @@ def test_the_vcpus_quick_async_check_agrees_with_select_async_everywhere() -> No
     cpu = VCPU(PhysicalMemory(1 << 16), 0)
     cpu.clock = 100
     for ee, hv, pending, dec, hdec, armed, lpcr in itertools.product(
-        (0, MSR_EE), (0, MSR_HV), range(16), (50, 150), (50, 150), (False, True),
+        (0, MSR_EE),
+        (0, MSR_HV),
+        range(16),
+        (50, 150),
+        (50, 150),
+        (False, True),
         (0, LPCR_HDICE, LPCR_LPES0, LPCR_HDICE | LPCR_LPES0),
     ):
         cpu.msr, cpu.pending, cpu.dec_zero, cpu.hdec_zero = ee | hv, pending, dec, hdec

@@ -54,8 +54,9 @@ def _code_addresses(image: bytes, entry: int, every: int) -> frozenset[int]:
     return frozenset(range(entry + 4 * every, entry + 0x400, 4 * every))
 
 
-def _machine_run(image: bytes, vcpus: int, profile: str, blocks: bool, chunk: int,
-                 stops: frozenset[int]) -> list[object]:
+def _machine_run(
+    image: bytes, vcpus: int, profile: str, blocks: bool, chunk: int, stops: frozenset[int]
+) -> list[object]:
     ctl = _session(image, vcpus, profile, blocks)
     m = ctl.machine
     out: list[object] = []

@@ -131,7 +131,7 @@ def test_batch_listeners_get_the_same_events_in_batches(
 @given(st.lists(st.tuples(st.integers(0, 3), st.sets(st.integers(0, 41), max_size=4),
                           st.integers(0, 1)), min_size=1, max_size=30))  # fmt: skip
 def test_changed_indices_are_exactly_the_differing_entries(
-    steps: list[tuple[int, set[int], int]]
+    steps: list[tuple[int, set[int], int]],
 ) -> None:
     """Remembered indices per instruction only speed the search up: whatever an
     instruction changed before, the answer is every entry that differs, and only those

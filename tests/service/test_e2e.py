@@ -21,12 +21,12 @@ def test_upload_session_breakpoint_continue_stop_registers_step_reverse(server):
         r = c.post("/v1/sessions", json={"image_id": image["id"], "vcpus": 4})
         assert r.status_code == 201
         sid = r.json()["id"]
-        r = c.post(f"/v1/sessions/{sid}/breakpoints", json={"kind": "software",
-                                                             "symbol": "done"})
+        r = c.post(f"/v1/sessions/{sid}/breakpoints", json={"kind": "software", "symbol": "done"})
         assert r.status_code == 201
         bp = r.json()
-        with connect(f"{server.ws_url}/v1/sessions/{sid}/events", open_timeout=TIMEOUT,
-                     additional_headers=h) as ws:
+        with connect(
+            f"{server.ws_url}/v1/sessions/{sid}/events", open_timeout=TIMEOUT, additional_headers=h
+        ) as ws:
             r = c.post(f"/v1/sessions/{sid}/continue")
             assert r.status_code == 202
             while True:

@@ -34,13 +34,23 @@ def _events(msg: str) -> list[dict]:
     return m if isinstance(m, list) else [m]
 
 
-async def _subscribe(ws, batch: bool, registers: list[str] | None = None,
-                     since: int | None = None) -> None:
+async def _subscribe(
+    ws, batch: bool, registers: list[str] | None = None, since: int | None = None
+) -> None:
     trace: dict = {"vcpus": [0]}
     if registers is not None:
         trace["registers"] = registers
-    await ws.send(json.dumps({"op": "subscribe", "types": sorted(EVENT_TYPES), "trace": trace,
-                              "batch": batch, "since": since}))
+    await ws.send(
+        json.dumps(
+            {
+                "op": "subscribe",
+                "types": sorted(EVENT_TYPES),
+                "trace": trace,
+                "batch": batch,
+                "since": since,
+            }
+        )
+    )
     while True:
         m = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
         if isinstance(m, dict) and m.get("type") == "reply":
@@ -81,7 +91,8 @@ class RawSlowClient:
         self.sock.sendall(
             f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
             f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-            f"Sec-WebSocket-Version: 13\r\nAuthorization: Bearer tok-alice\r\n\r\n".encode())
+            f"Sec-WebSocket-Version: 13\r\nAuthorization: Bearer tok-alice\r\n\r\n".encode()
+        )
         self.buf = b""
         while b"\r\n\r\n" not in self.buf:
             self.buf += self.sock.recv(4096)
@@ -92,8 +103,12 @@ class RawSlowClient:
         payload = json.dumps(obj).encode()
         assert len(payload) < 1 << 16
         mask = os.urandom(4)
-        self.sock.sendall(bytes([0x81, 0x80 | 126]) + struct.pack(">H", len(payload)) + mask
-                          + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+        self.sock.sendall(
+            bytes([0x81, 0x80 | 126])
+            + struct.pack(">H", len(payload))
+            + mask
+            + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        )
 
     def _read(self, n: int) -> bytes:
         while len(self.buf) < n:
@@ -125,8 +140,9 @@ async def _scenario(server: ServerProcess, sid: str) -> tuple[list, list]:
     go = asyncio.Barrier(CLIENTS + 1)
     # Batched, as a dashboard takes a trace; unbatched clients at 45,000 trace events/s
     # need a queue as long as the burst (the bench reports their rate).
-    tasks = [asyncio.create_task(_fast(url, True, asyncio.Event(), go, results))
-             for i in range(CLIENTS)]
+    tasks = [
+        asyncio.create_task(_fast(url, True, asyncio.Event(), go, results)) for i in range(CLIENTS)
+    ]
     await go.wait()
     async with httpx.AsyncClient(base_url=server.url, headers=H, timeout=TIMEOUT) as c:
         r = await c.post(f"/v1/sessions/{sid}/continue", json={"budget": BUDGET})
@@ -172,8 +188,12 @@ def _run_in_own_loop(make):  # type: ignore[no-untyped-def]
 
 @pytest.mark.slow
 def test_twenty_clients_no_gap_and_the_slow_one_overflows(tmp_path):
-    with ServerProcess(str(tmp_path / "load.sqlite3"), TOKENS, log=str(tmp_path / "load.log"),
-                       env={"PPCDBG_WS_QUEUE_LENGTH": "1000"}) as server:
+    with ServerProcess(
+        str(tmp_path / "load.sqlite3"),
+        TOKENS,
+        log=str(tmp_path / "load.log"),
+        env={"PPCDBG_WS_QUEUE_LENGTH": "1000"},
+    ) as server:
         with httpx.Client(base_url=server.url, headers=H, timeout=TIMEOUT) as c:
             img = c.post("/v1/images", files={"file": ("smp.elf", SMP.read_bytes())}).json()
             sid = c.post("/v1/sessions", json={"image_id": img["id"]}).json()["id"]
@@ -205,6 +225,8 @@ def test_twenty_clients_no_gap_and_the_slow_one_overflows(tmp_path):
     stops = [e["seq"] for e in slow if e["type"] == "stop"]
     assert stops[-1] == results[0][0][-1]  # the fast clients' last event: the stop
     assert "ppcdbg_events_dropped_total" in metrics
-    print(f"\nload: {CLIENTS} clients x {BUDGET} events in {wall:.2f} s; per-client "
-          f"{min(rates):,.0f}-{max(rates):,.0f} events/s; slow client got {len(slow)} messages, "
-          f"dropped {ov['last_dropped'] - ov['first_dropped'] + 1}")
+    print(
+        f"\nload: {CLIENTS} clients x {BUDGET} events in {wall:.2f} s; per-client "
+        f"{min(rates):,.0f}-{max(rates):,.0f} events/s; slow client got {len(slow)} messages, "
+        f"dropped {ov['last_dropped'] - ov['first_dropped'] + 1}"
+    )

@@ -24,14 +24,17 @@ def test_kill_and_restart_keeps_images_snapshots_and_sessions(tmp_path):
             snap = r.json()
             regs = c.get(f"/v1/sessions/{s['id']}/vcpus/1/registers").json()["registers"]
             # Mid-session: a continue is running when the server dies.
-            assert c.post(f"/v1/sessions/{s['id']}/continue", json={"vcpus": [1]}
-                          ).status_code == 202
+            assert (
+                c.post(f"/v1/sessions/{s['id']}/continue", json={"vcpus": [1]}).status_code == 202
+            )
     finally:
         first.kill()
     assert first.proc is not None and first.proc.returncode == -9
 
-    with ServerProcess(db, TOKENS, log=str(tmp_path / "b.log")) as second, httpx.Client(
-            base_url=second.url, headers=H, timeout=30) as c:
+    with (
+        ServerProcess(db, TOKENS, log=str(tmp_path / "b.log")) as second,
+        httpx.Client(base_url=second.url, headers=H, timeout=30) as c,
+    ):
         r = c.get(f"/v1/images/{image['id']}")
         assert r.status_code == 200
         assert r.json()["sha256"] == image["sha256"]
@@ -78,8 +81,10 @@ def test_source_files_survive_a_restart_and_old_databases_gain_the_column(tmp_pa
     db = tmp_path / "old.sqlite3"
     # A database from before the source view: its images table has no sources column.
     old = sqlite3.connect(db)
-    old.execute("CREATE TABLE images (id TEXT PRIMARY KEY, owner TEXT NOT NULL, name TEXT NOT "
-                "NULL, format TEXT NOT NULL, data BLOB NOT NULL, created_at TEXT NOT NULL)")
+    old.execute(
+        "CREATE TABLE images (id TEXT PRIMARY KEY, owner TEXT NOT NULL, name TEXT NOT "
+        "NULL, format TEXT NOT NULL, data BLOB NOT NULL, created_at TEXT NOT NULL)"
+    )
     old.commit()
     old.close()
     files = [("file", ("smp.elf", SMP.read_bytes())), ("source", ("smp.S", b"# src\n"))]

@@ -42,7 +42,8 @@ class Live:
     def ids(self) -> dict[str, str]:
         if not self.image_id or self.http.get(f"/v1/images/{self.image_id}").status_code != 200:
             self.image_id = self.http.post(
-                "/v1/images", files={"file": ("smp.elf", SMP.read_bytes())}).json()["id"]
+                "/v1/images", files={"file": ("smp.elf", SMP.read_bytes())}
+            ).json()["id"]
         r = self.http.get(f"/v1/sessions/{self.session_id}") if self.session_id else None
         if r is None or r.status_code != 200:
             for s in self.http.get("/v1/sessions").json()["data"]:
@@ -119,6 +120,8 @@ def test_api_conforms_and_never_5xx(live: Live, mode: GenerationMode) -> None:
         except BaseException as e:  # noqa: BLE001 - collected, reported together (schemathesis
             # raises its FailureGroup, a BaseExceptionGroup)
             failures.append(f"{op.method.upper()} {op.path}: {str(e)[:800]}")
-    print(f"\nschemathesis: {counts['operations']} operations, {counts['cases']} cases, "
-          f"{len(failures)} failing")
+    print(
+        f"\nschemathesis: {counts['operations']} operations, {counts['cases']} cases, "
+        f"{len(failures)} failing"
+    )
     assert not failures, "\n\n".join(failures)

@@ -23,8 +23,12 @@ def test_wrong_token_is_401(client):
 
 
 def test_another_owners_ids_are_404(client, sid, image):
-    for path in (f"/v1/images/{image['id']}", f"/v1/sessions/{sid}",
-                 f"/v1/sessions/{sid}/memory?addr=0", f"/v1/sessions/{sid}/disassembly"):
+    for path in (
+        f"/v1/images/{image['id']}",
+        f"/v1/sessions/{sid}",
+        f"/v1/sessions/{sid}/memory?addr=0",
+        f"/v1/sessions/{sid}/disassembly",
+    ):
         r = client.get(path, headers=BOB)
         assert r.status_code == 404, path
     r = client.post(f"/v1/sessions/{sid}/vcpus/0/step", headers=BOB, json={})
@@ -48,15 +52,21 @@ def test_oversized_body_is_413(tmp_path):
 
 
 def test_malformed_elf_is_422(client):
-    r = client.post("/v1/images", headers=ALICE,
-                    files={"file": ("bad.elf", b"\x7fELF\x02\x02\x01" + b"\xff" * 100)})
+    r = client.post(
+        "/v1/images",
+        headers=ALICE,
+        files={"file": ("bad.elf", b"\x7fELF\x02\x02\x01" + b"\xff" * 100)},
+    )
     assert r.status_code == 422
     assert r.json()["type"] == "/problems/invalid-image"
 
 
 def test_bad_json_is_400_problem(client, sid):
-    r = client.post(f"/v1/sessions/{sid}/vcpus/0/step",
-                    headers={**ALICE, "content-type": "application/json"}, content=b"{nope")
+    r = client.post(
+        f"/v1/sessions/{sid}/vcpus/0/step",
+        headers={**ALICE, "content-type": "application/json"},
+        content=b"{nope",
+    )
     assert r.status_code == 400
     assert r.json()["type"] == "/problems/bad-json"
 
@@ -84,8 +94,9 @@ def test_huge_count_unknown_register_unmapped_memory(client, sid):
     r = client.get(f"/v1/sessions/{sid}/vcpus/0/registers?names=zz9", headers=ALICE)
     assert r.status_code == 422
     assert r.json()["type"] == "/problems/unknown-register"
-    r = client.get(f"/v1/sessions/{sid}/memory?addr=0xffffffffffffff00&length=4&space=effective",
-                   headers=ALICE)
+    r = client.get(
+        f"/v1/sessions/{sid}/memory?addr=0xffffffffffffff00&length=4&space=effective", headers=ALICE
+    )
     assert r.status_code == 422
     assert r.json()["type"] == "/problems/unmapped-memory"
     assert "address" in r.json()
@@ -96,8 +107,7 @@ def test_anonymous_only_when_allowed(server, tmp_path):
     assert r.status_code == 401
     from service.launch import ServerProcess
 
-    with ServerProcess(str(tmp_path / "anon.sqlite3"),
-                       env={"PPCDBG_ALLOW_ANONYMOUS": "1"}) as anon:
+    with ServerProcess(str(tmp_path / "anon.sqlite3"), env={"PPCDBG_ALLOW_ANONYMOUS": "1"}) as anon:
         r = httpx.get(f"{anon.url}/v1/sessions")
         assert r.status_code == 200
 
@@ -125,8 +135,10 @@ def test_a_broken_invariant_ends_only_that_session(client, image):
 
 def test_cors_preflight(tmp_path):
     with make_client(tmp_path, cors_origins="http://dash.example") as c:
-        r = c.options("/v1/sessions", headers={"Origin": "http://dash.example",
-                                               "Access-Control-Request-Method": "GET"})
+        r = c.options(
+            "/v1/sessions",
+            headers={"Origin": "http://dash.example", "Access-Control-Request-Method": "GET"},
+        )
         assert r.status_code == 200
         assert r.headers["access-control-allow-origin"] == "http://dash.example"
 

@@ -47,8 +47,9 @@ async def update_breakpoint(
     """Change a breakpoint's condition, ignore count, enabled, temporary or vCPUs."""
     session.breakpoint(bp_id)
     fields = body.model_dump(exclude_unset=True)
-    kw: dict[str, object] = {k: fields[k] for k in
-                             ("enabled", "condition", "ignore_count", "temporary") if k in fields}
+    kw: dict[str, object] = {
+        k: fields[k] for k in ("enabled", "condition", "ignore_count", "temporary") if k in fields
+    }
     if "condition" in kw and kw["condition"] is None:
         kw["condition"] = ""
     if "vcpus" in fields:

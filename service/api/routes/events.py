@@ -98,8 +98,14 @@ async def _receive(ws: WebSocket, session: Session, client: Client) -> None:
         if len(text) > MAX_MESSAGE:
             # uvicorn refuses longer frames before buffering them (ws_max_size, close 1009);
             # this holds for servers that do not.
-            client.say(_error(None, Problem(413, "payload-too-large", "messages are limited to "
-                                                                      f"{MAX_MESSAGE} bytes")))
+            client.say(
+                _error(
+                    None,
+                    Problem(
+                        413, "payload-too-large", f"messages are limited to {MAX_MESSAGE} bytes"
+                    ),
+                )
+            )
             continue
         try:
             raw = json.loads(text)
@@ -189,8 +195,11 @@ def _subscribe(s: Session, client: Client, msg: Subscribe) -> None:
                 registers = [canonical(r) for r in msg.trace.registers]
             except UnknownRegister as e:
                 raise Problem(422, "unknown-register", str(e), field="trace.registers") from None
-    shown = sorted(types) if types is not None else sorted(
-        client.types | ({"trace"} if vcpus is not None else set()))
+    shown = (
+        sorted(types)
+        if types is not None
+        else sorted(client.types | ({"trace"} if vcpus is not None else set()))
+    )
     client.say(_reply(msg.id, "subscribe", {"types": shown, "trace_vcpus": vcpus,
                                             "since": msg.since}))  # fmt: skip
     s.hub.subscribe(client, types, vcpus, registers, msg.batch, msg.since)

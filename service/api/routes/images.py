@@ -38,10 +38,11 @@ UPLOAD_BODY: dict[str, Any] = {
                         "name": {"type": "string", "maxLength": 200},
                         "format": {"type": "string", "enum": ["auto", "elf", "raw"]},
                         "source": {
-                            "type": "array", "maxItems": MAX_SOURCES,
+                            "type": "array",
+                            "maxItems": MAX_SOURCES,
                             "items": {"type": "string", "format": "binary"},
                             "description": "the program's source files (UTF-8, else read as "
-                                           "Latin-1; each at most 1 MiB), for the source view",
+                            "Latin-1; each at most 1 MiB), for the source view",
                         },
                     },
                 }
@@ -51,8 +52,13 @@ UPLOAD_BODY: dict[str, Any] = {
 }
 
 
-@router.post("", name="create", status_code=201, openapi_extra=UPLOAD_BODY,
-             responses={415: PROBLEM_RESPONSES[422] | {"description": "Unsupported media type"}})
+@router.post(
+    "",
+    name="create",
+    status_code=201,
+    openapi_extra=UPLOAD_BODY,
+    responses={415: PROBLEM_RESPONSES[422] | {"description": "Unsupported media type"}},
+)
 async def create(request: Request, owner: OwnerDep, manager: ManagerDep) -> ImagePublic:
     """Upload an image (multipart or base64 JSON) or assemble source."""
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -88,8 +94,7 @@ async def create(request: Request, owner: OwnerDep, manager: ManagerDep) -> Imag
             data = manager.decode_base64(body.data_base64)
             rec = await manager.add_image(owner, body.name, body.format, data)
     else:
-        raise Problem(415, "unsupported-media-type",
-                      "send application/json or multipart/form-data")
+        raise Problem(415, "unsupported-media-type", "send application/json or multipart/form-data")
     return views.image(rec)
 
 

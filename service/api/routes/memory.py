@@ -19,8 +19,18 @@ AddrQuery = Annotated[str, Query(max_length=200, description="hex, decimal or a 
 Space = Literal["physical", "effective"]
 
 
-@router.get("/memory", name="read", response_model=MemoryPublic, responses={200: {"content": {
-    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}})
+@router.get(
+    "/memory",
+    name="read",
+    response_model=MemoryPublic,
+    responses={
+        200: {
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            }
+        }
+    },
+)
 async def read_memory(
     session: SessionDep, addr: AddrQuery,
     length: Annotated[int, Query(ge=1, le=1 << 30)] = 64,

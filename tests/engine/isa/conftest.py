@@ -18,8 +18,9 @@ def make_cpu(words: list[int], little: bool = False, **regs: int) -> VCPU:
     """A powernv vCPU at CODE with ``words`` there and ``regs`` set by name."""
     order = "little" if little else "big"
     body = b"".join(w.to_bytes(4, order) for w in words)
-    m = Machine(Image("raw", CODE, [Segment(CODE, body, len(body))]),
-                MachineConfig(memory=16 << 20))
+    m = Machine(
+        Image("raw", CODE, [Segment(CODE, body, len(body))]), MachineConfig(memory=16 << 20)
+    )
     cpu = m.vcpus[0]
     cpu.gpr[3] = 0
     if little:

@@ -86,8 +86,10 @@ def test_dcbz_breaks_another_vcpus_reservation() -> None:
     body = bytearray(0x104)
     body[0:8] = bytes.fromhex("7ca02028 7cc0212d")  # lwarx r5,0,r4 ; stwcx. r6,0,r4
     body[0x100:0x104] = bytes.fromhex("7c0047ec")  # dcbz 0,r8
-    m = Machine(Image("raw", CODE, [Segment(CODE, bytes(body), len(body))]),
-                MachineConfig(vcpus=2, memory=MEMORY))
+    m = Machine(
+        Image("raw", CODE, [Segment(CODE, bytes(body), len(body))]),
+        MachineConfig(vcpus=2, memory=MEMORY),
+    )
     cpu0, cpu1 = m.vcpus
     cpu1.nia = CODE + 0x100
     cpu0.gpr[4] = DATA + 8
@@ -232,8 +234,10 @@ def test_other_vcpus_store_over_decoded_code_is_seen() -> None:
     body = bytearray(0x104)
     body[0:8] = bytes.fromhex("38a00001 4bfffffc")
     body[0x100:0x104] = bytes.fromhex("90e80000")  # stw r7,0(r8)
-    m = Machine(Image("raw", CODE, [Segment(CODE, bytes(body), len(body))]),
-                MachineConfig(vcpus=2, memory=MEMORY))
+    m = Machine(
+        Image("raw", CODE, [Segment(CODE, bytes(body), len(body))]),
+        MachineConfig(vcpus=2, memory=MEMORY),
+    )
     cpu0, cpu1 = m.vcpus
     cpu1.nia = CODE + 0x100
     cpu1.gpr[7], cpu1.gpr[8] = LI_R5_2, CODE

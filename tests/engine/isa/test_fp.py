@@ -78,8 +78,15 @@ def test_fsub_of_equal_values_is_minus_zero_rounding_down() -> None:
     assert cpu.fpscr == 0x0001_2003  # FPRF -zero
 
 
-@pytest.mark.parametrize("rn, expected", [(0, 0x3FD5555555555555), (1, 0x3FD5555555555555),
-                                          (2, 0x3FD5555555555556), (3, 0x3FD5555555555555)])
+@pytest.mark.parametrize(
+    "rn, expected",
+    [
+        (0, 0x3FD5555555555555),
+        (1, 0x3FD5555555555555),
+        (2, 0x3FD5555555555556),
+        (3, 0x3FD5555555555555),
+    ],
+)
 def test_fdiv_rounding_modes(rn: int, expected: int) -> None:
     cpu = fp_step(0xFC811024, fpscr=rn, f1=d(1.0), f2=d(3.0))  # fdiv f4,f1,f2
     assert (cpu.vsr[4] >> 64) == expected
@@ -98,7 +105,7 @@ def test_fmul_overflow_toward_zero_gives_max_finite() -> None:
 
 def test_fmul_overflow_with_oe_delivers_rebiased_result() -> None:
     cpu = fp_step(0xFC8100F2, fpscr=0x40, f1=d(2.0**1000), f3=d(2.0**100))  # fmul f4,f1,f3
-    assert (cpu.vsr[4] >> 64) == d(2.0**(1100 - 1536))
+    assert (cpu.vsr[4] >> 64) == d(2.0 ** (1100 - 1536))
     assert cpu.fpscr == 0xD000_4040  # FX FEX OX, exact after scaling
 
 
@@ -116,7 +123,7 @@ def test_fmul_tiny_exact_does_not_underflow() -> None:
 
 def test_fmul_tiny_exact_with_ue_signals_and_rebiases() -> None:
     cpu = fp_step(0xFC8100F2, fpscr=0x20, f1=d(2.0**-1000), f3=d(2.0**-30))  # fmul f4,f1,f3
-    assert (cpu.vsr[4] >> 64) == d(2.0**(-1030 + 1536))
+    assert (cpu.vsr[4] >> 64) == d(2.0 ** (-1030 + 1536))
     assert cpu.fpscr == 0xC800_4020
 
 
@@ -309,11 +316,14 @@ def test_fcmpu_snan_sets_vxsnan() -> None:
 
 
 # -- moves and select ----------------------------------------------------------------------
-@pytest.mark.parametrize("word, expected", [
-    (0xFC801050, 0x3FF0_0000_0000_0000),  # fneg f4,f2
-    (0xFC801210, 0x3FF0_0000_0000_0000),  # fabs f4,f2
-    (0xFC801110, 0xBFF0_0000_0000_0000),  # fnabs f4,f2
-])
+@pytest.mark.parametrize(
+    "word, expected",
+    [
+        (0xFC801050, 0x3FF0_0000_0000_0000),  # fneg f4,f2
+        (0xFC801210, 0x3FF0_0000_0000_0000),  # fabs f4,f2
+        (0xFC801110, 0xBFF0_0000_0000_0000),  # fnabs f4,f2
+    ],
+)
 def test_sign_moves_leave_fpscr(word: int, expected: int) -> None:
     cpu = fp_step(word, fpscr=0x1234, f2=d(-1.0))
     assert (cpu.vsr[4] >> 64) == expected

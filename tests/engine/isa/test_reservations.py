@@ -48,19 +48,33 @@ PAIRS = [
     ("lharx/sthcx.", 0x7CA020E8, 0x7CC025AD, 2, 0x1122, 0x2211, "beef", "efbe"),
     ("lwarx/stwcx.", LWARX, STWCX, 4, 0x1122_3344, 0x4433_2211, "deadbeef", "efbeadde"),
     (
-        "ldarx/stdcx.", 0x7CA020A8, 0x7CC021AD, 8, 0x1122_3344_5566_7788,
-        0x8877_6655_4433_2211, "cafef00ddeadbeef", "efbeadde0df0feca",
+        "ldarx/stdcx.",
+        0x7CA020A8,
+        0x7CC021AD,
+        8,
+        0x1122_3344_5566_7788,
+        0x8877_6655_4433_2211,
+        "cafef00ddeadbeef",
+        "efbeadde0df0feca",
     ),
 ]
 
 
 @pytest.mark.parametrize("little", ORDERS)
 @pytest.mark.parametrize(
-    ("pair", "larx", "stcx", "size", "ld_be", "ld_le", "st_be", "st_le"), PAIRS,
+    ("pair", "larx", "stcx", "size", "ld_be", "ld_le", "st_be", "st_le"),
+    PAIRS,
     ids=[p[0] for p in PAIRS],
 )
 def test_larx_then_stcx_succeeds_and_stores(
-    pair: str, larx: int, stcx: int, size: int, ld_be: int, ld_le: int, st_be: str, st_le: str,
+    pair: str,
+    larx: int,
+    stcx: int,
+    size: int,
+    ld_be: int,
+    ld_le: int,
+    st_be: str,
+    st_le: str,
     little: bool,
 ) -> None:
     cpu = steps(cpu_with([larx, stcx], little), 1)

@@ -4,29 +4,40 @@ from tests.service.conftest import ALICE, make_client, new_session, upload
 
 
 def test_create_by_address_and_symbol(client, sid, image):
-    r = client.post(f"/v1/sessions/{sid}/breakpoints", headers=ALICE,
-                    json={"kind": "software", "address": "0x1000"})
+    r = client.post(
+        f"/v1/sessions/{sid}/breakpoints",
+        headers=ALICE,
+        json={"kind": "software", "address": "0x1000"},
+    )
     assert r.status_code == 201
     assert r.json()["address"] == "0x0000000000001000"
-    r = client.post(f"/v1/sessions/{sid}/breakpoints", headers=ALICE,
-                    json={"kind": "software", "symbol": "done"})
+    r = client.post(
+        f"/v1/sessions/{sid}/breakpoints",
+        headers=ALICE,
+        json={"kind": "software", "symbol": "done"},
+    )
     assert r.status_code == 201
     assert r.json()["address"] == image["symbols"]["done"]
     assert r.json()["symbol"] == "done"
 
 
 def test_every_kind(client, sid):
-    for body in ({"kind": "hardware", "address": 4100, "vcpus": [1]},
-                 {"kind": "watchpoint", "symbol": "counter", "length": 8, "access": "write"},
-                 {"kind": "catchpoint", "vector": "0x700"}):
+    for body in (
+        {"kind": "hardware", "address": 4100, "vcpus": [1]},
+        {"kind": "watchpoint", "symbol": "counter", "length": 8, "access": "write"},
+        {"kind": "catchpoint", "vector": "0x700"},
+    ):
         r = client.post(f"/v1/sessions/{sid}/breakpoints", headers=ALICE, json=body)
         assert r.status_code == 201, r.text
         assert r.json()["kind"] == body["kind"]
 
 
 def test_condition_error_is_422_with_column(client, sid):
-    r = client.post(f"/v1/sessions/{sid}/breakpoints", headers=ALICE,
-                    json={"address": "0x1000", "condition": "r3 == == 1"})
+    r = client.post(
+        f"/v1/sessions/{sid}/breakpoints",
+        headers=ALICE,
+        json={"address": "0x1000", "condition": "r3 == == 1"},
+    )
     assert r.status_code == 422
     assert r.json()["field"] == "condition"
     assert r.json()["column"] >= 1
@@ -41,15 +52,22 @@ def test_missing_address_and_unknown_symbol_are_422(client, sid):
 
 
 def test_update_get_list_delete(client, sid):
-    bp = client.post(f"/v1/sessions/{sid}/breakpoints", headers=ALICE,
-                     json={"address": "0x1000"}).json()
-    r = client.patch(f"/v1/sessions/{sid}/breakpoints/{bp['id']}", headers=ALICE,
-                     json={"enabled": False, "condition": "vcpu == 1", "ignore_count": 2,
-                           "vcpus": [1, 2]})
+    bp = client.post(
+        f"/v1/sessions/{sid}/breakpoints", headers=ALICE, json={"address": "0x1000"}
+    ).json()
+    r = client.patch(
+        f"/v1/sessions/{sid}/breakpoints/{bp['id']}",
+        headers=ALICE,
+        json={"enabled": False, "condition": "vcpu == 1", "ignore_count": 2, "vcpus": [1, 2]},
+    )
     assert r.status_code == 200
     body = r.json()
     assert (body["enabled"], body["condition"], body["ignore_count"], body["vcpus"]) == (
-        False, "vcpu == 1", 2, [1, 2])
+        False,
+        "vcpu == 1",
+        2,
+        [1, 2],
+    )
     r = client.get(f"/v1/sessions/{sid}/breakpoints/{bp['id']}", headers=ALICE)
     assert r.status_code == 200
     r = client.get(f"/v1/sessions/{sid}/breakpoints", headers=ALICE)
@@ -61,8 +79,11 @@ def test_update_get_list_delete(client, sid):
 
 
 def test_hit_count_and_temporary(client, sid, image):
-    bp = client.post(f"/v1/sessions/{sid}/breakpoints", headers=ALICE,
-                     json={"symbol": "loop", "ignore_count": 1, "vcpus": [0]}).json()
+    bp = client.post(
+        f"/v1/sessions/{sid}/breakpoints",
+        headers=ALICE,
+        json={"symbol": "loop", "ignore_count": 1, "vcpus": [0]},
+    ).json()
     r = client.post(f"/v1/sessions/{sid}/continue?wait=30", headers=ALICE)
     assert r.status_code == 200
     assert r.json()["last_stop"]["breakpoint_id"] == bp["id"]

@@ -19,10 +19,10 @@ def _recv(ws):
 
 
 def test_stop_event_fixed_shape_and_gap_free_seq(client, sid, image):
-    bp = client.post(f"/v1/sessions/{sid}/breakpoints", headers=ALICE,
-                     json={"symbol": "done"}).json()
-    with client.websocket_connect(f"/v1/sessions/{sid}/events?since=0",
-                                  headers=ALICE) as ws:
+    bp = client.post(
+        f"/v1/sessions/{sid}/breakpoints", headers=ALICE, json={"symbol": "done"}
+    ).json()
+    with client.websocket_connect(f"/v1/sessions/{sid}/events?since=0", headers=ALICE) as ws:
         client.post(f"/v1/sessions/{sid}/continue", headers=ALICE)
         events = []
         while not any(e.get("type") == "stop" for e in events):
@@ -94,8 +94,16 @@ def test_messages_are_checked_by_their_op_and_the_failing_field_is_named(client,
 
 def test_trace_events_with_disassembly_and_batching(client, sid):
     with client.websocket_connect(f"/v1/sessions/{sid}/events", headers=ALICE) as ws:
-        ws.send_text(json.dumps({"op": "subscribe", "types": ["trace"],
-                                 "trace": {"vcpus": [0], "registers": ["r20"]}, "batch": True}))
+        ws.send_text(
+            json.dumps(
+                {
+                    "op": "subscribe",
+                    "types": ["trace"],
+                    "trace": {"vcpus": [0], "registers": ["r20"]},
+                    "batch": True,
+                }
+            )
+        )
         assert _recv(ws)["ok"] is True
         ws.send_text(json.dumps({"op": "step", "id": 1, "vcpu": 0, "count": 3}))
         got = []
@@ -154,8 +162,9 @@ def test_real_server_query_token_and_header(server):
         while (m := json.loads(ws.recv(timeout=TIMEOUT)))["type"] != "reply":
             pass
         assert m["stop"]["vcpu"] == 1
-    with connect(url, additional_headers={"Authorization": "Bearer tok-alice"},
-                 open_timeout=TIMEOUT) as ws:
+    with connect(
+        url, additional_headers={"Authorization": "Bearer tok-alice"}, open_timeout=TIMEOUT
+    ) as ws:
         ws.send(json.dumps({"op": "halt", "id": "b"}))
         while (m := json.loads(ws.recv(timeout=TIMEOUT)))["type"] != "reply":
             pass

@@ -6,8 +6,11 @@ from tests.service.conftest import ALICE
 
 
 def test_continue_with_wait_stops_at_breakpoint(client, sid, image):
-    bp = client.post(f"/v1/sessions/{sid}/breakpoints", headers=ALICE,
-                     json={"kind": "software", "symbol": "done"}).json()
+    bp = client.post(
+        f"/v1/sessions/{sid}/breakpoints",
+        headers=ALICE,
+        json={"kind": "software", "symbol": "done"},
+    ).json()
     r = client.post(f"/v1/sessions/{sid}/continue?wait=30", headers=ALICE)
     assert r.status_code == 200
     body = r.json()
@@ -15,14 +18,16 @@ def test_continue_with_wait_stops_at_breakpoint(client, sid, image):
     assert body["last_stop"]["reason"] == "breakpoint"
     assert body["last_stop"]["pc"] == image["symbols"]["done"]
     assert body["last_stop"]["breakpoint_id"] == bp["id"]
-    r = client.get(f"/v1/sessions/{sid}/memory", headers=ALICE,
-                   params={"addr": "counter", "length": 8})
+    r = client.get(
+        f"/v1/sessions/{sid}/memory", headers=ALICE, params={"addr": "counter", "length": 8}
+    )
     assert int(r.json()["data"], 16) == 4000
 
 
 def test_continue_without_wait_is_202_running_then_halt(client, sid):
-    r = client.post(f"/v1/sessions/{sid}/continue", headers=ALICE,
-                    json={"vcpus": [1]})  # vCPU 1 parks: runs until the budget or a halt
+    r = client.post(
+        f"/v1/sessions/{sid}/continue", headers=ALICE, json={"vcpus": [1]}
+    )  # vCPU 1 parks: runs until the budget or a halt
     assert r.status_code == 202
     assert r.json()["state"] == "running"
     r = client.get(f"/v1/sessions/{sid}/vcpus/0/registers", headers=ALICE)
@@ -58,12 +63,12 @@ def test_budget_over_limit_is_422(client, sid):
 
 
 def test_until_and_run_to(client, sid, image):
-    r = client.post(f"/v1/sessions/{sid}/run-to?wait=30", headers=ALICE,
-                    json={"symbol": "loop", "vcpu": 0})
+    r = client.post(
+        f"/v1/sessions/{sid}/run-to?wait=30", headers=ALICE, json={"symbol": "loop", "vcpu": 0}
+    )
     assert r.status_code == 200
     assert r.json()["vcpus"][0]["pc"] == image["symbols"]["loop"]
-    r = client.post(f"/v1/sessions/{sid}/continue?wait=30", headers=ALICE,
-                    json={"until": ["done"]})
+    r = client.post(f"/v1/sessions/{sid}/continue?wait=30", headers=ALICE, json={"until": ["done"]})
     assert r.status_code == 200
     assert r.json()["last_stop"]["pc"] == image["symbols"]["done"]
 
@@ -105,8 +110,16 @@ def test_halt_answers_stopped_during_a_traced_run(server):
                                            "history": False}).json()["id"]  # fmt: skip
         url = f"{server.ws_url}/v1/sessions/{sid}/events?token=tok-alice"
         with connect(url, max_size=None) as ws:
-            ws.send(json.dumps({"op": "subscribe", "types": ["trace"],
-                                "trace": {"vcpus": [0, 1, 2, 3]}, "batch": True}))
+            ws.send(
+                json.dumps(
+                    {
+                        "op": "subscribe",
+                        "types": ["trace"],
+                        "trace": {"vcpus": [0, 1, 2, 3]},
+                        "batch": True,
+                    }
+                )
+            )
             ws.recv(timeout=30)
 
             def read() -> None:

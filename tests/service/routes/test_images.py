@@ -10,8 +10,12 @@ from tests.service.conftest import ALICE, BOB, SMP, upload
 
 
 def test_multipart_upload_gives_entry_symbols_segments(client):
-    r = client.post("/v1/images", headers=ALICE, files={"file": ("smp.elf", SMP.read_bytes())},
-                    data={"name": "demo"})
+    r = client.post(
+        "/v1/images",
+        headers=ALICE,
+        files={"file": ("smp.elf", SMP.read_bytes())},
+        data={"name": "demo"},
+    )
     assert r.status_code == 201
     body = r.json()
     assert body["name"] == "demo"
@@ -29,8 +33,11 @@ def test_base64_json_upload(client):
 
 
 def test_raw_upload_starts_at_0x10(client):
-    r = client.post("/v1/images", headers=ALICE,
-                    json={"format": "raw", "data_base64": base64.b64encode(b"\0" * 64).decode()})
+    r = client.post(
+        "/v1/images",
+        headers=ALICE,
+        json={"format": "raw", "data_base64": base64.b64encode(b"\0" * 64).decode()},
+    )
     assert r.status_code == 201
     assert r.json()["entry"] == "0x0000000000000010"
 
@@ -122,8 +129,11 @@ def test_image_quota_is_429(tmp_path):
 
 
 def test_a_number_is_not_a_name(client):
-    r = client.post("/v1/images", headers=ALICE,
-                    json={"name": 7, "data_base64": base64.b64encode(b"\0" * 16).decode()})
+    r = client.post(
+        "/v1/images",
+        headers=ALICE,
+        json={"name": 7, "data_base64": base64.b64encode(b"\0" * 16).decode()},
+    )
     assert r.status_code == 422
     assert r.json()["field"] == "name"
 

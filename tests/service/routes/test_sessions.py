@@ -11,9 +11,11 @@ from tests.service.conftest import ALICE, BOB, TOKENS, make_client, new_session,
 
 
 def test_create_gives_stopped_session_with_vcpus(client, image):
-    r = client.post("/v1/sessions", headers=ALICE, json={"image_id": image["id"], "vcpus": 2,
-                                                         "profile": "powernv",
-                                                         "backend": "native"})
+    r = client.post(
+        "/v1/sessions",
+        headers=ALICE,
+        json={"image_id": image["id"], "vcpus": 2, "profile": "powernv", "backend": "native"},
+    )
     assert r.status_code == 201
     body = r.json()
     assert body["state"] == "stopped"
@@ -30,10 +32,22 @@ def test_only_image_id_is_needed(client, image):
 
 
 def test_every_controller_option(client, image):
-    r = client.post("/v1/sessions", headers=ALICE, json={
-        "image_id": image["id"], "profile": "guest", "vcpus": 2, "memory_mb": 64,
-        "backend": "trace-vector", "scheduler_locking": "on", "step_flags": ["noirq"],
-        "atomic_sequences": "whole", "quantum": 5, "history": False})
+    r = client.post(
+        "/v1/sessions",
+        headers=ALICE,
+        json={
+            "image_id": image["id"],
+            "profile": "guest",
+            "vcpus": 2,
+            "memory_mb": 64,
+            "backend": "trace-vector",
+            "scheduler_locking": "on",
+            "step_flags": ["noirq"],
+            "atomic_sequences": "whole",
+            "quantum": 5,
+            "history": False,
+        },
+    )
     assert r.status_code == 201
     cfg = r.json()["config"]
     assert cfg["backend"] == "trace-vector"
@@ -42,8 +56,9 @@ def test_every_controller_option(client, image):
 
 
 def test_backend_needing_guest_profile_is_422(client, image):
-    r = client.post("/v1/sessions", headers=ALICE,
-                    json={"image_id": image["id"], "backend": "trace-vector"})
+    r = client.post(
+        "/v1/sessions", headers=ALICE, json={"image_id": image["id"], "backend": "trace-vector"}
+    )
     assert r.status_code == 422
 
 
@@ -59,8 +74,9 @@ def test_vcpus_over_limit_is_422(client, image):
 
 
 def test_memory_over_limit_is_422(client, image):
-    r = client.post("/v1/sessions", headers=ALICE,
-                    json={"image_id": image["id"], "memory_mb": 4096})
+    r = client.post(
+        "/v1/sessions", headers=ALICE, json={"image_id": image["id"], "memory_mb": 4096}
+    )
     assert r.status_code == 422
     assert r.json()["field"] == "memory_mb"
 
@@ -79,9 +95,16 @@ def test_list_get_delete(client, sid):
 
 
 def test_another_owners_session_is_404_everywhere(client, sid):
-    for method, path in (("GET", ""), ("DELETE", ""), ("GET", "/vcpus"), ("GET", "/stats"),
-                         ("GET", "/vcpus/0/registers"), ("POST", "/halt"),
-                         ("GET", "/breakpoints"), ("GET", "/snapshots")):
+    for method, path in (
+        ("GET", ""),
+        ("DELETE", ""),
+        ("GET", "/vcpus"),
+        ("GET", "/stats"),
+        ("GET", "/vcpus/0/registers"),
+        ("POST", "/halt"),
+        ("GET", "/breakpoints"),
+        ("GET", "/snapshots"),
+    ):
         r = client.request(method, f"/v1/sessions/{sid}{path}", headers=BOB)
         assert r.status_code == 404, path
         assert r.json()["type"] == "/problems/not-found"

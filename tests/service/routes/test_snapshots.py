@@ -4,8 +4,7 @@ from tests.service.conftest import ALICE, BOB
 
 
 def _pc(client, sid, n=0):
-    r = client.get(f"/v1/sessions/{sid}/vcpus/{n}/registers", headers=ALICE,
-                   params={"names": "pc"})
+    r = client.get(f"/v1/sessions/{sid}/vcpus/{n}/registers", headers=ALICE, params={"names": "pc"})
     return r.json()["registers"]["pc"]
 
 

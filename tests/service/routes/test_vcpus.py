@@ -31,22 +31,25 @@ def test_registers_fixed_shape(client, sid):
 
 
 def test_registers_by_name(client, sid):
-    r = client.get(f"/v1/sessions/{sid}/vcpus/0/registers", headers=ALICE,
-                   params={"names": "nia,r1"})
+    r = client.get(
+        f"/v1/sessions/{sid}/vcpus/0/registers", headers=ALICE, params={"names": "nia,r1"}
+    )
     assert r.status_code == 200
     assert set(r.json()["registers"]) == {"nia", "r1"}
 
 
 def test_unknown_register_in_names_is_422(client, sid):
-    r = client.get(f"/v1/sessions/{sid}/vcpus/0/registers", headers=ALICE,
-                   params={"names": "r99"})
+    r = client.get(f"/v1/sessions/{sid}/vcpus/0/registers", headers=ALICE, params={"names": "r99"})
     assert r.status_code == 422
     assert r.json()["type"] == "/problems/unknown-register"
 
 
 def test_write_accepts_hex_decimal_and_int(client, sid):
-    r = client.patch(f"/v1/sessions/{sid}/vcpus/1/registers", headers=ALICE,
-                     json={"registers": {"r3": "0x10", "r4": "20", "r5": 30, "cr": "0x80000000"}})
+    r = client.patch(
+        f"/v1/sessions/{sid}/vcpus/1/registers",
+        headers=ALICE,
+        json={"registers": {"r3": "0x10", "r4": "20", "r5": 30, "cr": "0x80000000"}},
+    )
     assert r.status_code == 200
     regs = r.json()["registers"]
     assert regs["r3"] == "0x0000000000000010"
@@ -56,8 +59,11 @@ def test_write_accepts_hex_decimal_and_int(client, sid):
 
 
 def test_write_unknown_register_is_422_with_field(client, sid):
-    r = client.patch(f"/v1/sessions/{sid}/vcpus/0/registers", headers=ALICE,
-                     json={"registers": {"r3": 1, "bogus": 1}})
+    r = client.patch(
+        f"/v1/sessions/{sid}/vcpus/0/registers",
+        headers=ALICE,
+        json={"registers": {"r3": 1, "bogus": 1}},
+    )
     assert r.status_code == 422
     assert r.json()["type"] == "/problems/unknown-register"
     assert r.json()["field"] == "registers.bogus"
@@ -66,10 +72,16 @@ def test_write_unknown_register_is_422_with_field(client, sid):
 
 
 def test_out_of_range_values_are_422(client, sid):
-    for regs in ({"r3": "0x10000000000000000"}, {"cr": 1 << 32}, {"r3": -1}, {"r3": "zz"},
-                 {"r3": True}):
-        r = client.patch(f"/v1/sessions/{sid}/vcpus/0/registers", headers=ALICE,
-                         json={"registers": regs})
+    for regs in (
+        {"r3": "0x10000000000000000"},
+        {"cr": 1 << 32},
+        {"r3": -1},
+        {"r3": "zz"},
+        {"r3": True},
+    ):
+        r = client.patch(
+            f"/v1/sessions/{sid}/vcpus/0/registers", headers=ALICE, json={"registers": regs}
+        )
         assert r.status_code == 422, regs
         assert r.json()["type"] == "/problems/invalid-value"
 
@@ -87,8 +99,9 @@ def test_step_count_and_modes(client, sid):
     r = client.post(f"/v1/sessions/{sid}/vcpus/2/step", headers=ALICE, json={"count": 5})
     assert r.status_code == 200
     assert r.json()["vcpus"][2]["pc"] == "0x0000000000001014"
-    r = client.post(f"/v1/sessions/{sid}/vcpus/2/step", headers=ALICE,
-                    json={"count": 1, "mode": "over"})
+    r = client.post(
+        f"/v1/sessions/{sid}/vcpus/2/step", headers=ALICE, json={"count": 1, "mode": "over"}
+    )
     assert r.status_code == 200
     assert r.json()["last_stop"]["reason"] == "step"
 
