@@ -163,7 +163,7 @@ class VCPU:
         self.gpr: list[int] = [0] * 32
         # The vector-scalar registers, 128-bit values numbered as the ISA does
         # (bit 0 most significant). FPR n is the high doubleword of VSR n (n < 32)
-        # and VR n is VSR 32+n: one storage (MACHINE.md "Vector facility").
+        # and VR n is VSR 32+n: one storage (docs/machine.md "Vector facility").
         self.vsr: list[int] = [0] * 64
         self.vscr = VSCR_NJ
         self.fpscr = 0
@@ -176,7 +176,7 @@ class VCPU:
         self.nia = 0
         self.spr: dict[int, int] = {s.number: 0 for s in SPR_TABLE if s.number not in _OWN_SPRS}
         self.spr[SPR_PVR] = PVR_POWER9_DD2
-        # CFAR: the address of the last taken branch or rfid (MACHINE.md "CFAR"); an
+        # CFAR: the address of the last taken branch or rfid (docs/machine.md "CFAR"); an
         # attribute, as branches write it on every taken path.
         self.cfar = 0
         self.spr[SPR_PIR] = 4 * index
@@ -189,7 +189,7 @@ class VCPU:
         self.dec_zero = 0  # time base value at which DEC reads 0
         self.hdec_zero = 0
         self.hdec_armed = True  # HDEC interrupts once per expiry (cleared on delivery, as QEMU)
-        # DEC = HDEC = 0x7fffffff at reset (MACHINE.md): positive, so no decrementer
+        # DEC = HDEC = 0x7fffffff at reset (docs/machine.md): positive, so no decrementer
         # interrupt is pending until software writes DEC, as in QEMU 7.2.
         self.dec_zero = self.hdec_zero = DEC_RESET
         self.pending = 0  # PEND_* bits of asynchronous conditions
@@ -212,7 +212,7 @@ class VCPU:
         # only, the reference (PPCDBG_BLOCKS=0 makes that the default).
         self.use_blocks = _blocks.ENABLED
         self._block_stops: frozenset[int] | set[int] = frozenset()  # the stop set blocks obey
-        # Debugger controls (STEPPING.md). host_se: a single step the guest
+        # Debugger controls (docs/stepping.md). host_se: a single step the guest
         # cannot see (KVM PR's shadow MSR[SE]); mask_async: hold off
         # asynchronous interrupts (step flag noirq); intercept: sees every
         # interrupt before delivery and may consume it (returns True).
@@ -326,7 +326,7 @@ class VCPU:
         return best if best > 1 else 1
 
     def async_interrupt(self) -> int | None:
-        """The asynchronous interrupt deliverable now, if any (MACHINE.md priorities)."""
+        """The asynchronous interrupt deliverable now, if any (docs/machine.md priorities)."""
         if self.mask_async:
             return None
         tb = (self.tb_offset + self.clock * self.tb_ratio) & M64
@@ -513,8 +513,9 @@ class VCPU:
             self.resv_addr = None
 
     def holds_reservation(self, ea: int, size: int) -> bool:
-        """Whether a st*cx. at ``ea`` succeeds: the reservation covers its granule (MACHINE.md).
+        """Whether a st*cx. at ``ea`` succeeds: the reservation covers its granule.
 
+        The granule rules are docs/machine.md's "Storage".
         The effective address is compared first, with no translation, so a
         failing st*cx. to an unmapped page fails quietly, as in QEMU.
         """
@@ -549,7 +550,7 @@ class VCPU:
         """Execute one instruction, or deliver the interrupt that replaces it.
 
         With ``allow_async`` a pending, enabled asynchronous interrupt is
-        delivered in place of the instruction (STEPPING.md, case 3).
+        delivered in place of the instruction (docs/stepping.md, case 3).
         MSR[SE]/MSR[BE] trace interrupts are delivered as part of the same
         step. Returns the interrupt delivered, if any.
         """
@@ -1006,7 +1007,7 @@ def _raiser(vector: int, srr1: int = 0) -> Exec:
 def make_exec(o: Op | Insn | None, word: int, ctx: Ctx) -> Exec:
     """The closure for ``word`` at ``ctx.pc``, with privilege and facility checks folded in."""
     if o is None:
-        # Illegal and reserved words raise HEAI on POWER9 (MACHINE.md).
+        # Illegal and reserved words raise HEAI on POWER9 (docs/machine.md).
         fn = _raiser(EXCP_HV_EMU)
         fn.op = ILLEGAL  # type: ignore[attr-defined]
         return fn
@@ -1022,7 +1023,7 @@ def make_exec(o: Op | Insn | None, word: int, ctx: Ctx) -> Exec:
     return fn
 
 
-# The MSR bit each facility needs, and the interrupt its absence raises (MACHINE.md).
+# The MSR bit each facility needs, and the interrupt its absence raises (docs/machine.md).
 FACILITY_MSR = {"fp": MSR_FP, "vec": MSR_VEC, "vsx": MSR_VSX}
 FACILITY_VECTOR = {"fp": EXCP_FPU, "vec": EXCP_VPU, "vsx": EXCP_VSXU}
 

@@ -174,7 +174,7 @@ def alignment(ea: int, fields: int) -> Interrupt:
 
     DAR = EA (ISA 3.0B 6.5.8). DSISR carries the RT/RS and RA fields in bits
     54:63 (``fields`` = RT || RA, the word's bits 6:15): QEMU 7.2 measured 0xe0
-    for ``lwarx r7,0,r5`` and MACHINE.md's 0x80 is ``lwarx r4,0,rX``. QEMU ORs
+    for ``lwarx r7,0,r5`` and docs/machine.md's 0x80 is ``lwarx r4,0,rX``. QEMU ORs
     them into the old DSISR and leaves DAR alone for the LE multiple/string
     case; we set both.
     """
@@ -185,7 +185,7 @@ def alignment(ea: int, fields: int) -> Interrupt:
 def lmw(c: VCPU, rt: int, ra: int, d: int, *, amask: int, le: bool) -> None:
     """lmw: registers RT..r31 from big-endian words at (RA|0)+D.
 
-    In little-endian mode it raises alignment (MACHINE.md; QEMU 7.2 too). RA
+    In little-endian mode it raises alignment (docs/machine.md; QEMU 7.2 too). RA
     in the range is an invalid form (ISA); QEMU 7.2 loads every register, RA
     included, from the EA computed first, and so do we.
     """
@@ -221,7 +221,7 @@ def string_load(c: VCPU, rt: int, ra: int, rb: int, *, amask: int, le: bool,
     """lswi/lswx: bytes in big-endian order into RT, RT+1... (wrapping to r0).
 
     The byte count is NB (the RB field; 0 means 32) or XER[57:63].
-    Little-endian mode raises alignment before anything else (MACHINE.md).
+    Little-endian mode raises alignment before anything else (docs/machine.md).
     Invalid forms as QEMU 7.2 measured: ``lswi`` with RA (even RA=0) among
     the loaded registers is refused (HEAI); ``lswx`` with RA≠0 or RB among
     them is found at run time and raises a program interrupt with SRR1
@@ -269,7 +269,7 @@ def larx(c: VCPU, rt: int, ra: int, rb: int, *, size: int, amask: int, order: By
     """lbarx/lharx/lwarx/ldarx: load and set a reservation on the 128-byte granule.
 
     EH (bit 31) is a hint and changes nothing. An EA not a multiple of the
-    size raises alignment (MACHINE.md; QEMU 7.2: DAR = EA, DSISR from the word).
+    size raises alignment (docs/machine.md; QEMU 7.2: DAR = EA, DSISR from the word).
     """
     g = c.gpr
     ea = ((g[ra] if ra else 0) + g[rb]) & amask
@@ -283,13 +283,13 @@ def larx(c: VCPU, rt: int, ra: int, rb: int, *, size: int, amask: int, order: By
 def stcx(c: VCPU, rs: int, ra: int, rb: int, *, size: int, amask: int, order: ByteOrder) -> None:
     """stbcx./sthcx./stwcx./stdcx.: store if the reservation covers EA; CR0 = 0b00 || ok || SO.
 
-    Success follows MACHINE.md: the reservation exists and covers the address
+    Success follows docs/machine.md: the reservation exists and covers the address
     (same 128-byte granule, ``VCPU.holds_reservation``). QEMU 7.2 also wants
     the larx's exact address and compares the old value; the ISA leaves a
     different address in the granule undefined, so differential programs use
     the larx's address. The reservation is cleared whatever the outcome.
     An unaligned EA raises alignment even without a reservation, as
-    MACHINE.md lists (QEMU 7.2 just fails the store: its address check comes
+    docs/machine.md lists (QEMU 7.2 just fails the store: its address check comes
     first).
     """
     g = c.gpr

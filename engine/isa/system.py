@@ -61,7 +61,7 @@ MSR_IMPLEMENTED = 0x9000_0001_0280_FF37
 
 
 def msr_after_write(old: int, new: int, *, keep: int) -> int:
-    """MSR update rules shared by mtmsr(d) and rfid (MACHINE.md).
+    """MSR update rules shared by mtmsr(d) and rfid (docs/machine.md).
 
     ``keep`` are bits the instruction may not change. Setting PR also sets
     EE, IR and DR.
@@ -108,7 +108,7 @@ def rfid(w: int, x: Ctx, *, hyper: bool) -> Exec:
     cia = x.pc
 
     def ex(c: VCPU) -> int:
-        c.cfar = cia  # MACHINE.md "CFAR": rfid and hrfid set it as taken branches do
+        c.cfar = cia  # docs/machine.md "CFAR": rfid and hrfid set it as taken branches do
         old = c.msr
         src = c.spr[s1]
         keep = 0 if old & MSR_HV else MSR_ME

@@ -1,6 +1,6 @@
 """Field-by-field comparison of two traces, with the QEMU 7.2 normalisations.
 
-Only the differences QEMU-REFERENCE.md documents are normalised, each once,
+Only the differences docs/qemu-reference.md documents are normalised, each once,
 here, by name. Everything else must be equal.
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import capstone
 
 # QEMU 7.2 does not set SRR1 bit 33 (0x40000000) on a trace interrupt; hardware and
-# QEMU >= 8.2 do (MACHINE.md, "Interrupts"). While SRR1 holds a trace interrupt's
+# QEMU >= 8.2 do (docs/machine.md, "Interrupts"). While SRR1 holds a trace interrupt's
 # image, that bit is masked on both sides.
 QEMU72_TRACE_SRR1_BIT33 = 0x40000000
 TRACE_VECTORS = frozenset({0xD00, 0x18D00, 0xC000000000004D00})

@@ -3,10 +3,10 @@
 ``QemuMachine`` starts ``qemu-system-ppc64 -M powernv9`` held at reset on a free
 loopback port, connects the RSP client of ``rsp.py`` and kills the process by
 its PID when closed (it is a context manager). ``qemu_trace`` produces the same
-JSON lines as ``ppcdbg trace --steps N`` (TRACE-FORMAT.md) from QEMU's state,
+JSON lines as ``ppcdbg trace --steps N`` (docs/trace-format.md) from QEMU's state,
 and ``run_until`` times a free run to an address for ``bench/``.
 
-Facts about QEMU 7.2 used here come from QEMU-REFERENCE.md.
+Facts about QEMU 7.2 used here come from docs/qemu-reference.md.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ QEMU = "qemu-system-ppc64"
 MSR_LE = 1
 M64 = (1 << 64) - 1
 
-# The trace format prints these registers as 32-bit values (TRACE-FORMAT.md).
+# The trace format prints these registers as 32-bit values (docs/trace-format.md).
 WIDTH32 = frozenset({"cr", "xer", "fpscr", "vscr"})
 
 
@@ -69,7 +69,7 @@ class CoreRegs:
         if len(raw) < G_END:
             raise RspError(f"short g reply ({len(raw)} bytes)")
         # QEMU sends registers in the guest's current byte order (MSR[LE]).
-        # QEMU-REFERENCE.md suggests testing MSR[SF], but mode32 clears SF; testing
+        # docs/qemu-reference.md suggests testing MSR[SF], but mode32 clears SF; testing
         # LE itself needs no assumption: read little-endian, a little-endian guest
         # shows LE=1, and a big-endian one shows IBM bit 7 there, which is reserved
         # (always 0) on POWER9.
@@ -269,7 +269,7 @@ class QemuMachine:
 
     # -- the trace format --------------------------------------------------------------
     def state(self, cpu: int, regs: Sequence[str]) -> dict[str, object]:
-        """One vCPU's state line fields (TRACE-FORMAT.md), from QEMU."""
+        """One vCPU's state line fields (docs/trace-format.md), from QEMU."""
         r = self.core(cpu)
         try:
             insn: str | None = fmt32(int.from_bytes(self.read_memory(r.pc, 4), r.order))

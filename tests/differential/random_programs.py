@@ -51,11 +51,11 @@ EXCLUDED = frozenset({
     # sets FEX makes QEMU 7.2's gdbstub single step run away (it does not stop
     # until the next interrupt), so no step-by-step comparison is possible.
     "mtfsf", "mtfsfi", "mtfsb1",
-    # Where the engine follows the ISA/MACHINE.md and QEMU 7.2 does not (each is
+    # Where the engine follows the ISA/docs/machine.md and QEMU 7.2 does not (each is
     # covered by a per-instruction test that states the choice):
     "icbt",                          # ISA 3.0 Book II; QEMU 7.2's POWER9 raises HEAI
     "dcbf",                          # L=3 (dcbflp): ISA 3.0; HEAI on QEMU 7.2
-    # An unaligned st*cx. raises alignment (MACHINE.md); QEMU 7.2 just fails it.
+    # An unaligned st*cx. raises alignment (docs/machine.md); QEMU 7.2 just fails it.
     # Reservations have their own differential programs with aligned addresses.
     "lbarx", "lharx", "lwarx", "ldarx", "stbcx.", "sthcx.", "stwcx.", "stdcx.",
 })  # fmt: skip

@@ -9,7 +9,7 @@ from ...cpu import VCPU
 from ...machine import Machine
 from ..planter import Planter
 
-# Capabilities a backend may declare (STEPPING.md "Backends").
+# Capabilities a backend may declare (docs/stepping.md "Backends").
 NATIVE_STEP = "native_step"  # the engine executes exactly one instruction
 INTERCEPTS_GUEST_INTERRUPTS = "intercepts_guest_interrupts"  # KVM PR: the host sees them first
 HYPERVISOR_EXIT_ON_DEBUG_INSTRUCTION = "hypervisor_exit_on_debug_instruction"  # KVM HV
@@ -41,7 +41,7 @@ class Backend(Protocol):
     def attach(self, services: BackendServices) -> None: ...
 
     def step(self, cpu: VCPU, during: Callable[[], None]) -> None:
-        """Move ``cpu`` by one step as the guest sees it (STEPPING.md "What one step means").
+        """Move ``cpu`` by one step as the guest sees it (docs/stepping.md "What one step means").
 
         ``during`` runs the other vCPUs; call it while the step is in
         progress, after anything planted for the step and before removal.

@@ -50,7 +50,7 @@ class Pending:
         return self.mnemonic in ("mtmsr", "mtmsrd", "rfid", "hrfid")
 
     def sets_se(self, cpu: VCPU) -> bool:
-        """An mtmsr(d) that sets SE is not traced (MACHINE.md)."""
+        """An mtmsr(d) that sets SE is not traced (docs/machine.md)."""
         if self.mnemonic not in ("mtmsr", "mtmsrd") or self.word is None or self.word & 0x10000:
             return False
         return not cpu.msr & MSR_SE and bool(cpu.gpr[self.rt] & MSR_SE)

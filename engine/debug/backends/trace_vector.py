@@ -4,7 +4,7 @@ Only hypervisor-level events leave the guest: HEAI raised by the debug
 instruction 0x00dddd00, `sc 1`, HDEC. So a step sets MSR[SE] on the vCPU
 for real, plants the debug instruction on the guest's own trace vector and
 undoes, at the exit, everything the trace interrupt did. Each numbered
-comment below is the rule of STEPPING.md it implements.
+comment below is the rule of docs/stepping.md it implements.
 """
 
 from __future__ import annotations

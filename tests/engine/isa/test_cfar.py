@@ -1,4 +1,4 @@
-"""CFAR (SPR 28): the address of the last taken branch, rfid or hrfid (MACHINE.md "CFAR")."""
+"""CFAR (SPR 28): the address of the last taken branch, rfid or hrfid (docs/machine.md "CFAR")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Load-and-reserve / store-conditional (MACHINE.md "Storage"): one vCPU, then two.
+"""Load-and-reserve / store-conditional (docs/machine.md "Storage"): one vCPU, then two.
 
 A reservation covers the 128-byte granule; st*cx. succeeds only when it holds one that
 covers EA, sets CR0 = 0b00 || success || XER[SO] and always clears it. A store by
@@ -123,7 +123,7 @@ def test_failed_stcx_also_clears_reservation() -> None:
 
 
 def test_stcx_elsewhere_in_granule_succeeds() -> None:
-    # MACHINE.md: the reservation covers the 128-byte granule. The ISA leaves a
+    # docs/machine.md: the reservation covers the 128-byte granule. The ISA leaves a
     # different address undefined; QEMU 7.2 fails it (it wants the larx's EA).
     cpu = steps(cpu_with([LWARX, 0x7CC0392D], r7=DATA + 0x7C), 2)  # stwcx. r6,0,r7
     assert cpu.cr == CR_OTHER | CR0_OK
@@ -176,7 +176,7 @@ def test_stcx_with_rc0_is_illegal() -> None:
 # -- alignment: unaligned larx/stcx. raise 0x600, DAR = EA, DSISR = RT/RS || RA -----------
 UNALIGNED = [
     ("lharx r5,0,r7", 0x7CA038E8, DATA + 1, 5 << 5),
-    ("lwarx r4,0,r7", 0x7C803828, DATA + 2, 4 << 5),  # MACHINE.md's 0x80
+    ("lwarx r4,0,r7", 0x7C803828, DATA + 2, 4 << 5),  # docs/machine.md's 0x80
     ("lwarx r7,0,r5", 0x7CE02828, DATA + 2, 7 << 5),  # QEMU 7.2 measured DSISR 0xe0
     ("ldarx r5,0,r7", 0x7CA038A8, DATA + 4, 5 << 5),
     ("sthcx. r6,0,r7", 0x7CC03DAD, DATA + 1, 6 << 5),
@@ -190,7 +190,7 @@ UNALIGNED = [
 def test_unaligned_reservation_access_raises_alignment(
     asm: str, word: int, ea: int, dsisr: int, little: bool
 ) -> None:
-    # stcx. faults even without a reservation (MACHINE.md; QEMU 7.2 just fails it).
+    # stcx. faults even without a reservation (docs/machine.md; QEMU 7.2 just fails it).
     cpu = steps(cpu_with([word], little, r5=ea, r7=ea), 1)
     assert cpu.nia == EXCP_ALIGN
     assert cpu.spr[SPR_SRR0] == CODE

@@ -1,6 +1,6 @@
 """Supervisor instructions, one behaviour each: the cases the sv_* differential
 programs measured on QEMU 7.2 powernv9, and the ones where the engine follows
-the ISA and MACHINE.md instead (named so)."""
+the ISA and docs/machine.md instead (named so)."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ def test_unknown_privileged_spr_from_problem_state_sets_srr1_privileged(step1: S
     assert cpu.spr_by_name(SRR1) == PROB | 0x40000
 
 
-# -- hypervisor SPRs from HV=0: HEAI (ISA 3.0B, MACHINE.md); QEMU 7.2 raises program ---
+# -- hypervisor SPRs from HV=0: HEAI (ISA 3.0B, docs/machine.md); QEMU 7.2 raises program ---
 def test_mflpcr_from_supervisor_state_is_heai_not_program(step1: Step) -> None:
     cpu = step1(0x7D3E4AA6, msr=SUP)  # mflpcr r9
     assert cpu.nia == 0xE40
