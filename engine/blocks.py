@@ -40,19 +40,63 @@ import re
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from types import CodeType, TracebackType
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple, Protocol
 
 from .bits import M32, M64
 from .isa.forms import Exec
 from .isa.specialize import INLINE_GLOBALS, inline_lines, template_of
 from .memory import PAGE_MASK
-
-if TYPE_CHECKING:
-    from .cpu import VCPU
+from .state import CPUState
 
 BLOCK_MAX = 64  # instructions; long enough to amortise the dispatch, short to rebuild
 # The default mode: PPCDBG_BLOCKS=0 runs the interpreter only (the reference).
 ENABLED = os.environ.get("PPCDBG_BLOCKS", "1") not in ("0", "", "off", "no")
+
+
+class DecodeCache(dict[int, Exec]):
+    """Decoded closures by effective address, with the physical pages they came from."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_page: dict[int, list[int]] = {}
+        # Translated blocks (engine/blocks.py) by start address: each starts at
+        # an address of ``by_page`` and stays on its page, so they die with it.
+        self.blocks: dict[int, Block] = {}
+        self.words: dict[int, int] = {}  # the word each closure was decoded from (trace events)
+        self.gen = 0  # bumped whenever decoded code is dropped (blocks in flight check it)
+
+    def drop_page(self, pn: int) -> None:
+        self.gen += 1
+        blocks = self.blocks
+        words = self.words
+        for ea in self.by_page.pop(pn, ()):
+            self.pop(ea, None)
+            words.pop(ea, None)
+            blocks.pop(ea, None)
+            blocks.pop(ea | 1, None)  # its watch-mode twin
+
+    def flush(self) -> None:
+        self.gen += 1
+        self.clear()
+        self.by_page.clear()
+        self.blocks.clear()
+        self.words.clear()
+
+
+class BlockCPU(CPUState, Protocol):
+    """What building and invalidating blocks needs of a vCPU (engine/cpu.py's VCPU)."""
+
+    @property
+    def icache(self) -> DecodeCache:
+        """The decode cache of the current translation mode."""
+        ...
+
+    @property
+    def icaches(self) -> dict[int, DecodeCache]:
+        """Every translation mode's decode cache."""
+        ...
+
+    def decode_at(self, pc: int) -> Exec: ...
 
 
 class Cut(Exception):
@@ -191,7 +235,7 @@ def inline_source(fn: Exec) -> Sequence[str] | None:
     return inline_lines(fn)
 
 
-def build(cpu: VCPU, pc: int, breaks: set[int] | frozenset[int], watch: bool = False) -> Block:
+def build(cpu: BlockCPU, pc: int, breaks: set[int] | frozenset[int], watch: bool = False) -> Block:
     """Translate the block at ``pc`` in the vCPU's current context and cache it.
 
     The first instruction is decoded as the interpreter would (its fetch
@@ -261,7 +305,7 @@ def prefix(b: Block, length: int, pc: int) -> Block:
     return p
 
 
-def cpu_amask(cpu: VCPU) -> int:
+def cpu_amask(cpu: BlockCPU) -> int:
     from .msr import MSR_SF
 
     return (1 << 64) - 1 if cpu.msr & MSR_SF else 0xFFFF_FFFF
@@ -303,7 +347,7 @@ def fault_index(b: Block, tb: TracebackType | None) -> tuple[int, int]:
     raise AssertionError("the exception did not come from the block")
 
 
-def invalidate_containing(cpu: VCPU, addresses: set[int] | frozenset[int]) -> None:
+def invalidate_containing(cpu: BlockCPU, addresses: set[int] | frozenset[int]) -> None:
     """Drop every cached block that runs through one of ``addresses`` without starting there."""
     for cache in cpu.icaches.values():
         blocks = cache.blocks

@@ -10,11 +10,11 @@ held the word is written.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 from . import blocks as _blocks
 from .bits import M64, sext
-from .blocks import Block, Cut, fault_index
+from .blocks import Block, Cut, DecodeCache, fault_index
 from .interrupts import (
     EXCP_FPU,
     EXCP_HDECR,
@@ -72,6 +72,7 @@ from .sprs import (
     SPR_PVR,
     SPR_TABLE,
 )
+from .state import CPUState
 
 DEC_RESET = 0x7FFF_FFFF
 VSCR_NJ = 0x0001_0000  # non-Java mode: denormals flush to zero (set at reset, as QEMU)
@@ -114,36 +115,6 @@ def trace_xer(regs: tuple[int, ...]) -> int:
 
 TraceRecord = tuple[int, tuple[int, ...], int | None]  # pc, trace_regs() before, word
 TraceHook = Callable[["VCPU", list[TraceRecord], tuple[int, ...]], None]
-
-
-class DecodeCache(dict[int, Exec]):
-    """Decoded closures by effective address, with the physical pages they came from."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.by_page: dict[int, list[int]] = {}
-        # Translated blocks (engine/blocks.py) by start address: each starts at
-        # an address of ``by_page`` and stays on its page, so they die with it.
-        self.blocks: dict[int, Block] = {}
-        self.words: dict[int, int] = {}  # the word each closure was decoded from (trace events)
-        self.gen = 0  # bumped whenever decoded code is dropped (blocks in flight check it)
-
-    def drop_page(self, pn: int) -> None:
-        self.gen += 1
-        blocks = self.blocks
-        words = self.words
-        for ea in self.by_page.pop(pn, ()):
-            self.pop(ea, None)
-            words.pop(ea, None)
-            blocks.pop(ea, None)
-            blocks.pop(ea | 1, None)  # its watch-mode twin
-
-    def flush(self) -> None:
-        self.gen += 1
-        self.clear()
-        self.by_page.clear()
-        self.blocks.clear()
-        self.words.clear()
 
 
 class VCPU:
@@ -998,7 +969,7 @@ class Translator(Protocol):
 
 # -- turning a table entry into an executable closure ---------------------------
 def _raiser(vector: int, srr1: int = 0) -> Exec:
-    def ex(c: VCPU) -> int:
+    def ex(c: CPUState) -> int:
         raise Interrupt(vector, srr1)
 
     return ex
@@ -1035,3 +1006,8 @@ def _illegal_factory(word: int, ctx: Ctx) -> Exec:
 from .isa.forms import Form  # noqa: E402
 
 ILLEGAL = Op("(illegal)", Form.D, 0, None, _illegal_factory)
+
+
+if TYPE_CHECKING:
+    # The ISA and interrupt delivery see a vCPU only as engine/state.py's CPUState.
+    _conforms: type[CPUState] = VCPU

@@ -32,7 +32,7 @@ from .msr import (
 from .sprs import SPR_DAR, SPR_DSISR, SPR_HID0, SPR_HSRR0, SPR_HSRR1, SPR_LPCR, SPR_SRR0, SPR_SRR1
 
 if TYPE_CHECKING:
-    from .cpu import VCPU
+    from .state import CPUState
 
 EXCP_RESET = 0x100
 EXCP_MCHECK = 0x200
@@ -113,7 +113,7 @@ def goes_to_hypervisor(vector: int, hv_call: bool) -> bool:
     return vector in HV_VECTORS or hv_call
 
 
-def vector_address(cpu: VCPU, vector: int, to_hv: bool, msr: int) -> tuple[int, bool]:
+def vector_address(cpu: CPUState, vector: int, to_hv: bool, msr: int) -> tuple[int, bool]:
     """The effective address of ``vector`` with AIL applied, and whether AIL applied.
 
     ``msr`` is the MSR in force when the interrupt happens; LPCR[AIL] is read
@@ -131,7 +131,7 @@ def vector_address(cpu: VCPU, vector: int, to_hv: bool, msr: int) -> tuple[int, 
     return 0x18000 + vector, True
 
 
-def deliver(cpu: VCPU, exc: Interrupt, pc: int) -> None:
+def deliver(cpu: CPUState, exc: Interrupt, pc: int) -> None:
     """Deliver a synchronous interrupt raised by the instruction at ``pc``."""
     srr0 = exc.next_pc if exc.next_pc is not None else pc
     if exc.dar is not None:
@@ -142,7 +142,7 @@ def deliver(cpu: VCPU, exc: Interrupt, pc: int) -> None:
 
 
 def deliver_vector(
-    cpu: VCPU, vector: int, srr1_bits: int, srr0: int, hv_call: bool = False
+    cpu: CPUState, vector: int, srr1_bits: int, srr0: int, hv_call: bool = False
 ) -> None:
     msr = cpu.msr
     to_hv = goes_to_hypervisor(vector, hv_call)

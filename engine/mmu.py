@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from .bits import M64, ppc_bit
 from .interrupts import (
@@ -50,9 +50,14 @@ from .sprs import (
     SPR_PIDR,
     SPR_PTCR,
 )
+from .state import CPUState
 
-if TYPE_CHECKING:
-    from .cpu import VCPU
+
+class TranslatingCPU(CPUState, Protocol):
+    """What the MMU needs of its vCPU (engine/cpu.py's VCPU): MSR, the SPRs, storage."""
+
+    @property
+    def mem(self) -> PhysicalMemory: ...
 
 
 # -- fault causes: DSISR bits, and the same bits in SRR1 for ISI ---------------
@@ -154,7 +159,7 @@ class RadixMMU:
     AMR/IAMR (PID changes need none: the PID is part of the key).
     """
 
-    def __init__(self, cpu: VCPU) -> None:
+    def __init__(self, cpu: TranslatingCPU) -> None:
         self.cpu = cpu
         self._tlb: dict[tuple[int, str, int, int], int] = {}
         # (page shift, EA >> shift without quadrant) -> keys: tlbie by address

@@ -17,12 +17,12 @@ from .fields import XL, B, I
 from .insn import Insn, table
 
 if TYPE_CHECKING:
-    from ..cpu import VCPU
+    from ..state import CPUState
 
 SPR_TAR = 815
 
 
-def b(c: VCPU, li: int, cia: int, npc: int, *, aa: int, lk: int, amask: int) -> int:
+def b(c: CPUState, li: int, cia: int, npc: int, *, aa: int, lk: int, amask: int) -> int:
     """b/ba/bl/bla: to CIA + LI, or LI itself with AA; LR = the next address with LK."""
     if lk:
         c.lr = npc
@@ -30,7 +30,7 @@ def b(c: VCPU, li: int, cia: int, npc: int, *, aa: int, lk: int, amask: int) -> 
     return (li if aa else cia + li) & amask
 
 
-def bc(c: VCPU, bi: int, bd: int, cia: int, npc: int, *, bo: int, aa: int, lk: int,
+def bc(c: CPUState, bi: int, bd: int, cia: int, npc: int, *, bo: int, aa: int, lk: int,
        amask: int, sf: bool) -> int:  # fmt: skip
     """bc/bca/bcl/bcla: conditional branch to a displacement."""
     if lk:
@@ -54,7 +54,7 @@ def bc(c: VCPU, bi: int, bd: int, cia: int, npc: int, *, bo: int, aa: int, lk: i
     return (bd if aa else cia + bd) & amask
 
 
-def bcreg(c: VCPU, bi: int, cia: int, npc: int, *, bo: int, lk: int, to: str, amask: int,
+def bcreg(c: CPUState, bi: int, cia: int, npc: int, *, bo: int, lk: int, to: str, amask: int,
           sf: bool) -> int:  # fmt: skip
     """bclr/bcctr/bctar: conditional branch to LR, CTR or TAR (read before LK writes LR)."""
     if to == "ctr" and not bo & 4:

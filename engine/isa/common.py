@@ -8,12 +8,12 @@ from ..bits import M32, M64
 from ..interrupts import EXCP_HV_EMU, Interrupt
 
 if TYPE_CHECKING:
-    from ..cpu import VCPU
+    from ..state import CPUState
 
 CR0_CLEAR = 0x0FFF_FFFF
 
 
-def cr0_64(c: VCPU, r: int) -> None:
+def cr0_64(c: CPUState, r: int) -> None:
     """Set CR0 from a 64-bit result: LT, GT, EQ by signed comparison with 0, and SO."""
     if r == 0:
         f = 2
@@ -24,7 +24,7 @@ def cr0_64(c: VCPU, r: int) -> None:
     c.cr = (c.cr & CR0_CLEAR) | ((f | c.so) << 28)
 
 
-def cr0_32(c: VCPU, r: int) -> None:
+def cr0_32(c: CPUState, r: int) -> None:
     """CR0 in 32-bit mode: the low word is compared (ISA 3.0B 3.3.8)."""
     r &= M32
     if r == 0:
@@ -53,7 +53,7 @@ def cr0_for(sf: bool):  # type: ignore[no-untyped-def]
     return cr0_64 if sf else cr0_32
 
 
-def set_ov(c: VCPU, ov: int, ov32: int) -> None:
+def set_ov(c: CPUState, ov: int, ov32: int) -> None:
     c.ov = ov
     c.ov32 = ov32
     if ov:
@@ -94,7 +94,7 @@ class ClockSync(Exception):
     """
 
 
-def illegal(c: VCPU) -> int:
+def illegal(c: CPUState) -> int:
     """The closure for an invalid form: the illegal-instruction path (HEAI on POWER9)."""
     raise Interrupt(EXCP_HV_EMU)
 

@@ -15,7 +15,7 @@ from .insn import Insn, table
 from .specialize import pure
 
 if TYPE_CHECKING:
-    from ..cpu import VCPU
+    from ..state import CPUState
 
 CR_LT, CR_GT, CR_EQ = 8, 4, 2
 SIGN64, SIGN32 = 1 << 63, 1 << 31
@@ -29,7 +29,7 @@ def keep_field(bf: int) -> int:
 
 # Operands become unsigned keys with the same order: take the compared width
 # (L, not MSR[SF]), and for a signed compare flip its sign bit.
-def cmp(c: VCPU, bf: int, ra: int, rb: int, *, l: int, signed: bool) -> None:  # noqa: E741
+def cmp(c: CPUState, bf: int, ra: int, rb: int, *, l: int, signed: bool) -> None:  # noqa: E741
     """cmp/cmpl: CR[BF] <- LT/GT/EQ of RA vs RB || SO."""
     g = c.gpr
     if l:
@@ -41,7 +41,7 @@ def cmp(c: VCPU, bf: int, ra: int, rb: int, *, l: int, signed: bool) -> None:  #
     c.cr = (c.cr & keep_field(bf)) | (((8 if a < b else 4 if a > b else 2) | c.so) << (28 - 4 * bf))
 
 
-def cmpi(c: VCPU, bf: int, ra: int, si: int, ui: int, *, l: int, signed: bool) -> None:  # noqa: E741
+def cmpi(c: CPUState, bf: int, ra: int, si: int, ui: int, *, l: int, signed: bool) -> None:  # noqa: E741
     """cmpi/cmpli: CR[BF] <- LT/GT/EQ of RA vs EXTS(SI) (or UI) || SO."""
     g = c.gpr
     if l:
@@ -53,7 +53,7 @@ def cmpi(c: VCPU, bf: int, ra: int, si: int, ui: int, *, l: int, signed: bool) -
     c.cr = (c.cr & keep_field(bf)) | (((8 if a < k else 4 if a > k else 2) | c.so) << (28 - 4 * bf))
 
 
-def cmprb(c: VCPU, bf: int, l: int, ra: int, rb: int) -> None:  # noqa: E741
+def cmprb(c: CPUState, bf: int, l: int, ra: int, rb: int) -> None:  # noqa: E741
     """cmprb BF,L,RA,RB: is RA's low byte within [RB[56:63]..RB[48:55]] (or, with L=1,
     also within [RB[40:47]..RB[32:39]])? CR[BF] <- 0 || in_range || 0 || 0."""
     g = c.gpr
@@ -65,20 +65,20 @@ def cmprb(c: VCPU, bf: int, l: int, ra: int, rb: int) -> None:  # noqa: E741
     c.cr = (c.cr & keep_field(bf)) | ((CR_GT if hit else 0) << (28 - 4 * bf))
 
 
-def cmpeqb(c: VCPU, bf: int, ra: int, rb: int) -> None:
+def cmpeqb(c: CPUState, bf: int, ra: int, rb: int) -> None:
     """cmpeqb BF,RA,RB: does any byte of RB equal RA's low byte? CR[BF] <- 0 || match || 00."""
     g = c.gpr
     hit = bytes([g[ra] & 0xFF]) in g[rb].to_bytes(8, "big")
     c.cr = (c.cr & keep_field(bf)) | ((CR_GT if hit else 0) << (28 - 4 * bf))
 
 
-def isel(c: VCPU, rt: int, ra: int, rb: int, bc: int) -> None:
+def isel(c: CPUState, rt: int, ra: int, rb: int, bc: int) -> None:
     """isel RT,RA,RB,BC: RT <- (RA|0) if CR bit BC else RB."""
     g = c.gpr
     g[rt] = (g[ra] if ra else 0) if c.cr & (1 << (31 - bc)) else g[rb]
 
 
-def setb(c: VCPU, rt: int, bfa: int) -> None:
+def setb(c: CPUState, rt: int, bfa: int) -> None:
     """setb RT,BFA: RT <- -1 if CR[BFA].LT, else 1 if CR[BFA].GT, else 0."""
     f = (c.cr >> (28 - 4 * bfa)) & 0xF
     c.gpr[rt] = M64 if f & CR_LT else 1 if f & CR_GT else 0

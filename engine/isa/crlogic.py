@@ -15,10 +15,10 @@ from .insn import Insn, table
 from .specialize import pure
 
 if TYPE_CHECKING:
-    from ..cpu import VCPU
+    from ..state import CPUState
 
 
-def crlogic(c: VCPU, bt: int, ba: int, bb: int, *, op: str) -> None:
+def crlogic(c: CPUState, bt: int, ba: int, bb: int, *, op: str) -> None:
     """CR[BT] <- CR[BA] op CR[BB]."""
     cr = c.cr
     if op == "crxor" and ba == bb:
@@ -45,7 +45,7 @@ def crlogic(c: VCPU, bt: int, ba: int, bb: int, *, op: str) -> None:
         c.cr = (cr & (~(1 << (31 - bt)) & M32)) | (r << (31 - bt))
 
 
-def mcrf(c: VCPU, bf: int, bfa: int) -> None:
+def mcrf(c: CPUState, bf: int, bfa: int) -> None:
     """mcrf BF,BFA: CR[BF] <- CR[BFA]."""
     cr = c.cr
     c.cr = (cr & (~(0xF << (28 - 4 * bf)) & M32)) | (
@@ -70,13 +70,13 @@ def one_field_mask(fxm: int) -> int:
     return field_mask(fxm) if fxm != 0 and fxm & (fxm - 1) == 0 else 0
 
 
-def mtcrf(c: VCPU, rs: int, fxm: int, *, one: bool) -> None:
+def mtcrf(c: CPUState, rs: int, fxm: int, *, one: bool) -> None:
     """mtcrf FXM,RS / mtocrf FXM,RS: CR fields selected by FXM <- RS[32:63]."""
     m = one_field_mask(fxm) if one else field_mask(fxm)
     c.cr = (c.cr & (~m & M32)) | (c.gpr[rs] & m)
 
 
-def mfcr(c: VCPU, rt: int, fxm: int, *, one: bool) -> None:
+def mfcr(c: CPUState, rt: int, fxm: int, *, one: bool) -> None:
     """mfcr RT: RT <- 32 zeros || CR. mfocrf FXM: only the one named field, zeros elsewhere
     (RT unchanged when FXM does not name exactly one field, as QEMU)."""
     if not one:
@@ -85,7 +85,7 @@ def mfcr(c: VCPU, rt: int, fxm: int, *, one: bool) -> None:
         c.gpr[rt] = c.cr & one_field_mask(fxm)
 
 
-def mcrxrx(c: VCPU, bf: int) -> None:
+def mcrxrx(c: CPUState, bf: int) -> None:
     """mcrxrx BF: CR[BF] <- OV || OV32 || CA || CA32 (ISA 3.0B)."""
     c.cr = (c.cr & (~(0xF << (28 - 4 * bf)) & M32)) | (
         ((c.ov << 3) | (c.ov32 << 2) | (c.ca << 1) | c.ca32) << (28 - 4 * bf)

@@ -15,17 +15,17 @@ from .insn import Insn, table
 from .macros import cr0, set_ov
 
 if TYPE_CHECKING:
-    from ..cpu import VCPU
+    from ..state import CPUState
 
 
 # -- add/subtract family --------------------------------------------------------
-def addi(c: VCPU, rt: int, ra: int, si: int, *, shift: int = 0) -> None:
+def addi(c: CPUState, rt: int, ra: int, si: int, *, shift: int = 0) -> None:
     """addi/addis: RT <- (RA|0) + SI (shifted)."""
     g = c.gpr
     g[rt] = ((g[ra] if ra else 0) + (si << shift)) & M64
 
 
-def add_imm(c: VCPU, rt: int, ra: int, si: int, *, invert_a: bool, rc: int, sf: bool) -> None:
+def add_imm(c: CPUState, rt: int, ra: int, si: int, *, invert_a: bool, rc: int, sf: bool) -> None:
     """addic/addic./subfic: RT <- (~)RA + EXTS(SI) (+ 1 for subfic), setting CA and CA32.
 
     In 32-bit mode CA is the carry out of the low word (ISA 3.0B 3.3.9).
@@ -41,7 +41,7 @@ def add_imm(c: VCPU, rt: int, ra: int, si: int, *, invert_a: bool, rc: int, sf: 
         cr0(c, r, sf)
 
 
-def add_xo(c: VCPU, rt: int, ra: int, rb: int, *, invert_a: bool, b: str, cin: str,
+def add_xo(c: CPUState, rt: int, ra: int, rb: int, *, invert_a: bool, b: str, cin: str,
            set_ca: bool, oe: int, rc: int, sf: bool) -> None:  # fmt: skip
     """The XO add/subtract-from family: RT <- (~)RA + B + carry-in.
 
@@ -202,7 +202,7 @@ def _modud(a: int, b: int) -> tuple[int, int]:
     return (a % b if b else 0), 0
 
 
-def muldiv(c: VCPU, rt: int, ra: int, rb: int, *, fn: Callable[[int, int], tuple[int, int]],
+def muldiv(c: CPUState, rt: int, ra: int, rb: int, *, fn: Callable[[int, int], tuple[int, int]],
            oe: int = 0, rc: int = 0, sf: bool) -> None:  # fmt: skip
     """RT <- fn(RA, RB), with OE (OV, OV32 = OV, SO) and Rc for the XO forms.
 
@@ -218,13 +218,13 @@ def muldiv(c: VCPU, rt: int, ra: int, rb: int, *, fn: Callable[[int, int], tuple
         cr0(c, r, sf)
 
 
-def mulli(c: VCPU, rt: int, ra: int, si: int) -> None:
+def mulli(c: CPUState, rt: int, ra: int, si: int) -> None:
     """mulli: RT <- low 64 bits of RA * SI."""
     g = c.gpr
     g[rt] = (g[ra] * si) & M64
 
 
-def madd(c: VCPU, rt: int, ra: int, rb: int, rc_va: int, *, kind: str) -> None:
+def madd(c: CPUState, rt: int, ra: int, rb: int, rc_va: int, *, kind: str) -> None:
     """maddhd/maddhdu/maddld (VA form): RT <- (RA * RB + RC), high or low doubleword."""
     g = c.gpr
     if kind == "hd":
@@ -235,7 +235,7 @@ def madd(c: VCPU, rt: int, ra: int, rb: int, rc_va: int, *, kind: str) -> None:
         g[rt] = (g[ra] * g[rb] + g[rc_va]) & M64
 
 
-def addpcis(c: VCPU, rt: int, d: int, npc: int) -> None:
+def addpcis(c: CPUState, rt: int, d: int, npc: int) -> None:
     """addpcis (DX form): RT <- NIA + EXTS(d || 0x0000), NIA being the next instruction."""
     c.gpr[rt] = (npc + (d << 16)) & M64
 
@@ -244,7 +244,7 @@ def addpcis(c: VCPU, rt: int, d: int, npc: int) -> None:
 DARN_ERROR = M64  # the ISA's "no random number available" value
 
 
-def darn_next(c: VCPU) -> int:
+def darn_next(c: CPUState) -> int:
     """The next value of the vCPU's deterministic generator (splitmix64).
 
     Real hardware and QEMU return entropy; ppcdbg runs must replay bit for bit,
@@ -258,7 +258,7 @@ def darn_next(c: VCPU) -> int:
     return z ^ (z >> 31)
 
 
-def darn(c: VCPU, rt: int, l: int) -> None:  # noqa: E741
+def darn(c: CPUState, rt: int, l: int) -> None:  # noqa: E741
     """darn RT,L: L=0 a 32-bit value, L=1/2 a 64-bit one, L=3 (reserved) the error value."""
     if l == 3:
         v = DARN_ERROR  # as QEMU

@@ -19,9 +19,9 @@ from ..bits import M32, M64
 from .common import Resync
 
 if TYPE_CHECKING:
-    from ..cpu import VCPU
+    from ..state import CPUState
 
-Exec = Callable[["VCPU"], int]
+Exec = Callable[["CPUState"], int]
 
 
 def inline(fn: Exec, *lines: str) -> Exec:
@@ -151,7 +151,7 @@ class Op:
         if self.resyncs:
             inner = fn
 
-            def fn(c: VCPU, inner: Exec = inner) -> int:
+            def fn(c: CPUState, inner: Exec = inner) -> int:
                 raise Resync(inner(c))
 
         return fn

@@ -62,7 +62,7 @@ from .common import illegal
 from .forms import Ctx, Exec, Form, Op, f_bf, f_ra, f_rb, f_rc_field, f_rt, f_si, op
 
 if TYPE_CHECKING:
-    from ..cpu import VCPU
+    from ..state import CPUState
 
 MSR_FE = MSR_FE0 | MSR_FE1
 CR1_CLEAR = ~0x0F00_0000
@@ -101,7 +101,7 @@ _INVALID_ORDER = (
 _IMMEDIATE = FPSCR_VX_ALL | FPSCR_ZX
 
 
-def record_immediate(c: VCPU, exc: int, set_fpcc: bool = True) -> bool:
+def record_immediate(c: CPUState, exc: int, set_fpcc: bool = True) -> bool:
     """Step 1: invalid-operation causes and zero-divide. Returns "an interrupt is pending".
 
     Raises the program interrupt at once for an enabled cause (other than
@@ -146,7 +146,7 @@ def record_immediate(c: VCPU, exc: int, set_fpcc: bool = True) -> bool:
     return pending
 
 
-def check_status(c: VCPU, exc: int, pending: bool) -> None:
+def check_status(c: CPUState, exc: int, pending: bool) -> None:
     """Step 3: overflow, underflow, inexact and FI; raise a pending enabled exception."""
     fs = c.fpscr
     if exc & FPSCR_OX:
@@ -171,11 +171,11 @@ def check_status(c: VCPU, exc: int, pending: bool) -> None:
         raise fp_interrupt()
 
 
-def set_cr1(c: VCPU) -> None:
+def set_cr1(c: CPUState) -> None:
     c.cr = (c.cr & CR1_CLEAR) | ((c.fpscr >> 28) << 24)
 
 
-def finish(c: VCPU, rt: int, r: int, exc: int, set_fprf: bool, rc: bool) -> None:
+def finish(c: CPUState, rt: int, r: int, exc: int, set_fprf: bool, rc: bool) -> None:
     """Steps 1-4 for an instruction whose result ``r`` goes to FPR ``rt``."""
     pending = record_immediate(c, exc) if exc & _IMMEDIATE else False
     c.vsr[rt] = (r) << 64
@@ -293,7 +293,7 @@ def arith(
         def compute(f: list[int], rn: int) -> tuple[int, int]:
             return fpu.f_rsqrt((f[rb] >> 64), single, rn)
 
-    def slow(c: VCPU) -> int:
+    def slow(c: CPUState) -> int:
         r, exc = compute(c.vsr, c.fpscr & MODE)
         if single and r & NAN_TEST > INF:
             r &= ~0x1FFF_FFFF  # a NaN leaves a single operation with a single's payload
@@ -307,7 +307,7 @@ def arith(
     fast_fn = fast
     is_add = kind == "add"
 
-    def ex(c: VCPU) -> int:
+    def ex(c: CPUState) -> int:
         fs = c.fpscr
         if not fs & _FAST_OFF:
             f = c.vsr
@@ -335,7 +335,7 @@ def arith(
 def frsp(w: int, x: Ctx) -> Exec:
     rt, rb, rc, npc = f_rt(w), f_rb(w), bool(w & 1), x.npc
 
-    def ex(c: VCPU) -> int:
+    def ex(c: CPUState) -> int:
         r, exc = fpu.round_to_single((c.vsr[rb] >> 64), c.fpscr & MODE)
         finish(c, rt, r, exc, True, rc)
         return npc
@@ -364,7 +364,7 @@ def fcti(w: int, x: Ctx, *, to: str, z: bool) -> Exec:
     lo, hi, word = _CTI[to]
     nanval = (1 << 31 if word else 1 << 63) if lo else 0
 
-    def ex(c: VCPU) -> int:
+    def ex(c: CPUState) -> int:
         b = c.vsr[rb] >> 64
         v, exc = fpu.to_int(b, fpu.RN_ZERO if z else c.fpscr & FPSCR_RN, lo, hi)
         if fpu.is_nan(b):
@@ -385,7 +385,7 @@ def fcfi(w: int, x: Ctx, *, signed: bool, single: bool, set_fprf: bool) -> Exec:
     """
     rt, rb, rc, npc = f_rt(w), f_rb(w), bool(w & 1), x.npc
 
-    def ex(c: VCPU) -> int:
+    def ex(c: CPUState) -> int:
         v = c.vsr[rb] >> 64
         if signed and v >> 63:
             v -= 1 << 64
@@ -418,7 +418,7 @@ def fmove(w: int, x: Ctx, *, how: str) -> Exec:
         "cpsgn": lambda f: ((f[ra] >> 64) & _SIGN) | ((f[rb] >> 64) & ~_SIGN),
     }[how]
 
-    def ex(c: VCPU) -> int:
+    def ex(c: CPUState) -> int:
         f = c.vsr
         f[rt] = (fn(f)) << 64
         if rc:
@@ -432,7 +432,7 @@ def fsel(w: int, x: Ctx) -> Exec:
     """fsel: FRT <- FRC if FRA >= 0 (not NaN; -0 counts), else FRB."""
     rt, ra, rb, rcf, rc, npc = f_rt(w), f_ra(w), f_rb(w), f_rc_field(w), bool(w & 1), x.npc
 
-    def ex(c: VCPU) -> int:
+    def ex(c: CPUState) -> int:
         f = c.vsr
         a = f[ra] >> 64
         ge = (not a >> 63 or not a & ~_SIGN) and not fpu.is_nan(a)
@@ -451,7 +451,7 @@ def fcmp(w: int, x: Ctx, *, ordered: bool) -> Exec:
     shift = 4 * (7 - bf)
     keep = ~(0xF << shift)
 
-    def ex(c: VCPU) -> int:
+    def ex(c: CPUState) -> int:
         f = c.vsr
         a, b = (f[ra] >> 64), (f[rb] >> 64)
         exc = 0
@@ -480,7 +480,7 @@ def _ordered_key(b: int) -> int:
 
 
 # -- FPSCR moves ------------------------------------------------------------------------
-def store_fpscr(c: VCPU, new: int, nibbles: int) -> bool:
+def store_fpscr(c: CPUState, new: int, nibbles: int) -> bool:
     """QEMU 7.2 helper_store_fpscr: replace the selected 4-bit fields of the FPSCR.
 
     FEX and VX are never written directly: VX becomes the OR of the VX*
@@ -497,7 +497,7 @@ def store_fpscr(c: VCPU, new: int, nibbles: int) -> bool:
     return _summaries(c, fs)
 
 
-def _summaries(c: VCPU, fs: int) -> bool:
+def _summaries(c: CPUState, fs: int) -> bool:
     fs &= ~0x800  # FPSCR bit 52 is reserved: QEMU never stores it
     fs = (fs | FPSCR_VX) if fs & FPSCR_VX_ALL else (fs & ~FPSCR_VX)
     if (fs >> 25) & (fs >> 3) & 0x1F:
@@ -511,7 +511,7 @@ def _summaries(c: VCPU, fs: int) -> bool:
 def mffs(w: int, x: Ctx) -> Exec:
     rt, rc, npc = f_rt(w), bool(w & 1), x.npc
 
-    def ex(c: VCPU) -> int:
+    def ex(c: CPUState) -> int:
         c.vsr[rt] = (c.fpscr) << 64
         if rc:
             set_cr1(c)
@@ -529,7 +529,7 @@ def mtfsf(w: int, x: Ctx) -> Exec:
     lbit, flm, wbit = (w >> 25) & 1, (w >> 17) & 0xFF, (w >> 16) & 1
     nibbles = 0xFF if lbit else (0 if wbit else flm)
 
-    def ex(c: VCPU) -> int:
+    def ex(c: CPUState) -> int:
         pending = store_fpscr(c, (c.vsr[rb] >> 64) & 0xFFFF_FFFF, nibbles)
         if rc:
             set_cr1(c)
@@ -547,7 +547,7 @@ def mtfsfi(w: int, x: Ctx) -> Exec:
     sh = 7 - bf
     nibbles = 0 if wbit else 1 << sh
 
-    def ex(c: VCPU) -> int:
+    def ex(c: CPUState) -> int:
         pending = store_fpscr(c, u << (4 * sh), nibbles)
         if rc:
             set_cr1(c)
@@ -568,14 +568,14 @@ def mtfsb(w: int, x: Ctx, *, value: int) -> Exec:
     bit = 1 << (31 - bt)
     writable = bit not in (FPSCR_FEX, FPSCR_VX)
 
-    def clear(c: VCPU) -> int:
+    def clear(c: CPUState) -> int:
         if writable and c.fpscr & bit:
             _summaries(c, c.fpscr & ~bit)
         if rc:
             set_cr1(c)
         return npc
 
-    def setb(c: VCPU) -> int:
+    def setb(c: CPUState) -> int:
         if writable and not c.fpscr & bit:
             _summaries(c, c.fpscr | bit)
         if rc:
@@ -593,7 +593,7 @@ def mcrfs(w: int, x: Ctx) -> Exec:
     cshift = 4 * (7 - bf)
     fshift = 4 * (7 - bfa)
 
-    def ex(c: VCPU) -> int:
+    def ex(c: CPUState) -> int:
         fs = c.fpscr
         c.cr = (c.cr & ~(0xF << cshift)) | (((fs >> fshift) & 0xF) << cshift)
         _summaries(c, fs & ~((0xF << fshift) & FPSCR_EX_CLEAR))
@@ -614,7 +614,7 @@ def fload(w: int, x: Ctx, *, kind: str, update: bool = False, indexed: bool = Fa
     d = f_si(w) & M64
     size = 8 if kind == "d" else 4
 
-    def ex(c: VCPU) -> int:
+    def ex(c: CPUState) -> int:
         g = c.gpr
         base = g[ra] if ra else 0
         ea = (base + (g[rb] if indexed else d)) & amask
@@ -639,7 +639,7 @@ def fstore(w: int, x: Ctx, *, kind: str, update: bool = False, indexed: bool = F
     d = f_si(w) & M64
     size = 8 if kind == "d" else 4
 
-    def ex(c: VCPU) -> int:
+    def ex(c: CPUState) -> int:
         g = c.gpr
         base = g[ra] if ra else 0
         ea = (base + (g[rb] if indexed else d)) & amask

@@ -30,7 +30,7 @@ from .insn import Insn, table
 from .specialize import code_check, pure
 
 if TYPE_CHECKING:
-    from ..cpu import VCPU
+    from ..state import CPUState
 
 
 ByteOrder = Literal["big", "little"]
@@ -44,7 +44,7 @@ def swapped(order: ByteOrder, reverse: bool) -> ByteOrder:
     return "little" if order == "big" else "big"
 
 
-def load_d(c: VCPU, rt: int, ra: int, d: int, *, size: int, amask: int, order: ByteOrder,
+def load_d(c: CPUState, rt: int, ra: int, d: int, *, size: int, amask: int, order: ByteOrder,
            signed: bool = False, update: bool = False) -> None:  # fmt: skip
     """lbz/lhz/lha/lwz/lwa/ld and their update forms: RT <- MEM((RA|0) + D, size)."""
     if update and (ra == 0 or ra == rt):
@@ -76,7 +76,7 @@ def load_d(c: VCPU, rt: int, ra: int, d: int, *, size: int, amask: int, order: B
         g[ra] = ea
 
 
-def load_x(c: VCPU, rt: int, ra: int, rb: int, *, size: int, amask: int, order: ByteOrder,
+def load_x(c: CPUState, rt: int, ra: int, rb: int, *, size: int, amask: int, order: ByteOrder,
            signed: bool = False, update: bool = False, reverse: bool = False) -> None:  # fmt: skip
     """lbzx/lhzx/lhax/lwzx/lwax/ldx, their update forms and lhbrx/lwbrx/ldbrx."""
     if update and (ra == 0 or ra == rt):
@@ -107,7 +107,7 @@ def load_x(c: VCPU, rt: int, ra: int, rb: int, *, size: int, amask: int, order: 
         g[ra] = ea
 
 
-def store_d(c: VCPU, rs: int, ra: int, d: int, *, size: int, amask: int, order: ByteOrder,
+def store_d(c: CPUState, rs: int, ra: int, d: int, *, size: int, amask: int, order: ByteOrder,
             update: bool = False) -> None:  # fmt: skip
     """stb/sth/stw/std and their update forms: MEM((RA|0) + D, size) <- RS."""
     if update and ra == 0:
@@ -135,7 +135,7 @@ def store_d(c: VCPU, rs: int, ra: int, d: int, *, size: int, amask: int, order: 
         code_check()
 
 
-def store_x(c: VCPU, rs: int, ra: int, rb: int, *, size: int, amask: int, order: ByteOrder,
+def store_x(c: CPUState, rs: int, ra: int, rb: int, *, size: int, amask: int, order: ByteOrder,
             update: bool = False, reverse: bool = False) -> None:  # fmt: skip
     """stbx/sthx/stwx/stdx, their update forms and sthbrx/stwbrx/stdbrx."""
     if update and ra == 0:
@@ -182,7 +182,7 @@ def alignment(ea: int, fields: int) -> Interrupt:
 
 
 # -- load/store multiple ------------------------------------------------------------
-def lmw(c: VCPU, rt: int, ra: int, d: int, *, amask: int, le: bool) -> None:
+def lmw(c: CPUState, rt: int, ra: int, d: int, *, amask: int, le: bool) -> None:
     """lmw: registers RT..r31 from big-endian words at (RA|0)+D.
 
     In little-endian mode it raises alignment (docs/machine.md; QEMU 7.2 too). RA
@@ -198,7 +198,7 @@ def lmw(c: VCPU, rt: int, ra: int, d: int, *, amask: int, le: bool) -> None:
     g[rt:] = words
 
 
-def stmw(c: VCPU, rs: int, ra: int, d: int, *, amask: int, le: bool) -> None:
+def stmw(c: CPUState, rs: int, ra: int, d: int, *, amask: int, le: bool) -> None:
     """stmw: registers RS..r31 as big-endian words at (RA|0)+D (alignment in LE mode)."""
     g = c.gpr
     ea = ((g[ra] if ra else 0) + d) & amask
@@ -216,7 +216,7 @@ def in_range(start: int, nregs: int, r: int) -> bool:
     return (r - start) % 32 < nregs
 
 
-def string_load(c: VCPU, rt: int, ra: int, rb: int, *, amask: int, le: bool,
+def string_load(c: CPUState, rt: int, ra: int, rb: int, *, amask: int, le: bool,
                 indexed: bool) -> None:  # fmt: skip
     """lswi/lswx: bytes in big-endian order into RT, RT+1... (wrapping to r0).
 
@@ -247,7 +247,7 @@ def string_load(c: VCPU, rt: int, ra: int, rb: int, *, amask: int, le: bool,
             g[(rt + k) & 31] = int.from_bytes(data[4 * k : 4 * k + 4], "big")
 
 
-def string_store(c: VCPU, rs: int, ra: int, rb: int, *, amask: int, le: bool,
+def string_store(c: CPUState, rs: int, ra: int, rb: int, *, amask: int, le: bool,
                  indexed: bool) -> None:  # fmt: skip
     """stswi/stswx: bytes of RS, RS+1... (wrapping to r0) in big-endian order."""
     g = c.gpr
@@ -265,7 +265,9 @@ def string_store(c: VCPU, rs: int, ra: int, rb: int, *, amask: int, le: bool,
 
 
 # -- load and reserve / store conditional ----------------------------------------------
-def larx(c: VCPU, rt: int, ra: int, rb: int, *, size: int, amask: int, order: ByteOrder) -> None:
+def larx(
+    c: CPUState, rt: int, ra: int, rb: int, *, size: int, amask: int, order: ByteOrder
+) -> None:
     """lbarx/lharx/lwarx/ldarx: load and set a reservation on the 128-byte granule.
 
     EH (bit 31) is a hint and changes nothing. An EA not a multiple of the
@@ -280,7 +282,9 @@ def larx(c: VCPU, rt: int, ra: int, rb: int, *, size: int, amask: int, order: By
     g[rt] = v
 
 
-def stcx(c: VCPU, rs: int, ra: int, rb: int, *, size: int, amask: int, order: ByteOrder) -> None:
+def stcx(
+    c: CPUState, rs: int, ra: int, rb: int, *, size: int, amask: int, order: ByteOrder
+) -> None:
     """stbcx./sthcx./stwcx./stdcx.: store if the reservation covers EA; CR0 = 0b00 || ok || SO.
 
     Success follows docs/machine.md: the reservation exists and covers the address

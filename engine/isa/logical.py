@@ -15,13 +15,13 @@ from .insn import Insn, table
 from .macros import cr0
 
 if TYPE_CHECKING:
-    from ..cpu import VCPU
+    from ..state import CPUState
 
 Binary = Callable[[int, int], int]
 Unary = Callable[[int], int]
 
 
-def boolean(c: VCPU, rs: int, ra: int, rb: int, *, op: str, rc: int, sf: bool) -> None:
+def boolean(c: CPUState, rs: int, ra: int, rb: int, *, op: str, rc: int, sf: bool) -> None:
     """and/andc/or/orc/xor/nand/nor/eqv[.]: RA <- RS op RB (64-bit results)."""
     g = c.gpr
     if op == "or" and rs == rb:
@@ -46,7 +46,7 @@ def boolean(c: VCPU, rs: int, ra: int, rb: int, *, op: str, rc: int, sf: bool) -
         cr0(c, g[ra], sf)
 
 
-def immediate(c: VCPU, rs: int, ra: int, ui: int, *, op: str, shift: int = 0, sf: bool) -> None:
+def immediate(c: CPUState, rs: int, ra: int, ui: int, *, op: str, shift: int = 0, sf: bool) -> None:
     """andi./andis./ori/oris/xori/xoris: RA <- RS op (UI << shift); the and forms set CR0."""
     g = c.gpr
     if op == "and":
@@ -138,7 +138,7 @@ def _cmpb(a: int, b: int) -> int:
     return r
 
 
-def unary(c: VCPU, rs: int, ra: int, *, fn: Unary, rc: int = 0, sf: bool) -> None:
+def unary(c: CPUState, rs: int, ra: int, *, fn: Unary, rc: int = 0, sf: bool) -> None:
     """RA <- fn(RS); Rc sets CR0 where the form has an Rc bit."""
     g = c.gpr
     g[ra] = fn(g[rs])
@@ -146,7 +146,7 @@ def unary(c: VCPU, rs: int, ra: int, *, fn: Unary, rc: int = 0, sf: bool) -> Non
         cr0(c, g[ra], sf)
 
 
-def byte_op(c: VCPU, rs: int, ra: int, rb: int, *, fn: Binary) -> None:
+def byte_op(c: CPUState, rs: int, ra: int, rb: int, *, fn: Binary) -> None:
     """bpermd/cmpb: RA <- fn(RS, RB); no Rc."""
     g = c.gpr
     g[ra] = fn(g[rs], g[rb])

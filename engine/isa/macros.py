@@ -13,13 +13,13 @@ from ..bits import M32
 from .specialize import macro
 
 if TYPE_CHECKING:
-    from ..cpu import VCPU
+    from ..state import CPUState
 
 CR0_CLEAR = 0x0FFF_FFFF
 
 
 @macro
-def cr0(c: VCPU, r: int, sf: bool) -> None:
+def cr0(c: CPUState, r: int, sf: bool) -> None:
     """CR0 <- LT, GT, EQ of ``r`` against 0 (signed), and SO. In 32-bit mode only
     the low word is compared (ISA 3.0B 3.3.8)."""
     if sf:
@@ -30,7 +30,7 @@ def cr0(c: VCPU, r: int, sf: bool) -> None:
 
 
 @macro
-def set_ov(c: VCPU, ov: int, ov32: int) -> None:
+def set_ov(c: CPUState, ov: int, ov32: int) -> None:
     """XER[OV], XER[OV32] <- ov, ov32; SO is sticky."""
     c.ov = ov
     c.ov32 = ov32

@@ -18,7 +18,7 @@ from .macros import cr0
 from .specialize import pure
 
 if TYPE_CHECKING:
-    from ..cpu import VCPU
+    from ..state import CPUState
 
 
 @pure
@@ -28,7 +28,7 @@ def mask(mb: int, me: int) -> int:
 
 
 # -- rotates ---------------------------------------------------------------------
-def rlwinm(c: VCPU, rs: int, ra: int, sh: int, mb: int, me: int, *, rc: int, sf: bool) -> None:
+def rlwinm(c: CPUState, rs: int, ra: int, sh: int, mb: int, me: int, *, rc: int, sf: bool) -> None:
     """rlwinm: RA <- ROTL32(RS, SH) & MASK(MB+32, ME+32)."""
     g = c.gpr
     if mb <= me:
@@ -41,7 +41,7 @@ def rlwinm(c: VCPU, rs: int, ra: int, sh: int, mb: int, me: int, *, rc: int, sf:
         cr0(c, g[ra], sf)
 
 
-def rlwnm(c: VCPU, rs: int, ra: int, rb: int, mb: int, me: int, *, rc: int, sf: bool) -> None:
+def rlwnm(c: CPUState, rs: int, ra: int, rb: int, mb: int, me: int, *, rc: int, sf: bool) -> None:
     """rlwnm: RA <- ROTL32(RS, RB[59:63]) & MASK(MB+32, ME+32)."""
     g = c.gpr
     g[ra] = rotl32(g[rs], g[rb] & 31) & mask(mb + 32, me + 32)
@@ -49,7 +49,7 @@ def rlwnm(c: VCPU, rs: int, ra: int, rb: int, mb: int, me: int, *, rc: int, sf: 
         cr0(c, g[ra], sf)
 
 
-def rlwimi(c: VCPU, rs: int, ra: int, sh: int, mb: int, me: int, *, rc: int, sf: bool) -> None:
+def rlwimi(c: CPUState, rs: int, ra: int, sh: int, mb: int, me: int, *, rc: int, sf: bool) -> None:
     """rlwimi: RA <- ROTL32(RS, SH) & m | RA & ~m, m = MASK(MB+32, ME+32)."""
     g = c.gpr
     g[ra] = (rotl32(g[rs], sh) & mask(mb + 32, me + 32)) | (g[ra] & (~mask(mb + 32, me + 32) & M64))
@@ -57,7 +57,7 @@ def rlwimi(c: VCPU, rs: int, ra: int, sh: int, mb: int, me: int, *, rc: int, sf:
         cr0(c, g[ra], sf)
 
 
-def rldi(c: VCPU, rs: int, ra: int, sh: int, mb: int, *, kind: str, rc: int, sf: bool) -> None:
+def rldi(c: CPUState, rs: int, ra: int, sh: int, mb: int, *, kind: str, rc: int, sf: bool) -> None:
     """rldicl/rldicr/rldic: RA <- ROTL64(RS, SH) & m, where m is MASK(mb, 63) ("l"),
     MASK(0, me) ("r") or MASK(mb, 63 - SH) ("c"); the 6-bit mb/me field is the same
     bits in every form."""
@@ -73,7 +73,7 @@ def rldi(c: VCPU, rs: int, ra: int, sh: int, mb: int, *, kind: str, rc: int, sf:
         cr0(c, g[ra], sf)
 
 
-def rldimi(c: VCPU, rs: int, ra: int, sh: int, mb: int, *, rc: int, sf: bool) -> None:
+def rldimi(c: CPUState, rs: int, ra: int, sh: int, mb: int, *, rc: int, sf: bool) -> None:
     """rldimi: RA <- ROTL64(RS, SH) & m | RA & ~m, m = MASK(MB, 63 - SH)."""
     g = c.gpr
     g[ra] = (rotl64(g[rs], sh) & mask(mb, 63 - sh)) | (g[ra] & (~mask(mb, 63 - sh) & M64))
@@ -81,7 +81,7 @@ def rldimi(c: VCPU, rs: int, ra: int, sh: int, mb: int, *, rc: int, sf: bool) ->
         cr0(c, g[ra], sf)
 
 
-def rldc(c: VCPU, rs: int, ra: int, rb: int, mb: int, *, kind: str, rc: int, sf: bool) -> None:
+def rldc(c: CPUState, rs: int, ra: int, rb: int, mb: int, *, kind: str, rc: int, sf: bool) -> None:
     """rldcl/rldcr: RA <- ROTL64(RS, RB[58:63]) & MASK(mb, 63) or MASK(0, me)."""
     g = c.gpr
     g[ra] = rotl64(g[rs], g[rb] & 63) & (mask(mb, 63) if kind == "l" else mask(0, mb))
@@ -90,7 +90,7 @@ def rldc(c: VCPU, rs: int, ra: int, rb: int, mb: int, *, kind: str, rc: int, sf:
 
 
 # -- shifts ---------------------------------------------------------------------
-def shift_logical(c: VCPU, rs: int, ra: int, rb: int, *, width: int, left: bool, rc: int,
+def shift_logical(c: CPUState, rs: int, ra: int, rb: int, *, width: int, left: bool, rc: int,
                   sf: bool) -> None:  # fmt: skip
     """slw/srw/sld/srd: the shift is RB's low log2(width)+1 bits; width or more gives 0."""
     g = c.gpr
@@ -103,7 +103,7 @@ def shift_logical(c: VCPU, rs: int, ra: int, rb: int, *, width: int, left: bool,
         cr0(c, g[ra], sf)
 
 
-def shift_algebraic(c: VCPU, rs: int, ra: int, rb: int, *, width: int, rc: int,
+def shift_algebraic(c: CPUState, rs: int, ra: int, rb: int, *, width: int, rc: int,
                     sf: bool) -> None:  # fmt: skip
     """sraw/srad: CA = CA32 = (RS negative and 1-bits shifted out)."""
     g = c.gpr
@@ -121,7 +121,7 @@ def shift_algebraic(c: VCPU, rs: int, ra: int, rb: int, *, width: int, rc: int,
         cr0(c, g[ra], sf)
 
 
-def shift_algebraic_imm(c: VCPU, rs: int, ra: int, sh: int, *, width: int, rc: int,
+def shift_algebraic_imm(c: CPUState, rs: int, ra: int, sh: int, *, width: int, rc: int,
                         sf: bool) -> None:  # fmt: skip
     """srawi/sradi: as sraw/srad with the shift in the word (below the width)."""
     g = c.gpr
@@ -132,7 +132,7 @@ def shift_algebraic_imm(c: VCPU, rs: int, ra: int, sh: int, *, width: int, rc: i
         cr0(c, g[ra], sf)
 
 
-def extswsli(c: VCPU, rs: int, ra: int, sh: int, *, rc: int, sf: bool) -> None:
+def extswsli(c: CPUState, rs: int, ra: int, sh: int, *, rc: int, sf: bool) -> None:
     """extswsli: RA <- EXTS(RS[32:63]) << sh (ISA 3.0B)."""
     g = c.gpr
     g[ra] = (s32(g[rs]) << sh) & M64

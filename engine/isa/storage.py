@@ -23,23 +23,23 @@ from .insn import Insn, table
 from .specialize import code_check
 
 if TYPE_CHECKING:
-    from ..cpu import VCPU
+    from ..state import CPUState
 
 DCACHE_BLOCK = 128  # POWER9 data cache block = reservation granule
 
 
-def hint(c: VCPU) -> None:
+def hint(c: CPUState) -> None:
     """dcbt/dcbtst/icbt and the barriers sync/lwsync/eieio/isync: no visible effect."""
     pass
 
 
-def probe(c: VCPU, ra: int, rb: int, *, amask: int) -> None:
+def probe(c: CPUState, ra: int, rb: int, *, amask: int) -> None:
     """dcbst/icbi: translate EA as a load would (faults), store nothing."""
     g = c.gpr
     c.translate_data(((g[ra] if ra else 0) + g[rb]) & amask, False)
 
 
-def dcbf(c: VCPU, ra: int, rb: int, *, l2: int, amask: int) -> None:
+def dcbf(c: CPUState, ra: int, rb: int, *, l2: int, amask: int) -> None:
     """dcbf L: 0 (dcbf), 1 (dcbfl), 3 (dcbflp) probe as dcbst; L=2 is reserved (ISA 3.0B 4.3.2)."""
     if l2 == 2:
         raise Interrupt(EXCP_HV_EMU)
@@ -47,7 +47,7 @@ def dcbf(c: VCPU, ra: int, rb: int, *, l2: int, amask: int) -> None:
     c.translate_data(((g[ra] if ra else 0) + g[rb]) & amask, False)
 
 
-def dcbz(c: VCPU, ra: int, rb: int, *, amask: int, order: str) -> None:
+def dcbz(c: CPUState, ra: int, rb: int, *, amask: int, order: str) -> None:
     """dcbz: zero the aligned 128-byte block holding EA, as a store (faults, SMC, reservations).
 
     The block is the reservation granule; QEMU 7.2 also drops the issuing
@@ -65,7 +65,7 @@ def sync_name(word: int) -> str:
     return ("sync", "lwsync", "ptesync", "sync")[(word >> 21) & 3]
 
 
-def ptesync(c: VCPU) -> None:
+def ptesync(c: CPUState) -> None:
     """ptesync (sync L=2) completes translation-table updates.
 
     The engine caches translations, so it drops them (radix MMU and decoded

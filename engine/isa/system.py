@@ -45,7 +45,7 @@ from .common import ClockSync, Resync, Stop
 from .forms import Ctx, Exec, Form, Op, f_rb, f_rt, f_si, f_spr, inline, op
 
 if TYPE_CHECKING:
-    from ..cpu import VCPU
+    from ..state import CPUState
 
 HID0_ENABLE_ATTN = ppc_bit(3)  # skiboot's SPR_HID0_POWER9_ENABLE_ATTN
 
@@ -76,7 +76,7 @@ def msr_after_write(old: int, new: int, *, keep: int) -> int:
 def mfmsr(w: int, x: Ctx) -> Exec:
     rt, npc = f_rt(w), x.npc
 
-    def ex(c: VCPU) -> int:
+    def ex(c: CPUState) -> int:
         c.gpr[rt] = c.msr
         return npc
 
@@ -88,7 +88,7 @@ def mtmsr(w: int, x: Ctx, *, wide: bool) -> Exec:
     rs, npc = f_rt(w), x.npc
     l_field = bool(w & 0x10000)
 
-    def ex(c: VCPU) -> int:
+    def ex(c: CPUState) -> int:
         v = c.gpr[rs]
         if l_field:
             c.set_msr((c.msr & ~(MSR_EE | MSR_RI)) | (v & (MSR_EE | MSR_RI)))
@@ -107,7 +107,7 @@ def rfid(w: int, x: Ctx, *, hyper: bool) -> Exec:
     s0, s1 = (SPR_HSRR0, SPR_HSRR1) if hyper else (SPR_SRR0, SPR_SRR1)
     cia = x.pc
 
-    def ex(c: VCPU) -> int:
+    def ex(c: CPUState) -> int:
         c.cfar = cia  # docs/machine.md "CFAR": rfid and hrfid set it as taken branches do
         old = c.msr
         src = c.spr[s1]
@@ -126,7 +126,7 @@ def sc(w: int, x: Ctx) -> Exec:
     lev = (w >> 5) & 0x7F
     npc = x.npc
 
-    def ex(c: VCPU) -> int:
+    def ex(c: CPUState) -> int:
         raise Interrupt(EXCP_SYSCALL, next_pc=npc, hv_call=lev == 1)
 
     return ex
@@ -148,7 +148,7 @@ def _spr_allowed(need: str | None, msr: int) -> int | None:
 def _raise(vector: int) -> Exec:
     srr1 = SRR1_PROGRAM_PRIV if vector == EXCP_PROGRAM else 0
 
-    def ex(c: VCPU) -> int:
+    def ex(c: CPUState) -> int:
         raise Interrupt(vector, srr1)
 
     return ex
@@ -168,7 +168,7 @@ def _fscr_gate(n: int, x: Ctx, inner: Exec) -> Exec:
         return inner
     bit, cause = gate
 
-    def ex(c: VCPU) -> int:
+    def ex(c: CPUState) -> int:
         if not c.spr[SPR_FSCR] & bit:
             fscr = c.spr[SPR_FSCR] & ~(0xFF << FSCR_IC_SHIFT)
             c.spr[SPR_FSCR] = fscr | (cause << FSCR_IC_SHIFT)
@@ -218,21 +218,21 @@ def _mfspr(w: int, x: Ctx) -> Exec:
         return _raise(bad)
     if n == SPR_XER:
 
-        def rd_xer(c: VCPU) -> int:
+        def rd_xer(c: CPUState) -> int:
             c.gpr[rt] = c.xer
             return npc
 
         return rd_xer
     if n == SPR_LR:
 
-        def rd_lr(c: VCPU) -> int:
+        def rd_lr(c: CPUState) -> int:
             c.gpr[rt] = c.lr
             return npc
 
         return inline(rd_lr, f"g[{rt}] = c.lr")
     if n == SPR_CTR:
 
-        def rd_ctr(c: VCPU) -> int:
+        def rd_ctr(c: CPUState) -> int:
             c.gpr[rt] = c.ctr
             return npc
 
@@ -240,7 +240,7 @@ def _mfspr(w: int, x: Ctx) -> Exec:
 
     if n in TIMED_SPRS:
 
-        def rd_time(c: VCPU) -> int:
+        def rd_time(c: CPUState) -> int:
             if not c.exact_clock:
                 raise ClockSync
             c.gpr[rt] = c.read_spr(n)
@@ -248,7 +248,7 @@ def _mfspr(w: int, x: Ctx) -> Exec:
 
         return rd_time
 
-    def rd(c: VCPU) -> int:
+    def rd(c: CPUState) -> int:
         c.gpr[rt] = c.read_spr(n)
         return npc
 
@@ -265,21 +265,21 @@ def _mtspr(w: int, x: Ctx) -> Exec:
         return _raise(bad)
     if n == SPR_XER:
 
-        def wr_xer(c: VCPU) -> int:
+        def wr_xer(c: CPUState) -> int:
             c.xer = c.gpr[rs]
             return npc
 
         return wr_xer
     if n == SPR_LR:
 
-        def wr_lr(c: VCPU) -> int:
+        def wr_lr(c: CPUState) -> int:
             c.lr = c.gpr[rs]
             return npc
 
         return inline(wr_lr, f"c.lr = g[{rs}]")
     if n == SPR_CTR:
 
-        def wr_ctr(c: VCPU) -> int:
+        def wr_ctr(c: CPUState) -> int:
             c.ctr = c.gpr[rs]
             return npc
 
@@ -287,7 +287,7 @@ def _mtspr(w: int, x: Ctx) -> Exec:
 
     if n in RESYNC_SPRS or n in TIMED_SPRS:
 
-        def wr_mode(c: VCPU) -> int:
+        def wr_mode(c: CPUState) -> int:
             if not c.exact_clock:
                 raise ClockSync
             c.write_spr(n, c.gpr[rs])
@@ -295,7 +295,7 @@ def _mtspr(w: int, x: Ctx) -> Exec:
 
         return wr_mode
 
-    def wr(c: VCPU) -> int:
+    def wr(c: CPUState) -> int:
         c.write_spr(n, c.gpr[rs])
         return npc
 
@@ -303,7 +303,7 @@ def _mtspr(w: int, x: Ctx) -> Exec:
 
 
 def _nop(npc: int) -> Exec:
-    def ex(c: VCPU) -> int:
+    def ex(c: CPUState) -> int:
         return npc
 
     return ex
@@ -315,7 +315,7 @@ def mftb(w: int, x: Ctx) -> Exec:
     if n not in (268, 269):
         return mfspr(w, x)
 
-    def ex(c: VCPU) -> int:
+    def ex(c: CPUState) -> int:
         if not c.exact_clock:
             raise ClockSync
         c.gpr[rt] = c.read_spr(n)
@@ -331,7 +331,7 @@ def trap(w: int, x: Ctx, *, imm: bool, word: bool) -> Exec:
     simm = f_si(w)
     npc = x.npc
 
-    def ex(c: VCPU) -> int:
+    def ex(c: CPUState) -> int:
         a = c.gpr[ra]
         b = simm & M64 if imm else c.gpr[rb]
         if word:
@@ -356,7 +356,7 @@ def attn(w: int, x: Ctx) -> Exec:
     Otherwise the illegal-instruction path, as QEMU 7.2 (which has no attn) does.
     """
 
-    def ex(c: VCPU) -> int:
+    def ex(c: CPUState) -> int:
         if c.spr[SPR_HID0] & HID0_ENABLE_ATTN:
             raise Stop("attn", None, halt=True)
         raise Interrupt(EXCP_HV_EMU)
@@ -368,7 +368,7 @@ def stop(w: int, x: Ctx) -> Exec:
     """stop: sleep until a wake-up event, then resume at the next instruction (PSSCR[EC]=0)."""
     npc = x.npc
 
-    def ex(c: VCPU) -> int:
+    def ex(c: CPUState) -> int:
         raise Stop("stop", npc, halt=False)
 
     return ex
@@ -379,7 +379,7 @@ def tlb_flush(w: int, x: Ctx, *, broadcast: bool) -> Exec:
     """tlbie (broadcast to every vCPU), tlbiel, slbia, slbie: drop cached translations."""
     npc = x.npc
 
-    def ex(c: VCPU) -> int:
+    def ex(c: CPUState) -> int:
         for cpu in c.peers if broadcast else (c,):
             cpu.flush_translation()
         raise Resync(npc)
@@ -399,7 +399,7 @@ def _hv_gate(x: Ctx, inner: Exec, heai: Callable[[int], bool]) -> Exec:
     if x.msr & MSR_HV:
         return inner
 
-    def ex(c: VCPU) -> int:
+    def ex(c: CPUState) -> int:
         if heai(c.spr[SPR_LPCR]):
             raise Interrupt(EXCP_HV_EMU)
         return inner(c)
@@ -420,7 +420,7 @@ def _tlbi_flush(w: int, x: Ctx, *, broadcast: bool) -> Exec:
     """
     ric, radix, rb, npc = (w >> 18) & 3, bool(w & 0x10000), f_rb(w), x.npc
 
-    def ex(c: VCPU) -> int:
+    def ex(c: CPUState) -> int:
         v = c.gpr[rb]
         ea = v & TLBIE_EPN if ric == 0 and radix and not (v >> 10) & 3 else None
         for cpu in c.peers if broadcast else (c,):
@@ -472,7 +472,7 @@ def msg(w: int, x: Ctx, *, send: bool, hyper: bool) -> Exec:
     rb, npc = f_rb(w), x.npc
     bit = PEND_HDOORBELL if hyper else PEND_DOORBELL
 
-    def ex(c: VCPU) -> int:
+    def ex(c: CPUState) -> int:
         v = c.gpr[rb]
         if (v >> DBELL_TYPE_SHIFT) & 0x1F != DBELL_TYPE_SERVER:
             return npc

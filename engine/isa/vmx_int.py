@@ -19,7 +19,7 @@ from .specialize import pure
 from .vector import M128, VSCR_SAT, elems, join, selems
 
 if TYPE_CHECKING:
-    from ..cpu import VCPU
+    from ..state import CPUState
 
 
 @pure
@@ -41,7 +41,7 @@ def lows(w: int) -> int:
     return r
 
 
-def vaddm(c: VCPU, vrt: int, vra: int, vrb: int, *, w: int) -> None:
+def vaddm(c: CPUState, vrt: int, vra: int, vrb: int, *, w: int) -> None:
     """vaddubm..vaddudm, vadduqm: VRT <- VRA + VRB per lane, modulo 2**w."""
     vs = c.vsr
     a = vs[32 + vra]
@@ -55,7 +55,7 @@ def vaddm(c: VCPU, vrt: int, vra: int, vrb: int, *, w: int) -> None:
         vs[32 + vrt] = ((a & low) + (b & low)) ^ ((a ^ b) & h)
 
 
-def vsubm(c: VCPU, vrt: int, vra: int, vrb: int, *, w: int) -> None:
+def vsubm(c: CPUState, vrt: int, vra: int, vrb: int, *, w: int) -> None:
     """vsububm..vsubudm, vsubuqm: VRT <- VRA - VRB per lane, modulo 2**w."""
     vs = c.vsr
     a = vs[32 + vra]
@@ -69,7 +69,7 @@ def vsubm(c: VCPU, vrt: int, vra: int, vrb: int, *, w: int) -> None:
         vs[32 + vrt] = ((a | h) - (b & low)) ^ ((a ^ b ^ h) & h)
 
 
-def vadds(c: VCPU, vrt: int, vra: int, vrb: int, *, w: int, signed: bool, sub: bool) -> None:
+def vadds(c: CPUState, vrt: int, vra: int, vrb: int, *, w: int, signed: bool, sub: bool) -> None:
     """vaddubs..vaddsws, vsububs..vsubsws: VRT <- clamp(VRA +/- VRB) per element; VSCR[SAT]."""
     vs = c.vsr
     if signed:
@@ -92,7 +92,7 @@ def vadds(c: VCPU, vrt: int, vra: int, vrb: int, *, w: int, signed: bool, sub: b
     vs[32 + vrt] = join(r, w)
 
 
-def vcarry(c: VCPU, vrt: int, vra: int, vrb: int, *, w: int, sub: bool) -> None:
+def vcarry(c: CPUState, vrt: int, vra: int, vrb: int, *, w: int, sub: bool) -> None:
     """vaddcuw/vaddcuq: the carry out of VRA + VRB; vsubcuw/vsubcuq: of VRA + ~VRB + 1
     (1 when VRA >= VRB unsigned), in bit 0 of each element."""
     vs = c.vsr
@@ -110,7 +110,7 @@ def vcarry(c: VCPU, vrt: int, vra: int, vrb: int, *, w: int, sub: bool) -> None:
         vs[32 + vrt] = join([x + y >= m for x, y in zip(elems(a, w), elems(b, w), strict=True)], w)
 
 
-def vaddeq(c: VCPU, vrt: int, vra: int, vrb: int, vrc: int, *, sub: bool, carry: bool) -> None:
+def vaddeq(c: CPUState, vrt: int, vra: int, vrb: int, vrc: int, *, sub: bool, carry: bool) -> None:
     """vaddeuqm/vaddecuq: VRA + VRB + CI; vsubeuqm/vsubecuq: VRA + ~VRB + CI, with CI
     bit 127 of VRC; the sum modulo 2**128, or (the ...c... forms) its carry out."""
     vs = c.vsr
@@ -122,7 +122,7 @@ def vaddeq(c: VCPU, vrt: int, vra: int, vrb: int, vrc: int, *, sub: bool, carry:
         vs[32 + vrt] = s & M128
 
 
-def vavg(c: VCPU, vrt: int, vra: int, vrb: int, *, w: int, signed: bool) -> None:
+def vavg(c: CPUState, vrt: int, vra: int, vrb: int, *, w: int, signed: bool) -> None:
     """vavgub..vavgsw: VRT <- (VRA + VRB + 1) >> 1 per element, without overflow."""
     vs = c.vsr
     if signed:
@@ -134,7 +134,7 @@ def vavg(c: VCPU, vrt: int, vra: int, vrb: int, *, w: int, signed: bool) -> None
     vs[32 + vrt] = join([(x + y + 1) >> 1 for x, y in zip(ea, eb, strict=True)], w)
 
 
-def vmaxmin(c: VCPU, vrt: int, vra: int, vrb: int, *, w: int, signed: bool, big: bool) -> None:
+def vmaxmin(c: CPUState, vrt: int, vra: int, vrb: int, *, w: int, signed: bool, big: bool) -> None:
     """vmaxub..vmaxsd (``big``), vminub..vminsd: the larger (smaller) element of each pair."""
     vs = c.vsr
     if signed:
@@ -149,7 +149,7 @@ def vmaxmin(c: VCPU, vrt: int, vra: int, vrb: int, *, w: int, signed: bool, big:
         vs[32 + vrt] = join([x if x < y else y for x, y in zip(ea, eb, strict=True)], w)
 
 
-def vabsdu(c: VCPU, vrt: int, vra: int, vrb: int, *, w: int) -> None:
+def vabsdu(c: CPUState, vrt: int, vra: int, vrb: int, *, w: int) -> None:
     """vabsdub/uh/uw: VRT <- |VRA - VRB| per unsigned element."""
     vs = c.vsr
     ea = elems(vs[32 + vra], w)
@@ -157,13 +157,13 @@ def vabsdu(c: VCPU, vrt: int, vra: int, vrb: int, *, w: int) -> None:
     vs[32 + vrt] = join([x - y if x > y else y - x for x, y in zip(ea, eb, strict=True)], w)
 
 
-def vneg(c: VCPU, vrt: int, vrb: int, *, w: int) -> None:
+def vneg(c: CPUState, vrt: int, vrb: int, *, w: int) -> None:
     """vnegw/vnegd: VRT <- -VRB per element, modulo 2**w."""
     vs = c.vsr
     vs[32 + vrt] = join([-x for x in elems(vs[32 + vrb], w)], w)
 
 
-def vexts(c: VCPU, vrt: int, vrb: int, *, w: int, frm: int) -> None:
+def vexts(c: CPUState, vrt: int, vrb: int, *, w: int, frm: int) -> None:
     """vextsb2w..vextsw2d: each ``w``-bit element <- its low ``frm`` bits, sign-extended."""
     vs = c.vsr
     m = (1 << frm) - 1
@@ -171,7 +171,7 @@ def vexts(c: VCPU, vrt: int, vrb: int, *, w: int, frm: int) -> None:
     vs[32 + vrt] = join([((x & m) ^ sign) - sign for x in elems(vs[32 + vrb], w)], w)
 
 
-def vprtyb(c: VCPU, vrt: int, vrb: int, *, w: int) -> None:
+def vprtyb(c: CPUState, vrt: int, vrb: int, *, w: int) -> None:
     """vprtybw/d/q: bit 0 of each element <- the parity of bit 7 of its bytes (others 0)."""
     vs = c.vsr
     x = vs[32 + vrb] & lows(8)

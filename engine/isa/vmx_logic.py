@@ -9,10 +9,10 @@ from .insn import Insn, table
 from .vector import M128
 
 if TYPE_CHECKING:
-    from ..cpu import VCPU
+    from ..state import CPUState
 
 
-def vlogic(c: VCPU, vrt: int, vra: int, vrb: int, *, op: str) -> None:
+def vlogic(c: CPUState, vrt: int, vra: int, vrb: int, *, op: str) -> None:
     """VRT <- VRA op VRB, bitwise over all 128 bits."""
     vs = c.vsr
     a = vs[32 + vra]

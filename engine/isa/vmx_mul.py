@@ -17,14 +17,14 @@ from .insn import Insn, table
 from .vector import M64, M128, VSCR_SAT, elems, join, selems
 
 if TYPE_CHECKING:
-    from ..cpu import VCPU
+    from ..state import CPUState
 
 S32_MIN = -(1 << 31)
 S32_MAX = (1 << 31) - 1
 U32_MAX = (1 << 32) - 1
 
 
-def vmuleo(c: VCPU, vrt: int, vra: int, vrb: int, *, w: int, signed: bool, odd: int) -> None:
+def vmuleo(c: CPUState, vrt: int, vra: int, vrb: int, *, w: int, signed: bool, odd: int) -> None:
     """vmule[us][bhw] (``odd`` 0) / vmulo..: the even (odd) elements of VRA and VRB
     multiplied into double-width products."""
     vs = c.vsr
@@ -37,7 +37,7 @@ def vmuleo(c: VCPU, vrt: int, vra: int, vrb: int, *, w: int, signed: bool, odd: 
     vs[32 + vrt] = join([x * y for x, y in zip(ea, eb, strict=True)], 2 * w)
 
 
-def vmuluwm(c: VCPU, vrt: int, vra: int, vrb: int) -> None:
+def vmuluwm(c: CPUState, vrt: int, vra: int, vrb: int) -> None:
     """VRT <- VRA * VRB per word, the low 32 bits of each product."""
     vs = c.vsr
     ea = elems(vs[32 + vra], 32)
@@ -46,7 +46,7 @@ def vmuluwm(c: VCPU, vrt: int, vra: int, vrb: int) -> None:
 
 
 def vmsum(
-    c: VCPU, vrt: int, vra: int, vrb: int, vrc: int, *, w: int, sa: bool, sb: bool, sat: bool
+    c: CPUState, vrt: int, vra: int, vrb: int, vrc: int, *, w: int, sa: bool, sb: bool, sat: bool
 ) -> None:
     """vmsum{u,m,s}{b,h}{m,s}: each word of VRT <- its word of VRC plus the products of the
     ``w``-bit elements of VRA and VRB in that word (signed ``sa``/``sb``); modulo 2**32,
@@ -69,7 +69,7 @@ def vmsum(
         vs[32 + vrt] = join(t, 32)
 
 
-def vmsumudm(c: VCPU, vrt: int, vra: int, vrb: int, vrc: int) -> None:
+def vmsumudm(c: CPUState, vrt: int, vra: int, vrb: int, vrc: int) -> None:
     """VRT <- VRA.dw0 * VRB.dw0 + VRA.dw1 * VRB.dw1 + VRC, modulo 2**128."""
     vs = c.vsr
     a = vs[32 + vra]
@@ -77,7 +77,7 @@ def vmsumudm(c: VCPU, vrt: int, vra: int, vrb: int, vrc: int) -> None:
     vs[32 + vrt] = ((a >> 64) * (b >> 64) + (a & M64) * (b & M64) + vs[32 + vrc]) & M128
 
 
-def vsum4(c: VCPU, vrt: int, vra: int, vrb: int, *, w: int, signed: bool) -> None:
+def vsum4(c: CPUState, vrt: int, vra: int, vrb: int, *, w: int, signed: bool) -> None:
     """vsum4ubs/sbs/shs: each word of VRT <- its word of VRB plus the ``w``-bit elements of
     VRA in that word, clamped to 32 bits (VSCR[SAT])."""
     vs = c.vsr
@@ -93,7 +93,7 @@ def vsum4(c: VCPU, vrt: int, vra: int, vrb: int, *, w: int, signed: bool) -> Non
     vs[32 + vrt] = join(r, 32)
 
 
-def vsum2sws(c: VCPU, vrt: int, vra: int, vrb: int) -> None:
+def vsum2sws(c: CPUState, vrt: int, vra: int, vrb: int) -> None:
     """Words 1 and 3 of VRT <- the signed sums of words 0-1 (2-3) of VRA plus word 1 (3) of
     VRB, clamped (VSCR[SAT]); words 0 and 2 <- 0."""
     vs = c.vsr
@@ -108,7 +108,7 @@ def vsum2sws(c: VCPU, vrt: int, vra: int, vrb: int) -> None:
     vs[32 + vrt] = ((r0 & U32_MAX) << 64) | (r1 & U32_MAX)
 
 
-def vsumsws(c: VCPU, vrt: int, vra: int, vrb: int) -> None:
+def vsumsws(c: CPUState, vrt: int, vra: int, vrb: int) -> None:
     """Word 3 of VRT <- the signed sum of VRA's words and word 3 of VRB, clamped
     (VSCR[SAT]); words 0-2 <- 0."""
     vs = c.vsr
@@ -119,7 +119,7 @@ def vsumsws(c: VCPU, vrt: int, vra: int, vrb: int) -> None:
     vs[32 + vrt] = r & U32_MAX
 
 
-def vmhadd(c: VCPU, vrt: int, vra: int, vrb: int, vrc: int, *, rnd: int) -> None:
+def vmhadd(c: CPUState, vrt: int, vra: int, vrb: int, vrc: int, *, rnd: int) -> None:
     """vmhaddshs (``rnd`` 0) / vmhraddshs (``rnd`` 0x4000): each halfword <- VRC +
     ((VRA * VRB + rnd) >> 15), signed, clamped to 16 bits (VSCR[SAT])."""
     vs = c.vsr
@@ -133,7 +133,7 @@ def vmhadd(c: VCPU, vrt: int, vra: int, vrb: int, vrc: int, *, rnd: int) -> None
     vs[32 + vrt] = join(r, 16)
 
 
-def vmladduhm(c: VCPU, vrt: int, vra: int, vrb: int, vrc: int) -> None:
+def vmladduhm(c: CPUState, vrt: int, vra: int, vrb: int, vrc: int) -> None:
     """Each halfword <- VRA * VRB + VRC, modulo 2**16."""
     vs = c.vsr
     ea = elems(vs[32 + vra], 16)
@@ -142,7 +142,7 @@ def vmladduhm(c: VCPU, vrt: int, vra: int, vrb: int, vrc: int) -> None:
     vs[32 + vrt] = join([x * y + z for x, y, z in zip(ea, eb, ec, strict=True)], 16)
 
 
-def vmul10(c: VCPU, vrt: int, vra: int, vrb: int, *, ext: bool, carry: bool) -> None:
+def vmul10(c: CPUState, vrt: int, vra: int, vrb: int, *, ext: bool, carry: bool) -> None:
     """vmul10uq/vmul10euq (``ext``: plus the carry-in digit, VRB bits 124:127) and their
     carry forms vmul10cuq/vmul10ecuq: VRA * 10 (+ CI) modulo 2**128, or what carries out
     of it. The digit is not checked to be at most 9 (what the ISA leaves undefined):

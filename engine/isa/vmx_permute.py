@@ -21,11 +21,11 @@ from .insn import Insn, table
 from .vector import M128, elems, join
 
 if TYPE_CHECKING:
-    from ..cpu import VCPU
+    from ..state import CPUState
 
 
 # -- permute and select ------------------------------------------------------------------
-def vperm(c: VCPU, vrt: int, vra: int, vrb: int, vrc: int, *, rev: bool) -> None:
+def vperm(c: CPUState, vrt: int, vra: int, vrb: int, vrc: int, *, rev: bool) -> None:
     """vperm: byte i of VRT <- byte (VRC.byte[i] & 31) of VRA || VRB; vpermr counts from the end.
 
     ``bytes.translate`` does the 16 look-ups at C speed: the 256-entry table
@@ -39,7 +39,7 @@ def vperm(c: VCPU, vrt: int, vra: int, vrb: int, vrc: int, *, rev: bool) -> None
     vs[32 + vrt] = int.from_bytes(vs[32 + vrc].to_bytes(16, "big").translate(src * 8), "big")
 
 
-def vpermxor(c: VCPU, vrt: int, vra: int, vrb: int, vrc: int) -> None:
+def vpermxor(c: CPUState, vrt: int, vra: int, vrb: int, vrc: int) -> None:
     """VRT.byte[i] <- VRA.byte[VRC.byte[i] >> 4] ^ VRB.byte[VRC.byte[i] & 15]."""
     vs = c.vsr
     a = vs[32 + vra].to_bytes(16, "big")
@@ -48,21 +48,21 @@ def vpermxor(c: VCPU, vrt: int, vra: int, vrb: int, vrc: int) -> None:
     vs[32 + vrt] = int.from_bytes(bytes([a[s >> 4] ^ b[s & 15] for s in sel]), "big")
 
 
-def vsel(c: VCPU, vrt: int, vra: int, vrb: int, vrc: int) -> None:
+def vsel(c: CPUState, vrt: int, vra: int, vrb: int, vrc: int) -> None:
     """VRT <- VRB where VRC has a 1 bit, VRA where it has a 0."""
     vs = c.vsr
     m = vs[32 + vrc]
     vs[32 + vrt] = (vs[32 + vra] & ~m) | (vs[32 + vrb] & m)
 
 
-def vsldoi(c: VCPU, vrt: int, vra: int, vrb: int, shb: int) -> None:
+def vsldoi(c: CPUState, vrt: int, vra: int, vrb: int, shb: int) -> None:
     """VRT <- bytes SHB..SHB+15 of VRA || VRB."""
     vs = c.vsr
     vs[32 + vrt] = (((vs[32 + vra] << 128) | vs[32 + vrb]) >> (128 - 8 * shb)) & M128
 
 
 # -- shifts ------------------------------------------------------------------------------
-def vshift(c: VCPU, vrt: int, vra: int, vrb: int, *, left: bool, octets: bool) -> None:
+def vshift(c: CPUState, vrt: int, vra: int, vrb: int, *, left: bool, octets: bool) -> None:
     """vsl/vsr: VRA shifted by VRB bits 125:127; vslo/vsro: by VRB bits 121:124 octets.
 
     The count is read from VRB's last byte only (POWER9, QEMU 7.2); the ISA
@@ -77,7 +77,7 @@ def vshift(c: VCPU, vrt: int, vra: int, vrb: int, *, left: bool, octets: bool) -
         vs[32 + vrt] = vs[32 + vra] >> n
 
 
-def vslv(c: VCPU, vrt: int, vra: int, vrb: int) -> None:
+def vslv(c: CPUState, vrt: int, vra: int, vrb: int) -> None:
     """VRT.byte[i] <- bits s..s+7 of VRA.byte[i] || VRA.byte[i+1], s = VRB.byte[i] & 7.
 
     Byte 16 of VRA reads as 0.
@@ -90,7 +90,7 @@ def vslv(c: VCPU, vrt: int, vra: int, vrb: int) -> None:
     )
 
 
-def vsrv(c: VCPU, vrt: int, vra: int, vrb: int) -> None:
+def vsrv(c: CPUState, vrt: int, vra: int, vrb: int) -> None:
     """VRT.byte[i] <- bits 8-s..15-s of VRA.byte[i-1] || VRA.byte[i], s = VRB.byte[i] & 7.
 
     Byte -1 of VRA reads as 0.
@@ -108,7 +108,7 @@ def vsrv(c: VCPU, vrt: int, vra: int, vrb: int) -> None:
 _REP = {8: M128 // 0xFF, 16: M128 // 0xFFFF, 32: M128 // 0xFFFF_FFFF}
 
 
-def vsplt(c: VCPU, vrt: int, vrb: int, uim: int, *, width: int, rep: int) -> None:
+def vsplt(c: CPUState, vrt: int, vrb: int, uim: int, *, width: int, rep: int) -> None:
     """Every element of VRT <- element UIM of VRB; UIM is masked to the element count."""
     vs = c.vsr
     n = 128 // width
@@ -116,13 +116,13 @@ def vsplt(c: VCPU, vrt: int, vrb: int, uim: int, *, width: int, rep: int) -> Non
     vs[32 + vrt] = e * rep
 
 
-def vsplti(c: VCPU, vrt: int, sim: int, *, width: int, rep: int) -> None:
+def vsplti(c: CPUState, vrt: int, sim: int, *, width: int, rep: int) -> None:
     """Every element of VRT <- SIM sign-extended (a decode-time constant)."""
     c.vsr[32 + vrt] = (sim & ((1 << width) - 1)) * rep
 
 
 # -- merges ------------------------------------------------------------------------------
-def vmrg(c: VCPU, vrt: int, vra: int, vrb: int, *, width: int, low: bool) -> None:
+def vmrg(c: CPUState, vrt: int, vra: int, vrb: int, *, width: int, low: bool) -> None:
     """vmrgh*/vmrgl*: the high (low) halves' elements of VRA and VRB, interleaved, VRA first."""
     vs = c.vsr
     n = 128 // width
@@ -139,7 +139,7 @@ def vmrg(c: VCPU, vrt: int, vra: int, vrb: int, *, width: int, low: bool) -> Non
     vs[32 + vrt] = join(r, width)
 
 
-def vmrgeo(c: VCPU, vrt: int, vra: int, vrb: int, *, odd: int) -> None:
+def vmrgeo(c: CPUState, vrt: int, vra: int, vrb: int, *, odd: int) -> None:
     """vmrgew/vmrgow: words 0 and 2 (1 and 3) of VRA and VRB, interleaved, VRA first."""
     vs = c.vsr
     a = elems(vs[32 + vra], 32)

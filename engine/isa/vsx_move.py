@@ -19,7 +19,7 @@ from .vector import M64
 SPLAT32 = (1 << 96) | (1 << 64) | (1 << 32) | 1  # x * SPLAT32: the word x in all 4 words
 
 if TYPE_CHECKING:
-    from ..cpu import VCPU
+    from ..state import CPUState
 
 
 def by_half(low: str) -> Callable[[int], str]:
@@ -31,34 +31,34 @@ def by_half(low: str) -> Callable[[int], str]:
     return facility
 
 
-def mfvsrd(c: VCPU, ra: int, xs: int) -> None:
+def mfvsrd(c: CPUState, ra: int, xs: int) -> None:
     """RA <- VSR[XS] doubleword 0."""
     c.gpr[ra] = c.vsr[xs] >> 64
 
 
-def mfvsrld(c: VCPU, ra: int, xs: int) -> None:
+def mfvsrld(c: CPUState, ra: int, xs: int) -> None:
     """RA <- VSR[XS] doubleword 1."""
     c.gpr[ra] = c.vsr[xs] & M64
 
 
-def mtvsrd(c: VCPU, xt: int, ra: int) -> None:
+def mtvsrd(c: CPUState, xt: int, ra: int) -> None:
     """VSR[XT] doubleword 0 <- RA; doubleword 1 is left as it was (QEMU 7.2; ISA: undefined)."""
     vs = c.vsr
     vs[xt] = (c.gpr[ra] << 64) | (vs[xt] & M64)
 
 
-def mtvsrdd(c: VCPU, xt: int, ra: int, rb: int) -> None:
+def mtvsrdd(c: CPUState, xt: int, ra: int, rb: int) -> None:
     """VSR[XT] <- (RA|0) || RB."""
     g = c.gpr
     c.vsr[xt] = ((g[ra] if ra else 0) << 64) | g[rb]
 
 
-def mfvsrwz(c: VCPU, ra: int, xs: int) -> None:
+def mfvsrwz(c: CPUState, ra: int, xs: int) -> None:
     """RA <- word 1 of VSR[XS], zero-extended."""
     c.gpr[ra] = (c.vsr[xs] >> 64) & 0xFFFF_FFFF
 
 
-def mtvsrw(c: VCPU, xt: int, ra: int, *, signed: bool) -> None:
+def mtvsrw(c: CPUState, xt: int, ra: int, *, signed: bool) -> None:
     """mtvsrwa/mtvsrwz: VSR[XT] doubleword 0 <- RA[32:63] sign- or zero-extended.
 
     Doubleword 1 is left as it was (QEMU 7.2; the ISA leaves it undefined).
@@ -70,7 +70,7 @@ def mtvsrw(c: VCPU, xt: int, ra: int, *, signed: bool) -> None:
     vs[xt] = (w << 64) | (vs[xt] & M64)
 
 
-def mtvsrws(c: VCPU, xt: int, ra: int) -> None:
+def mtvsrws(c: CPUState, xt: int, ra: int) -> None:
     """VSR[XT] <- RA[32:63] in all four words."""
     c.vsr[xt] = (c.gpr[ra] & 0xFFFF_FFFF) * SPLAT32
 

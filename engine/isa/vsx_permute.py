@@ -21,14 +21,14 @@ from .vector import M64, M128, swap_bytes
 from .vsx_move import by_half
 
 if TYPE_CHECKING:
-    from ..cpu import VCPU
+    from ..state import CPUState
 
 M32 = 0xFFFF_FFFF
 SPLAT8 = int.from_bytes(b"\x01" * 16, "big")  # x * SPLAT8: the byte x in all 16 bytes
 SPLAT32 = (1 << 96) | (1 << 64) | (1 << 32) | 1  # x * SPLAT32: the word x in all 4 words
 
 
-def xxlogic(c: VCPU, xt: int, xa: int, xb: int, *, op: str) -> None:
+def xxlogic(c: CPUState, xt: int, xa: int, xb: int, *, op: str) -> None:
     """XT <- XA op XB, bitwise over all 128 bits."""
     vs = c.vsr
     a = vs[xa]
@@ -52,14 +52,14 @@ def xxlogic(c: VCPU, xt: int, xa: int, xb: int, *, op: str) -> None:
     vs[xt] = r
 
 
-def xxsel(c: VCPU, xt: int, xa: int, xb: int, xc: int) -> None:
+def xxsel(c: CPUState, xt: int, xa: int, xb: int, xc: int) -> None:
     """XT <- XB where XC has a 1, XA where it has a 0."""
     vs = c.vsr
     m = vs[xc]
     vs[xt] = (vs[xa] & ~m & M128) | (vs[xb] & m)
 
 
-def xxpermdi(c: VCPU, xt: int, xa: int, xb: int, *, dm: int) -> None:
+def xxpermdi(c: CPUState, xt: int, xa: int, xb: int, *, dm: int) -> None:
     """XT <- XA doubleword DM[0] || XB doubleword DM[1] (xxmrghd, xxswapd, xxspltd...)."""
     vs = c.vsr
     a = vs[xa]
@@ -69,13 +69,13 @@ def xxpermdi(c: VCPU, xt: int, xa: int, xb: int, *, dm: int) -> None:
     vs[xt] = (hi << 64) | lo
 
 
-def xxsldwi(c: VCPU, xt: int, xa: int, xb: int, *, shw: int) -> None:
+def xxsldwi(c: CPUState, xt: int, xa: int, xb: int, *, shw: int) -> None:
     """XT <- words SHW..SHW+3 of XA || XB."""
     vs = c.vsr
     vs[xt] = (((vs[xa] << 128) | vs[xb]) >> (128 - 32 * shw)) & M128
 
 
-def xxmrgw(c: VCPU, xt: int, xa: int, xb: int, *, high: bool) -> None:
+def xxmrgw(c: CPUState, xt: int, xa: int, xb: int, *, high: bool) -> None:
     """xxmrghw (words 0, 1) / xxmrglw (words 2, 3): XT <- A.w[i] B.w[i] A.w[i+1] B.w[i+1]."""
     vs = c.vsr
     if high:
@@ -87,18 +87,18 @@ def xxmrgw(c: VCPU, xt: int, xa: int, xb: int, *, high: bool) -> None:
     vs[xt] = ((a >> 32) << 96) | ((b >> 32) << 64) | ((a & M32) << 32) | (b & M32)
 
 
-def xxspltw(c: VCPU, xt: int, xb: int, *, uim2: int) -> None:
+def xxspltw(c: CPUState, xt: int, xb: int, *, uim2: int) -> None:
     """XT <- word UIM of XB in all four words."""
     vs = c.vsr
     vs[xt] = ((vs[xb] >> (96 - 32 * uim2)) & M32) * SPLAT32
 
 
-def xxspltib(c: VCPU, xt: int, imm8: int) -> None:
+def xxspltib(c: CPUState, xt: int, imm8: int) -> None:
     """XT <- IMM8 in all sixteen bytes."""
     c.vsr[xt] = imm8 * SPLAT8
 
 
-def xxperm(c: VCPU, xt: int, xa: int, xb: int, *, reverse: bool) -> None:
+def xxperm(c: CPUState, xt: int, xa: int, xb: int, *, reverse: bool) -> None:
     """xxperm: XT.byte[i] <- (XA || XT).byte[XB.byte[i] & 31]; xxpermr counts from the end.
 
     ``bytes.translate`` with the 32 source bytes repeated to 256 looks every
@@ -111,7 +111,7 @@ def xxperm(c: VCPU, xt: int, xa: int, xb: int, *, reverse: bool) -> None:
     vs[xt] = int.from_bytes(vs[xb].to_bytes(16, "big").translate(src * 8), "big")
 
 
-def xxextractuw(c: VCPU, xt: int, xb: int, uim4: int) -> None:
+def xxextractuw(c: CPUState, xt: int, xb: int, uim4: int) -> None:
     """XT <- 0 || bytes UIM..UIM+3 of XB || 0 (doubleword 0 = the word zero-extended).
 
     The ISA leaves UIM > 12 undefined; QEMU 7.2 (as POWER9 hardware) wraps
@@ -122,7 +122,7 @@ def xxextractuw(c: VCPU, xt: int, xb: int, uim4: int) -> None:
     vs[xt] = ((((v << 128) | v) >> ((28 - uim4) * 8)) & M32) << 64
 
 
-def xxinsertw(c: VCPU, xt: int, xb: int, *, uim4: int) -> None:
+def xxinsertw(c: CPUState, xt: int, xb: int, *, uim4: int) -> None:
     """XT bytes UIM..UIM+3 <- word 1 of XB; the rest of XT is kept.
 
     The ISA leaves UIM > 12 undefined; QEMU 7.2 stores only the word's bytes
@@ -138,7 +138,7 @@ def xxinsertw(c: VCPU, xt: int, xb: int, *, uim4: int) -> None:
         vs[xt] = (vs[xt] & keep) | (w >> ((uim4 - 12) * 8))
 
 
-def xxbr(c: VCPU, xt: int, xb: int, *, width: int) -> None:
+def xxbr(c: CPUState, xt: int, xb: int, *, width: int) -> None:
     """xxbrh/xxbrw/xxbrd/xxbrq: each ``width``-bit element of XB with its bytes reversed."""
     vs = c.vsr
     if width == 128:

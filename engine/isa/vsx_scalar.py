@@ -58,7 +58,7 @@ from .fields import XX2, XX3_NORC
 from .insn import Insn, table
 
 if TYPE_CHECKING:
-    from ..cpu import VCPU
+    from ..state import CPUState
 
 MSR_FE = MSR_FE0 | MSR_FE1
 MODE = fpu.MODE_MASK
@@ -72,7 +72,7 @@ def fp_interrupt() -> Interrupt:
     return Interrupt(EXCP_PROGRAM, SRR1_PROGRAM_FPE)
 
 
-def invalid(c: VCPU, cause: int, set_fpcc: bool) -> None:
+def invalid(c: CPUState, cause: int, set_fpcc: bool) -> None:
     """Record one element's invalid-operation cause; raise at once when enabled.
 
     A signalling-NaN operand only sets VXSNAN; any other cause also clears FR
@@ -92,7 +92,7 @@ def invalid(c: VCPU, cause: int, set_fpcc: bool) -> None:
     c.fpscr = fs
 
 
-def zero_divide(c: VCPU) -> None:
+def zero_divide(c: CPUState) -> None:
     fs = (c.fpscr | FPSCR_ZX | FPSCR_FX) & ~(FPSCR_FR | FPSCR_FI)
     if fs & FPSCR_ZE:
         fs |= FPSCR_FEX
@@ -102,7 +102,7 @@ def zero_divide(c: VCPU) -> None:
     c.fpscr = fs
 
 
-def element(c: VCPU, exc: int, set_fpcc: bool) -> int:
+def element(c: CPUState, exc: int, set_fpcc: bool) -> int:
     """Steps 1 for one element's ``exc``; returns its overflow/underflow/inexact bits."""
     if exc & FPSCR_VX_ALL:
         invalid(c, exc & FPSCR_VX_ALL, set_fpcc)
@@ -111,7 +111,7 @@ def element(c: VCPU, exc: int, set_fpcc: bool) -> int:
     return exc & STATUS
 
 
-def status(c: VCPU, exc: int, change_fi: bool, pending: bool = False) -> None:
+def status(c: CPUState, exc: int, change_fi: bool, pending: bool = False) -> None:
     """Step 3: OX (else UX), XX, FI; a pending enabled exception raises now."""
     fs = c.fpscr
     if exc & FPSCR_OX:
@@ -138,7 +138,7 @@ def status(c: VCPU, exc: int, change_fi: bool, pending: bool = False) -> None:
         raise fp_interrupt()
 
 
-def set_fprf(c: VCPU, r: int) -> None:
+def set_fprf(c: CPUState, r: int) -> None:
     c.fpscr = (c.fpscr & ~FPSCR_FPRF) | fpu.fprf(r)
 
 
@@ -175,7 +175,7 @@ def arith(kind: str, a: int, b: int, single: bool, mode: int) -> tuple[int, int]
     return rsqrt(b, single, mode)
 
 
-def scalar(c: VCPU, kind: str, sp: bool, a: int, b: int) -> tuple[int, int]:
+def scalar(c: CPUState, kind: str, sp: bool, a: int, b: int) -> tuple[int, int]:
     """A scalar operation's result and status bits, steps 1 and FPRF done.
 
     The single-precision forms compute in binary64 and then round the result
@@ -191,7 +191,7 @@ def scalar(c: VCPU, kind: str, sp: bool, a: int, b: int) -> tuple[int, int]:
     return r, st
 
 
-def fma(c: VCPU, a: int, m: int, add: int, sp: bool, neg_add: bool,
+def fma(c: CPUState, a: int, m: int, add: int, sp: bool, neg_add: bool,
         neg: bool) -> tuple[int, int]:  # fmt: skip
     """±(a × m ± add) rounded once (to single for the sp forms), steps 1 and FPRF done."""
     r, exc = fpu.f_madd(a, m, add, sp, c.fpscr & MODE, neg_add, neg)
@@ -203,7 +203,7 @@ def fma(c: VCPU, a: int, m: int, add: int, sp: bool, neg_add: bool,
 
 
 # -- semantics -------------------------------------------------------------------------------
-def xs_arith2(c: VCPU, xt: int, xa: int, xb: int, *, kind: str, sp: bool) -> None:
+def xs_arith2(c: CPUState, xt: int, xa: int, xb: int, *, kind: str, sp: bool) -> None:
     """xsadddp/xssubdp/xsmuldp/xsdivdp and their sp forms: XT.dw0 <- XA.dw0 op XB.dw0."""
     vs = c.vsr
     r, st = scalar(c, kind, sp, vs[xa] >> 64, vs[xb] >> 64)
@@ -211,7 +211,7 @@ def xs_arith2(c: VCPU, xt: int, xa: int, xb: int, *, kind: str, sp: bool) -> Non
     status(c, st, True)
 
 
-def xs_arith1(c: VCPU, xt: int, xb: int, *, kind: str, sp: bool) -> None:
+def xs_arith1(c: CPUState, xt: int, xb: int, *, kind: str, sp: bool) -> None:
     """xssqrtdp/xsredp/xsrsqrtedp and their sp forms: XT.dw0 <- op XB.dw0."""
     vs = c.vsr
     r, st = scalar(c, kind, sp, 0, vs[xb] >> 64)
@@ -219,7 +219,7 @@ def xs_arith1(c: VCPU, xt: int, xb: int, *, kind: str, sp: bool) -> None:
     status(c, st, True)
 
 
-def xs_madd(c: VCPU, xt: int, xa: int, xb: int, *, mtype: bool, sp: bool, neg_add: bool,
+def xs_madd(c: CPUState, xt: int, xa: int, xb: int, *, mtype: bool, sp: bool, neg_add: bool,
             neg: bool) -> None:  # fmt: skip
     """xs[n]m{add,sub}{a,m}{dp,sp}: A-type XT <- ±(XA×XB ± XT), M-type XT <- ±(XA×XT ± XB).
 
