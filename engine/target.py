@@ -57,6 +57,10 @@ class Target(Protocol):
     # registers and memory
     def registers(self, vcpu: int, names: list[str] | None = None) -> dict[str, int | None]: ...
     def write_registers(self, vcpu: int, values: dict[str, int]) -> None: ...
+    def register_values(self, vcpu: int, names: tuple[str, ...]) -> list[int]:
+        """Many registers at once, each name resolved once per tuple (a gdb ``g``)."""
+        ...
+
     def read_memory(self, address: int, length: int, space: str = "physical",
                     vcpu: int = 0) -> bytes: ...  # fmt: skip
     def write_memory(self, address: int, data: bytes, space: str = "physical",

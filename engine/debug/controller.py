@@ -27,7 +27,8 @@ from ..machine import Machine, MachineConfig
 from ..memory import MemoryFault
 from ..mmu import RadixMMU
 from ..msr import MSR_IR, MSR_LE
-from ..registers import ARCHITECTED, read_register, write_register
+from ..registers import ARCHITECTED, canonical, read_register, write_register
+from ..trace_format import Reader, register_reader
 from .backends import make_backend
 from .backends.base import (
     NATIVE_STEP,
@@ -74,6 +75,7 @@ class Controller(TraceEmission, ReverseExecution):
 
     def __init__(self, image: Image, config: SessionConfig | None = None) -> None:
         self.config = config = config or SessionConfig()
+        self._readers: dict[tuple[str, ...], list[Reader]] = {}
         self.image = image
         self.backend = make_backend(config.backend)
         caps = self.backend.capabilities
@@ -259,6 +261,20 @@ class Controller(TraceEmission, ReverseExecution):
             except MemoryFault:
                 out[name] = None
         return out
+
+    def register_values(self, vcpu: int, names: tuple[str, ...]) -> list[int]:
+        """Many registers at once, each name resolved once per tuple.
+
+        gdb asks for the whole register file (a ``g``, ~140 registers) at every
+        stop; resolving the names each time cost ten times the reads.
+        """
+        readers = self._readers.get(names)
+        if readers is None:
+            for name in names:
+                canonical(name)  # an unknown name is a KeyError here, not a reader that raises
+            readers = self._readers[names] = [register_reader(n) for n in names]
+        cpu = self.vcpu(vcpu)
+        return [read(cpu) for read in readers]
 
     def write_registers(self, vcpu: int, values: dict[str, int]) -> None:
         cpu = self.vcpu(vcpu)

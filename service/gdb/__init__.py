@@ -1,12 +1,12 @@
 """GDB remote serial protocol server over a session's controller (issue 7).
 
 ``protocol`` frames and parses packets (no engine imports), ``target`` maps RSP
-operations onto the ``Controller`` API, ``server`` is the TCP server.
+operations onto the engine's ``Target`` protocol, ``server`` is the TCP server.
 """
 
 from __future__ import annotations
 
-from engine.debug.controller import Controller
+from engine.target import Target
 
 from .server import GdbServerHandle
 from .target import ControllerTarget
@@ -14,9 +14,7 @@ from .target import ControllerTarget
 __all__ = ["GdbServerHandle", "start_gdb_server"]
 
 
-def start_gdb_server(
-    controller: Controller, host: str = "127.0.0.1", port: int = 0
-) -> GdbServerHandle:
+def start_gdb_server(controller: Target, host: str = "127.0.0.1", port: int = 0) -> GdbServerHandle:
     """Listen for gdb on ``host:port`` (0: any free port, see ``.port``) for this session.
 
     One gdb at a time; a second one gets an error and is closed. The session

@@ -6,14 +6,16 @@ import argparse
 import sys
 from pathlib import Path
 
-from engine.debug.controller import ConfigError, Controller, ControllerError
 from engine.target import (
     ATOMIC_SEQUENCES,
     BACKENDS,
     SCHEDULER_LOCKING,
+    ConfigError,
+    ControllerError,
     ImageError,
     SessionConfig,
     load_image,
+    open_session,
 )
 
 from . import start_gdb_server
@@ -41,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
             raise ImageError(f"cannot read image {args.image}: {e.strerror}") from None
         if not 0 <= args.port < 65536:
             raise ConfigError("--port must be between 0 and 65535")
-        ctl = Controller(
+        ctl = open_session(
             load_image(data),
             SessionConfig(
                 profile=args.profile, vcpus=args.vcpus, backend=args.backend,

@@ -30,10 +30,16 @@ from dataclasses import dataclass
 from typing import Literal
 from xml.sax.saxutils import escape as xml_escape
 
-from engine.cpu import VCPU
-from engine.debug.controller import Controller, ControllerError
-from engine.target import MSR_LE, SPR_TABLE, BreakpointError, ConsoleEvent, Event, StopEvent
-from engine.trace_format import register_reader
+from engine.target import (
+    MSR_LE,
+    SPR_TABLE,
+    BreakpointError,
+    ConsoleEvent,
+    ControllerError,
+    Event,
+    StopEvent,
+    Target,
+)
 
 from .protocol import Stop, TargetError
 
@@ -102,14 +108,9 @@ def gdb_value(name: str, value: int) -> int:
     return value
 
 
-def _tail_reader(name: str) -> Callable[[VCPU], int]:
-    read = register_reader(engine_name(name))
-    if name in VS_HALVES or name == "vrsave":
-        return lambda cpu: gdb_value(name, read(cpu))
-    return read
-
-
-G_TAIL_READERS = [(_tail_reader(name), bits // 8) for name, bits, _ in G_TAIL]
+# The whole register file as the engine names it, read in one call per g.
+G_SOURCES = tuple(engine_name(name) for name, _, _ in REGISTERS)
+G_TAIL_SIZES = [(name, bits // 8) for name, bits, _ in G_TAIL]
 
 
 def engine_value(name: str, value: int, current: int) -> int:
@@ -187,7 +188,7 @@ class _GdbBreakpoint:
 class ControllerTarget:
     """One gdb connection's view of a session. Not thread-safe except ``interrupt``."""
 
-    def __init__(self, ctl: Controller) -> None:
+    def __init__(self, ctl: Target) -> None:
         self.ctl = ctl
         self._bps: dict[tuple[int, int, int], _GdbBreakpoint] = {}
         self._console: list[str] = []
@@ -212,14 +213,14 @@ class ControllerTarget:
     # -- threads -------------------------------------------------------------------
     @property
     def vcpus(self) -> int:
-        return len(self.ctl.machine.vcpus)
+        return self.ctl.vcpu_count
 
     def _check(self, vcpu: int) -> None:
         if not 0 <= vcpu < self.vcpus:
             raise TargetError(0x16, f"no vCPU {vcpu}")
 
     def thread_info(self, vcpu: int) -> str:
-        cpu = self.ctl.machine.vcpus[vcpu]
+        cpu = self.ctl.vcpu_views()[vcpu]
         if cpu.halted:
             state = f"halted: {cpu.halt_reason}"
         elif cpu.sleeping:
@@ -229,7 +230,8 @@ class ControllerTarget:
         return f"vCPU {vcpu}, {state}"
 
     def order(self, vcpu: int) -> Literal["little", "big"]:
-        return "little" if self.ctl.machine.vcpus[vcpu].msr & MSR_LE else "big"
+        msr = self.ctl.register_values(vcpu, ("msr",))[0]
+        return "little" if msr & MSR_LE else "big"
 
     def last_stop(self) -> Stop:
         ev = self.ctl.last_stop
@@ -240,15 +242,13 @@ class ControllerTarget:
     # -- registers -------------------------------------------------------------------
     def read_registers(self, vcpu: int) -> bytes:
         self._check(vcpu)
-        c = self.ctl.machine.vcpus[vcpu]
-        order = self.order(vcpu)
-        head = G_STRUCTS[order].pack(
-            *c.gpr, c.nia, c.msr, c.cr, c.lr, c.ctr, c.xer & M32,
-            *(v >> 64 for v in c.vsr[:32]), c.fpscr,
-        )  # fmt: skip
-        # SPRs and vector registers straight from the vCPU (a g per gdb stop: the
-        # controller's by-name reads cost ten times more).
-        tail = b"".join([read(c).to_bytes(size, order) for read, size in G_TAIL_READERS])
+        values = self.ctl.register_values(vcpu, G_SOURCES)
+        order: Literal["little", "big"] = "little" if values[REGNUM["msr"]] & MSR_LE else "big"
+        head = G_STRUCTS[order].pack(*values[: len(G_NAMES)])
+        tail = b"".join([
+            gdb_value(name, v).to_bytes(size, order)
+            for (name, size), v in zip(G_TAIL_SIZES, values[len(G_NAMES) :], strict=True)
+        ])  # fmt: skip
         return head + tail
 
     def write_registers(self, vcpu: int, data: bytes) -> None:
@@ -309,7 +309,7 @@ class ControllerTarget:
 
     def expedited(self, vcpu: int) -> list[tuple[int, bytes]]:
         """Registers sent with a stop reply (saves gdb a round trip for the pc)."""
-        nia = self.ctl.machine.vcpus[vcpu].nia
+        nia = self.ctl.register_values(vcpu, ("pc",))[0]
         return [(PC_REGNUM, nia.to_bytes(8, self.order(vcpu)))]
 
     # -- memory ----------------------------------------------------------------------
@@ -338,7 +338,7 @@ class ControllerTarget:
         if what is None:
             return False
         key = (ztype, address, kind)
-        if key in self._bps and self._bps[key].bp_id in self.ctl.breakpoints.by_id:
+        if key in self._bps and self.ctl.breakpoint(self._bps[key].bp_id) is not None:
             return True  # Z packets are idempotent
         try:
             if ztype <= 1:
@@ -356,14 +356,14 @@ class ControllerTarget:
         if ztype not in Z_KINDS:
             return False
         gbp = self._bps.pop((ztype, address, kind), None)
-        if gbp is not None and gbp.bp_id in self.ctl.breakpoints.by_id:
+        if gbp is not None and self.ctl.breakpoint(gbp.bp_id) is not None:
             self.ctl.remove_breakpoint(gbp.bp_id)
         return True
 
     def detach(self) -> None:
         """gdb is gone: its breakpoints go with it; the session stays as it is."""
         for gbp in self._bps.values():
-            if gbp.bp_id in self.ctl.breakpoints.by_id:
+            if self.ctl.breakpoint(gbp.bp_id) is not None:
                 try:
                     self.ctl.remove_breakpoint(gbp.bp_id)
                 except (BreakpointError, ControllerError):
@@ -402,7 +402,7 @@ class ControllerTarget:
 
     def _stop(self, ev: StopEvent) -> Stop:
         reason = ev.reason
-        bp = self.ctl.breakpoints.by_id.get(ev.breakpoint_id) if ev.breakpoint_id else None
+        bp = self.ctl.breakpoint(ev.breakpoint_id) if ev.breakpoint_id else None
         if reason == "step":
             return Stop(SIGTRAP, ev.vcpu)
         if reason == "halt":
@@ -448,11 +448,13 @@ class ControllerTarget:
         ctl = self.ctl
         if name == "backend":
             c = ctl.config
-            caps = ", ".join(sorted(ctl.backend.capabilities)) or "none"
+            offered = ctl.capabilities()
+            caps = ", ".join(offered["capabilities"]) or "none"
             return (
                 f"backend: {c.backend} (capabilities: {caps})\n"
                 f"profile: {c.profile}, vCPUs: {c.vcpus}, scheduler locking: "
-                f"{c.scheduler_locking}, atomic sequences: {ctl.atomic}, quantum: {c.quantum}\n"
+                f"{c.scheduler_locking}, atomic sequences: {offered['atomic_sequences']}, "
+                f"quantum: {c.quantum}\n"
             )
         if name == "stats":
             stats = {"time": ctl.time, **ctl.stats()}
@@ -465,7 +467,7 @@ class ControllerTarget:
             return "".join(self._lpcr(v) for v in which)
         if name == "breakpoints":
             rows = []
-            for bp in ctl.breakpoints:
+            for bp in ctl.breakpoint_list():
                 where = f"0x{bp.address:x}" if bp.address is not None else f"vector {bp.vector}"
                 owner = "gdb" if any(g.bp_id == bp.id for g in self._bps.values()) else "api"
                 rows.append(f"{bp.id}: {bp.kind} {where} hits={bp.hit_count} "
