@@ -15,7 +15,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
 from .cpu import VCPU
+from .debug.config import SessionConfig
 from .debug.controller import Controller
+from .loader import Image
 from .memory import MemoryFault
 from .registers import canonical, read_register, width
 from .trace_format import StateFormatter, VectorFields
@@ -199,6 +201,21 @@ def read_mem(ctl: Controller, cpu: VCPU, addr: int, length: int) -> str | None:
         return ctl.read_memory(addr, length, "effective", cpu.index).hex()
     except Exception:  # noqa: BLE001 - unreadable memory prints as null
         return None
+
+
+class Tracer:
+    """A session of the trace's own (``ppcdbg trace``).
+
+    The trace reads its vCPUs directly, as fast as the engine runs, so it holds
+    its Controller itself; what drives it (the CLI) sees only this.
+    """
+
+    def __init__(self, image: Image, config: SessionConfig) -> None:
+        self._ctl = Controller(image, config)  # ConfigError, ControllerError: here, before output
+
+    def lines(self, opts: TraceOptions) -> Iterator[str]:
+        """The trace's JSON lines, one at a time as the machine runs."""
+        return run_trace(self._ctl, opts)
 
 
 def run_trace(ctl: Controller, opts: TraceOptions, fast: bool = True) -> Iterator[str]:

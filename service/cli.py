@@ -6,8 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-# ppcdbg trace drives a Controller itself (engine.trace reads the vCPUs directly for speed).
-from engine.debug.controller import Controller
 from engine.target import (
     BACKENDS,
     ConfigError,
@@ -19,7 +17,7 @@ from engine.target import (
     canonical,
     load_image,
 )
-from engine.trace import DEFAULT_REGS, REGISTER_GROUPS, TraceOptions, expand_groups, run_trace
+from engine.trace import DEFAULT_REGS, REGISTER_GROUPS, TraceOptions, Tracer, expand_groups
 from service import serve
 from service.gdb import cli as gdb_cli
 
@@ -109,7 +107,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
         flags = {f.strip() for f in args.step_flags.split(",") if f.strip() and f.strip() != "none"}
         if not flags <= {"noirq", "notimer"}:
             raise UsageError(f"--step-flags takes noirq, notimer or none, not {args.step_flags!r}")
-        controller = Controller(
+        tracer = Tracer(
             image,
             SessionConfig(
                 profile=args.profile, vcpus=args.vcpus, backend=args.backend,
@@ -130,7 +128,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
         print(f"ppcdbg trace: cannot write {args.out}: {e.strerror}", file=sys.stderr)
         return 2
     try:
-        for line in run_trace(controller, opts):
+        for line in tracer.lines(opts):
             out.write(line + "\n")
     finally:
         if args.out:
