@@ -17,18 +17,15 @@ from typing import Any, cast
 
 from ..bits import M64, sext
 from ..cpu import VCPU, trace_regs
-from ..disasm import Line, disassemble
 from ..host import VMExit
 from ..interrupts import EXCP_HV_EMU, save_registers
 from ..isa.table import decode
 from ..loader import Image
 from ..machine import ConfigError as ConfigError  # re-exported: the controller's face for callers
 from ..machine import Machine, MachineConfig
-from ..memory import MemoryFault
 from ..mmu import RadixMMU
 from ..msr import MSR_IR, MSR_LE
-from ..registers import ARCHITECTED, canonical, read_register, write_register
-from ..trace_format import Reader, register_reader
+from ..trace_format import Reader
 from .backends import make_backend
 from .backends.base import (
     NATIVE_STEP,
@@ -39,8 +36,8 @@ from .backends.base import (
 )
 from .backends.insn import pending
 from .backends.native import NativeBackend
+from .breakpoint_control import BreakpointControl
 from .breakpoints import Breakpoint, BreakpointTable
-from .condition import compile_condition
 from .config import SessionConfig
 from .errors import ControllerError as ControllerError  # re-exported (the face for callers)
 from .errors import MemoryAccessError as MemoryAccessError
@@ -50,10 +47,10 @@ from .events import (
     InterruptEvent,
     ResumeEvent,
     StopEvent,
-    VCPUView,
     WatchHit,
 )
-from .history import EditEntry, History, RunEntry
+from .history import History, RunEntry
+from .inspection import Inspection
 from .planter import Planter
 from .reverse import ReverseExecution, Snapshot
 from .tracing import TraceEmission
@@ -68,7 +65,7 @@ LARX = frozenset({"lbarx", "lharx", "lwarx", "ldarx", "lqarx"})
 STCX = frozenset({"stbcx.", "sthcx.", "stwcx.", "stdcx.", "stqcx."})
 
 
-class Controller(TraceEmission, ReverseExecution):
+class Controller(Inspection, BreakpointControl, TraceEmission, ReverseExecution):
     """One debug session's machine and everything that drives it (engine/target.py's
     Target): state access and breakpoints here, trace events in tracing.py, snapshots and
     reverse execution in reverse.py."""
@@ -246,106 +243,6 @@ class Controller(TraceEmission, ReverseExecution):
     def clear_stops(self, cpu: VCPU) -> None:
         self._step_stops.pop(cpu.index, None)
 
-    # -- state ----------------------------------------------------------------------------
-    def vcpu(self, n: int) -> VCPU:
-        if not 0 <= n < len(self.machine.vcpus):
-            raise ControllerError(f"no vCPU {n} (the session has {len(self.machine.vcpus)})")
-        return self.machine.vcpus[n]
-
-    def registers(self, vcpu: int, names: list[str] | None = None) -> dict[str, int | None]:
-        cpu = self.vcpu(vcpu)
-        out: dict[str, int | None] = {}
-        for name in names or ARCHITECTED:
-            try:
-                out[name] = read_register(cpu, name)
-            except MemoryFault:
-                out[name] = None
-        return out
-
-    def register_values(self, vcpu: int, names: tuple[str, ...]) -> list[int]:
-        """Many registers at once, each name resolved once per tuple.
-
-        gdb asks for the whole register file (a ``g``, ~140 registers) at every
-        stop; resolving the names each time cost ten times the reads.
-        """
-        readers = self._readers.get(names)
-        if readers is None:
-            for name in names:
-                canonical(name)  # an unknown name is a KeyError here, not a reader that raises
-            readers = self._readers[names] = [register_reader(n) for n in names]
-        cpu = self.vcpu(vcpu)
-        return [read(cpu) for read in readers]
-
-    def write_registers(self, vcpu: int, values: dict[str, int]) -> None:
-        cpu = self.vcpu(vcpu)
-        for name in values:
-            read_register(cpu, name)  # validates every name before anything is written
-        with self._op():
-            items = dict(values)
-
-            def apply() -> None:
-                for name, value in items.items():
-                    write_register(cpu, name, value)
-
-            apply()
-            self.history.record(EditEntry(apply), 0)
-
-    def _physical(self, address: int, length: int, space: str, vcpu: int) -> list[tuple[int, int]]:
-        """(physical address, length) runs for an access, page by page."""
-        if space == "physical":
-            return [(address, length)]
-        cpu = self.vcpu(vcpu)
-        runs = []
-        ea, left = address, length
-        while left > 0:
-            n = min(left, 0x1000 - (ea & 0xFFF))
-            pa = cpu.probe(ea)
-            if pa is None:
-                raise MemoryAccessError(ea, f"effective address 0x{ea:x} is not mapped")
-            runs.append((pa, n))
-            ea, left = (ea + n) & M64, left - n
-        return runs
-
-    def read_memory(
-        self, address: int, length: int, space: str = "physical", vcpu: int = 0
-    ) -> bytes:
-        out = bytearray()
-        for pa, n in self._physical(address, length, space, vcpu):
-            try:
-                data = self.machine.mem.read_bytes(pa, n)
-            except MemoryFault as e:
-                raise MemoryAccessError(e.address, str(e)) from None
-            out += self.planter.overlay(pa, data)
-        return bytes(out)
-
-    def write_memory(
-        self, address: int, data: bytes, space: str = "physical", vcpu: int = 0
-    ) -> None:
-        runs = self._physical(address, len(data), space, vcpu)
-        for pa, n in runs:
-            if pa < 0 or pa + n > self.machine.mem.size:
-                raise MemoryAccessError(max(pa, self.machine.mem.size), f"0x{pa:x} is outside RAM")
-        with self._op():
-            chunks = []
-            pos = 0
-            for pa, n in runs:
-                chunks.append((pa, bytes(data[pos : pos + n])))
-                pos += n
-
-            def apply() -> None:
-                for pa, chunk in chunks:
-                    self.planter.write_through(pa, chunk)
-                self.machine.mem.watch_hits.clear()
-
-            apply()
-            self.history.record(EditEntry(apply), 0)
-
-    def symbol(self, name: str) -> int:
-        try:
-            return self.image.symbols[name]
-        except KeyError:
-            raise ControllerError(f"symbol {name!r} not found") from None
-
     def stats(self) -> dict[str, int]:
         s = dict(self.backend.stats())
         s["foreign_hits"] = self.foreign_hits
@@ -353,91 +250,10 @@ class Controller(TraceEmission, ReverseExecution):
         return s
 
     # -- the Target face (engine/target.py): plain data for the service -------------------
-    @property
-    def vcpu_count(self) -> int:
-        return len(self.machine.vcpus)
-
-    def vcpu_views(self) -> list[VCPUView]:
-        return [
-            VCPUView(
-                c.index,
-                c.nia,
-                read_register(c, "msr"),
-                bool(c.halted),
-                c.halt_reason,
-                bool(c.sleeping),
-                c.retired,
-            )  # fmt: skip
-            for c in self.machine.vcpus
-        ]
-
     def capabilities(self) -> dict[str, Any]:
         """The backend's capabilities and the session's stepping choices."""
         return {"backend": self.config.backend, "capabilities": sorted(self.backend.capabilities),
                 "atomic_sequences": self.atomic}  # fmt: skip
-
-    def breakpoint(self, bp_id: str) -> Breakpoint | None:
-        return self.breakpoints.by_id.get(bp_id)
-
-    def breakpoint_list(self) -> list[Breakpoint]:
-        return list(self.breakpoints.by_id.values())
-
-    # -- breakpoints ----------------------------------------------------------------
-    def add_breakpoint(self, kind: str, **kw: object) -> Breakpoint:
-        with self._op():
-            return self.breakpoints.add(kind, **kw)  # type: ignore[arg-type]
-
-    def update_breakpoint(
-        self,
-        bp_id: str,
-        *,
-        enabled: bool | None = None,
-        condition: str | None = None,
-        ignore_count: int | None = None,
-        temporary: bool | None = None,
-        vcpus: frozenset[int] | None | bool = False,
-    ) -> Breakpoint:
-        """Change a breakpoint; ``condition=""`` removes its condition, ``vcpus=None`` all vCPUs."""
-        with self._op():
-            bp = self.breakpoints.get(bp_id)
-            if condition is not None:
-                bp.condition = compile_condition(condition) if condition else None
-            if ignore_count is not None:
-                if ignore_count < 0:
-                    raise ControllerError("ignore_count must not be negative")
-                bp.ignore_count = ignore_count
-            if temporary is not None:
-                bp.temporary = temporary
-            if vcpus is not False:
-                bp.vcpus = vcpus  # type: ignore[assignment]
-            if enabled is not None:
-                bp.enabled = enabled
-            return bp
-
-    def disassemble(self, address: int, count: int, vcpu: int = 0) -> list[Line]:
-        """``count`` instructions from effective ``address`` as vCPU ``vcpu`` sees them."""
-        cpu = self.vcpu(vcpu)
-        data = self.read_memory(address, 4 * count, "effective", vcpu)
-        return disassemble(
-            data, address, count, little=bool(cpu.msr & MSR_LE), symbols=self.image.symbols
-        )
-
-    def remove_breakpoint(self, bp_id: str) -> Breakpoint:
-        with self._op():
-            return self.breakpoints.remove(bp_id)
-
-    def _condition_holds(self, bp: Breakpoint, cpu: VCPU) -> bool:
-        return bp.condition is None or bp.condition.evaluate(_Env(self, cpu))
-
-    def _triggers(self, bp: Breakpoint, cpu: VCPU) -> bool:
-        """Count a hit; True when it stops (condition holds, ignore count used up)."""
-        if bp.condition is not None and not bp.condition.evaluate(_Env(self, cpu)):
-            return False
-        bp.hit_count += 1
-        if bp.ignore_count > 0:
-            bp.ignore_count -= 1
-            return False
-        return True
 
     # -- execution ----------------------------------------------------------------------
     @contextlib.contextmanager
@@ -910,25 +726,6 @@ class Controller(TraceEmission, ReverseExecution):
 
 
 _RETIRED = attrgetter("retired")
-
-
-class _Env:
-    """The condition language's view of a vCPU (engine/debug/condition.py)."""
-
-    def __init__(self, ctl: Controller, cpu: VCPU) -> None:
-        self._ctl = ctl
-        self._cpu = cpu
-        self.vcpu = cpu.index
-
-    def reg(self, name: str) -> int:
-        return read_register(self._cpu, name)
-
-    def mem(self, address: int, size: int) -> int:
-        pa = self._cpu.probe(address)
-        if pa is None:
-            raise MemoryFault(address, False)
-        data = self._ctl.planter.overlay(pa, self._ctl.machine.mem.read_bytes(pa, size))
-        return int.from_bytes(data, "little" if self._cpu.msr & MSR_LE else "big")
 
 
 def _nothing() -> None:
