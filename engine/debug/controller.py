@@ -5,6 +5,11 @@ The service, the CLI and a GDB server drive a machine only through a
 checkpoints and reverse execution, and a stream of typed events. The
 controller picks its strategy from the backend's capabilities, never from
 its name (docs/stepping.md "Backends").
+
+Its jobs live in mixins of their own: inspection.py (registers, memory,
+disassembly), breakpoint_control.py (breakpoints and when a hit stops),
+reverse.py (snapshots and reverse execution), tracing.py (trace events); this
+module keeps execution control, the event stream and the engine's hooks.
 """
 
 from __future__ import annotations
