@@ -40,8 +40,31 @@ from .registers import ARCHITECTED, VECTOR, UnknownRegister, canonical, read_reg
 from .sprs import SPR_TABLE
 
 
+class Reversible(Protocol):
+    """Reverse execution, for a session that records its history."""
+
+    def reverse_step(self, vcpu: int) -> StopEvent: ...
+    def reverse_continue(self) -> StopEvent: ...
+
+
+class Snapshots(Protocol):
+    """Named machine states a session keeps, persists and goes back to."""
+
+    def take_snapshot(self, snap_id: str) -> tuple[bytes, int]: ...
+    def load_snapshot(self, snap_id: str, state: bytes, time: int) -> None: ...
+    def has_snapshot(self, snap_id: str) -> bool: ...
+    def restore_snapshot(self, snap_id: str) -> None: ...
+
+
 class Target(Protocol):
-    """A debug session's machine, as its clients drive it."""
+    """A debug session's machine, as its clients drive it.
+
+    Optional capabilities come as ``support_*`` methods that return the
+    capability's own interface or None, as the Rust ``gdbstub`` crate's
+    extension traits do: a client asks once, and cannot call what the session
+    does not offer (gdb is not told of reverse execution when there is no
+    history to run back through).
+    """
 
     config: SessionConfig
     last_stop: StopEvent | None
@@ -88,13 +111,12 @@ class Target(Protocol):
     def halt(self) -> None: ...
     def stepping(self, fast: bool = True) -> AbstractContextManager[Callable[[int], object]]: ...
 
-    # history and snapshots
-    def reverse_step(self, vcpu: int) -> StopEvent: ...
-    def reverse_continue(self) -> StopEvent: ...
-    def take_snapshot(self, snap_id: str) -> tuple[bytes, int]: ...
-    def load_snapshot(self, snap_id: str, state: bytes, time: int) -> None: ...
-    def has_snapshot(self, snap_id: str) -> bool: ...
-    def restore_snapshot(self, snap_id: str) -> None: ...
+    # optional capabilities
+    def support_reverse(self) -> Reversible | None:
+        """Reverse execution, or None when the session keeps no history."""
+        ...
+
+    def support_snapshots(self) -> Snapshots | None: ...
 
     # events and statistics
     def subscribe(self, listener: Callable[[Any], None],
@@ -115,7 +137,8 @@ __all__ = [
     "TRACE_REG_NAMES", "VECTOR", "Breakpoint", "BreakpointError", "ChangedIndices",
     "ConditionError", "ConfigError", "ConsoleEvent", "ControllerError", "Event", "Image",
     "ImageError", "InterruptEvent", "Line", "MemoryAccessError", "ResumeEvent", "SessionConfig",
-    "StopEvent", "Target", "TraceBatch", "TraceEvent", "UnknownRegister", "VCPUView",
+    "Reversible", "Snapshots", "StopEvent", "Target", "TraceBatch", "TraceEvent",
+    "UnknownRegister", "VCPUView",
     "canonical", "disassemble_one", "instruction_key", "load_image", "open_session",
     "read_register", "trace_xer", "width",
 ]  # fmt: skip

@@ -32,6 +32,7 @@ TYPES: dict[str, tuple[str, str]] = {
     "invalid-request": ("Invalid request", "The session cannot carry out the request."),
     "session-running": ("Session running", "Halt the session first (or wait for its stop)."),
     "conflict": ("Conflict", "The resource is in use."),
+    "not-supported": ("Not supported", "The session does not offer this capability."),
     "session-failed": ("Session failed", "An internal error ended this session."),
     "storage-unavailable": ("Storage unavailable", "The server's database cannot be used now."),
     "insufficient-storage": ("Insufficient storage", "The server has no room to store it."),

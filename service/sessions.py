@@ -45,7 +45,9 @@ from engine.target import (
     Image,
     ImageError,
     MemoryAccessError,
+    Reversible,
     SessionConfig,
+    Snapshots,
     StopEvent,
     Target,
     UnknownRegister,
@@ -325,12 +327,28 @@ class Session:
             )
         )
 
+    def reversible(self) -> Reversible:
+        """The session's reverse execution; a 409 when it records no history."""
+        rev = self.ctl.support_reverse()
+        if rev is None:
+            why = "was created with history: false and records no history"
+            raise Problem(409, "not-supported", f"session {self.id} {why}")
+        return rev
+
+    def snapshots(self) -> Snapshots:
+        """The session's snapshots; a 409 when its engine keeps none."""
+        snaps = self.ctl.support_snapshots()
+        if snaps is None:
+            raise Problem(409, "not-supported", f"session {self.id} does not keep snapshots")
+        return snaps
+
     def start_reverse_continue(self) -> asyncio.Future[StopEvent]:
-        return self.submit(self.ctl.reverse_continue)
+        return self.submit(self.reversible().reverse_continue)
 
     async def reverse_step(self, vcpu: int) -> StopEvent:
         self.check_vcpu(vcpu)
-        fut = self.submit(lambda: self.ctl.reverse_step(vcpu))
+        rev = self.reversible()
+        fut = self.submit(lambda: rev.reverse_step(vcpu))
         await self.wait(fut, None)
         return fut.result()
 
@@ -632,9 +650,10 @@ class Manager:
                           field="memory_mb")  # fmt: skip
         try:
             ctl = open_session(image.image, session_config(cfg))
-            if state is not None and snap is not None:
-                ctl.load_snapshot(snap.id, state, snap.time)
-                ctl.restore_snapshot(snap.id)
+            snaps = ctl.support_snapshots()
+            if state is not None and snap is not None and snaps is not None:
+                snaps.load_snapshot(snap.id, state, snap.time)
+                snaps.restore_snapshot(snap.id)
         except (ControllerError, ConfigError, ImageError) as e:
             p = translate(e)
             raise p if p else Problem(422, "invalid-session-config", str(e)) from None
@@ -676,7 +695,8 @@ class Manager:
             raise Problem(429, "quota-exceeded", f"a session holds at most {limit} snapshots")
         sid = new_id("snp")
 
-        blob, at = s.now(lambda: s.ctl.take_snapshot(sid))
+        snaps = s.snapshots()
+        blob, at = s.now(lambda: snaps.take_snapshot(sid))
         rec = SnapshotRecord(sid, s.owner, s.id, s.image.id, dict(s.config), name, at, now())
         await asyncio.to_thread(self.store.add_snapshot, {
             "id": sid, "owner": s.owner, "session_id": s.id, "image_id": s.image.id,
@@ -693,13 +713,14 @@ class Manager:
                 "invalid-request",
                 "the snapshot was taken of a different image or configuration",
             )
-        if not s.ctl.has_snapshot(rec.id):
+        snaps = s.snapshots()
+        if not snaps.has_snapshot(rec.id):
             blob = await asyncio.to_thread(self.store.snapshot_state, rec.id)
             if blob is None:
                 raise not_found("snapshot", rec.id)
 
-            s.now(lambda: s.ctl.load_snapshot(rec.id, blob, rec.time))
-        s.now(lambda: s.ctl.restore_snapshot(rec.id))
+            s.now(lambda: snaps.load_snapshot(rec.id, blob, rec.time))
+        s.now(lambda: snaps.restore_snapshot(rec.id))
         s.hub.publish({"type": "session-state", "vcpu": None, "time": s.ctl.time,
                        "state": "restored", "snapshot_id": rec.id})  # fmt: skip
 

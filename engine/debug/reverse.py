@@ -17,6 +17,7 @@ from .history import History, RunEntry, StepEntry
 if TYPE_CHECKING:
     from ..cpu import VCPU
     from .breakpoints import Breakpoint, BreakpointTable
+    from .config import SessionConfig
 
 
 @dataclass
@@ -29,6 +30,7 @@ class Snapshot:
 class ReverseExecution:
     if TYPE_CHECKING:
         machine: Machine
+        config: SessionConfig
         history: History
         breakpoints: BreakpointTable
         snapshots: dict[str, Snapshot]
@@ -43,6 +45,13 @@ class ReverseExecution:
         def _clock_slots(self) -> dict[int, int]: ...
         def _slots_since(self, before: dict[int, int]) -> dict[int, int]: ...
         def _condition_holds(self, bp: Breakpoint, cpu: VCPU) -> bool: ...
+
+    # -- capabilities (engine/target.py's support_* methods) ----------------------------
+    def support_reverse(self) -> ReverseExecution | None:
+        return self if self.config.history else None
+
+    def support_snapshots(self) -> ReverseExecution | None:
+        return self
 
     # -- snapshots -----------------------------------------------------------------------
     def take_snapshot(self, snap_id: str) -> tuple[bytes, int]:

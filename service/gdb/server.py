@@ -26,9 +26,9 @@ log = logging.getLogger("ppcdbg.gdb")
 
 SUPPORTED = (
     f"PacketSize={p.MAX_PACKET:x};qXfer:features:read+;qXfer:threads:read+;"
-    "QStartNoAckMode+;vContSupported+;ReverseStep+;ReverseContinue+;swbreak+;hwbreak+;"
-    "multiprocess+"
+    "QStartNoAckMode+;vContSupported+;swbreak+;hwbreak+;multiprocess+"
 ).encode()
+REVERSE = b";ReverseStep+;ReverseContinue+"  # offered when the session records history
 VCONT_ACTIONS = b"vCont;c;C;s;S;t"
 HALT_RETRY = 0.02  # seconds between halt requests while an interrupted continue winds down
 BUSY = "another gdb client is already connected to this session"
@@ -158,7 +158,7 @@ class Connection:
         name, _, args = payload.partition(b":")
         if name == b"qSupported":
             self.multiprocess = b"multiprocess+" in args
-            return SUPPORTED
+            return SUPPORTED + REVERSE if self.target.reversible else SUPPORTED
         if name == b"qXfer":
             return self._xfer(args)
         if payload == b"qfThreadInfo":

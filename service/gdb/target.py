@@ -37,6 +37,7 @@ from engine.target import (
     ConsoleEvent,
     ControllerError,
     Event,
+    Reversible,
     StopEvent,
     Target,
 )
@@ -395,10 +396,20 @@ class ControllerTarget:
 
     def reverse_step(self, vcpu: int) -> Stop:
         self._check(vcpu)
-        return self._stop(self.ctl.reverse_step(vcpu))
+        return self._stop(self._reverse().reverse_step(vcpu))
 
     def reverse_continue(self) -> Stop:
-        return self._stop(self.ctl.reverse_continue())
+        return self._stop(self._reverse().reverse_continue())
+
+    @property
+    def reversible(self) -> bool:
+        return self.ctl.support_reverse() is not None
+
+    def _reverse(self) -> Reversible:
+        rev = self.ctl.support_reverse()
+        if rev is None:  # gdb was not offered it (qSupported): a client that asks anyway
+            raise TargetError(0x16, "the session records no history")
+        return rev
 
     def _stop(self, ev: StopEvent) -> Stop:
         reason = ev.reason

@@ -59,6 +59,15 @@ def test_qsupported_advertises_the_features(serve: Serve) -> None:
     assert c.request("?") == b"T0520:0000000000001000;thread:p1.1;"
 
 
+def test_qsupported_offers_reverse_execution_only_with_history(serve: Serve) -> None:
+    _, h = serve(calls_elf(), history=False)
+    c = RawClient(h.port)
+    features = c.handshake().decode().split(";")
+    assert "ReverseStep+" not in features and "ReverseContinue+" not in features
+    assert "vContSupported+" in features
+    assert c.request("bs") == b"E16"  # a client that asks anyway gets an error, not a stop
+
+
 def test_target_description_has_gdbs_power_features(calls: tuple[Controller, RawClient]) -> None:
     _, c = calls
     doc = b""

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import time
 
-from tests.service.conftest import ALICE
+from tests.service.conftest import ALICE, new_session
 
 
 def test_continue_with_wait_stops_at_breakpoint(client, sid, image):
@@ -89,6 +89,17 @@ def test_reverse_step_and_reverse_continue(client, sid, image):
     assert r.status_code == 200
     assert r.json()["last_stop"]["reason"] in ("breakpoint", "history-start")
     assert r.json()["time"] <= first["time"] + 20000
+
+
+def test_reverse_execution_without_history_is_not_supported(client, image):
+    sid = new_session(client, image["id"], history=False)["id"]
+    client.post(f"/v1/sessions/{sid}/vcpus/0/step", headers=ALICE, json={"count": 3})
+    for path, body in (("reverse-step", {"vcpu": 0}), ("reverse-continue", None)):
+        r = client.post(f"/v1/sessions/{sid}/{path}", headers=ALICE, json=body)
+        assert r.status_code == 409, r.text
+        assert r.json()["type"].endswith("/not-supported")
+        assert "history: false" in r.json()["detail"]
+    assert client.get(f"/v1/sessions/{sid}", headers=ALICE).json()["time"] > 0
 
 
 def test_halt_answers_stopped_during_a_traced_run(server):
