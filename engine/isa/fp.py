@@ -56,10 +56,13 @@ from ..fpu import (
     FPSCR_ZE,
     FPSCR_ZX,
 )
-from ..interrupts import EXCP_PROGRAM, Interrupt
+from ..interrupts import EXCP_HV_EMU, EXCP_PROGRAM, Interrupt
 from ..msr import MSR_FE0, MSR_FE1, SRR1_PROGRAM_FPE
-from .common import illegal
-from .forms import Ctx, Exec, Form, Op, f_bf, f_ra, f_rb, f_rc_field, f_rt, f_si, op
+from .fields import XM, D, Encoding, reserved
+from .forms import Ctx, Exec, Form, Op, f_bf, f_ra, f_rb, f_rc_field, f_rt, op
+from .insn import Insn
+from .loadstore import ByteOrder
+from .specialize import code_check
 
 if TYPE_CHECKING:
     from ..state import CPUState
@@ -603,57 +606,115 @@ def mcrfs(w: int, x: Ctx) -> Exec:
 
 
 # -- loads and stores -------------------------------------------------------------------
-def fload(w: int, x: Ctx, *, kind: str, update: bool = False, indexed: bool = False) -> Exec:
-    """lfs/lfd/lfiwax/lfiwzx and their u/x/ux forms.
-
-    lfs converts with the ISA's DOUBLE() (exact; an SNaN stays signalling).
-    """
-    rt, ra, rb, npc, order, amask = f_rt(w), f_ra(w), f_rb(w), x.npc, x.order, x.amask
+# lfs converts with the ISA's DOUBLE() (exact: an SNaN stays signalling), stfs with
+# SINGLE() (no rounding); lfiwax sign-extends the word, lfiwzx zero-extends it, stfiwx
+# stores the FPR's low word. An update form with RA = 0 is an invalid form, which
+# QEMU 7.2 takes as illegal (HEAI on POWER9).
+def fload_d(c: CPUState, rt: int, ra: int, d: int, *, kind: str, size: int, amask: int,
+            order: ByteOrder, update: bool = False) -> None:  # fmt: skip
+    """lfs/lfd and lfsu/lfdu: FRT <- MEM((RA|0) + D, size), converted as ``kind`` says."""
     if update and ra == 0:
-        return illegal
-    d = f_si(w) & M64
-    size = 8 if kind == "d" else 4
-
-    def ex(c: CPUState) -> int:
-        g = c.gpr
-        base = g[ra] if ra else 0
-        ea = (base + (g[rb] if indexed else d)) & amask
+        raise Interrupt(EXCP_HV_EMU)
+    g = c.gpr
+    tl = c.tlb_load
+    ea = ((g[ra] if ra else 0) + d) & amask
+    p = tl.get(ea >> 12)
+    o = ea & 0xFFF
+    if p is not None and o <= 0x1000 - size:
+        v = int.from_bytes(p[o : o + size], order)
+    else:
         v = c.read(ea, size, order)
-        if kind == "s":
-            v = fpu.single_to_double(v)
-        elif kind == "iwa" and v >> 31:
-            v |= 0xFFFF_FFFF_0000_0000
-        c.vsr[rt] = (v) << 64
+    if kind == "s":
+        v = fpu.single_to_double(v)
+    elif kind == "iwa" and v >> 31:
+        v |= 0xFFFF_FFFF_0000_0000
+    c.vsr[rt] = v << 64
+    if update:
+        g[ra] = ea
+
+
+def fload_x(c: CPUState, rt: int, ra: int, rb: int, *, kind: str, size: int, amask: int,
+            order: ByteOrder, update: bool = False) -> None:  # fmt: skip
+    """lfsx/lfdx/lfiwax/lfiwzx and lfsux/lfdux: FRT <- MEM((RA|0) + RB, size)."""
+    if update and ra == 0:
+        raise Interrupt(EXCP_HV_EMU)
+    g = c.gpr
+    tl = c.tlb_load
+    ea = ((g[ra] if ra else 0) + g[rb]) & amask
+    p = tl.get(ea >> 12)
+    o = ea & 0xFFF
+    if p is not None and o <= 0x1000 - size:
+        v = int.from_bytes(p[o : o + size], order)
+    else:
+        v = c.read(ea, size, order)
+    if kind == "s":
+        v = fpu.single_to_double(v)
+    elif kind == "iwa" and v >> 31:
+        v |= 0xFFFF_FFFF_0000_0000
+    c.vsr[rt] = v << 64
+    if update:
+        g[ra] = ea
+
+
+def fstore_d(c: CPUState, rs: int, ra: int, d: int, *, kind: str, size: int, amask: int,
+             order: ByteOrder, update: bool = False) -> None:  # fmt: skip
+    """stfs/stfd and stfsu/stfdu: MEM((RA|0) + D, size) <- FRS, converted as ``kind`` says."""
+    if update and ra == 0:
+        raise Interrupt(EXCP_HV_EMU)
+    g = c.gpr
+    ts = c.tlb_store
+    ea = ((g[ra] if ra else 0) + d) & amask
+    v = c.vsr[rs] >> 64
+    if kind == "s":
+        v = fpu.double_to_single(v)
+    elif kind == "iw":
+        v &= 0xFFFF_FFFF
+    p = ts.get(ea >> 12)
+    o = ea & 0xFFF
+    if p is not None and o <= 0x1000 - size:
+        p[o : o + size] = v.to_bytes(size, order)
         if update:
             g[ra] = ea
-        return npc
-
-    return ex
-
-
-def fstore(w: int, x: Ctx, *, kind: str, update: bool = False, indexed: bool = False) -> Exec:
-    """stfs/stfd/stfiwx and their u/x/ux forms (stfs uses the ISA's SINGLE(): no rounding)."""
-    rs, ra, rb, npc, order, amask = f_rt(w), f_ra(w), f_rb(w), x.npc, x.order, x.amask
-    if update and ra == 0:
-        return illegal
-    d = f_si(w) & M64
-    size = 8 if kind == "d" else 4
-
-    def ex(c: CPUState) -> int:
-        g = c.gpr
-        base = g[ra] if ra else 0
-        ea = (base + (g[rb] if indexed else d)) & amask
-        v = c.vsr[rs] >> 64
-        if kind == "s":
-            v = fpu.double_to_single(v)
-        elif kind == "iw":
-            v &= 0xFFFF_FFFF
+    else:
         c.write(ea, size, v, order)
         if update:
             g[ra] = ea
-        return npc
+        code_check()
 
-    return ex
+
+def fstore_x(c: CPUState, rs: int, ra: int, rb: int, *, kind: str, size: int, amask: int,
+             order: ByteOrder, update: bool = False) -> None:  # fmt: skip
+    """stfsx/stfdx/stfiwx and stfsux/stfdux: MEM((RA|0) + RB, size) <- FRS."""
+    if update and ra == 0:
+        raise Interrupt(EXCP_HV_EMU)
+    g = c.gpr
+    ts = c.tlb_store
+    ea = ((g[ra] if ra else 0) + g[rb]) & amask
+    v = c.vsr[rs] >> 64
+    if kind == "s":
+        v = fpu.double_to_single(v)
+    elif kind == "iw":
+        v &= 0xFFFF_FFFF
+    p = ts.get(ea >> 12)
+    o = ea & 0xFFF
+    if p is not None and o <= 0x1000 - size:
+        p[o : o + size] = v.to_bytes(size, order)
+        if update:
+            g[ra] = ea
+    else:
+        c.write(ea, size, v, order)
+        if update:
+            g[ra] = ea
+        code_check()
+
+
+def _fls(name: str, enc: Encoding, kind: str, **kw: object) -> Insn:
+    """One FP load or store line, its semantics chosen by direction and format."""
+    store = name.startswith("st")
+    size = 8 if kind == "d" else 4
+    sem = (fstore_x if store else fload_x) if enc.format is XM else (fstore_d if store else fload_d)
+    return Insn(name, enc, sem, {"kind": kind, "size": size, **kw}, facility="fp",
+                access="store" if store else "load", size=size)  # fmt: skip
 
 
 # -- the table ------------------------------------------------------------------------
@@ -700,26 +761,27 @@ def _x63(
 
 _NO_A = (0x1F_0000, 0)
 
-OPS: list[Op] = [
-    op("lfs", Form.D, 48, None, fload, kind="s", **_FP),
-    op("lfsu", Form.D, 49, None, fload, kind="s", update=True, **_FP),
-    op("lfd", Form.D, 50, None, fload, kind="d", **_FP),
-    op("lfdu", Form.D, 51, None, fload, kind="d", update=True, **_FP),
-    op("stfs", Form.D, 52, None, fstore, kind="s", **_FP),
-    op("stfsu", Form.D, 53, None, fstore, kind="s", update=True, **_FP),
-    op("stfd", Form.D, 54, None, fstore, kind="d", **_FP),
-    op("stfdu", Form.D, 55, None, fstore, kind="d", update=True, **_FP),
-    op("lfsx", Form.X, 31, 535, fload, kind="s", indexed=True, **_FP),
-    op("lfsux", Form.X, 31, 567, fload, kind="s", indexed=True, update=True, **_FP),
-    op("lfdx", Form.X, 31, 599, fload, kind="d", indexed=True, **_FP),
-    op("lfdux", Form.X, 31, 631, fload, kind="d", indexed=True, update=True, **_FP),
-    op("lfiwax", Form.X, 31, 855, fload, kind="iwa", indexed=True, fixed=(1, 0), **_FP),
-    op("lfiwzx", Form.X, 31, 887, fload, kind="iwz", indexed=True, fixed=(1, 0), **_FP),
-    op("stfsx", Form.X, 31, 663, fstore, kind="s", indexed=True, **_FP),
-    op("stfsux", Form.X, 31, 695, fstore, kind="s", indexed=True, update=True, **_FP),
-    op("stfdx", Form.X, 31, 727, fstore, kind="d", indexed=True, **_FP),
-    op("stfdux", Form.X, 31, 759, fstore, kind="d", indexed=True, update=True, **_FP),
-    op("stfiwx", Form.X, 31, 983, fstore, kind="iw", indexed=True, fixed=(1, 0), **_FP),
+OPS: list[Op | Insn] = [
+    _fls("lfs", D(48), "s"),
+    _fls("lfsu", D(49), "s", update=True),
+    _fls("lfd", D(50), "d"),
+    _fls("lfdu", D(51), "d", update=True),
+    _fls("stfs", D(52), "s"),
+    _fls("stfsu", D(53), "s", update=True),
+    _fls("stfd", D(54), "d"),
+    _fls("stfdu", D(55), "d", update=True),
+    _fls("lfsx", XM(31, 535), "s"),
+    _fls("lfsux", XM(31, 567), "s", update=True),
+    _fls("lfdx", XM(31, 599), "d"),
+    _fls("lfdux", XM(31, 631), "d", update=True),
+    # lfiwax, lfiwzx and stfiwx reject bit 31 set, as QEMU 7.2 does.
+    _fls("lfiwax", reserved(XM(31, 855), 1), "iwa"),
+    _fls("lfiwzx", reserved(XM(31, 887), 1), "iwz"),
+    _fls("stfsx", XM(31, 663), "s"),
+    _fls("stfsux", XM(31, 695), "s", update=True),
+    _fls("stfdx", XM(31, 727), "d"),
+    _fls("stfdux", XM(31, 759), "d", update=True),
+    _fls("stfiwx", reserved(XM(31, 983), 1), "iw"),
     *_arith_lines("", 63, False),
     *_arith_lines("s", 59, True),
     op("fsel", Form.A, 63, 23, fsel, **_RC),

@@ -78,12 +78,7 @@ CANDIDATES: tuple[Op, ...] = tuple(o for o in ALL_OPS if _usable(o))
 
 
 def _is_memory(o: Op | Insn) -> bool:
-    if isinstance(o, Insn):
-        return o.access is not None
-    mod = o.factory.__module__
-    return mod.endswith((".loadstore", ".storage")) or (
-        mod.endswith(".fp") and o.factory.__name__ in ("fload", "fstore")
-    )
+    return isinstance(o, Insn) and o.access is not None
 
 
 def _field(w: int, shift: int, value: int) -> int:

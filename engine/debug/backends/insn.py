@@ -8,14 +8,12 @@ from ...bits import M32, M64, sext
 from ...cpu import VCPU
 from ...interrupts import Interrupt
 from ...isa.decoder import AnyOp
-from ...isa.forms import Op
 from ...isa.table import decode
 from ...memory import MemoryFault
 from ...msr import MSR_SE, MSR_SF
 from ...sprs import SPR_CTR, SPR_HSRR0, SPR_HSRR1, SPR_LR, SPR_SRR0, SPR_SRR1
 
 SPR_TAR = 815
-STORAGE_MODULES = ("engine.isa.loadstore", "engine.isa.storage")
 
 
 @dataclass(frozen=True)
@@ -35,12 +33,9 @@ class Pending:
         return ((self.word or 0) >> 21) & 31
 
     def is_storage(self) -> bool:
+        """Whether it accesses storage (its table line's ``access``: loads, stores, cache ops)."""
         o = self.op
-        if o is None:
-            return False
-        if not isinstance(o, Op):
-            return o.access is not None
-        return o.factory.__module__ in STORAGE_MODULES or o.mnemonic.startswith(("lf", "stf"))
+        return o is not None and getattr(o, "access", None) is not None
 
     def is_fp(self) -> bool:
         return self.op is not None and self.op.facility == "fp"
