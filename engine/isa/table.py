@@ -20,6 +20,7 @@ from . import (
     vsx_move,
     vsx_permute,
     vsx_scalar,
+    vsx_vector,
 )
 from .decoder import Decoder
 from .forms import Op
@@ -43,6 +44,7 @@ ALL_OPS: tuple[Op | Insn, ...] = (
     *vmx_permute.OPS,
     *vmx_mul.OPS,
     *vsx_scalar.OPS,
+    *vsx_vector.OPS,
 )
 
 DECODER = Decoder(ALL_OPS)
