@@ -13,6 +13,7 @@ from . import (
     rotate,
     storage,
     system,
+    vmx_fp,
     vmx_int,
     vmx_logic,
     vmx_mul,
@@ -45,6 +46,7 @@ ALL_OPS: tuple[Op | Insn, ...] = (
     *vmx_mul.OPS,
     *vsx_scalar.OPS,
     *vsx_vector.OPS,
+    *vmx_fp.OPS,
 )
 
 DECODER = Decoder(ALL_OPS)
