@@ -242,3 +242,8 @@ XCMPRB = X.extend("X", res9=bits(9, 1), res14=bits(14, 2))
 XFXCR = XFX.extend("XFX", res20=bits(20, 1), rc=bits(31, 1))
 # mcrxrx: BF and nothing else (bits 9:10 reserved too).
 XMCRXRX = X.extend("X", res9=bits(9, 2))
+
+
+# -- FPSCR moves (engine/isa/fp.py) ----------------------------------------------------
+# mtfsf's L (bit 6), FLM (7:14) and W (15); mtfsfi's BF, W and U are X-form fields.
+XFPSCR = X.extend("X", fl=bits(6, 1), flm=bits(7, 8), wf=bits(15, 1))

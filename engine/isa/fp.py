@@ -58,11 +58,10 @@ from ..fpu import (
 )
 from ..interrupts import EXCP_HV_EMU, EXCP_PROGRAM, Interrupt
 from ..msr import MSR_FE0, MSR_FE1, SRR1_PROGRAM_FPE
-from .fields import XM, D, Encoding, reserved
-from .forms import Ctx, Exec, Form, Op, f_bf, f_ra, f_rb, f_rc_field, f_rt, op
-from .insn import Insn
+from .fields import XFPSCR, XM, A, D, Encoding, X, reserved
+from .insn import Insn, table
 from .loadstore import ByteOrder
-from .specialize import code_check
+from .specialize import code_check, pure
 
 if TYPE_CHECKING:
     from ..state import CPUState
@@ -240,110 +239,74 @@ def _fast_div(a: int, b: int) -> int | None:
     return r | (1 << 64) if inexact else r
 
 
-_FAST: dict[str, Callable[..., int | None]] = {"add": _fast_add, "mul": _fast_mul, "div": _fast_div}
+def _fre(b: int, single: bool, rn: int) -> tuple[int, int]:
+    """fre[s]: QEMU 7.2 "estimates" with a correctly rounded division (helper_fre), and
+    a zero operand gives ±0.5 with ZX rather than ±inf."""
+    if not b & ~fpu.SIGN:
+        return (b & fpu.SIGN) | HALF, FPSCR_ZX
+    return fpu.f_div(fpu.ONE, b, single, rn)
 
 
-def arith(
-    w: int,
-    x: Ctx,
-    *,
-    kind: str,
-    single: bool,
-    sub: bool = False,
-    neg_b: bool = False,
-    neg_r: bool = False,
-) -> Exec:
-    """fadd/fsub/fmul/fdiv/fsqrt/fmadd family (A form) and their single forms.
+def arith(c: CPUState, frt: int, fra: int, frb: int, frc: int, *, kind: str, single: bool,
+          sub: bool = False, neg_b: bool = False, neg_r: bool = False,
+          rc: int) -> None:  # fmt: skip
+    """fadd/fsub/fmul/fdiv/fsqrt/fre/frsqrte/fmadd family (A form) and their single forms.
 
-    kind is "add", "mul", "div", "sqrt", "madd", "re" (reciprocal estimate)
-    or "rsqrte"; operand fields follow the form: FRA+FRB, FRA×FRC, FRA÷FRB,
-    √FRB, FRA×FRC±FRB.
+    Operands follow the form: FRA+FRB, FRA×FRC, FRA÷FRB, √FRB, FRA×FRC±FRB.
+    Binary64 add, multiply and divide of two normal numbers in round-to-nearest
+    with XE=0 take a host-float fast path when the result is normal.
     """
-    rt, ra, rb, rcf = f_rt(w), f_ra(w), f_rb(w), f_rc_field(w)
-    rc = bool(w & 1)
-    npc = x.npc
-    compute: Callable[[list[int], int], tuple[int, int]]
-    if kind == "add":
-
-        def compute(f: list[int], rn: int) -> tuple[int, int]:
-            return fpu.f_add((f[ra] >> 64), (f[rb] >> 64), single, rn, sub)
-    elif kind == "mul":
-
-        def compute(f: list[int], rn: int) -> tuple[int, int]:
-            return fpu.f_mul((f[ra] >> 64), (f[rcf] >> 64), single, rn)
-    elif kind == "div":
-
-        def compute(f: list[int], rn: int) -> tuple[int, int]:
-            return fpu.f_div((f[ra] >> 64), (f[rb] >> 64), single, rn)
-    elif kind == "sqrt":
-
-        def compute(f: list[int], rn: int) -> tuple[int, int]:
-            return fpu.f_sqrt((f[rb] >> 64), single, rn)
-    elif kind == "madd":
-
-        def compute(f: list[int], rn: int) -> tuple[int, int]:
-            return fpu.f_madd(f[ra] >> 64, f[rcf] >> 64, f[rb] >> 64, single, rn, neg_b, neg_r)
-    elif kind == "re":
-        # QEMU 7.2 "estimates" with a correctly rounded division (fpu_helper.c
-        # helper_fre), and fre of a zero gives ±0.5 (with ZX) rather than ±inf.
-        def compute(f: list[int], rn: int) -> tuple[int, int]:
-            b = f[rb] >> 64
-            if not b & ~fpu.SIGN:
-                return (b & fpu.SIGN) | HALF, FPSCR_ZX
-            return fpu.f_div(fpu.ONE, b, single, rn)
-    else:  # rsqrte
-
-        def compute(f: list[int], rn: int) -> tuple[int, int]:
-            return fpu.f_rsqrt((f[rb] >> 64), single, rn)
-
-    def slow(c: CPUState) -> int:
-        r, exc = compute(c.vsr, c.fpscr & MODE)
-        if single and r & NAN_TEST > INF:
-            r &= ~0x1FFF_FFFF  # a NaN leaves a single operation with a single's payload
-        finish(c, rt, r, exc, True, rc)
-        return npc
-
-    fast = _FAST.get(kind) if not single else None
-    if fast is None:
-        return slow
-    second = rcf if kind == "mul" else rb
-    fast_fn = fast
-    is_add = kind == "add"
-
-    def ex(c: CPUState) -> int:
-        fs = c.fpscr
-        if not fs & _FAST_OFF:
-            f = c.vsr
-            a, b = (f[ra] >> 64), (f[second] >> 64)
-            ea, eb = a & EXP, b & EXP
-            if ea and eb and ea != EXP and eb != EXP:
-                r = fast_fn(a, b, sub) if is_add else fast_fn(a, b)
-                if r is not None:
-                    cls = 0x8000 if r >> 63 & 1 else 0x4000
-                    if r >> 64:
-                        r &= M64
-                        fs = (fs & ~FPSCR_FPRF) | cls | FPSCR_FI | FPSCR_XX | FPSCR_FX
-                    else:
-                        fs = (fs & ~(FPSCR_FPRF | FPSCR_FI)) | cls
-                    f[rt] = (r) << 64
-                    c.fpscr = fs
-                    if rc:
-                        c.cr = (c.cr & CR1_CLEAR) | ((fs >> 28) << 24)
-                    return npc
-        return slow(c)
-
-    return ex
+    vs = c.vsr
+    fs = c.fpscr
+    r = None
+    if not single and (kind == "add" or kind == "mul" or kind == "div") and not fs & _FAST_OFF:
+        a = vs[fra] >> 64
+        b = vs[frc if kind == "mul" else frb] >> 64
+        ea = a & EXP
+        eb = b & EXP
+        if ea and eb and ea != EXP and eb != EXP:
+            if kind == "add":
+                r = _fast_add(a, b, sub)
+            elif kind == "mul":
+                r = _fast_mul(a, b)
+            else:
+                r = _fast_div(a, b)
+    if r is not None:
+        # A normal result: FPRF from its sign; bit 64 marks it inexact (XX, FI, FX).
+        cls = 0x8000 if r >> 63 & 1 else 0x4000
+        if r >> 64:
+            fs = (fs & ~FPSCR_FPRF) | cls | FPSCR_FI | FPSCR_XX | FPSCR_FX
+        else:
+            fs = (fs & ~(FPSCR_FPRF | FPSCR_FI)) | cls
+        vs[frt] = (r & M64) << 64
+        c.fpscr = fs
+        if rc:
+            c.cr = (c.cr & CR1_CLEAR) | ((fs >> 28) << 24)
+    else:
+        rn = fs & MODE
+        if kind == "add":
+            res, exc = fpu.f_add(vs[fra] >> 64, vs[frb] >> 64, single, rn, sub)
+        elif kind == "mul":
+            res, exc = fpu.f_mul(vs[fra] >> 64, vs[frc] >> 64, single, rn)
+        elif kind == "div":
+            res, exc = fpu.f_div(vs[fra] >> 64, vs[frb] >> 64, single, rn)
+        elif kind == "sqrt":
+            res, exc = fpu.f_sqrt(vs[frb] >> 64, single, rn)
+        elif kind == "madd":
+            res, exc = fpu.f_madd(vs[fra] >> 64, vs[frc] >> 64, vs[frb] >> 64, single, rn,
+                                  neg_b, neg_r)  # fmt: skip
+        elif kind == "re":
+            res, exc = _fre(vs[frb] >> 64, single, rn)
+        else:  # rsqrte
+            res, exc = fpu.f_rsqrt(vs[frb] >> 64, single, rn)
+        if single and res & NAN_TEST > INF:
+            res &= ~0x1FFF_FFFF  # a NaN leaves a single operation with a single's payload
+        finish(c, frt, res, exc, True, bool(rc))
 
 
-def frsp(w: int, x: Ctx) -> Exec:
-    rt, rb, rc, npc = f_rt(w), f_rb(w), bool(w & 1), x.npc
-
-    def ex(c: CPUState) -> int:
-        r, exc = fpu.round_to_single((c.vsr[rb] >> 64), c.fpscr & MODE)
-        finish(c, rt, r, exc, True, rc)
-        return npc
-
-    return ex
+def frsp(c: CPUState, frt: int, frb: int, *, rc: int) -> None:
+    r, exc = fpu.round_to_single(c.vsr[frb] >> 64, c.fpscr & MODE)
+    finish(c, frt, r, exc, True, bool(rc))
 
 
 # -- conversions ----------------------------------------------------------------------
@@ -355,7 +318,14 @@ _CTI = {  # (lo, hi, word): the integer range and whether it is a word result
 }
 
 
-def fcti(w: int, x: Ctx, *, to: str, z: bool) -> Exec:
+@pure
+def cti_range(to: str) -> tuple[int, int, int]:
+    """(lo, hi, the NaN result) of an fcti* conversion to ``to``."""
+    lo, hi, word = _CTI[to]
+    return lo, hi, ((1 << 31 if word else 1 << 63) if lo else 0)
+
+
+def fcti(c: CPUState, frt: int, frb: int, *, to: str, z: bool, rc: int) -> None:
     """fctiw[u][z]/fctid[u][z]: FRB converted to an integer in FRT.
 
     As QEMU 7.2: a NaN gives 0x8000_0000 (word), 0x8000_0000_0000_0000
@@ -363,22 +333,16 @@ def fcti(w: int, x: Ctx, *, to: str, z: bool) -> Exec:
     word result is sign-extended into the FPR (the ISA leaves FRT[0:31]
     undefined). FPRF is not changed.
     """
-    rt, rb, rc, npc = f_rt(w), f_rb(w), bool(w & 1), x.npc
-    lo, hi, word = _CTI[to]
-    nanval = (1 << 31 if word else 1 << 63) if lo else 0
-
-    def ex(c: CPUState) -> int:
-        b = c.vsr[rb] >> 64
-        v, exc = fpu.to_int(b, fpu.RN_ZERO if z else c.fpscr & FPSCR_RN, lo, hi)
-        if fpu.is_nan(b):
-            v = nanval
-        finish(c, rt, v & M64, exc, False, rc)
-        return npc
-
-    return ex
+    lo, hi, nanval = cti_range(to)
+    b = c.vsr[frb] >> 64
+    v, exc = fpu.to_int(b, fpu.RN_ZERO if z else c.fpscr & FPSCR_RN, lo, hi)
+    if fpu.is_nan(b):
+        v = nanval
+    finish(c, frt, v & M64, exc, False, bool(rc))
 
 
-def fcfi(w: int, x: Ctx, *, signed: bool, single: bool, set_fprf: bool) -> Exec:
+def fcfi(c: CPUState, frt: int, frb: int, *, signed: bool, single: bool, set_fprf: bool,
+         rc: int) -> None:  # fmt: skip
     """fcfid[u][s]: the doubleword integer in FRB converted to floating-point.
 
     An enabled inexact exception leaves FRT unchanged (QEMU 7.2 raises it from
@@ -386,94 +350,74 @@ def fcfi(w: int, x: Ctx, *, signed: bool, single: bool, set_fprf: bool) -> Exec:
     leaves it unchanged for fcfidu, fcfids and fcfidus (the ISA sets it for
     all four); we follow QEMU.
     """
-    rt, rb, rc, npc = f_rt(w), f_rb(w), bool(w & 1), x.npc
-
-    def ex(c: CPUState) -> int:
-        v = c.vsr[rb] >> 64
-        if signed and v >> 63:
-            v -= 1 << 64
-        r, exc = fpu.from_int(v, single, c.fpscr & MODE)
-        # QEMU's helper checks the status (and raises an enabled XX/OX) before
-        # FRT is written, unlike the arithmetic instructions.
-        check_status(c, exc, False)
-        c.vsr[rt] = (r) << 64
-        if set_fprf:
-            c.fpscr = (c.fpscr & ~FPSCR_FPRF) | fpu.fprf(r)
-        if rc:
-            set_cr1(c)
-        return npc
-
-    return ex
+    v = c.vsr[frb] >> 64
+    if signed and v >> 63:
+        v -= 1 << 64
+    r, exc = fpu.from_int(v, single, c.fpscr & MODE)
+    # QEMU's helper checks the status (and raises an enabled XX/OX) before
+    # FRT is written, unlike the arithmetic instructions.
+    check_status(c, exc, False)
+    c.vsr[frt] = r << 64
+    if set_fprf:
+        c.fpscr = (c.fpscr & ~FPSCR_FPRF) | fpu.fprf(r)
+    if rc:
+        set_cr1(c)
 
 
 # -- moves without FPSCR effects --------------------------------------------------------
 _SIGN = fpu.SIGN
 
 
-def fmove(w: int, x: Ctx, *, how: str) -> Exec:
+def fmove(c: CPUState, frt: int, fra: int, frb: int, *, how: str, rc: int) -> None:
     """fmr/fneg/fabs/fnabs/fcpsgn: sign-bit operations; FPSCR is not touched."""
-    rt, ra, rb, rc, npc = f_rt(w), f_ra(w), f_rb(w), bool(w & 1), x.npc
-    fn: Callable[[list[int]], int] = {
-        "mr": lambda f: f[rb] >> 64,
-        "neg": lambda f: (f[rb] >> 64) ^ _SIGN,
-        "abs": lambda f: (f[rb] >> 64) & ~_SIGN,
-        "nabs": lambda f: (f[rb] >> 64) | _SIGN,
-        "cpsgn": lambda f: ((f[ra] >> 64) & _SIGN) | ((f[rb] >> 64) & ~_SIGN),
-    }[how]
-
-    def ex(c: CPUState) -> int:
-        f = c.vsr
-        f[rt] = (fn(f)) << 64
-        if rc:
-            set_cr1(c)
-        return npc
-
-    return ex
+    vs = c.vsr
+    if how == "mr":
+        vs[frt] = vs[frb] >> 64 << 64
+    elif how == "neg":
+        vs[frt] = ((vs[frb] >> 64) ^ _SIGN) << 64
+    elif how == "abs":
+        vs[frt] = ((vs[frb] >> 64) & ~_SIGN) << 64
+    elif how == "nabs":
+        vs[frt] = ((vs[frb] >> 64) | _SIGN) << 64
+    else:  # cpsgn
+        vs[frt] = (((vs[fra] >> 64) & _SIGN) | ((vs[frb] >> 64) & ~_SIGN)) << 64
+    if rc:
+        set_cr1(c)
 
 
-def fsel(w: int, x: Ctx) -> Exec:
+def fsel(c: CPUState, frt: int, fra: int, frb: int, frc: int, *, rc: int) -> None:
     """fsel: FRT <- FRC if FRA >= 0 (not NaN; -0 counts), else FRB."""
-    rt, ra, rb, rcf, rc, npc = f_rt(w), f_ra(w), f_rb(w), f_rc_field(w), bool(w & 1), x.npc
-
-    def ex(c: CPUState) -> int:
-        f = c.vsr
-        a = f[ra] >> 64
-        ge = (not a >> 63 or not a & ~_SIGN) and not fpu.is_nan(a)
-        f[rt] = ((f[rcf] >> 64) if ge else (f[rb] >> 64)) << 64
-        if rc:
-            set_cr1(c)
-        return npc
-
-    return ex
+    vs = c.vsr
+    a = vs[fra] >> 64
+    ge = (not a >> 63 or not a & ~_SIGN) and not fpu.is_nan(a)
+    vs[frt] = ((vs[frc] >> 64) if ge else (vs[frb] >> 64)) << 64
+    if rc:
+        set_cr1(c)
 
 
 # -- compare ------------------------------------------------------------------------
-def fcmp(w: int, x: Ctx, *, ordered: bool) -> Exec:
+def fcmp(c: CPUState, bf: int, fra: int, frb: int, *, ordered: bool) -> None:
     """fcmpu/fcmpo: CR[BF] and FPSCR[FPCC] <- FL FG FE FU; VXSNAN (and VXVC if ordered)."""
-    bf, ra, rb, npc = f_bf(w), f_ra(w), f_rb(w), x.npc
-    shift = 4 * (7 - bf)
-    keep = ~(0xF << shift)
-
-    def ex(c: CPUState) -> int:
-        f = c.vsr
-        a, b = (f[ra] >> 64), (f[rb] >> 64)
-        exc = 0
-        if fpu.is_nan(a) or fpu.is_nan(b):
-            r = 1
-            if fpu.is_snan(a) or fpu.is_snan(b):
-                exc = FPSCR_VXSNAN
-            if ordered:
-                exc |= FPSCR_VXVC
-        else:
-            va, vb = _ordered_key(a), _ordered_key(b)
-            r = 8 if va < vb else 4 if va > vb else 2
-        c.fpscr = (c.fpscr & ~FPSCR_FPCC) | (r << 12)
-        c.cr = (c.cr & keep) | (r << shift)
-        pending = record_immediate(c, exc, set_fpcc=True) if exc else False
-        check_status(c, 0, pending)
-        return npc
-
-    return ex
+    vs = c.vsr
+    a = vs[fra] >> 64
+    b = vs[frb] >> 64
+    exc = 0
+    if fpu.is_nan(a) or fpu.is_nan(b):
+        r = 1
+        if fpu.is_snan(a) or fpu.is_snan(b):
+            exc = FPSCR_VXSNAN
+        if ordered:
+            exc |= FPSCR_VXVC
+    else:
+        va = _ordered_key(a)
+        vb = _ordered_key(b)
+        r = 8 if va < vb else 4 if va > vb else 2
+    c.fpscr = (c.fpscr & ~FPSCR_FPCC) | (r << 12)
+    c.cr = (c.cr & ~(0xF << (4 * (7 - bf)))) | (r << (4 * (7 - bf)))
+    if exc:
+        check_status(c, 0, record_immediate(c, exc, set_fpcc=True))
+    else:
+        check_status(c, 0, False)
 
 
 def _ordered_key(b: int) -> int:
@@ -511,98 +455,61 @@ def _summaries(c: CPUState, fs: int) -> bool:
     return False
 
 
-def mffs(w: int, x: Ctx) -> Exec:
-    rt, rc, npc = f_rt(w), bool(w & 1), x.npc
-
-    def ex(c: CPUState) -> int:
-        c.vsr[rt] = (c.fpscr) << 64
-        if rc:
-            set_cr1(c)
-        return npc
-
-    return ex
+def _fpscr_written(c: CPUState, pending: bool, rc: int) -> None:
+    """After an FPSCR move: CR1 when Rc = 1, then a pending enabled exception."""
+    if rc:
+        set_cr1(c)
+    if pending and c.msr & MSR_FE:
+        raise fp_interrupt()
 
 
-def mtfsf(w: int, x: Ctx) -> Exec:
+def mffs(c: CPUState, frt: int, *, rc: int) -> None:
+    c.vsr[frt] = c.fpscr << 64
+    if rc:
+        set_cr1(c)
+
+
+def mtfsf(c: CPUState, frb: int, fl: int, flm: int, wf: int, *, rc: int) -> None:
     """mtfsf FLM,FRB,L,W: FPSCR fields under FLM (or all with L=1) <- FRB[32:63].
 
     The W=1 fields live in FPSCR[0:31] (DRN), which this FPSCR does not hold.
     """
-    rb, rc, npc = f_rb(w), bool(w & 1), x.npc
-    lbit, flm, wbit = (w >> 25) & 1, (w >> 17) & 0xFF, (w >> 16) & 1
-    nibbles = 0xFF if lbit else (0 if wbit else flm)
-
-    def ex(c: CPUState) -> int:
-        pending = store_fpscr(c, (c.vsr[rb] >> 64) & 0xFFFF_FFFF, nibbles)
-        if rc:
-            set_cr1(c)
-        if pending and c.msr & MSR_FE:
-            raise fp_interrupt()
-        return npc
-
-    return ex
+    nibbles = 0xFF if fl else (0 if wf else flm)
+    _fpscr_written(c, store_fpscr(c, (c.vsr[frb] >> 64) & 0xFFFF_FFFF, nibbles), rc)
 
 
-def mtfsfi(w: int, x: Ctx) -> Exec:
+def mtfsfi(c: CPUState, bf: int, u: int, wf: int, *, rc: int) -> None:
     """mtfsfi BF,U,W: FPSCR field BF <- U (W=1 names a DRN field: ignored here)."""
-    bf, rc, npc = f_bf(w), bool(w & 1), x.npc
-    u, wbit = (w >> 12) & 0xF, (w >> 16) & 1
-    sh = 7 - bf
-    nibbles = 0 if wbit else 1 << sh
-
-    def ex(c: CPUState) -> int:
-        pending = store_fpscr(c, u << (4 * sh), nibbles)
-        if rc:
-            set_cr1(c)
-        if pending and c.msr & MSR_FE:
-            raise fp_interrupt()
-        return npc
-
-    return ex
+    nibbles = 0 if wf else 1 << (7 - bf)
+    _fpscr_written(c, store_fpscr(c, u << (4 * (7 - bf)), nibbles), rc)
 
 
-def mtfsb(w: int, x: Ctx, *, value: int) -> Exec:
+def mtfsb(c: CPUState, bt: int, *, value: int, rc: int) -> None:
     """mtfsb0/mtfsb1 BT: one FPSCR bit (FEX and VX cannot be set or cleared: ISA 4.6.10).
 
     As QEMU 7.2, VX and FEX are then recomputed as summaries and FX is left
     alone; mtfsb1 leaving an enabled exception set raises the interrupt.
     """
-    bt, rc, npc = f_rt(w), bool(w & 1), x.npc
     bit = 1 << (31 - bt)
-    writable = bit not in (FPSCR_FEX, FPSCR_VX)
-
-    def clear(c: CPUState) -> int:
+    writable = bit != FPSCR_FEX and bit != FPSCR_VX
+    if value:
+        if writable and not c.fpscr & bit:
+            _summaries(c, c.fpscr | bit)
+        _fpscr_written(c, bool(c.fpscr & FPSCR_FEX), rc)
+    else:
         if writable and c.fpscr & bit:
             _summaries(c, c.fpscr & ~bit)
         if rc:
             set_cr1(c)
-        return npc
-
-    def setb(c: CPUState) -> int:
-        if writable and not c.fpscr & bit:
-            _summaries(c, c.fpscr | bit)
-        if rc:
-            set_cr1(c)
-        if c.fpscr & FPSCR_FEX and c.msr & MSR_FE:
-            raise fp_interrupt()
-        return npc
-
-    return setb if value else clear
 
 
-def mcrfs(w: int, x: Ctx) -> Exec:
+def mcrfs(c: CPUState, bf: int, bfa: int) -> None:
     """mcrfs BF,BFA: CR[BF] <- FPSCR field BFA, whose exception bits are then cleared."""
-    bf, bfa, npc = f_bf(w), (w >> 18) & 7, x.npc
+    fs = c.fpscr
     cshift = 4 * (7 - bf)
     fshift = 4 * (7 - bfa)
-
-    def ex(c: CPUState) -> int:
-        fs = c.fpscr
-        c.cr = (c.cr & ~(0xF << cshift)) | (((fs >> fshift) & 0xF) << cshift)
-        _summaries(c, fs & ~((0xF << fshift) & FPSCR_EX_CLEAR))
-        return npc
-
-    return ex
+    c.cr = (c.cr & ~(0xF << cshift)) | (((fs >> fshift) & 0xF) << cshift)
+    _summaries(c, fs & ~((0xF << fshift) & FPSCR_EX_CLEAR))
 
 
 # -- loads and stores -------------------------------------------------------------------
@@ -610,7 +517,7 @@ def mcrfs(w: int, x: Ctx) -> Exec:
 # SINGLE() (no rounding); lfiwax sign-extends the word, lfiwzx zero-extends it, stfiwx
 # stores the FPR's low word. An update form with RA = 0 is an invalid form, which
 # QEMU 7.2 takes as illegal (HEAI on POWER9).
-def fload_d(c: CPUState, rt: int, ra: int, d: int, *, kind: str, size: int, amask: int,
+def fload_d(c: CPUState, frt: int, ra: int, d: int, *, kind: str, size: int, amask: int,
             order: ByteOrder, update: bool = False) -> None:  # fmt: skip
     """lfs/lfd and lfsu/lfdu: FRT <- MEM((RA|0) + D, size), converted as ``kind`` says."""
     if update and ra == 0:
@@ -628,12 +535,12 @@ def fload_d(c: CPUState, rt: int, ra: int, d: int, *, kind: str, size: int, amas
         v = fpu.single_to_double(v)
     elif kind == "iwa" and v >> 31:
         v |= 0xFFFF_FFFF_0000_0000
-    c.vsr[rt] = v << 64
+    c.vsr[frt] = v << 64
     if update:
         g[ra] = ea
 
 
-def fload_x(c: CPUState, rt: int, ra: int, rb: int, *, kind: str, size: int, amask: int,
+def fload_x(c: CPUState, frt: int, ra: int, rb: int, *, kind: str, size: int, amask: int,
             order: ByteOrder, update: bool = False) -> None:  # fmt: skip
     """lfsx/lfdx/lfiwax/lfiwzx and lfsux/lfdux: FRT <- MEM((RA|0) + RB, size)."""
     if update and ra == 0:
@@ -651,12 +558,12 @@ def fload_x(c: CPUState, rt: int, ra: int, rb: int, *, kind: str, size: int, ama
         v = fpu.single_to_double(v)
     elif kind == "iwa" and v >> 31:
         v |= 0xFFFF_FFFF_0000_0000
-    c.vsr[rt] = v << 64
+    c.vsr[frt] = v << 64
     if update:
         g[ra] = ea
 
 
-def fstore_d(c: CPUState, rs: int, ra: int, d: int, *, kind: str, size: int, amask: int,
+def fstore_d(c: CPUState, frs: int, ra: int, d: int, *, kind: str, size: int, amask: int,
              order: ByteOrder, update: bool = False) -> None:  # fmt: skip
     """stfs/stfd and stfsu/stfdu: MEM((RA|0) + D, size) <- FRS, converted as ``kind`` says."""
     if update and ra == 0:
@@ -664,7 +571,7 @@ def fstore_d(c: CPUState, rs: int, ra: int, d: int, *, kind: str, size: int, ama
     g = c.gpr
     ts = c.tlb_store
     ea = ((g[ra] if ra else 0) + d) & amask
-    v = c.vsr[rs] >> 64
+    v = c.vsr[frs] >> 64
     if kind == "s":
         v = fpu.double_to_single(v)
     elif kind == "iw":
@@ -682,7 +589,7 @@ def fstore_d(c: CPUState, rs: int, ra: int, d: int, *, kind: str, size: int, ama
         code_check()
 
 
-def fstore_x(c: CPUState, rs: int, ra: int, rb: int, *, kind: str, size: int, amask: int,
+def fstore_x(c: CPUState, frs: int, ra: int, rb: int, *, kind: str, size: int, amask: int,
              order: ByteOrder, update: bool = False) -> None:  # fmt: skip
     """stfsx/stfdx/stfiwx and stfsux/stfdux: MEM((RA|0) + RB, size) <- FRS."""
     if update and ra == 0:
@@ -690,7 +597,7 @@ def fstore_x(c: CPUState, rs: int, ra: int, rb: int, *, kind: str, size: int, am
     g = c.gpr
     ts = c.tlb_store
     ea = ((g[ra] if ra else 0) + g[rb]) & amask
-    v = c.vsr[rs] >> 64
+    v = c.vsr[frs] >> 64
     if kind == "s":
         v = fpu.double_to_single(v)
     elif kind == "iw":
@@ -718,19 +625,20 @@ def _fls(name: str, enc: Encoding, kind: str, **kw: object) -> Insn:
 
 
 # -- the table ------------------------------------------------------------------------
+# Reserved operand fields that must be 0 (else illegal, as QEMU 7.2).
+_NO_C = 0x7C0  # A form: FRC
+_NO_B = 0xF800  # A form: FRB
+_ONLY_B = 0x1F07C0  # A form: FRA and FRC
+_NO_A = 0x1F_0000  # X form: FRA
 _FP = {"facility": "fp"}
-_RC = {"suffixes": ("rc",), "facility": "fp"}
-# Reserved operand fields that must be 0 in the A-form arithmetic (else illegal, as QEMU).
-_NO_C = (0x7C0, 0)
-_NO_B = (0xF800, 0)
-_ONLY_B = (0x1F07C0, 0)
 
 
-def _a(name: str, opcd: int, xo: int, fixed: tuple[int, int], **kw: object) -> Op:
-    return op(name, Form.A, opcd, xo, arith, fixed=fixed, **_RC, **kw)
+def _a(name: str, opcd: int, xo: int, mask: int, **params: object) -> Insn:
+    enc = reserved(A(opcd, xo), mask) if mask else A(opcd, xo)
+    return Insn(name, enc, arith, params, **_FP)  # type: ignore[arg-type]
 
 
-def _arith_lines(sfx: str, opcd: int, single: bool) -> list[Op]:
+def _arith_lines(sfx: str, opcd: int, single: bool) -> list[Insn]:
     s = {"single": single}
     return [
         _a("fdiv" + sfx, opcd, 18, _NO_C, kind="div", **s),
@@ -740,28 +648,25 @@ def _arith_lines(sfx: str, opcd: int, single: bool) -> list[Op]:
         _a("fre" + sfx, opcd, 24, _ONLY_B, kind="re", **s),
         _a("fmul" + sfx, opcd, 25, _NO_B, kind="mul", **s),
         _a("frsqrte" + sfx, opcd, 26, _ONLY_B, kind="rsqrte", **s),
-        _a("fmsub" + sfx, opcd, 28, (0, 0), kind="madd", neg_b=True, **s),
-        _a("fmadd" + sfx, opcd, 29, (0, 0), kind="madd", **s),
-        _a("fnmsub" + sfx, opcd, 30, (0, 0), kind="madd", neg_b=True, neg_r=True, **s),
-        _a("fnmadd" + sfx, opcd, 31, (0, 0), kind="madd", neg_r=True, **s),
+        _a("fmsub" + sfx, opcd, 28, 0, kind="madd", neg_b=True, **s),
+        _a("fmadd" + sfx, opcd, 29, 0, kind="madd", **s),
+        _a("fnmsub" + sfx, opcd, 30, 0, kind="madd", neg_b=True, neg_r=True, **s),
+        _a("fnmadd" + sfx, opcd, 31, 0, kind="madd", neg_r=True, **s),
     ]
 
 
-def _x63(
-    name: str,
-    xo: int,
-    factory: Callable[..., Exec],
-    fixed: tuple[int, int] = (0, 0),
-    rc: bool = True,
-    **kw: object,
-) -> Op:
-    meta = _RC if rc else _FP
-    return op(name, Form.X, 63, xo, factory, fixed=fixed, **meta, **kw)
+def _x(name: str, opcd: int, xo: int, sem: Callable[..., None], mask: int = 0,
+       **params: object) -> Insn:  # fmt: skip
+    enc = reserved(X(opcd, xo), mask) if mask else X(opcd, xo)
+    return Insn(name, enc, sem, params, **_FP)  # type: ignore[arg-type]
 
 
-_NO_A = (0x1F_0000, 0)
+def _mtfsf(name: str, xo: int, sem: Callable[..., None], mask: int = 0) -> Insn:
+    enc = reserved(XFPSCR(63, xo), mask) if mask else XFPSCR(63, xo)
+    return Insn(name, enc, sem, **_FP)  # type: ignore[arg-type]
 
-OPS: list[Op | Insn] = [
+
+OPS: list[Insn] = table(
     _fls("lfs", D(48), "s"),
     _fls("lfsu", D(49), "s", update=True),
     _fls("lfd", D(50), "d"),
@@ -784,53 +689,31 @@ OPS: list[Op | Insn] = [
     _fls("stfiwx", reserved(XM(31, 983), 1), "iw"),
     *_arith_lines("", 63, False),
     *_arith_lines("s", 59, True),
-    op("fsel", Form.A, 63, 23, fsel, **_RC),
-    _x63("fcmpu", 0, fcmp, (0x60_0001, 0), rc=False, ordered=False),
-    _x63("fcmpo", 32, fcmp, (0x60_0001, 0), rc=False, ordered=True),
-    _x63("frsp", 12, frsp, _NO_A),
-    _x63("fctiw", 14, fcti, _NO_A, to="w", z=False),
-    _x63("fctiwz", 15, fcti, _NO_A, to="w", z=True),
-    _x63("fctiwu", 142, fcti, _NO_A, to="wu", z=False),
-    _x63("fctiwuz", 143, fcti, _NO_A, to="wu", z=True),
-    _x63("fctid", 814, fcti, _NO_A, to="d", z=False),
-    _x63("fctidz", 815, fcti, _NO_A, to="d", z=True),
-    _x63("fctidu", 942, fcti, _NO_A, to="du", z=False),
-    _x63("fctiduz", 943, fcti, _NO_A, to="du", z=True),
-    _x63("fcfid", 846, fcfi, _NO_A, signed=True, single=False, set_fprf=True),
-    _x63("fcfidu", 974, fcfi, _NO_A, signed=False, single=False, set_fprf=False),
-    op(
-        "fcfids",
-        Form.X,
-        59,
-        846,
-        fcfi,
-        fixed=_NO_A,
-        signed=True,
-        single=True,
-        set_fprf=False,
-        **_RC,
-    ),
-    op(
-        "fcfidus",
-        Form.X,
-        59,
-        974,
-        fcfi,
-        fixed=_NO_A,
-        signed=False,
-        single=True,
-        set_fprf=False,
-        **_RC,
-    ),
-    _x63("fmr", 72, fmove, _NO_A, how="mr"),
-    _x63("fneg", 40, fmove, _NO_A, how="neg"),
-    _x63("fabs", 264, fmove, _NO_A, how="abs"),
-    _x63("fnabs", 136, fmove, _NO_A, how="nabs"),
-    _x63("fcpsgn", 8, fmove, how="cpsgn"),
-    _x63("mffs", 583, mffs, (0x1F_F800, 0)),
-    op("mtfsf", Form.XFX, 63, 711, mtfsf, **_RC),
-    _x63("mtfsfi", 134, mtfsfi, (0x7E_0800, 0)),
-    _x63("mtfsb0", 70, mtfsb, (0x1F_F800, 0), value=0),
-    _x63("mtfsb1", 38, mtfsb, (0x1F_F800, 0), value=1),
-    _x63("mcrfs", 64, mcrfs, (0x63_F801, 0), rc=False),
-]
+    Insn("fsel", A(63, 23), fsel, **_FP),  # type: ignore[arg-type]
+    _x("fcmpu", 63, 0, fcmp, 0x60_0001, ordered=False),
+    _x("fcmpo", 63, 32, fcmp, 0x60_0001, ordered=True),
+    _x("frsp", 63, 12, frsp, _NO_A),
+    _x("fctiw", 63, 14, fcti, _NO_A, to="w", z=False),
+    _x("fctiwz", 63, 15, fcti, _NO_A, to="w", z=True),
+    _x("fctiwu", 63, 142, fcti, _NO_A, to="wu", z=False),
+    _x("fctiwuz", 63, 143, fcti, _NO_A, to="wu", z=True),
+    _x("fctid", 63, 814, fcti, _NO_A, to="d", z=False),
+    _x("fctidz", 63, 815, fcti, _NO_A, to="d", z=True),
+    _x("fctidu", 63, 942, fcti, _NO_A, to="du", z=False),
+    _x("fctiduz", 63, 943, fcti, _NO_A, to="du", z=True),
+    _x("fcfid", 63, 846, fcfi, _NO_A, signed=True, single=False, set_fprf=True),
+    _x("fcfidu", 63, 974, fcfi, _NO_A, signed=False, single=False, set_fprf=False),
+    _x("fcfids", 59, 846, fcfi, _NO_A, signed=True, single=True, set_fprf=False),
+    _x("fcfidus", 59, 974, fcfi, _NO_A, signed=False, single=True, set_fprf=False),
+    _x("fmr", 63, 72, fmove, _NO_A, how="mr"),
+    _x("fneg", 63, 40, fmove, _NO_A, how="neg"),
+    _x("fabs", 63, 264, fmove, _NO_A, how="abs"),
+    _x("fnabs", 63, 136, fmove, _NO_A, how="nabs"),
+    _x("fcpsgn", 63, 8, fmove, how="cpsgn"),
+    _x("mffs", 63, 583, mffs, 0x1F_F800),
+    _mtfsf("mtfsf", 711, mtfsf),
+    _mtfsf("mtfsfi", 134, mtfsfi, 0x7E_0800),
+    _x("mtfsb0", 63, 70, mtfsb, 0x1F_F800, value=0),
+    _x("mtfsb1", 63, 38, mtfsb, 0x1F_F800, value=1),
+    _x("mcrfs", 63, 64, mcrfs, 0x63_F801),
+)
