@@ -22,6 +22,7 @@ from . import (
     vsx_permute,
     vsx_scalar,
     vsx_vector,
+    vsx_scalar2,
 )
 from .decoder import Decoder
 from .forms import Op
@@ -47,6 +48,7 @@ ALL_OPS: tuple[Op | Insn, ...] = (
     *vsx_scalar.OPS,
     *vsx_vector.OPS,
     *vmx_fp.OPS,
+    *vsx_scalar2.OPS,
 )
 
 DECODER = Decoder(ALL_OPS)
