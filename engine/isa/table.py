@@ -21,8 +21,8 @@ from . import (
     vsx_move,
     vsx_permute,
     vsx_scalar,
-    vsx_vector,
     vsx_scalar2,
+    vsx_vector,
 )
 from .decoder import Decoder
 from .forms import Op
