@@ -317,20 +317,14 @@ def _branches_to(fn: Exec, start: int) -> bool:
     if o is None or not o.branch:
         return False
     t = template_of(fn)
-    if t is not None:
-        names = fn.__code__.co_freevars
-        cells = dict(zip(names, fn.__closure__ or (), strict=True))
-        for target in t.targets:
-            value = target if isinstance(target, int) else cells[target].cell_contents
-            if value == start:
-                return True
+    if t is None:  # a branch the block calls: its target is not a literal of the block
         return False
-    if o.mnemonic not in ("b", "bc"):
-        return False
-    cells_ = fn.__closure__ or ()
-    for name, cell in zip(fn.__code__.co_freevars, cells_, strict=True):
-        if name in ("target", "disp_target"):
-            return bool(cell.cell_contents == start)
+    names = fn.__code__.co_freevars
+    cells = dict(zip(names, fn.__closure__ or (), strict=True))
+    for target in t.targets:
+        value = target if isinstance(target, int) else cells[target].cell_contents
+        if value == start:
+            return True
     return False
 
 
