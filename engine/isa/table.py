@@ -17,6 +17,7 @@ from . import (
     vmx_int,
     vmx_logic,
     vmx_mul,
+    vmx_pack,
     vmx_permute,
     vsx_move,
     vsx_permute,
@@ -49,6 +50,7 @@ ALL_OPS: tuple[Op | Insn, ...] = (
     *vsx_vector.OPS,
     *vmx_fp.OPS,
     *vsx_scalar2.OPS,
+    *vmx_pack.OPS,
 )
 
 DECODER = Decoder(ALL_OPS)
