@@ -204,6 +204,10 @@ XX3DM = XX3P.extend("XX3DM", xo=bits(24, 5), b21=bits(21, 1))
 # xxspltib: bits 11:12 must be 0 (lxvkq and others use them).
 X1S = X1.extend("X1S", b11=bits(11, 2))
 
+# -- VMX storage and stream hints (vmxs) ---------------------------------------------------
+# dst/dstst/dss: T (A for dss) is bit 6, bits 7:8 are reserved, STRM is bits 9:10.
+XDST = X.extend("XDST", t=bits(6, 1), b7=bits(7, 2), strm=bits(9, 2))
+
 # -- conv2: loads/stores, storage control, system and scalar FP ----------------------------
 # DS-form loads and stores name their displacement d, as the D forms do, so one
 # semantics function serves lwz and ld alike.
