@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import fpu
 from ..fpu import FPSCR_FEX, FPSCR_FPCC, FPSCR_FX, FPSCR_VE, FPSCR_VX, FPSCR_VXSNAN, FPSCR_VXVC
-from .fields import XX2, XX3_NORC, reserved
+from .fields import XX1, XX2, XX3_NORC, reserved
 from .insn import Insn, table
 from .vsx_scalar import MSR_FE, fp_interrupt, invalid
 
@@ -321,3 +321,32 @@ CMP_OPS: list[Insn] = [
 ]
 
 OPS: list[Insn] = table(*CMP_OPS)
+
+
+# -- exponent and significand moves (no FPSCR effect) ----------------------------------------
+def xsxexpdp(c: CPUState, rt: int, xb: int) -> None:
+    """RT <- the biased exponent field of XB.dw0."""
+    c.gpr[rt] = (c.vsr[xb] >> 116) & 0x7FF
+
+
+def xsxsigdp(c: CPUState, rt: int, xb: int) -> None:
+    """RT <- the significand of XB.dw0: its fraction, with the implicit 1 unless 0 or 2047."""
+    b = c.vsr[xb] >> 64
+    e = (b >> 52) & 0x7FF
+    c.gpr[rt] = (b & fpu.FRAC) | (fpu.IMPL if 0 < e < 0x7FF else 0)
+
+
+def xsiexpdp(c: CPUState, xt: int, ra: int, rb: int) -> None:
+    """XT.dw0 <- the sign and fraction of RA with the exponent RB[53:63]; dw1 <- 0."""
+    g = c.gpr
+    c.vsr[xt] = ((g[ra] & 0x800F_FFFF_FFFF_FFFF) | ((g[rb] & 0x7FF) << 52)) << 64
+
+
+EXP_OPS: list[Insn] = [
+    # bits 11:15 select the operation (QEMU's opc4 table); TX (bit 31) is ignored.
+    Insn("xsxexpdp", XX2(60, 347, ra=0), xsxexpdp, facility=VSX, syntax="rt, xb"),
+    Insn("xsxsigdp", XX2(60, 347, ra=1), xsxsigdp, facility=VSX, syntax="rt, xb"),
+    Insn("xsiexpdp", XX1(60, 918), xsiexpdp, facility=VSX),
+]
+
+OPS += table(*EXP_OPS)

@@ -44,6 +44,7 @@ from .vsx_fp_cases import (
     XE,
     Case,
     d,
+    dd,
 )
 
 MSR_BE = 0x9000_0000_0280_2900  # SF HV VEC VSX FP FE0 FE1 ME
@@ -263,7 +264,48 @@ def scalar_cmp() -> Prog:
     return p
 
 
-ALL = [scalar_cmp]
+EXP_OPS: list[tuple[int, str]] = [
+    (ONE, "one"),
+    (NONE, "-one"),
+    (PZ, "+0"),
+    (NZ, "-0"),
+    (DEN1, "smallest denormal"),
+    (DENM, "largest denormal"),
+    (MIND, "smallest normal"),
+    (MAXD, "max"),
+    (PINF, "+inf"),
+    (NINF, "-inf"),
+    (QNAN, "QNaN"),
+    (NSNAN, "SNaN"),
+    (PI, "pi"),
+]
+
+
+def scalar_exp() -> Prog:
+    p = Prog(
+        "vsx_scalar_exp",
+        "VSX scalar exponent/significand moves: xsxexpdp xsxsigdp (into GPRs) and xsiexpdp",
+        [0, XB, XT, HB, HT],
+    )
+    cs = p.cases
+    for n in ("xsxexpdp", "xsxsigdp"):
+        for i, (b, note) in enumerate(EXP_OPS):
+            rb = HB if i % 4 == 1 else XB
+            cs.append(Case(f"{n} {(7, 8, 10)[i % 3]},{rb}", 0, {rb: d(b)}, note))  # not r9
+    # xsiexpdp RT,RA,RB with RA = r4 and RB = r5: the two doublewords of the last VSR loaded.
+    for i, (b, note) in enumerate(EXP_OPS):
+        t = HT if i % 4 == 1 else XT
+        e = (0x000, 0x7FF, 0x3FF, 0x001, 0xFFFF_F800, 0x123, 0x7FE, 0xFFFF_FFFF_FFFF_FFFF)[i % 8]
+        cs.append(Case(f"xsiexpdp {t},4,5", 0, {t: d(TWO, JUNK), XB: dd(b, e)}, note))
+    tx = 1  # bit 31 (TX) set: QEMU 7.2 ignores it for these two
+    cs.append(Case(f".long {0xF000_0000 | 7 << 21 | XB << 11 | 347 << 2 | tx:#010x}", 0,
+                   {XB: d(PI)}, "xsxexpdp 7,2 with bit 31 set"))  # fmt: skip
+    cs.append(Case(f".long {0xF000_0000 | 8 << 21 | 1 << 16 | XB << 11 | 347 << 2 | tx:#010x}", 0,
+                   {XB: d(PI)}, "xsxsigdp 8,2 with bit 31 set"))  # fmt: skip
+    return p
+
+
+ALL = [scalar_cmp, scalar_exp]
 
 
 def main(names: Iterable[str] = ()) -> None:
