@@ -13,6 +13,7 @@ from . import (
     rotate,
     storage,
     system,
+    vmx_compare,
     vmx_fp,
     vmx_int,
     vmx_logic,
@@ -53,6 +54,7 @@ ALL_OPS: tuple[Op | Insn, ...] = (
     *vmx_fp.OPS,
     *vsx_scalar2.OPS,
     *vmx_pack.OPS,
+    *vmx_compare.OPS,
 )
 
 DECODER = Decoder(ALL_OPS)
