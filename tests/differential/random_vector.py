@@ -58,7 +58,15 @@ M128 = (1 << 128) - 1
 
 # Lines left out of the random corpus, each with the reason; every one of them must be
 # covered by a hand-written differential program instead (test_vector_coverage.py).
-EXCLUDED: dict[str, str] = {}
+EXCLUDED: dict[str, str] = {
+    # QEMU 7.2's helpers for these three do not clear the softfloat status before they run,
+    # so they re-report overflow/underflow/inexact left there by whatever FP instruction
+    # QEMU ran last, here possibly one of the previous program's (engine/isa/vsx_scalar2.py).
+    # programs/vsx_scalar_cmp.S covers them from a known status.
+    "xsmaxdp": "QEMU re-reports stale softfloat flags",
+    "xsmindp": "QEMU re-reports stale softfloat flags",
+    "xscmpexpdp": "QEMU re-reports stale softfloat flags",
+}
 
 
 def is_vector(o: object) -> bool:
