@@ -66,6 +66,10 @@ EXCLUDED: dict[str, str] = {
     "xsmaxdp": "QEMU re-reports stale softfloat flags",
     "xsmindp": "QEMU re-reports stale softfloat flags",
     "xscmpexpdp": "QEMU re-reports stale softfloat flags",
+    # QEMU 7.2 expands vrldmi with vrldnm's vector code on hosts with the vector ops (x86-64
+    # with AVX2), clearing VRT outside the mask; we insert as the ISA says
+    # (engine/isa/vmx_compare.py). programs/vmx_shift.S covers it where the two agree.
+    "vrldmi": "QEMU's vector expansion is vrldnm's (host-dependent translator bug)",
 }
 
 
