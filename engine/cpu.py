@@ -1005,7 +1005,7 @@ def _illegal_factory(word: int, ctx: Ctx) -> Exec:
 
 from .isa.forms import Form  # noqa: E402
 
-ILLEGAL = Op("(illegal)", Form.D, 0, None, _illegal_factory)
+ILLEGAL = Op("(illegal)", Form.D, 0, None, _illegal_factory, ends=True)
 
 
 if TYPE_CHECKING:

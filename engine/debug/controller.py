@@ -66,8 +66,6 @@ DEFAULT_BUDGET = 50_000_000
 RUN_TO_BUDGET = 5_000_000
 PROGRESS_STEPS = 1 << 16  # steps between progress calls of a long step
 ATOMIC_WINDOW = 16  # instructions gdb scans for the end of a larx/stcx. sequence
-LARX = frozenset({"lbarx", "lharx", "lwarx", "ldarx", "lqarx"})
-STCX = frozenset({"stbcx.", "sthcx.", "stwcx.", "stdcx.", "stqcx."})
 
 
 class Controller(Inspection, BreakpointControl, TraceEmission, ReverseExecution):
@@ -359,7 +357,7 @@ class Controller(Inspection, BreakpointControl, TraceEmission, ReverseExecution)
         if self.atomic == "each":
             return True
         # "whole": only the next instruction is known not to start a sequence.
-        return count == 1 and pending(self.vcpu(vcpu)).mnemonic not in LARX
+        return count == 1 and pending(self.vcpu(vcpu)).atomic != "larx"
 
     def plain_steps(self) -> bool:
         """Whether a step here is the backend's step and nothing else: no event to
@@ -430,7 +428,7 @@ class Controller(Inspection, BreakpointControl, TraceEmission, ReverseExecution)
                 return self._run_to(cpu, {(insn.pc + 4) & M64})
             if mode == "out":
                 return self._run_to(cpu, {cpu.lr & ~3})
-            if self.atomic == "whole" and insn.mnemonic in LARX:
+            if self.atomic == "whole" and insn.atomic == "larx":
                 stops = self._atomic_sequence_stops(cpu)
                 if stops:
                     return self._run_to(cpu, stops)
@@ -487,12 +485,12 @@ class Controller(Inspection, BreakpointControl, TraceEmission, ReverseExecution)
             o = decode(word)
             if o is None:
                 return set()
-            if o.mnemonic == "bc":
+            if o.flow == "bd":
                 bd = sext(word & 0xFFFC, 16)
                 target = (bd if word & 2 else addr + bd) & M64
                 if not pc <= target <= addr:
                     stops.add(target)
-            if o.name(word) in STCX:
+            if o.atomic == "stcx":
                 stops.add((addr + 4) & M64)
                 return stops
         return set()

@@ -88,9 +88,9 @@ def bcreg(c: CPUState, bi: int, cia: int, npc: int, *, bo: int, lk: int, to: str
 
 
 OPS: list[Insn] = table(
-    Insn("b", I(18), b, branch=True),
-    Insn("bc", B(16), bc, branch=True),
-    Insn("bclr", XL(19, 16), bcreg, {"to": "lr"}, branch=True, syntax="bo, bi, bh"),
-    Insn("bcctr", XL(19, 528), bcreg, {"to": "ctr"}, branch=True, syntax="bo, bi, bh"),
-    Insn("bctar", XL(19, 560), bcreg, {"to": "tar"}, branch=True, syntax="bo, bi, bh"),
+    Insn("b", I(18), b, branch=True, flow="li"),
+    Insn("bc", B(16), bc, branch=True, flow="bd"),
+    Insn("bclr", XL(19, 16), bcreg, {"to": "lr"}, branch=True, flow="lr", syntax="bo, bi, bh"),
+    Insn("bcctr", XL(19, 528), bcreg, {"to": "ctr"}, branch=True, flow="ctr", syntax="bo, bi, bh"),
+    Insn("bctar", XL(19, 560), bcreg, {"to": "tar"}, branch=True, flow="tar", syntax="bo, bi, bh"),
 )

@@ -132,6 +132,21 @@ class Op:
     untraced: bool = False  # never followed by a trace interrupt (sc, rfid...)
     resyncs: bool = False  # may change MSR or translation: re-select decode context
     altname: Callable[[int], str] | None = None  # mnemonic that depends on other fields
+    ends: bool = False  # ends a translated block besides branch/resync/privileged
+    # What the debugger's backends and the controller read instead of mnemonics:
+    # flow: where execution may continue besides NIA + 4 and interrupt vectors:
+    #   "li"/"bd" (the word's displacement, AA), "lr", "ctr", "tar" (the register),
+    #   "srr0"/"hsrr0" (an interrupt return), "syscall" (the system call vector);
+    # msr_write: where a new MSR comes from: "rs" (mtmsr/mtmsrd with L=0 take all of
+    #   RS's writable bits), "srr1"/"hsrr1" (rfid/hrfid);
+    # msr_read: it copies MSR into RT (mfmsr), so a debugger-set SE must be hidden;
+    # atomic: "larx" starts a reservation sequence, "stcx" ends one;
+    # spr_write: it writes the SPR its word names (mtspr).
+    flow: str | None = None
+    msr_write: str | None = None
+    msr_read: bool = False
+    atomic: str | None = None
+    spr_write: bool = False
 
     @property
     def mask(self) -> int:
@@ -162,15 +177,12 @@ class Op:
     def ends_block(self, word: int) -> bool:
         if self.branch or self.resyncs or self.priv != "user":
             return True
-        return self.mnemonic in ("sc", "attn", "stop", "(illegal)") or (
-            self.mnemonic == "mtspr" and f_spr(word) not in PLAIN_MTSPR
-        )
+        return self.ends or (self.spr_write and f_spr(word) not in PLAIN_MTSPR)
 
     def drops_code(self, word: int) -> bool:
-        m = self.mnemonic
-        if m.startswith("st") or m in ("dcbz", "dcbzl"):
-            return True
-        return m == "mtspr" and f_spr(word) not in PLAIN_MTSPR
+        # Storage lines are all Insn lines (their ``writes_code``): of the Op lines only an
+        # mtspr that is more than a move (LPCR, PTCR, PID...) may change what code means.
+        return self.spr_write and f_spr(word) not in PLAIN_MTSPR
 
     def name(self, word: int) -> str:
         """The mnemonic of ``word`` with its OE/Rc/LK/AA suffixes."""
@@ -204,7 +216,10 @@ def op(
     return Op(mnemonic, form, opcd, xo, factory, params, **meta)
 
 
-_OP_FIELDS = {"suffixes", "fixed", "priv", "facility", "branch", "untraced", "resyncs", "altname"}
+_OP_FIELDS = {
+    "suffixes", "fixed", "priv", "facility", "branch", "untraced", "resyncs", "altname",
+    "ends", "flow", "msr_write", "msr_read", "atomic", "spr_write",
+}  # fmt: skip
 
 
 # -- field extractors (IBM bit numbering within the 32-bit word) -------------

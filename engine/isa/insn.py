@@ -64,6 +64,20 @@ class Insn:
     inline: bool = True  # blocks may paste its code instead of calling it
     altname: Callable[[int], str] | None = None  # a mnemonic that depends on other fields
     syntax: str | None = None  # operand order for disassembly, when not the fields'
+    # What the debugger's backends and the controller read instead of mnemonics:
+    # flow: where execution may continue besides NIA + 4 and interrupt vectors:
+    #   "li"/"bd" (the word's displacement, AA), "lr", "ctr", "tar" (the register),
+    #   "srr0"/"hsrr0" (an interrupt return), "syscall" (the system call vector);
+    # msr_write: where a new MSR comes from: "rs" (mtmsr/mtmsrd with L=0 take all of
+    #   RS's writable bits), "srr1"/"hsrr1" (rfid/hrfid);
+    # msr_read: it copies MSR into RT (mfmsr), so a debugger-set SE must be hidden;
+    # atomic: "larx" starts a reservation sequence, "stcx" ends one;
+    # spr_write: it writes the SPR its word names (mtspr).
+    flow: str | None = None
+    msr_write: str | None = None
+    msr_read: bool = False
+    atomic: str | None = None
+    spr_write: bool = False
     _spec: list[Specializer] = field(default_factory=list, repr=False, compare=False)
 
     # -- what the decoder and the old table interface read --

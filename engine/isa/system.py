@@ -494,7 +494,7 @@ def msg(w: int, x: Ctx, *, send: bool, hyper: bool) -> Exec:
 # `fixed` masks the reserved fields: QEMU 7.2 treats a word with any of them set
 # as invalid (its GEN_HANDLER "inval" masks), and so do we.
 OPS: list[Op] = [
-    op("mfmsr", Form.X, 31, 83, mfmsr, priv="super", fixed=(0x001FF801, 0x0)),
+    op("mfmsr", Form.X, 31, 83, mfmsr, priv="super", msr_read=True, fixed=(0x001FF801, 0x0)),
     op(
         "mtmsr",
         Form.X,
@@ -504,6 +504,7 @@ OPS: list[Op] = [
         wide=False,
         priv="super",
         resyncs=True,
+        msr_write="rs",
         fixed=(0x001EF801, 0x0),
     ),
     op(
@@ -515,6 +516,7 @@ OPS: list[Op] = [
         wide=True,
         priv="super",
         resyncs=True,
+        msr_write="rs",
         fixed=(0x001EF801, 0x0),
     ),
     op(
@@ -527,6 +529,8 @@ OPS: list[Op] = [
         priv="super",
         untraced=True,
         resyncs=True,
+        flow="srr0",
+        msr_write="srr1",
         fixed=(0x03FFF801, 0),
     ),
     op(
@@ -539,18 +543,40 @@ OPS: list[Op] = [
         priv="hyper",
         untraced=True,
         resyncs=True,
+        flow="hsrr0",
+        msr_write="hsrr1",
         fixed=(0x03FFF801, 0),
     ),
-    op("sc", Form.SC, 17, None, sc, untraced=True, fixed=(0x03FFF01F, 0x2)),
+    op(
+        "sc",
+        Form.SC,
+        17,
+        None,
+        sc,
+        untraced=True,
+        ends=True,
+        flow="syscall",
+        fixed=(0x03FFF01F, 0x2),
+    ),  # fmt: skip
     op("mfspr", Form.XFX, 31, 339, mfspr, fixed=(0x00000001, 0x0)),
-    op("mtspr", Form.XFX, 31, 467, mtspr, fixed=(0x00000001, 0x0)),
+    op("mtspr", Form.XFX, 31, 467, mtspr, spr_write=True, fixed=(0x00000001, 0x0)),
     op("mftb", Form.XFX, 31, 371, mftb, fixed=(0x00000001, 0x0)),
     op("tw", Form.X, 31, 4, trap, imm=False, word=True, fixed=(0x00000001, 0x0)),
     op("td", Form.X, 31, 68, trap, imm=False, word=False, fixed=(0x00000001, 0x0)),
     op("twi", Form.D, 3, None, trap, imm=True, word=True),
     op("tdi", Form.D, 2, None, trap, imm=True, word=False),
-    op("attn", Form.X, 0, 256, attn, fixed=(0x03FFF801, 0x0)),
-    op("stop", Form.XL, 19, 370, stop, priv="hyper", untraced=True, fixed=(0x03FFF801, 0x0)),
+    op("attn", Form.X, 0, 256, attn, ends=True, fixed=(0x03FFF801, 0x0)),
+    op(
+        "stop",
+        Form.XL,
+        19,
+        370,
+        stop,
+        priv="hyper",
+        untraced=True,
+        ends=True,
+        fixed=(0x03FFF801, 0x0),
+    ),  # fmt: skip
     op("tlbie", Form.X, 31, 306, tlbi, broadcast=True, priv="super", fixed=(0x00100001, 0x0)),
     op("tlbiel", Form.X, 31, 274, tlbi, broadcast=False, priv="super", fixed=(0x00100001, 0x0)),
     op("tlbsync", Form.X, 31, 566, tlbsync, priv="super", fixed=(0x03FFF801, 0x0)),

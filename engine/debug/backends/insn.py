@@ -28,6 +28,23 @@ class Pending:
     def mnemonic(self) -> str:
         return self.op.mnemonic if self.op else ""
 
+    # What the plan needs comes from the table line's metadata, never from its mnemonic.
+    @property
+    def flow(self) -> str | None:
+        return self.op.flow if self.op else None
+
+    @property
+    def msr_write(self) -> str | None:
+        return self.op.msr_write if self.op else None
+
+    @property
+    def reads_msr(self) -> bool:
+        return self.op is not None and self.op.msr_read
+
+    @property
+    def atomic(self) -> str | None:
+        return self.op.atomic if self.op else None
+
     @property
     def rt(self) -> int:
         return ((self.word or 0) >> 21) & 31
@@ -42,27 +59,27 @@ class Pending:
 
     def changes_translation_mode(self) -> bool:
         """mtmsr(d) and rfid can change MSR[IR/DR] and so where the trace interrupt goes."""
-        return self.mnemonic in ("mtmsr", "mtmsrd", "rfid", "hrfid")
+        return self.msr_write is not None
 
     def sets_se(self, cpu: VCPU) -> bool:
         """An mtmsr(d) that sets SE is not traced (docs/machine.md)."""
-        if self.mnemonic not in ("mtmsr", "mtmsrd") or self.word is None or self.word & 0x10000:
+        if self.msr_write != "rs" or self.word is None or self.word & 0x10000:
             return False
         return not cpu.msr & MSR_SE and bool(cpu.gpr[self.rt] & MSR_SE)
 
     def guest_se_after(self, cpu: VCPU, pre_msr: int, pre_srr1: int, pre_hsrr1: int) -> bool:
         """The guest's own MSR[SE] after the instruction, from what the guest wrote."""
-        m = self.mnemonic
-        if m in ("mtmsr", "mtmsrd") and self.word is not None and not self.word & 0x10000:
+        m = self.msr_write
+        if m == "rs" and self.word is not None and not self.word & 0x10000:
             return bool(cpu.gpr[self.rt] & MSR_SE)
-        if m == "rfid":
+        if m == "srr1":
             return bool(pre_srr1 & MSR_SE)
-        if m == "hrfid":
+        if m == "hsrr1":
             return bool(pre_hsrr1 & MSR_SE)
         return bool(pre_msr & MSR_SE)
 
     def writes_spr(self) -> int | None:
-        if self.mnemonic != "mtspr" or self.word is None:
+        if self.op is None or not self.op.spr_write or self.word is None:
             return None
         w = self.word
         return ((w >> 16) & 31) | (((w >> 11) & 31) << 5)
@@ -73,26 +90,29 @@ class Pending:
         npc = (self.pc + 4) & amask
         if self.word is None or self.op is None:
             return [npc]
-        w, m = self.word, self.mnemonic
-        if m == "b":
+        w, f = self.word, self.flow
+        if f == "li":  # b: never falls through
             li = sext(w & 0x03FF_FFFC, 26)
             return [(li if w & 2 else self.pc + li) & amask]
-        if m == "bc":
+        if f == "bd":
             bd = sext(w & 0xFFFC, 16)
             return [npc, (bd if w & 2 else self.pc + bd) & amask]
-        if m == "bclr":
-            return [npc, cpu.read_spr(SPR_LR) & ~3 & amask]
-        if m == "bcctr":
-            return [npc, cpu.read_spr(SPR_CTR) & ~3 & amask]
-        if m == "bctar":
-            return [npc, cpu.read_spr(SPR_TAR) & ~3 & amask]
-        if m == "rfid":
-            srr1 = cpu.spr[SPR_SRR1]
-            return [cpu.spr[SPR_SRR0] & ~3 & (M64 if srr1 & MSR_SF else M32)]
-        if m == "hrfid":
-            hsrr1 = cpu.spr[SPR_HSRR1]
-            return [cpu.spr[SPR_HSRR0] & ~3 & (M64 if hsrr1 & MSR_SF else M32)]
+        if f in _FLOW_SPR:
+            return [npc, cpu.read_spr(_FLOW_SPR[f]) & ~3 & amask]
+        if f in _FLOW_RETURN:
+            srr0, srr1 = _FLOW_RETURN[f]
+            return [cpu.spr[srr0] & ~3 & (M64 if cpu.spr[srr1] & MSR_SF else M32)]
         return [npc]
+
+    def target_msr(self, cpu: VCPU) -> int:
+        """The MSR execution continues under at the successors (an rfid's SRR1)."""
+        if self.flow in _FLOW_RETURN:
+            return cpu.spr[_FLOW_RETURN[self.flow][1]]
+        return cpu.msr
+
+
+_FLOW_SPR = {"lr": SPR_LR, "ctr": SPR_CTR, "tar": SPR_TAR}
+_FLOW_RETURN = {"srr0": (SPR_SRR0, SPR_SRR1), "hsrr0": (SPR_HSRR0, SPR_HSRR1)}
 
 
 def pending(cpu: VCPU) -> Pending:

@@ -103,7 +103,7 @@ class TraceVectorBackend:
             vectors |= {EXCP_MCHECK, EXCP_DSI, EXCP_DSEG, EXCP_ALIGN}
         if insn.is_fp():
             vectors.add(EXCP_FPU)
-        if insn.mnemonic == "sc":
+        if insn.flow == "syscall":
             vectors.add(EXCP_SYSCALL)
         return vectors
 
@@ -129,9 +129,7 @@ class TraceVectorBackend:
             # Rules 8 and 9: no trace interrupt to rely on; stop at every
             # address the instruction may continue at.
             for ea in insn.successors(cpu):
-                target_msr = msr
-                if insn.mnemonic in ("rfid", "hrfid"):
-                    target_msr = cpu.spr[SPR_SRR1 if insn.mnemonic == "rfid" else SPR_HSRR1]
+                target_msr = insn.target_msr(cpu)
                 pa = self._fetch_pa(cpu, ea, target_msr)
                 words[pa] = "little" if target_msr & MSR_LE else "big"
         return words
@@ -259,7 +257,7 @@ class TraceVectorBackend:
         cpu.spr[SPR_SRR0] = cpu.gpr[insn.rt] if written == SPR_SRR0 else pre_srr0
         cpu.spr[SPR_SRR1] = cpu.gpr[insn.rt] if written == SPR_SRR1 else pre_srr1
         # Rule 6: hide the host's SE from a stepped mfmsr.
-        if insn.mnemonic == "mfmsr" and not guest_se:
+        if insn.reads_msr and not guest_se:
             cpu.gpr[insn.rt] &= ~MSR_SE
 
     def stats(self) -> dict[str, int]:
