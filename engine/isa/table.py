@@ -14,6 +14,7 @@ from . import (
     storage,
     system,
     vmx_compare,
+    vmx_crypto,
     vmx_fp,
     vmx_int,
     vmx_logic,
@@ -55,6 +56,7 @@ ALL_OPS: tuple[Op | Insn, ...] = (
     *vsx_scalar2.OPS,
     *vmx_pack.OPS,
     *vmx_compare.OPS,
+    *vmx_crypto.OPS,
 )
 
 DECODER = Decoder(ALL_OPS)

@@ -178,8 +178,9 @@ QEMU_IGNORES.update({
     "xscmpexpdp": 0x0060_0001, "xstdivdp": 0x0060_0001, "xstsqrtdp": 0x007F_0001,
     "xsxexpdp": 0x1, "xsxsigdp": 0x1,  # TX (programs/vsx_scalar_exp.S)
 })  # fmt: skip
-# VMX pack/extract/crypto (vpack): VRA of vupkhsw/vupklsw, bit 11 of vextractub/uh/uw and
-# vinsertb..d, VRB of vsbox, executed by QEMU 7.2 (words in tests/differential/programs/vmx_pack.S).
+# VMX pack/extract (vpack): VRA of vupkhsw/vupklsw, bit 11 of vextractub/uh/uw and
+# vinsertb..d, executed by QEMU 7.2 (words in tests/differential/programs/vmx_pack.S); VRB
+# of vsbox (the .long words at the end of tests/differential/programs/vmx_crypto.inc).
 QEMU_IGNORES.update({"vupkhsw": 0x1F0000, "vupklsw": 0x1F0000, "vsbox": 0xF800})
 # VMX counts (vshift): the reserved VRA of vclz*, vpopcnt* and vgbbd, executed by QEMU 7.2
 # (the .long words at the end of tests/differential/programs/vmx_shift.inc).
