@@ -229,7 +229,7 @@ def _factory(
 
 def inline_source(fn: Exec) -> Sequence[str] | None:
     """The lines a block pastes for ``fn``, or None when it calls it instead."""
-    src: tuple[str, ...] | None = getattr(fn, "src", None)  # forms.inline (old-style lines)
+    src: tuple[str, ...] | None = getattr(fn, "src", None)  # forms.inline (closure-maker lines)
     if src is not None:
         return src
     return inline_lines(fn)

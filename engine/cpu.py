@@ -34,7 +34,7 @@ from .interrupts import (
     select_async,
 )
 from .isa.common import ClockSync, Resync, Stop
-from .isa.forms import Ctx, Exec, Op
+from .isa.forms import Ctx, Exec
 from .isa.insn import Insn
 from .isa.table import decode
 from .memory import PAGE_SHIFT, RESERVATION_SHIFT, MemoryFault, PhysicalMemory
@@ -567,7 +567,7 @@ class VCPU:
         self.clock += 1
         self.nia = npc
         if msr & (MSR_SE | MSR_BE) or self.host_se:
-            o: Op = getattr(fn, "op")  # noqa: B009 - set on every closure by make_exec
+            o: Insn = getattr(fn, "op")  # noqa: B009 - set on every closure by make_exec
             if not o.untraced and (msr & MSR_SE or self.host_se or o.branch):
                 trace = Interrupt(EXCP_TRACE, SRR1_TRACE, next_pc=npc)
                 return self._take(trace, pc)
@@ -975,7 +975,7 @@ def _raiser(vector: int, srr1: int = 0) -> Exec:
     return ex
 
 
-def make_exec(o: Op | Insn | None, word: int, ctx: Ctx) -> Exec:
+def make_exec(o: Insn | None, word: int, ctx: Ctx) -> Exec:
     """The closure for ``word`` at ``ctx.pc``, with privilege and facility checks folded in."""
     if o is None:
         # Illegal and reserved words raise HEAI on POWER9 (docs/machine.md).
@@ -1003,9 +1003,10 @@ def _illegal_factory(word: int, ctx: Ctx) -> Exec:
     return _raiser(EXCP_HV_EMU)
 
 
-from .isa.forms import Form  # noqa: E402
+from .isa.fields import D  # noqa: E402
 
-ILLEGAL = Op("(illegal)", Form.D, 0, None, _illegal_factory, ends=True)
+# The line an illegal word's closure reports (never in the table, never decoded).
+ILLEGAL = Insn("(illegal)", D(0), _illegal_factory, closure=True, ends=True)
 
 
 if TYPE_CHECKING:

@@ -21,7 +21,7 @@ from typing import Literal, NamedTuple
 
 import capstone
 
-from .isa.forms import Form, f_ra, f_rb, f_rt, f_spr
+from .isa.forms import f_rt, f_spr
 from .isa.insn import Insn
 from .isa.specialize import analyse
 from .isa.table import decode
@@ -117,12 +117,7 @@ def _from_table(word: int) -> tuple[str, str] | None:
     o = decode(word)
     if o is None:
         return None
-    if isinstance(o, Insn):
-        return o.name(word), operands(o, word)
-    rt, ra, rb = f_rt(word), f_ra(word), f_rb(word)  # old-style lines (engine/isa/forms.Op)
-    if o.form is Form.XO:
-        return o.name(word), f"r{rt}, r{ra}, r{rb}"
-    return o.name(word), ""
+    return o.name(word), operands(o, word)
 
 
 def disassemble(

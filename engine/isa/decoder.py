@@ -10,27 +10,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .forms import Op
 from .insn import Insn
-
-AnyOp = Op | Insn  # while the table moves to Insn lines
 
 
 class Decoder:
-    def __init__(self, ops: Iterable[AnyOp]) -> None:
-        groups: dict[int, dict[int, dict[int, AnyOp]]] = {}
+    def __init__(self, ops: Iterable[Insn]) -> None:
+        groups: dict[int, dict[int, dict[int, Insn]]] = {}
         for o in ops:
             by_mask = groups.setdefault(o.opcd, {})
             slot = by_mask.setdefault(o.mask, {})
             if o.match in slot:
                 raise ValueError(f"{o.mnemonic} collides with {slot[o.match].mnemonic}")
             slot[o.match] = o
-        self._groups: dict[int, tuple[tuple[int, dict[int, AnyOp]], ...]] = {
+        self._groups: dict[int, tuple[tuple[int, dict[int, Insn]], ...]] = {
             opcd: tuple(sorted(by_mask.items(), key=lambda kv: -kv[0].bit_count()))
             for opcd, by_mask in groups.items()
         }
 
-    def decode(self, word: int) -> AnyOp | None:
+    def decode(self, word: int) -> Insn | None:
         for mask, table in self._groups.get(word >> 26, ()):
             o = table.get(word & mask)
             if o is not None:

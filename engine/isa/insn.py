@@ -23,6 +23,11 @@ Conventions for semantics functions:
 * ALL_CAPS module globals are constants; functions marked ``@pure`` may be
   called with decode-time arguments and are then computed at decode time.
 * ``code_check()`` marks where a store's slow path may have written code.
+
+A line with ``closure=True`` gives instead a closure maker, ``sem(word, ctx,
+**params) -> Exec`` (engine/isa/system.py: SPR dispatch and privileged gates, whose
+decode-time work is more than extracting fields); its closure may carry inline
+lines of its own (``forms.inline``), as mflr/mtlr do.
 """
 
 from __future__ import annotations
@@ -31,10 +36,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .common import Resync
 from .fields import Encoding, Format
 from .specialize import Specializer
 
 if TYPE_CHECKING:
+    from ..state import CPUState
     from .forms import Ctx, Exec
 
 # Suffix fields and the letters they add to a mnemonic, in the order they are spelled.
@@ -62,6 +69,9 @@ class Insn:
     ends: WordTest = False  # ends a translated block besides branch/resync/privileged
     writes_code: WordTest | None = None  # may drop decoded code (default: stores)
     inline: bool = True  # blocks may paste its code instead of calling it
+    # ``sem`` is a closure maker, ``sem(word, ctx, **params) -> Exec``, not a semantics
+    # function to specialise (engine/isa/system.py: SPR dispatch, privileged gates).
+    closure: bool = False
     altname: Callable[[int], str] | None = None  # a mnemonic that depends on other fields
     syntax: str | None = None  # operand order for disassembly, when not the fields'
     # What the debugger's backends and the controller read instead of mnemonics:
@@ -115,7 +125,16 @@ class Insn:
 
     def build(self, word: int, ctx: Ctx) -> Exec:
         """The closure executing ``word`` at ``ctx.pc``."""
-        return self.specializer.build(word, ctx)
+        if not self.closure:
+            return self.specializer.build(word, ctx)
+        fn: Exec = self.sem(word, ctx, **self.params)
+        if self.resyncs:
+            inner = fn
+
+            def fn(c: CPUState, inner: Exec = inner) -> int:
+                raise Resync(inner(c))
+
+        return fn
 
     def name(self, word: int) -> str:
         """The mnemonic of ``word`` with its suffixes (``addo.``, ``bla``, ``vcmpequb.``)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..bits import M32, M64, ppc_bit, s32, s64
 from ..interrupts import (
@@ -42,7 +42,9 @@ from ..sprs import (
     SPR_XER,
 )
 from .common import ClockSync, Resync, Stop
-from .forms import Ctx, Exec, Form, Op, f_rb, f_rt, f_si, f_spr, inline, op
+from .fields import SC, XFX, XL, D, Encoding, X, reserved
+from .forms import Ctx, Exec, f_rb, f_rt, f_si, f_spr, inline
+from .insn import Insn
 
 if TYPE_CHECKING:
     from ..state import CPUState
@@ -491,131 +493,67 @@ def msg(w: int, x: Ctx, *, send: bool, hyper: bool) -> Exec:
     return ex
 
 
-# `fixed` masks the reserved fields: QEMU 7.2 treats a word with any of them set
-# as invalid (its GEN_HANDLER "inval" masks), and so do we.
-OPS: list[Op] = [
-    op("mfmsr", Form.X, 31, 83, mfmsr, priv="super", msr_read=True, fixed=(0x001FF801, 0x0)),
-    op(
-        "mtmsr",
-        Form.X,
-        31,
-        146,
-        mtmsr,
-        wide=False,
-        priv="super",
-        resyncs=True,
-        msr_write="rs",
-        fixed=(0x001EF801, 0x0),
-    ),
-    op(
-        "mtmsrd",
-        Form.X,
-        31,
-        178,
-        mtmsr,
-        wide=True,
-        priv="super",
-        resyncs=True,
-        msr_write="rs",
-        fixed=(0x001EF801, 0x0),
-    ),
-    op(
-        "rfid",
-        Form.XL,
-        19,
-        18,
-        rfid,
-        hyper=False,
-        priv="super",
-        untraced=True,
-        resyncs=True,
-        flow="srr0",
-        msr_write="srr1",
-        fixed=(0x03FFF801, 0),
-    ),
-    op(
-        "hrfid",
-        Form.XL,
-        19,
-        274,
-        rfid,
-        hyper=True,
-        priv="hyper",
-        untraced=True,
-        resyncs=True,
-        flow="hsrr0",
-        msr_write="hsrr1",
-        fixed=(0x03FFF801, 0),
-    ),
-    op(
-        "sc",
-        Form.SC,
-        17,
-        None,
-        sc,
-        untraced=True,
-        ends=True,
-        flow="syscall",
-        fixed=(0x03FFF01F, 0x2),
-    ),  # fmt: skip
-    op("mfspr", Form.XFX, 31, 339, mfspr, fixed=(0x00000001, 0x0)),
-    op("mtspr", Form.XFX, 31, 467, mtspr, spr_write=True, fixed=(0x00000001, 0x0)),
-    op("mftb", Form.XFX, 31, 371, mftb, fixed=(0x00000001, 0x0)),
-    op("tw", Form.X, 31, 4, trap, imm=False, word=True, fixed=(0x00000001, 0x0)),
-    op("td", Form.X, 31, 68, trap, imm=False, word=False, fixed=(0x00000001, 0x0)),
-    op("twi", Form.D, 3, None, trap, imm=True, word=True),
-    op("tdi", Form.D, 2, None, trap, imm=True, word=False),
-    op("attn", Form.X, 0, 256, attn, ends=True, fixed=(0x03FFF801, 0x0)),
-    op(
-        "stop",
-        Form.XL,
-        19,
-        370,
-        stop,
-        priv="hyper",
-        untraced=True,
-        ends=True,
-        fixed=(0x03FFF801, 0x0),
-    ),  # fmt: skip
-    op("tlbie", Form.X, 31, 306, tlbi, broadcast=True, priv="super", fixed=(0x00100001, 0x0)),
-    op("tlbiel", Form.X, 31, 274, tlbi, broadcast=False, priv="super", fixed=(0x00100001, 0x0)),
-    op("tlbsync", Form.X, 31, 566, tlbsync, priv="super", fixed=(0x03FFF801, 0x0)),
-    op("slbia", Form.X, 31, 498, tlb_flush, broadcast=False, priv="super", fixed=(0x031FF801, 0x0)),
-    op("slbie", Form.X, 31, 434, tlb_flush, broadcast=False, priv="super", fixed=(0x03FF0001, 0x0)),
-    op(
-        "msgsnd", Form.X, 31, 206, msg, send=True, hyper=True, priv="hyper", fixed=(0x03FF0001, 0x0)
-    ),
-    op(
-        "msgclr",
-        Form.X,
-        31,
-        238,
-        msg,
-        send=False,
-        hyper=True,
-        priv="hyper",
-        fixed=(0x03FF0001, 0x0),
-    ),
-    op(
-        "msgsndp",
-        Form.X,
-        31,
-        142,
-        msg,
-        send=True,
-        hyper=False,
-        priv="super",
-        fixed=(0x03FF0001, 0x0),
-    ),
-    op(
-        "msgclrp",
-        Form.X,
-        31,
-        174,
-        msg,
-        send=False,
-        hyper=False,
-        priv="super",
-        fixed=(0x03FF0001, 0x0),
-    ),
-]
+# Each line's reserved mask is QEMU 7.2's: it treats a word with any of those bits set
+# as invalid (its GEN_HANDLER "inval" masks), and so do we. These lines' semantics are
+# closure makers (``closure=True``): their decode-time work is more than extracting
+# fields (an SPR's handler and gates, privilege and HV checks), and being privileged or
+# block-ending they are called from translated blocks, never pasted into them.
+_MAKER_PARAMS = ("wide", "hyper", "imm", "word", "broadcast", "send")
+
+
+def _sys(mnemonic: str, enc: Encoding, maker: Callable[..., Exec], syntax: str = "",
+         **kw: Any) -> Insn:  # fmt: skip
+    params = {k: kw.pop(k) for k in _MAKER_PARAMS if k in kw}
+    return Insn(mnemonic, enc, maker, params, closure=True, syntax=syntax, **kw)
+
+
+def _mtspr_ends(w: int) -> bool:
+    """An mtspr that is more than a move (LPCR, PTCR, PID...) ends a block and may change
+    what decoded code means."""
+    return f_spr(w) not in PLAIN_MTSPR
+
+
+# SPRs whose mtspr closure only moves a value (no flush, no resync): blocks run past them.
+PLAIN_MTSPR = frozenset({1, 8, 9, 256, 272, 273, 274, 275, 815})
+
+OPS: list[Insn] = [
+    _sys("mfmsr", reserved(X(31, 83), 0x001FF801), mfmsr, "rt", priv="super", msr_read=True),
+    _sys("mtmsr", reserved(X(31, 146), 0x001EF801), mtmsr, "rs, l15", wide=False,
+         priv="super", resyncs=True, msr_write="rs"),
+    _sys("mtmsrd", reserved(X(31, 178), 0x001EF801), mtmsr, "rs, l15", wide=True,
+         priv="super", resyncs=True, msr_write="rs"),
+    _sys("rfid", reserved(XL(19, 18), 0x03FFF801), rfid, hyper=False, priv="super",
+         untraced=True, resyncs=True, flow="srr0", msr_write="srr1"),
+    _sys("hrfid", reserved(XL(19, 274), 0x03FFF801), rfid, hyper=True, priv="hyper",
+         untraced=True, resyncs=True, flow="hsrr0", msr_write="hsrr1"),
+    _sys("sc", reserved(SC(17, 2), 0x03FFF01C), sc, "lev", untraced=True, ends=True,
+         flow="syscall"),
+    _sys("mfspr", reserved(XFX(31, 339), 0x1), mfspr, "rt, spr"),
+    _sys("mtspr", reserved(XFX(31, 467), 0x1), mtspr, "spr, rs", spr_write=True,
+         ends=_mtspr_ends, writes_code=_mtspr_ends),
+    _sys("mftb", reserved(XFX(31, 371), 0x1), mftb, "rt, spr"),
+    _sys("tw", reserved(X(31, 4), 0x1), trap, "to, ra, rb", imm=False, word=True),
+    _sys("td", reserved(X(31, 68), 0x1), trap, "to, ra, rb", imm=False, word=False),
+    _sys("twi", D(3), trap, "to, ra, si", imm=True, word=True),
+    _sys("tdi", D(2), trap, "to, ra, si", imm=True, word=False),
+    _sys("attn", reserved(X(0, 256), 0x03FFF801), attn, ends=True),
+    _sys("stop", reserved(XL(19, 370), 0x03FFF801), stop, priv="hyper", untraced=True,
+         ends=True),
+    _sys("tlbie", reserved(X(31, 306), 0x00100001), tlbi, "rb, rs", broadcast=True,
+         priv="super"),
+    _sys("tlbiel", reserved(X(31, 274), 0x00100001), tlbi, "rb, rs", broadcast=False,
+         priv="super"),
+    _sys("tlbsync", reserved(X(31, 566), 0x03FFF801), tlbsync, priv="super"),
+    _sys("slbia", reserved(X(31, 498), 0x031FF801), tlb_flush, "ih", broadcast=False,
+         priv="super"),
+    _sys("slbie", reserved(X(31, 434), 0x03FF0001), tlb_flush, "rb", broadcast=False,
+         priv="super"),
+    _sys("msgsnd", reserved(X(31, 206), 0x03FF0001), msg, "rb", send=True, hyper=True,
+         priv="hyper"),
+    _sys("msgclr", reserved(X(31, 238), 0x03FF0001), msg, "rb", send=False, hyper=True,
+         priv="hyper"),
+    _sys("msgsndp", reserved(X(31, 142), 0x03FF0001), msg, "rb", send=True, hyper=False,
+         priv="super"),
+    _sys("msgclrp", reserved(X(31, 174), 0x03FF0001), msg, "rb", send=False, hyper=False,
+         priv="super"),
+]  # fmt: skip

@@ -29,10 +29,9 @@ from . import (
     vsx_vector,
 )
 from .decoder import Decoder
-from .forms import Op
 from .insn import Insn
 
-ALL_OPS: tuple[Op | Insn, ...] = (
+ALL_OPS: tuple[Insn, ...] = (
     *fixedpoint.OPS,
     *logical.OPS,
     *rotate.OPS,

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 import capstone
 
-from engine.isa.forms import Op
 from engine.isa.insn import Insn
 from engine.isa.table import ALL_OPS, decode
 from engine.loader import load_image
@@ -64,7 +63,7 @@ SPRS = (1, 8, 9, 256, 815)  # user SPRs with deterministic contents: XER LR CTR 
 _CS = capstone.Cs(capstone.CS_ARCH_PPC, capstone.CS_MODE_64 | capstone.CS_MODE_BIG_ENDIAN)
 
 
-def _usable(o: Op) -> bool:
+def _usable(o: Insn) -> bool:
     return (
         o.priv == "user"
         and not o.branch
@@ -74,10 +73,10 @@ def _usable(o: Op) -> bool:
     )
 
 
-CANDIDATES: tuple[Op, ...] = tuple(o for o in ALL_OPS if _usable(o))
+CANDIDATES: tuple[Insn, ...] = tuple(o for o in ALL_OPS if _usable(o))
 
 
-def _is_memory(o: Op | Insn) -> bool:
+def _is_memory(o: Insn) -> bool:
     return isinstance(o, Insn) and o.access is not None
 
 
@@ -88,7 +87,7 @@ def _field(w: int, shift: int, value: int) -> int:
 _REG_FIELDS = 0x03FF_F800  # RT, RA, RB: the operands of every X-like form
 
 
-def sensible(o: Op, filler: int) -> int:
+def sensible(o: Insn, filler: int) -> int:
     """A word for ``o``: its fixed bits, and operands from ``filler`` made safe."""
     w = filler
     if o.form.name in ("X", "XL", "XFX", "XO", "XS", "A") and capstone_blind(o):
@@ -125,7 +124,7 @@ def _capstone_decodes(w: int) -> bool:
 _BLIND: dict[str, bool] = {}
 
 
-def capstone_blind(o: Op) -> bool:
+def capstone_blind(o: Insn) -> bool:
     """Capstone 5 does not know this instruction (prtyw, fcmpo...): no verdict from it."""
     if o.mnemonic not in _BLIND:
         r = random.Random(o.mnemonic)
@@ -136,12 +135,12 @@ def capstone_blind(o: Op) -> bool:
     return _BLIND[o.mnemonic]
 
 
-def _oe_rc(o: Op) -> int:
+def _oe_rc(o: Insn) -> int:
     """The OE/Rc suffix bits of ``o`` (capstone 5 misses some OE forms such as addo.)."""
     return (0x400 if "oe" in o.suffixes else 0) | (1 if "rc" in o.suffixes else 0)
 
 
-def valid(o: Op, w: int) -> bool:
+def valid(o: Insn, w: int) -> bool:
     if decode(w) is not o:
         return False
     return capstone_blind(o) or _capstone_decodes(w) or _capstone_decodes(w & ~_oe_rc(o))

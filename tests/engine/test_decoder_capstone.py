@@ -2,7 +2,7 @@
 
 (a) For every line of ``ALL_OPS``: random words built from its ``mask``/``match``
     with random bits everywhere else. Where capstone decodes the word, it must
-    name the same instruction as ``Op.name(word)``. Where it does not, the
+    name the same instruction as ``Insn.name(word)``. Where it does not, the
     disagreement on validity is settled by what QEMU 7.2 does (below).
 (b) Random 32-bit words: where both decode a word, the mnemonics agree; where
     capstone decodes a word to an instruction our table has but our decoder
@@ -27,7 +27,7 @@ from collections.abc import Iterator
 import capstone
 import pytest
 
-from engine.isa.forms import Op
+from engine.isa.insn import Insn
 from engine.isa.table import ALL_OPS, decode
 
 SEED = 0x5EED_CA95
@@ -88,7 +88,7 @@ _SPR_MOVES = frozenset({"mfspr", "mtspr", "mftb"})
 OUR_NAMES = frozenset(o.mnemonic for o in ALL_OPS)
 
 
-def canonical(cs_mnemonic: str, ours: Op) -> str:
+def canonical(cs_mnemonic: str, ours: Insn) -> str:
     """Capstone's mnemonic spelled as the instruction table would spell it.
 
     ``ours`` is only consulted for SPR moves, whose aliases (``mflr``,
@@ -193,15 +193,11 @@ QEMU_IGNORES.update(dict.fromkeys(
 ))  # fmt: skip
 
 
-def qemu_ignored_bits(o: Op) -> int:
+def qemu_ignored_bits(o: Insn) -> int:
     """Reserved bits QEMU 7.2 ignores for this line (capstone rejects them)."""
     if (
         o.form.name == "X"
-        and (
-            o.factory.__module__.endswith("loadstore")
-            if isinstance(o, Op)
-            else o.access in ("load", "store") and o.facility is None
-        )
+        and (o.access in ("load", "store") and o.facility is None)
         and "rc" not in o.suffixes
         and o.mnemonic not in ("lfiwax", "lfiwzx", "stfiwx")  # still legacy in QEMU 7.2
     ):
@@ -214,7 +210,7 @@ def qemu_ignored_bits(o: Op) -> int:
 _FP_INDEXED = frozenset({"lfsx", "lfsux", "lfdx", "lfdux", "stfsx", "stfsux", "stfdx", "stfdux"})
 
 
-def capstone_gap(o: Op, word: int) -> bool:
+def capstone_gap(o: Insn, word: int) -> bool:
     """Valid instructions capstone 5 does not know (QEMU 7.2 executes them)."""
     if "oe" in o.suffixes and word & 0x400:
         return True  # capstone 5 has no OE forms: addo, subfo, mulldo...
@@ -241,7 +237,7 @@ def cs_mnemonic(word: int) -> str | None:
     return None
 
 
-def op_words(o: Op, rng: random.Random) -> Iterator[int]:
+def op_words(o: Insn, rng: random.Random) -> Iterator[int]:
     """Words that select ``o``: its fixed bits, random bits elsewhere."""
     free = 0xFFFF_FFFF & ~o.mask
     for _ in range(WORDS_PER_OP):
@@ -250,12 +246,12 @@ def op_words(o: Op, rng: random.Random) -> Iterator[int]:
             yield w
 
 
-def _op_id(o: Op) -> str:
+def _op_id(o: Insn) -> str:
     return f"{o.mnemonic}-{o.opcd}-{o.xo}"
 
 
 @pytest.mark.parametrize("o", ALL_OPS, ids=_op_id)
-def test_table_line_matches_capstone(o: Op) -> None:
+def test_table_line_matches_capstone(o: Insn) -> None:
     rng = random.Random(f"{SEED}:{o.mnemonic}:{o.opcd}:{o.xo}")
     wrong: list[str] = []
     too_lenient: list[str] = []

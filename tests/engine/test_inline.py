@@ -17,7 +17,8 @@ import pytest
 
 from engine.blocks import Cut, _factory, inline_source
 from engine.cpu import VCPU
-from engine.isa.forms import Exec, Op
+from engine.isa.forms import Exec
+from engine.isa.insn import Insn
 from engine.isa.table import ALL_OPS, decode
 from engine.memory import PhysicalMemory
 from engine.msr import MSR_FP, MSR_LE, MSR_SF, MSR_VEC, MSR_VSX
@@ -35,7 +36,7 @@ PAGES = (0x10000, 0x11000, 0x20000)
 EXTRA_WORDS = {"mfspr": (0x7C0802A6, 0x7C6902A6), "mtspr": (0x7C0803A6, 0x7C6903A6)}
 
 
-def op_words(o: Op, rng: random.Random) -> Iterator[int]:
+def op_words(o: Insn, rng: random.Random) -> Iterator[int]:
     yield from EXTRA_WORDS.get(o.mnemonic, ())
     free = 0xFFFF_FFFF & ~o.mask
     for _ in range(WORDS_PER_OP):
@@ -97,7 +98,7 @@ def _block_of(fn: Exec) -> Exec:
     return fac.make(Cut, (1 << 64) - 1, 0xFFFF_FFFF, PC)
 
 
-def _inlined(o: Op, w: int, msr: int = MSR_SF | MSR_FP | MSR_VEC | MSR_VSX) -> bool:
+def _inlined(o: Insn, w: int, msr: int = MSR_SF | MSR_FP | MSR_VEC | MSR_VSX) -> bool:
     mem = PhysicalMemory(RAM)
     c = VCPU(mem, 0)
     c.set_msr(msr)
@@ -112,7 +113,7 @@ INLINE_OPS = [
 
 
 @pytest.mark.parametrize("o", INLINE_OPS, ids=lambda o: f"{o.mnemonic}-{o.opcd}-{o.xo}")
-def test_inline_source_matches_the_closure(o: Op) -> None:
+def test_inline_source_matches_the_closure(o: Insn) -> None:
     rng = random.Random(f"{SEED}:{o.mnemonic}:{o.opcd}:{o.xo}")
     inlined = 0
     for w in op_words(o, rng):

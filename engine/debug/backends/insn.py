@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from ...bits import M32, M64, sext
 from ...cpu import VCPU
 from ...interrupts import Interrupt
-from ...isa.decoder import AnyOp
+from ...isa.insn import Insn
 from ...isa.table import decode
 from ...memory import MemoryFault
 from ...msr import MSR_SE, MSR_SF
@@ -22,7 +22,7 @@ class Pending:
 
     pc: int
     word: int | None  # None: fetching it faults
-    op: AnyOp | None
+    op: Insn | None
 
     @property
     def mnemonic(self) -> str:
