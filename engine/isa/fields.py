@@ -234,6 +234,14 @@ XM = Format("X", {k: f for k, f in X.fields.items() if k not in ("rc", "rc_flag"
 # and a 7-bit extended opcode (xvcmp*), and XX2 with the data-class mask of xvtstdc*.
 XX3_NORC = Format("XX3", {k: v for k, v in XX3.fields.items() if k != "rc"}, bits(21, 8))
 XX3_RC = XX3.extend("XX3", bits(22, 7))
+# xvtstdcdp/xvtstdcsp: the extended opcode is bits 21:24 (x21) and 26:28; DCMX is split
+# into DC (bit 25), DM (bit 29) and DX (bits 11:15).
+XX2_DCMX = XX2.extend(
+    "XX2",
+    bits(26, 3),
+    x21=bits(21, 4),
+    dcmx=Field("(((w >> 6) & 0x1) << 6) | (((w >> 2) & 0x1) << 5) | ((w >> 16) & 0x1f)"),
+)
 
 # -- fixed-point fields the old table spelled as masks (conv1) ---------------------------
 # darn: L in bits 14:15, bits 11:13 reserved.

@@ -27,6 +27,7 @@ from . import (
     vsx_scalar,
     vsx_scalar2,
     vsx_vector,
+    vsx_vector2,
 )
 from .decoder import Decoder
 from .insn import Insn
@@ -56,6 +57,7 @@ ALL_OPS: tuple[Insn, ...] = (
     *vmx_pack.OPS,
     *vmx_compare.OPS,
     *vmx_crypto.OPS,
+    *vsx_vector2.OPS,
 )
 
 DECODER = Decoder(ALL_OPS)

@@ -247,44 +247,55 @@ def xsmaxmin_j(c: CPUState, xt: int, xa: int, xb: int, *, is_max: bool) -> None:
 
 
 # -- software-divide and square-root tests ---------------------------------------------------
+# Per element width: (magnitude mask, infinity, exponent shift, bias, Emin, Emax, fraction bits).
+FORMATS: dict[int, tuple[int, int, int, int, int, int, int]] = {
+    64: (MAG, INF, 52, 1023, -1022, 1023, 52),
+    32: (0x7FFF_FFFF, 0x7F80_0000, 23, 127, -126, 127, 23),
+}
+
+
+def tdiv_flags(a: int, b: int, w: int) -> int:
+    """FG | FE (0b100, 0b010) of one element pair: whether a ÷ b needs a software path."""
+    mag, inf, sh, bias, emin, emax, nbits = FORMATS[w]
+    ma, mb = a & mag, b & mag
+    if ma == inf or mb == inf or mb == 0:
+        return 6
+    fe = 0
+    ea = (ma >> sh) - bias
+    eb = (mb >> sh) - bias
+    if ma > inf or mb > inf:
+        fe = 2
+    elif eb <= emin or eb >= emax - 2:
+        fe = 2
+    elif ma and (ea - eb >= emax or ea - eb <= emin + 1 or ea <= emin + nbits):
+        fe = 2
+    # XB is a denormal (not zero: tested above)
+    return fe | 4 if mb >> sh == 0 else fe
+
+
+def tsqrt_flags(b: int, w: int) -> int:
+    """FG | FE (0b100, 0b010) of one element: whether √b needs a software path."""
+    mag, inf, sh, bias, emin, _, nbits = FORMATS[w]
+    mb = b & mag
+    if mb == inf or mb == 0:
+        return 6
+    fe = 0
+    if mb > inf or b > mag or (mb >> sh) - bias <= emin + nbits:
+        fe = 2
+    return fe | 4 if mb >> sh == 0 else fe
+
+
 def xstdivdp(c: CPUState, bf: int, xa: int, xb: int) -> None:
     """CR[BF] <- 0b1000 | FG | FE: whether XA ÷ XB needs a software path (ISA 7.6)."""
     vs = c.vsr
-    a = vs[xa] >> 64
-    b = vs[xb] >> 64
-    ma, mb = a & MAG, b & MAG
-    fe = fg = 0
-    if ma == INF or mb == INF or mb == 0:
-        fe = fg = 1
-    else:
-        ea = (ma >> 52) - 1023
-        eb = (mb >> 52) - 1023
-        if ma > INF or mb > INF:
-            fe = 1
-        elif eb <= -1022 or eb >= 1021:
-            fe = 1
-        elif ma and (ea - eb >= 1023 or ea - eb <= -1021 or ea <= -970):
-            fe = 1
-        if mb < fpu.IMPL:  # XB is a denormal (not zero: tested above)
-            fg = 1
     sh = 4 * (7 - bf)
-    c.cr = (c.cr & ~(0xF << sh)) | ((8 | fg << 2 | fe << 1) << sh)
+    c.cr = (c.cr & ~(0xF << sh)) | ((8 | tdiv_flags(vs[xa] >> 64, vs[xb] >> 64, 64)) << sh)
 
 
 def xstsqrtdp(c: CPUState, bf: int, xb: int) -> None:
     """CR[BF] <- 0b1000 | FG | FE: whether √XB needs a software path (ISA 7.6)."""
-    b = c.vsr[xb] >> 64
-    mb = b & MAG
-    fe = fg = 0
-    if mb == INF or mb == 0:
-        fe = fg = 1
-    else:
-        if mb > INF or b >> 63 or (mb >> 52) - 1023 <= -970:
-            fe = 1
-        if mb < fpu.IMPL:
-            fg = 1
     sh = 4 * (7 - bf)
-    c.cr = (c.cr & ~(0xF << sh)) | ((8 | fg << 2 | fe << 1) << sh)
+    c.cr = (c.cr & ~(0xF << sh)) | ((8 | tsqrt_flags(c.vsr[xb] >> 64, 64)) << sh)
 
 
 # -- the table -------------------------------------------------------------------------------

@@ -220,6 +220,8 @@ def capstone_gap(o: Insn, word: int) -> bool:
         return True  # FXM naming 0 or several fields: capstone rejects, QEMU runs a no-op
     if o.mnemonic in ("vmsumudm",):
         return True  # POWER9 VMX that capstone 5 does not know (QEMU 7.2 executes it)
+    if o.mnemonic in ("xvcmpnedp", "xvcmpnesp"):
+        return True  # ISA 3.0 drafts only (not 3.0B); QEMU 7.2 decodes them on POWER9
     # absent from capstone 5's 64-bit mode (prtyw 7e9a0134 runs on QEMU 7.2)
     return o.mnemonic in ("bctar", "lswx", "stswx", "prtyw", "prtyd")
 
