@@ -26,6 +26,7 @@ from . import (
     vsx_permute,
     vsx_scalar,
     vsx_scalar2,
+    vsx_storage,
     vsx_vector,
     vsx_vector2,
 )
@@ -58,6 +59,7 @@ ALL_OPS: tuple[Insn, ...] = (
     *vmx_compare.OPS,
     *vmx_crypto.OPS,
     *vsx_vector2.OPS,
+    *vsx_storage.OPS,
 )
 
 DECODER = Decoder(ALL_OPS)

@@ -1,0 +1,66 @@
+# steps: 144
+# vcpus: 1
+# regs: srr0,srr1,hsrr0,hsrr1,vs0,vs1,vs2,vs3,vs4,vs5,vs6,vs7,vs8,vs9,vs10,vs11,vs12,vs13,vs14,vs15,vs16,vs17,vs18,vs19,vs20,vs21,vs33,vs34,vs35,vs36,vs37,vs38,vs39,vs40,vs41,vs42,vs43,vs44,vs45,vs46,vs47,vs48,vs49,vs50,vs51,vs52
+# VSX storage access big-endian (vsx_storage_le: the same in little-endian mode):
+# the X-form 16-byte loads (element order), splats and scalar loads (extension,
+# DOUBLE() of binary32 specials, doubleword 1 kept), unaligned addresses, lxvx's
+# ignored bit 25. Then the facilities, as QEMU 7.2 checks them: with MSR[VSX]=0
+# and with MSR[VEC]=0 each load either runs or raises VSX unavailable (0xf40) or
+# vector unavailable (0xf20) and changes nothing.
+    .include "common.inc"
+    .set VDATA, 0x3000
+    .set VSTORE, 0x4000
+    entry
+
+    .org 0xe40               # HEAI: skip the word
+    mfspr 20, 314
+    addi 20, 20, 4
+    mtspr 314, 20
+    hrfid
+
+    .org 0xf20               # vector unavailable: skip the word
+    mfsrr0 20
+    addi 20, 20, 4
+    mtsrr0 20
+    rfid
+
+    .org 0xf40               # VSX unavailable: skip the word
+    mfsrr0 20
+    addi 20, 20, 4
+    mtsrr0 20
+    rfid
+
+    begin
+    ldk 3, vs_msr
+    mtmsrd 3, 0
+    .include "vsx_storage.inc"
+    # MSR[VSX] = 0: the legacy X forms and lxvwsx/lxvx by their register half
+    ldk 3, vs_novsx
+    mtmsrd 3, 0
+    lxvd2x 0, 10, 7          # VSX unavailable
+    lxvd2x 33, 10, 7
+    lxsdx 9, 10, 7
+    lxvwsx 8, 10, 7          # VSR 0-31: VSX unavailable
+    lxvwsx 40, 10, 7         # VR 8: needs MSR[VEC] only, runs
+    lxvx 4, 10, 7            # QEMU 7.2: VSR 0-31 needs MSR[VEC], runs
+    lxvx 37, 10, 7           # and VSR 32-63 MSR[VSX]: VSX unavailable
+    # MSR[VEC] = 0
+    ldk 3, vs_novec
+    mtmsrd 3, 0
+    lxvd2x 33, 10, 5         # MSR[VSX] is enough, runs
+    lxvwsx 39, 10, 7         # VR 7: vector unavailable
+    lxvwsx 7, 10, 5          # runs
+    lxvx 5, 10, 7            # QEMU 7.2: vector unavailable
+    lxvx 38, 10, 7           # runs
+    ldk 3, vs_nofac
+    mtmsrd 3, 0
+    lxsiwzx 42, 10, 7        # VSX unavailable
+    lxvx 36, 10, 7           # VSX unavailable
+    lxvx 3, 10, 7            # vector unavailable
+done:
+    b done
+
+    .org 0x3000
+    .include "vsx_storage_data.inc"
+    .org 0x4000
+    .fill 0x100, 1, 0
