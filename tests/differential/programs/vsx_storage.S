@@ -1,11 +1,12 @@
-# steps: 144
+# steps: 278
 # vcpus: 1
-# regs: srr0,srr1,hsrr0,hsrr1,vs0,vs1,vs2,vs3,vs4,vs5,vs6,vs7,vs8,vs9,vs10,vs11,vs12,vs13,vs14,vs15,vs16,vs17,vs18,vs19,vs20,vs21,vs33,vs34,vs35,vs36,vs37,vs38,vs39,vs40,vs41,vs42,vs43,vs44,vs45,vs46,vs47,vs48,vs49,vs50,vs51,vs52
+# regs: srr0,srr1,hsrr0,hsrr1,vs0,vs1,vs2,vs3,vs4,vs5,vs6,vs7,vs8,vs9,vs10,vs11,vs12,vs13,vs14,vs15,vs16,vs17,vs18,vs19,vs20,vs21,vs22,vs23,vs24,vs25,vs26,vs27,vs28,vs29,vs30,vs31,vs33,vs34,vs35,vs36,vs37,vs38,vs39,vs40,vs41,vs42,vs43,vs44,vs45,vs46,vs47,vs48,vs49,vs50,vs51,vs52,vs53,vs54,vs55,vs56,vs57,vs58
 # VSX storage access big-endian (vsx_storage_le: the same in little-endian mode):
 # the X-form 16-byte loads (element order), splats and scalar loads (extension,
 # DOUBLE() of binary32 specials, doubleword 1 kept), unaligned addresses, lxvx's
-# ignored bit 25. Then the facilities, as QEMU 7.2 checks them: with MSR[VSX]=0
-# and with MSR[VEC]=0 each load either runs or raises VSX unavailable (0xf40) or
+# ignored bit 25; the X-form stores (element order, SINGLE() of binary64 specials),
+# read back with lxvb16x. Then the facilities, as QEMU 7.2 checks them: with MSR[VSX]=0
+# and with MSR[VEC]=0 each load or store either runs or raises VSX unavailable (0xf40) or
 # vector unavailable (0xf20) and changes nothing.
     .include "common.inc"
     .set VDATA, 0x3000
@@ -42,21 +43,38 @@
     lxsdx 9, 10, 7
     lxvwsx 8, 10, 7          # VSR 0-31: VSX unavailable
     lxvwsx 40, 10, 7         # VR 8: needs MSR[VEC] only, runs
-    lxvx 4, 10, 7            # QEMU 7.2: VSR 0-31 needs MSR[VEC], runs
-    lxvx 37, 10, 7           # and VSR 32-63 MSR[VSX]: VSX unavailable
+    lxvx 4, 10, 7            # VSR 0-31: VSX unavailable
+    lxvx 37, 10, 7           # VR 5: runs
+    li 3, 0xe0
+    stxvd2x 1, 11, 3         # VSX unavailable, nothing stored
+    stxsdx 1, 11, 3
+    stxvx 1, 11, 3
+    stxvx 33, 11, 3          # VR 1: stored
     # MSR[VEC] = 0
     ldk 3, vs_novec
     mtmsrd 3, 0
     lxvd2x 33, 10, 5         # MSR[VSX] is enough, runs
     lxvwsx 39, 10, 7         # VR 7: vector unavailable
     lxvwsx 7, 10, 5          # runs
-    lxvx 5, 10, 7            # QEMU 7.2: vector unavailable
-    lxvx 38, 10, 7           # runs
+    lxvx 5, 10, 7            # runs
+    lxvx 38, 10, 7           # VR 6: vector unavailable
+    li 3, 0xf0
+    stxvx 34, 11, 3          # vector unavailable, nothing stored
+    stxvw4x 34, 11, 3        # MSR[VSX] is enough: stored
+    stxsiwx 35, 11, 5        # stored
     ldk 3, vs_nofac
     mtmsrd 3, 0
     lxsiwzx 42, 10, 7        # VSX unavailable
-    lxvx 36, 10, 7           # VSX unavailable
-    lxvx 3, 10, 7            # vector unavailable
+    lxvx 36, 10, 7           # VR 4: vector unavailable
+    lxvx 3, 10, 7            # VSX unavailable
+    stxsspx 3, 11, 5         # VSX unavailable
+    ldk 3, vs_msr
+    mtmsrd 3, 0
+    li 3, 0xe0
+    lxvb16x 56, 11, 3        # what the stores with a facility off left
+    li 3, 0xf0
+    lxvb16x 57, 11, 3
+    lxvb16x 58, 0, 11
 done:
     b done
 

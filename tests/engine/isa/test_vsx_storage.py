@@ -95,3 +95,46 @@ def test_load_up_to_the_page_end_reads_the_last_bytes(little: bool, blocks: bool
     order: Literal["little", "big"] = "little" if little else "big"
     want = (int.from_bytes(dw0, order) << 64) | int.from_bytes(dw1, order)
     assert cpu.vsr[1] == want
+
+
+# (instruction, word with XS = 1 (VSR 33 for SX=1), EA, DAR)
+STORES = [
+    ("stxvd2x vs1,r4,r5", 0x7C242F98, 0x2FF8, 0x3000),  # the second doubleword faults
+    ("stxvd2x vs1,r4,r5", 0x7C242F98, 0x2FFC, 0x3000),
+    ("stxvx vs33,r4,r5", 0x7C242B19, 0x2FF1, 0x3000),
+    ("stxvw4x vs1,r4,r5", 0x7C242F18, 0x2FF4, 0x3000),
+    ("stxvh8x vs1,r4,r5", 0x7C242F58, 0x2FFF, 0x3000),
+    ("stxvb16x vs1,r4,r5", 0x7C242FD8, 0x3000, 0x3000),  # its own page unmapped
+    ("stxsdx vs1,r4,r5", 0x7C242D98, 0x2FF9, 0x3000),
+    ("stxsspx vs1,r4,r5", 0x7C242D18, 0x2FFD, 0x3000),
+    ("stxsiwx vs1,r4,r5", 0x7C242918, 0x2FFF, 0x3000),
+    ("stxsihx vs1,r4,r5", 0x7C242F5A, 0x2FFF, 0x3000),
+]
+
+
+@pytest.mark.parametrize("blocks", [False, True], ids=["interp", "blocks"])
+@pytest.mark.parametrize("little", [False, True], ids=["BE", "LE"])
+@pytest.mark.parametrize(
+    ("asm", "word", "ea", "dar"), STORES, ids=[x[0] + hex(x[2]) for x in STORES]
+)
+def test_store_crossing_into_an_unmapped_page_faults_and_stores_nothing(
+    asm: str, word: int, ea: int, dar: int, little: bool, blocks: bool
+) -> None:
+    cpu = vcpu(word, Q3 | ea, little, blocks)
+    before = cpu.mem.read_bytes(DATA_PA, 0x1000)
+    run1(cpu)
+    assert cpu.nia == 0x300, asm
+    assert (cpu.spr[SPR_DAR], cpu.spr[SPR_DSISR]) == (Q3 | dar, DSISR_STORE)
+    assert cpu.mem.read_bytes(DATA_PA, 0x1000) == before
+    assert cpu.vsr == [OLD] * 64
+
+
+@pytest.mark.parametrize("blocks", [False, True], ids=["interp", "blocks"])
+@pytest.mark.parametrize("little", [False, True], ids=["BE", "LE"])
+def test_store_up_to_the_page_end_writes_the_last_bytes(little: bool, blocks: bool) -> None:
+    cpu = vcpu(0x7C242F18, Q3 | 0x2FF0, little, blocks)  # stxvw4x vs1: the last 16 bytes
+    run1(cpu)
+    assert cpu.nia == CODE + 4
+    order: Literal["little", "big"] = "little" if little else "big"
+    words = [(OLD >> (96 - 32 * k)) & 0xFFFF_FFFF for k in range(4)]
+    assert cpu.mem.read_bytes(DATA_PA + 0xFF0, 16) == b"".join(w.to_bytes(4, order) for w in words)
