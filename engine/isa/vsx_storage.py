@@ -19,8 +19,9 @@ register byte k. Little-endian they differ by element size:
 
 The scalar loads write doubleword 0 of VSR[XT]; lxsspx/lxssp convert the
 binary32 word with the ISA's DOUBLE() as lfs does, stxsspx/stxssp store
-SINGLE() as stfs does (no rounding, an SNaN keeps its payload); lxsiwax
-sign-extends, the byte, halfword and word forms zero-extend. lxvl/lxvll take
+SINGLE() as stfs does (bits moved, never rounded; an SNaN stays
+signalling); lxsiwax sign-extends, the byte, halfword and word forms
+zero-extend. lxvl/lxvll take
 the length from RB bits 0:7 (clamped to 16; 0 accesses nothing): lxvl fills
 the register from byte 0 big-endian and from byte 15 down little-endian (the
 loaded bytes are the low-order end of the register, as one little-endian
@@ -45,8 +46,10 @@ Where QEMU 7.2 differs from the ISA (followed here, as the reference machine):
   register as the ISA says (MSR[VSX] for VSRs 0-31, MSR[VEC] for 32-63), the
   other X forms need MSR[VSX] whatever the register (as the ISA says too).
   The reference binary (Debian's 7.2.22) checks lxvx's halves as the ISA
-  does, not swapped as the 7.2.0 source's decodetree translator would;
-  programs/vsx_storage.S runs each case;
+  does, not swapped as the 7.2.0 source's decodetree translator would, and
+  lxv/stxv likewise by TX; programs/vsx_storage.S runs each case;
+* lxsd needs MSR[VSX] (the ISA: MSR[VEC]); stxsd, lxssp and stxssp need
+  MSR[VEC] as the ISA says;
 * lxvx ignores bit 25 (the ISA reserves it; the word with it set executes
   as lxvx);
 * QEMU moves 16 bytes as two doubleword accesses and writes the first
@@ -68,7 +71,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .. import fpu
-from .fields import XX1, Encoding
+from .fields import DQ, DSD, XX1, Encoding
 from .insn import Insn, table
 from .loadstore import ByteOrder
 from .specialize import code_check
@@ -281,34 +284,45 @@ def lxvl(c: CPUState, xt: int, ra: int, rb: int, *, left: bool, amask: int,
     lxvll and lxvl big-endian at its high-order end (byte 0 first).
     """
     g = c.gpr
+    tl = c.tlb_load
     n = g[rb] >> 56
-    if not n:
-        c.vsr[xt] = 0
-        return
     if n > 16:
         n = 16
     ea = (g[ra] & amask) if ra else 0
-    if order == "little" and not left:
-        c.vsr[xt] = c.read(ea, n, "little")
+    p = tl.get(ea >> 12)
+    o = ea & 0xFFF
+    if not n:
+        v = 0
+    elif p is not None and o <= 0x1000 - n:
+        v = int.from_bytes(p[o : o + n], "little" if order == "little" and not left else "big")
     else:
-        c.vsr[xt] = c.read(ea, n, "big") << (128 - 8 * n)
+        v = c.read(ea, n, "little" if order == "little" and not left else "big")
+    if n and not (order == "little" and not left):
+        v <<= 128 - 8 * n
+    c.vsr[xt] = v
 
 
 def stxvl(c: CPUState, xs: int, ra: int, rb: int, *, left: bool, amask: int,
           order: ByteOrder) -> None:  # fmt: skip
     """stxvl/stxvll: the bytes lxvl/lxvll would load, from VSR[XS] to (RA|0)."""
     g = c.gpr
+    ts = c.tlb_store
     n = g[rb] >> 56
-    if not n:
-        return
     if n > 16:
         n = 16
     ea = (g[ra] & amask) if ra else 0
     if order == "little" and not left:
-        c.write(ea, n, c.vsr[xs], "little")
+        b = (c.vsr[xs] & ((1 << (8 * n)) - 1)).to_bytes(n, "little")
     else:
-        c.write(ea, n, c.vsr[xs] >> (128 - 8 * n), "big")
-    code_check()
+        b = (c.vsr[xs] >> (128 - 8 * n)).to_bytes(n, "big")
+    p = ts.get(ea >> 12)
+    o = ea & 0xFFF
+    # no bytes (n = 0) is no access at all: nothing to translate, nothing can fault
+    if p is not None and o <= 0x1000 - n:
+        p[o : o + n] = b
+    elif n:
+        c.write(ea, n, int.from_bytes(b, "big"), "big")
+        code_check()
 
 
 # -- the table ------------------------------------------------------------------------
@@ -323,6 +337,7 @@ def by_tx(tx_bit: int, tx0: str, tx1: str) -> Callable[[int], str]:
 
 BY_HALF = by_tx(1, "vsx", "vec")  # lxvx, lxvwsx, lxvl...: TX is bit 31
 BY_HALF_DQ = by_tx(8, "vsx", "vec")  # lxv/stxv: TX is bit 28
+LXSD_FACILITY = "vsx"  # QEMU 7.2 (the ISA: MSR[VEC]); see the docstring
 
 
 def _x(name: str, xo: int, sem: Callable[..., None], size: int, facility: object = "vsx",
@@ -333,6 +348,16 @@ def _x(name: str, xo: int, sem: Callable[..., None], size: int, facility: object
         params["size"] = size
     return Insn(name, enc or XX1(31, xo), sem, params, facility=facility, access=access,  # type: ignore[arg-type]
                 size=size)  # fmt: skip
+
+
+def _ds(name: str, po: int, xo: int, sem: Callable[..., None], kind: str,
+        facility: str) -> Insn:  # fmt: skip
+    """A DS-form line (VSR 32+VRT): lxsd/lxssp (opcode 57), stxsd/stxssp (61)."""
+    size = 8 if kind == "d" else 4
+    store = name.startswith("st")
+    return Insn(name, DSD(po, xo), sem, {"kind": kind, "size": size}, facility=facility,
+                access="store" if store else "load", size=size,
+                syntax=("vrs" if store else "vrt") + ", d, ra")  # fmt: skip
 
 
 def _ignoring(enc: Encoding, bits: int) -> Encoding:
@@ -364,4 +389,16 @@ OPS: list[Insn] = table(
     _x("stxvw4x", 908, stxvx, 16, elem=4),
     _x("stxvh8x", 940, stxvx, 16, elem=2),
     _x("stxvb16x", 1004, stxvx, 16, elem=1),
+    _x("lxvl", 269, lxvl, 16, BY_HALF, left=False),
+    _x("lxvll", 301, lxvl, 16, BY_HALF, left=True),
+    _x("stxvl", 397, stxvl, 16, BY_HALF, left=False),
+    _x("stxvll", 429, stxvl, 16, BY_HALF, left=True),
+    _ds("lxsd", 57, 2, lxsd, "d", LXSD_FACILITY),
+    _ds("lxssp", 57, 3, lxsd, "s", "vec"),
+    _ds("stxsd", 61, 2, stxsd, "d", "vec"),
+    _ds("stxssp", 61, 3, stxsd, "s", "vec"),
+    Insn("lxv", DQ(61, 1), lxv, facility=BY_HALF_DQ, access="load", size=16, syntax="xt, dq, ra"),
+    Insn(
+        "stxv", DQ(61, 5), stxv, facility=BY_HALF_DQ, access="store", size=16, syntax="xs, dq, ra"
+    ),
 )

@@ -1,11 +1,12 @@
-# steps: 278
+# steps: 457
 # vcpus: 1
-# regs: srr0,srr1,hsrr0,hsrr1,vs0,vs1,vs2,vs3,vs4,vs5,vs6,vs7,vs8,vs9,vs10,vs11,vs12,vs13,vs14,vs15,vs16,vs17,vs18,vs19,vs20,vs21,vs22,vs23,vs24,vs25,vs26,vs27,vs28,vs29,vs30,vs31,vs33,vs34,vs35,vs36,vs37,vs38,vs39,vs40,vs41,vs42,vs43,vs44,vs45,vs46,vs47,vs48,vs49,vs50,vs51,vs52,vs53,vs54,vs55,vs56,vs57,vs58
+# regs: srr0,srr1,hsrr0,hsrr1,vs0,vs1,vs2,vs3,vs4,vs5,vs6,vs7,vs8,vs9,vs10,vs11,vs12,vs13,vs14,vs15,vs16,vs17,vs18,vs19,vs20,vs21,vs22,vs23,vs24,vs25,vs26,vs27,vs28,vs29,vs30,vs31,vs32,vs33,vs34,vs35,vs36,vs37,vs38,vs39,vs40,vs41,vs42,vs43,vs44,vs45,vs46,vs47,vs48,vs49,vs50,vs51,vs52,vs53,vs54,vs55,vs56,vs57,vs58,vs59,vs60,vs61,vs62,vs63
 # VSX storage access big-endian (vsx_storage_le: the same in little-endian mode):
 # the X-form 16-byte loads (element order), splats and scalar loads (extension,
 # DOUBLE() of binary32 specials, doubleword 1 kept), unaligned addresses, lxvx's
 # ignored bit 25; the X-form stores (element order, SINGLE() of binary64 specials),
-# read back with lxvb16x. Then the facilities, as QEMU 7.2 checks them: with MSR[VSX]=0
+# the DS and DQ forms,
+# lxvl/lxvll/stxvl/stxvll (lengths 0, 1, 7, 16 and clamped), read back with lxvb16x. Then the facilities, as QEMU 7.2 checks them: with MSR[VSX]=0
 # and with MSR[VEC]=0 each load or store either runs or raises VSX unavailable (0xf40) or
 # vector unavailable (0xf20) and changes nothing.
     .include "common.inc"
@@ -51,8 +52,32 @@
     stxvx 1, 11, 3
     stxvx 33, 11, 3          # VR 1: stored
     # MSR[VEC] = 0
+    lxsd 27, 0(10)           # the DS forms: which facility each needs
+    stxsd 27, 0x1c0(11)
+    lxssp 28, 0x40(10)
+    stxssp 28, 0x1c8(11)
+    lxv 13, 0(10)            # TX = 0: VSX unavailable
+    lxv 63, 0(10)            # TX = 1: runs
+    stxv 13, 0x1d0(11)
+    lxvl 0, 10, 4            # VSR 0-31: VSX unavailable
+    lxvl 32, 10, 4           # VR 0: runs
+    stxvl 0, 11, 4
+    lxvll 1, 10, 4
+    addi 3, 11, 0x1e0
+    stxvll 33, 3, 4
     ldk 3, vs_novec
     mtmsrd 3, 0
+    lxsd 28, 8(10)
+    stxsd 28, 0x1cc(11)
+    lxssp 29, 0x44(10)
+    stxssp 29, 0x1d4(11)
+    lxv 14, 0x10(10)         # TX = 0: runs
+    lxv 62, 0x10(10)         # TX = 1: vector unavailable
+    stxv 62, 0x1f0(11)
+    lxvl 34, 10, 4           # VR 2: vector unavailable
+    lxvll 2, 10, 4           # runs
+    addi 3, 11, 0x1e8
+    stxvl 34, 3, 4
     lxvd2x 33, 10, 5         # MSR[VSX] is enough, runs
     lxvwsx 39, 10, 7         # VR 7: vector unavailable
     lxvwsx 7, 10, 5          # runs
@@ -75,10 +100,18 @@
     li 3, 0xf0
     lxvb16x 57, 11, 3
     lxvb16x 58, 0, 11
+    addi 3, 11, 0x1c0
+    lxvb16x 56, 0, 3
+    addi 3, 11, 0x1d0
+    lxvb16x 57, 0, 3
+    addi 3, 11, 0x1e0
+    lxvb16x 58, 0, 3
+    addi 3, 11, 0x1f0
+    lxvb16x 55, 0, 3
 done:
     b done
 
     .org 0x3000
     .include "vsx_storage_data.inc"
     .org 0x4000
-    .fill 0x100, 1, 0
+    .fill 0x200, 1, 0

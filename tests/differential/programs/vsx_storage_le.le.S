@@ -10,4 +10,4 @@ done:
     .org 0x3800
     .include "vsx_storage_data.inc"
     .org 0x4800
-    .fill 0x100, 1, 0
+    .fill 0x200, 1, 0

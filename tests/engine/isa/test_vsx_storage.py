@@ -27,8 +27,8 @@ OLD = 0x0123_4567_89AB_CDEF_FEDC_BA98_7654_3210
 DSISR_LOAD, DSISR_STORE = 0x4000_0000, 0x4200_0000
 
 
-def vcpu(word: int, ea: int, little: bool, blocks: bool) -> VCPU:
-    """A vCPU with radix on at CODE: ``word`` there, r4 = ``ea``, r5 = 0, VSRs = OLD."""
+def vcpu(word: int, ea: int, little: bool, blocks: bool, r5: int = 0) -> VCPU:
+    """A vCPU with radix on at CODE: ``word`` there, r4 = ``ea``, r5, VSRs = OLD."""
     mem = PhysicalMemory(16 << 20)
     t = build_radix_tables(
         mem, 0x10_0000, [PageMapping(0x1000, 0x1000, perms="rx"), PageMapping(0x2000, DATA_PA)]
@@ -42,7 +42,7 @@ def vcpu(word: int, ea: int, little: bool, blocks: bool) -> VCPU:
     cpu.set_msr(MSR | (MSR_LE if little else 0))
     cpu.use_blocks = blocks
     cpu.nia = CODE
-    cpu.gpr[4], cpu.gpr[5] = ea, 0
+    cpu.gpr[4], cpu.gpr[5] = ea, r5
     cpu.vsr = [OLD] * 64
     return cpu
 
@@ -68,6 +68,9 @@ LOADS = [
     ("lxsiwax vs1,r4,r5", 0x7C242898, 0x2FFD, 0x3000),
     ("lxsspx vs1,r4,r5", 0x7C242C18, 0x2FFF, 0x3000),
     ("lxsihzx vs1,r4,r5", 0x7C242E5A, 0x2FFF, 0x3000),
+    ("lxv vs1,0(r4)", 0xF4240001, 0x2FF8, 0x3000),
+    ("lxsd v1,0(r4)", 0xE4240002, 0x2FFC, 0x3000),
+    ("lxssp v1,0(r4)", 0xE4240003, 0x2FFE, 0x3000),
 ]
 
 
@@ -109,6 +112,9 @@ STORES = [
     ("stxsspx vs1,r4,r5", 0x7C242D18, 0x2FFD, 0x3000),
     ("stxsiwx vs1,r4,r5", 0x7C242918, 0x2FFF, 0x3000),
     ("stxsihx vs1,r4,r5", 0x7C242F5A, 0x2FFF, 0x3000),
+    ("stxv vs1,0(r4)", 0xF4240005, 0x2FF9, 0x3000),
+    ("stxsd v1,0(r4)", 0xF4240002, 0x2FFC, 0x3000),
+    ("stxssp v1,0(r4)", 0xF4240003, 0x3000, 0x3000),
 ]
 
 
@@ -138,3 +144,45 @@ def test_store_up_to_the_page_end_writes_the_last_bytes(little: bool, blocks: bo
     order: Literal["little", "big"] = "little" if little else "big"
     words = [(OLD >> (96 - 32 * k)) & 0xFFFF_FFFF for k in range(4)]
     assert cpu.mem.read_bytes(DATA_PA + 0xFF0, 16) == b"".join(w.to_bytes(4, order) for w in words)
+
+
+# lxvl/lxvll/stxvl/stxvll: EA = r4, the length in r5's top byte
+LENGTHS = [
+    ("lxvl vs1,r4,r5", 0x7C242A1A, 0x2FF8, 16, 0x3000),  # the 9th byte faults
+    ("lxvll vs33,r4,r5", 0x7C242A5B, 0x2FFF, 2, 0x3000),
+    ("lxvl vs1,r4,r5", 0x7C242A1A, 0x3000, 255, 0x3000),  # clamped to 16, own page
+    ("stxvl vs1,r4,r5", 0x7C242B1A, 0x2FF1, 16, 0x3000),
+    ("stxvll vs1,r4,r5", 0x7C242B5A, 0x2FFD, 4, 0x3000),
+]
+
+
+@pytest.mark.parametrize("blocks", [False, True], ids=["interp", "blocks"])
+@pytest.mark.parametrize("little", [False, True], ids=["BE", "LE"])
+@pytest.mark.parametrize(
+    ("asm", "word", "ea", "n", "dar"), LENGTHS, ids=[f"{x[0]}{x[2]:#x}/{x[3]}" for x in LENGTHS]
+)
+def test_length_forms_crossing_into_an_unmapped_page_fault_and_change_nothing(
+    asm: str, word: int, ea: int, n: int, dar: int, little: bool, blocks: bool
+) -> None:
+    cpu = vcpu(word, Q3 | ea, little, blocks, r5=n << 56)
+    before = cpu.mem.read_bytes(DATA_PA, 0x1000)
+    run1(cpu)
+    assert cpu.nia == 0x300, asm
+    store = asm.startswith("st")
+    assert (cpu.spr[SPR_DAR], cpu.spr[SPR_DSISR]) == (
+        Q3 | dar,
+        DSISR_STORE if store else DSISR_LOAD,
+    )
+    assert cpu.mem.read_bytes(DATA_PA, 0x1000) == before
+    assert cpu.vsr == [OLD] * 64
+
+
+@pytest.mark.parametrize("blocks", [False, True], ids=["interp", "blocks"])
+@pytest.mark.parametrize("word", [0x7C242A1A, 0x7C242B1A], ids=["lxvl", "stxvl"])
+def test_length_zero_accesses_nothing_so_an_unmapped_ea_does_not_fault(
+    word: int, blocks: bool
+) -> None:
+    cpu = vcpu(word, HOLE, False, blocks, r5=0x00FF_FFFF_FFFF_FFFF)  # bits 8:63 do not count
+    run1(cpu)
+    assert cpu.nia == CODE + 4
+    assert cpu.vsr[1] == (0 if word == 0x7C242A1A else OLD)
