@@ -58,7 +58,9 @@ Where QEMU 7.2 differs from the ISA (followed here, as the reference machine):
   second half leaves half the register or half the storage written; stxvl
   stores byte by byte. That is an emulator artefact (not the POWER9's
   atomic-per-instruction fault behaviour the ISA requires of a DSI): a
-  faulting access here changes nothing.
+  faulting access here changes nothing (tests/engine/isa/test_vsx_storage.py
+  runs these faults on QEMU: DAR, DSISR and SRR0 agree at every step, the
+  half-written registers and bytes are exactly the ones described here).
 
 Reserved fields: none are checked by the reference machine (the legacy
 X-form handlers have an empty invalid mask; lxvx's bit 25 is a don't-care).
