@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING
 
 from .. import fpu
 from ..fpu import FPSCR_FPCC, FPSCR_VXSNAN
-from .fields import XX2, XX3_NORC, XX3_RC, reserved
+from .fields import XX2, XX2_DCMX, XX3_NORC, XX3_RC, reserved
 from .insn import Insn, table
 from .vector import elems, join
 from .vsx_scalar import invalid
@@ -302,3 +302,48 @@ CMP_OPS: list[Insn] = [
 ]
 
 OPS: list[Insn] = table(*CMP_OPS)
+
+
+def _x2(name: str, xo: int, sem: Callable[..., None], syntax: str, **params: object) -> Insn:
+    # QEMU 7.2 decodes these older XX2 forms without checking bits 9:10 or 11:15 (reserved).
+    return Insn(name, XX2(60, xo), sem, params, facility=VSX, syntax=syntax)
+
+
+def _tstdc(name: str, x21: int, sp: bool) -> Insn:
+    return Insn(name, XX2_DCMX(60, 0b101, x21=x21), xvtstdc, {"sp": sp}, facility=VSX,
+                syntax="xt, xb, dcmx")  # fmt: skip
+
+
+def _xx(name: str, sub: int, sem: Callable[..., None], sp: bool) -> Insn:
+    # bits 11:15 select the operation (QEMU's opc4 table, decodetree for xvxsigsp).
+    return Insn(name, XX2(60, 475, ra=sub), sem, {"sp": sp}, facility=VSX, syntax="xt, xb")
+
+
+TEST_OPS: list[Insn] = [
+    _sign("xvabsdp", 473, "abs", False),
+    _sign("xvnabsdp", 489, "nabs", False),
+    _sign("xvnegdp", 505, "neg", False),
+    _sign("xvabssp", 409, "abs", True),
+    _sign("xvnabssp", 425, "nabs", True),
+    _sign("xvnegsp", 441, "neg", True),
+    _x3("xvcpsgndp", 240, xvcpsgn, sp=False),
+    _x3("xvcpsgnsp", 208, xvcpsgn, sp=True),
+    # bits 9:10 and 31 are reserved; QEMU 7.2 ignores them.
+    _x3("xvtdivdp", 125, xvtdiv, sp=False),
+    _x3("xvtdivsp", 93, xvtdiv, sp=True),
+    _x2("xvtsqrtdp", 234, xvtsqrt, "bf, xb", sp=False),
+    _x2("xvtsqrtsp", 170, xvtsqrt, "bf, xb", sp=True),
+    # bit 31 is reserved; QEMU 7.2 ignores it.
+    _x2("xststdcdp", 362, xststdc, "bf, xb, dcmx", sp=False),
+    _x2("xststdcsp", 298, xststdc, "bf, xb, dcmx", sp=True),
+    _tstdc("xvtstdcdp", 0b1111, False),
+    _tstdc("xvtstdcsp", 0b1101, True),
+    _xx("xvxexpdp", 0, xvxexp, False),
+    _xx("xvxsigdp", 1, xvxsig, False),
+    _xx("xvxexpsp", 8, xvxexp, True),
+    _xx("xvxsigsp", 9, xvxsig, True),
+    _x3("xviexpdp", 248, xviexp, sp=False),
+    _x3("xviexpsp", 216, xviexp, sp=True),
+]
+
+OPS += table(*TEST_OPS)

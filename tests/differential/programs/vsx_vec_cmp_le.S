@@ -10,6 +10,11 @@
     addi 20,20,4
     mtsrr0 20
     rfid
+    .org 0xe40
+    mfspr 20, 314            # HSRR0
+    addi 20, 20, 4
+    mtspr 314, 20
+    hrfid
     begin
     lis 9,1
     ld 3,0(9)
