@@ -1,11 +1,15 @@
-"""IEEE 754 binary64/binary32 arithmetic on raw bit patterns, exactly, and the FPSCR.
+"""IEEE 754 binary arithmetic (binary64/binary32, and any format) on raw bits, exactly; the FPSCR.
 
 Floating-point registers hold binary64 bit patterns (ints). Every operation
 here computes the exact result with integers (significand × 2**exponent) and
 rounds it once, in any of the four FPSCR[RN] modes, to double or to single
 precision (a single result is returned as its binary64 bit pattern, as the
 FPRs hold it). Python floats only round to nearest, so they serve only the
-fast paths in ``engine.isa.fp``.
+fast paths in ``engine.isa.fp``. The rounding is one routine, ``fround``, for
+any binary format given as data (``BinFormat``: binary64, binary32 held as
+binary64, binary128, and the 64-bit-significand rounding of xsrqpxp), with
+round-to-odd (ODD_MODE) for the ISA 3.0B quad-precision "o" forms; the
+f* functions are the arithmetic in such a format.
 
 Each operation returns ``(bits, exc)``: ``exc`` is a set of FPSCR exception
 bits (VXSNAN, VXISI, ..., ZX, OX, UX, XX) describing what the operation
@@ -112,11 +116,6 @@ def quiet(b: int) -> int:
 
 
 # -- rounding -------------------------------------------------------------------
-# (precision, emin, emax) of binary64 and binary32.
-_DOUBLE = (53, -1022, 1023)
-_SINGLE = (24, -126, 127)
-
-
 def round_pack(
     s: int, m: int, e: int, single: bool, mode: int, sticky: bool = False
 ) -> tuple[int, int]:
@@ -135,97 +134,7 @@ def round_pack(
     ISA (4.4.3, 4.4.4) and QEMU 7.2's softfloat rebias do; UE=1 signals
     underflow for every tiny result, exact or not.
     """
-    p, emin, emax = _SINGLE if single else _DOUBLE
-    rn = mode & 3
-    if m == 0:
-        return s << 63, 0
-    top = e + m.bit_length() - 1
-    tiny = top < emin
-    rebias = 192 if single else 1536
-    if tiny and mode & UE_MODE:
-        e += rebias
-        top += rebias
-        tiny = False
-        ux = FPSCR_UX
-    else:
-        ux = 0
-    lsb = (emin if tiny else top) - p + 1
-    sh = lsb - e
-    exc = 0
-    if sh > 0:
-        q = m >> sh
-        rem = m & ((1 << sh) - 1)
-        if rem or sticky:
-            half = 1 << (sh - 1)
-            if rn == RN_NEAR:
-                inc = rem > half or (rem == half and (sticky or q & 1))
-            elif rn == RN_ZERO:
-                inc = False
-            elif rn == RN_UP:
-                inc = not s
-            else:
-                inc = bool(s)
-            exc = FPSCR_XX
-            if tiny:
-                exc |= FPSCR_UX
-            if inc:
-                exc |= FPSCR_FR
-                q += 1
-                if q >> p:
-                    q >>= 1
-                    lsb += 1
-    else:
-        q = m << -sh
-        if sticky:  # only possible with too few bits: treat as below half an ulp
-            exc = FPSCR_XX | (FPSCR_UX if tiny else 0)
-            if (rn == RN_UP and not s) or (rn == RN_DOWN and s):
-                q += 1
-                exc |= FPSCR_FR
-                if q >> p:
-                    q >>= 1
-                    lsb += 1
-    exc |= ux
-    if q == 0:
-        return s << 63, exc
-    if lsb + p - 1 > emax and mode & OE_MODE:
-        return pack_wrapped(s, q, lsb - rebias), exc | FPSCR_OX
-    if ux:
-        return pack_wrapped(s, q, lsb), exc
-    if lsb + p - 1 > emax:
-        # Overflow: infinity or the largest finite number by the rounding mode (4.4.3).
-        big = MAX_S if single else MAX_D
-        if rn == RN_NEAR or (rn == RN_UP and not s) or (rn == RN_DOWN and s):
-            r = INF
-        else:
-            r = big
-        return (s << 63) | r, FPSCR_OX | FPSCR_XX | (FPSCR_FR if r == INF else 0)
-    return pack(s, q, lsb), exc
-
-
-def pack(s: int, q: int, lsb: int) -> int:
-    """The binary64 bits of (-1)**s * q * 2**lsb, which must be representable exactly."""
-    n = q.bit_length()
-    if n < 53:
-        if lsb - (53 - n) < -1074:  # a binary64 denormal
-            return (s << 63) | (q << (lsb + 1074))
-        q <<= 53 - n
-        lsb -= 53 - n
-    elif n > 53:
-        q >>= n - 53
-        lsb += n - 53
-    return (s << 63) | ((lsb + 1075) << 52) | (q & FRAC)
-
-
-def pack_wrapped(s: int, q: int, lsb: int) -> int:
-    """pack() for rebiased results: always normalised, the exponent field taken mod 2048.
-
-    A rebiased single-precision result can still lie outside the binary64
-    range; QEMU's float64r32 packing then keeps the low 11 exponent bits.
-    """
-    n = q.bit_length()
-    q = q << (53 - n) if n <= 53 else q >> (n - 53)
-    lsb -= 53 - n
-    return (s << 63) | (((lsb + 1075) & 0x7FF) << 52) | (q & FRAC)
+    return fround(s, m, e, SINGLE_P if single else BINARY64, mode, sticky, BINARY64)
 
 
 def exact(b: int) -> tuple[int, int, int]:
@@ -542,3 +451,333 @@ def f_rsqrt(b: int, single: bool, rn: int) -> tuple[int, int]:
         return r, exc
     q, exc2 = f_div(ONE, r, single, rn)
     return q, exc | exc2
+
+
+# -- any IEEE 754 binary format (binary128, and the 64-bit-significand rounding of xsrqpxp) ----
+# binary64/binary32 above keep their own unpack/round_pack (the hot paths of engine.isa.fp);
+# the functions below are the same arithmetic for a format given as data.
+# ``mode`` may carry ODD_MODE: round to odd (truncate, then set the last bit if inexact),
+# ISA 3.0B's "o" forms; callers clear the RN bits with it (an exact zero sum is then +0).
+ODD_MODE = 1 << 32
+
+
+class BinFormat:
+    """An IEEE 754 binary format: ``p`` significand bits (with the implicit one), ``ebits``
+    exponent bits; a significand of ``p`` bits may also be a rounding precision only
+    (``pack`` then stores into another format)."""
+
+    __slots__ = ("p", "ebits", "emax", "emin", "bias", "rebias", "fbits", "width", "sign",
+                 "emask", "fmask", "quiet", "inf", "default_nan")  # fmt: skip
+
+    def __init__(self, p: int, ebits: int, fbits: int | None = None) -> None:
+        self.p = p
+        self.ebits = ebits
+        self.emax = (1 << (ebits - 1)) - 1
+        self.emin = 1 - self.emax
+        self.bias = self.emax
+        # The OE/UE exponent adjustment: 1536 for binary64, 192 for binary32 (ISA 4.4.3).
+        self.rebias = 3 << (ebits - 2)
+        self.fbits = p - 1 if fbits is None else fbits  # stored fraction bits
+        self.width = 1 + ebits + self.fbits
+        self.sign = 1 << (self.width - 1)
+        self.emask = ((1 << ebits) - 1) << self.fbits
+        self.fmask = (1 << self.fbits) - 1
+        self.quiet = 1 << (self.fbits - 1)
+        self.inf = self.emask
+        self.default_nan = self.emask | self.quiet
+
+
+BINARY64 = BinFormat(53, 11)
+# Single precision as the FPRs hold it: binary32's precision and range, stored as binary64.
+SINGLE_P = BinFormat(24, 8)
+BINARY128 = BinFormat(113, 15)
+# xsrqpxp rounds to a 64-bit significand in binary128's exponent range (floatx80's).
+EXTENDED = BinFormat(64, 15)
+
+
+def funpack(b: int, f: BinFormat) -> tuple[int, int, int, int]:
+    """(sign, class, significand, exponent) of ``b`` in format ``f`` (as unpack())."""
+    s = b >> (f.width - 1)
+    ex = (b & f.emask) >> f.fbits
+    fr = b & f.fmask
+    if ex == (1 << f.ebits) - 1:
+        if fr == 0:
+            return s, INFINITY, 0, 0
+        return s, (QNAN if fr & f.quiet else SNAN), fr, 0
+    if ex == 0:
+        if fr == 0:
+            return s, ZERO, 0, 0
+        return s, FINITE, fr, f.emin - f.fbits
+    return s, FINITE, fr | (1 << f.fbits), ex - f.bias - f.fbits
+
+
+def fis_nan(b: int, f: BinFormat) -> bool:
+    return (b & ~f.sign) > f.inf
+
+
+def fis_snan(b: int, f: BinFormat) -> bool:
+    return (b & ~f.sign) > f.inf and not b & f.quiet
+
+
+def fpack(s: int, q: int, lsb: int, f: BinFormat, wrapped: bool = False) -> int:
+    """The bits of (-1)**s * q * 2**lsb in ``f``, representable exactly (q > 0).
+
+    ``wrapped`` (rebiased results): always normalised, the exponent field taken
+    modulo its width; a rebiased single-precision result can still lie outside
+    the binary64 range, and QEMU's float64r32 packing then keeps the low 11
+    exponent bits."""
+    n = q.bit_length()
+    top = lsb + n - 1
+    if top < f.emin and not wrapped:  # a denormal
+        return (s << (f.width - 1)) | (q << (lsb - f.emin + f.fbits))
+    sh = f.fbits + 1 - n
+    q = q << sh if sh >= 0 else q >> -sh
+    ex = (top + f.bias) & ((1 << f.ebits) - 1)
+    return (s << (f.width - 1)) | (ex << f.fbits) | (q & f.fmask)
+
+
+def fround(
+    s: int, m: int, e: int, f: BinFormat, mode: int, sticky: bool = False,
+    into: BinFormat | None = None,
+) -> tuple[int, int]:  # fmt: skip
+    """round_pack() for format ``f`` (precision and exponent range), packed into ``into``
+    (default ``f``); ``mode`` may hold ODD_MODE. Returns (bits, exc); exc as round_pack's."""
+    out = into or f
+    p, emin, emax = f.p, f.emin, f.emax
+    rn = mode & 3
+    odd = mode & ODD_MODE
+    if m == 0:
+        return s << (out.width - 1), 0
+    top = e + m.bit_length() - 1
+    tiny = top < emin
+    if tiny and mode & UE_MODE:
+        e += f.rebias
+        top += f.rebias
+        tiny = False
+        ux = FPSCR_UX
+    else:
+        ux = 0
+    lsb = (emin if tiny else top) - p + 1
+    sh = lsb - e
+    exc = 0
+    if sh > 0:
+        q = m >> sh
+        rem = m & ((1 << sh) - 1)
+        lost = rem != 0 or sticky
+        half = 1 << (sh - 1)
+    else:
+        q = m << -sh
+        lost = sticky
+        rem, half = 0, 1  # too few bits: what was lost lies below half an ulp
+    if lost:
+        if odd:
+            inc = not q & 1
+        elif rn == RN_NEAR:
+            inc = rem > half or (rem == half and (sticky or bool(q & 1)))
+        elif rn == RN_ZERO:
+            inc = False
+        elif rn == RN_UP:
+            inc = not s
+        else:
+            inc = bool(s)
+        exc = FPSCR_XX
+        if tiny:
+            exc |= FPSCR_UX
+        if inc:
+            exc |= FPSCR_FR
+            q += 1
+            if q >> p:
+                q >>= 1
+                lsb += 1
+    exc |= ux
+    if q == 0:
+        return s << (out.width - 1), exc
+    if ux:
+        return fpack(s, q, lsb, out, True), exc
+    if lsb + p - 1 > emax:
+        if mode & OE_MODE:
+            return fpack(s, q, lsb - f.rebias, out, True), exc | FPSCR_OX
+        # Overflow: infinity or the largest finite number by the rounding mode (4.4.3).
+        if not odd and (rn == RN_NEAR or (rn == RN_UP and not s) or (rn == RN_DOWN and s)):
+            return (s << (out.width - 1)) | out.inf, FPSCR_OX | FPSCR_XX | FPSCR_FR
+        return fpack(s, (1 << p) - 1, emax - p + 1, out), FPSCR_OX | FPSCR_XX
+    return fpack(s, q, lsb, out), exc
+
+
+def fpick_nan(f: BinFormat, *ops: int) -> tuple[int, int]:
+    """pick_nan() in format ``f``: the first NaN operand quieted; VXSNAN if any is an SNaN."""
+    exc = FPSCR_VXSNAN if any(fis_snan(o, f) for o in ops) else 0
+    for o in ops:
+        if fis_nan(o, f):
+            return o | f.quiet, exc
+    raise AssertionError("fpick_nan without a NaN")
+
+
+def _fsum(
+    sa: int, ma: int, ea: int, sb: int, mb: int, eb: int, f: BinFormat, mode: int,
+    flip_zero: int = 0,
+) -> tuple[int, int]:  # fmt: skip
+    """_sum() in format ``f``."""
+    if ma == 0 and mb == 0:
+        return (((sa & sb) if sa == sb else int(mode & 3 == RN_DOWN)) ^ flip_zero) << (
+            f.width - 1
+        ), 0
+    if ma == 0:
+        return fround(sb, mb, eb, f, mode)
+    if mb == 0:
+        return fround(sa, ma, ea, f, mode)
+    if ea < eb:
+        sa, ma, ea, sb, mb, eb = sb, mb, eb, sa, ma, ea
+    gap = ea - eb
+    limit = 64 + 2 * f.p  # far enough that b acts only as a sticky bit
+    if gap > limit + mb.bit_length():
+        e = ea - limit
+        ma <<= limit
+        mb = 1
+    else:
+        ma <<= gap
+        e = eb
+    v = (-ma if sa else ma) + (-mb if sb else mb)
+    if v == 0:
+        return (int(mode & 3 == RN_DOWN) ^ flip_zero) << (f.width - 1), 0
+    return fround(int(v < 0), abs(v), e, f, mode)
+
+
+def fadd(a: int, b: int, f: BinFormat, mode: int, sub: bool = False) -> tuple[int, int]:
+    """a + b (or a - b) in format ``f``."""
+    sa, ca, ma, ea = funpack(a, f)
+    sb, cb, mb, eb = funpack(b, f)
+    if ca >= QNAN or cb >= QNAN:
+        return fpick_nan(f, a, b)
+    if sub:
+        sb ^= 1
+    if ca == INFINITY or cb == INFINITY:
+        if ca == cb and sa != sb:
+            return f.default_nan, FPSCR_VXISI
+        return ((sa if ca == INFINITY else sb) << (f.width - 1)) | f.inf, 0
+    return _fsum(sa, ma, ea, sb, mb, eb, f, mode)
+
+
+def fmul(a: int, c: int, f: BinFormat, mode: int) -> tuple[int, int]:
+    """a × c in format ``f``."""
+    sa, ca, ma, ea = funpack(a, f)
+    sc, cc, mc, ec = funpack(c, f)
+    if ca >= QNAN or cc >= QNAN:
+        return fpick_nan(f, a, c)
+    s = sa ^ sc
+    if ca == INFINITY or cc == INFINITY:
+        if ca == ZERO or cc == ZERO:
+            return f.default_nan, FPSCR_VXIMZ
+        return (s << (f.width - 1)) | f.inf, 0
+    if ca == ZERO or cc == ZERO:
+        return s << (f.width - 1), 0
+    return fround(s, ma * mc, ea + ec, f, mode)
+
+
+def fdiv(a: int, b: int, f: BinFormat, mode: int) -> tuple[int, int]:
+    """a ÷ b in format ``f``."""
+    sa, ca, ma, ea = funpack(a, f)
+    sb, cb, mb, eb = funpack(b, f)
+    if ca >= QNAN or cb >= QNAN:
+        return fpick_nan(f, a, b)
+    s = sa ^ sb
+    sgn = s << (f.width - 1)
+    if ca == INFINITY:
+        if cb == INFINITY:
+            return f.default_nan, FPSCR_VXIDI
+        return sgn | f.inf, 0
+    if cb == INFINITY:
+        return sgn, 0
+    if cb == ZERO:
+        if ca == ZERO:
+            return f.default_nan, FPSCR_VXZDZ
+        return sgn | f.inf, FPSCR_ZX
+    if ca == ZERO:
+        return sgn, 0
+    k = max(0, mb.bit_length() + f.p + 3 - ma.bit_length())
+    q, r = divmod(ma << k, mb)
+    return fround(s, q, ea - eb - k, f, mode, sticky=r != 0)
+
+
+def fsqrt(b: int, f: BinFormat, mode: int) -> tuple[int, int]:
+    """√b in format ``f``."""
+    s, cb, m, e = funpack(b, f)
+    if cb >= QNAN:
+        return fpick_nan(f, b)
+    if cb == ZERO:
+        return b, 0
+    if s:
+        return f.default_nan, FPSCR_VXSQRT
+    if cb == INFINITY:
+        return b, 0
+    k = max(0, 2 * (f.p + 3) - m.bit_length())
+    if (e - k) & 1:
+        k += 1
+    m <<= k
+    r = isqrt(m)
+    return fround(0, r, (e - k) // 2, f, mode, sticky=r * r != m)
+
+
+def fmadd(
+    a: int, c: int, b: int, f: BinFormat, mode: int, negate_b: bool, negate_result: bool
+) -> tuple[int, int]:
+    """±(a × c ± b) in format ``f``, rounded once; causes and NaNs as f_madd()."""
+    sa, ca, ma, ea = funpack(a, f)
+    sc, cc, mc, ec = funpack(c, f)
+    sb, cb, mb, eb = funpack(b, f)
+    sp = sa ^ sc
+    if negate_b:
+        sb ^= 1
+    if (ca == INFINITY and cc == ZERO) or (ca == ZERO and cc == INFINITY):
+        exc = FPSCR_VXIMZ
+    elif (
+        (ca == INFINITY or cc == INFINITY)
+        and cb == INFINITY
+        and sp != sb
+        and not (ca >= QNAN or cc >= QNAN)
+    ):
+        exc = FPSCR_VXISI
+    elif fis_snan(a, f) or fis_snan(b, f) or fis_snan(c, f):
+        exc = FPSCR_VXSNAN
+    else:
+        exc = 0
+    if ca >= QNAN or cb >= QNAN or cc >= QNAN:
+        for o in (a, b, c):
+            if fis_nan(o, f):
+                return o | f.quiet, exc
+    if exc:
+        return f.default_nan, exc
+    ns = int(negate_result)
+    top = f.width - 1
+    if ca == INFINITY or cc == INFINITY:
+        return ((sp ^ ns) << top) | f.inf, 0
+    if cb == INFINITY:
+        return ((sb ^ ns) << top) | f.inf, 0
+    if ca == ZERO or cc == ZERO:
+        mp, ep = 0, 0
+    else:
+        mp, ep = ma * mc, ea + ec
+    if mp == 0 and mb == 0:
+        z = (sp & sb) if sp == sb else int(mode & 3 == RN_DOWN)
+        return (z ^ ns) << top, 0
+    if ns:
+        sp ^= 1
+        sb ^= 1
+    return _fsum(sp, mp, ep, sb, mb, eb, f, mode, flip_zero=ns)
+
+
+def ffprf(b: int, f: BinFormat) -> int:
+    """fprf() for a result in format ``f``."""
+    neg = b >> (f.width - 1)
+    mag = b & ~f.sign
+    if mag == 0:
+        return 0x12000 if neg else 0x02000
+    if mag <= f.fmask:
+        return 0x18000 if neg else 0x14000
+    if mag < f.inf:
+        return 0x08000 if neg else 0x04000
+    if mag == f.inf:
+        return 0x09000 if neg else 0x05000
+    if mag & f.quiet:
+        return 0x11000
+    return 0

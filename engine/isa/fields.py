@@ -259,3 +259,15 @@ XMCRXRX = X.extend("X", res9=bits(9, 2))
 # -- FPSCR moves (engine/isa/fp.py) ----------------------------------------------------
 # mtfsf's L (bit 6), FLM (7:14) and W (15); mtfsfi's BF, W and U are X-form fields.
 XFPSCR = X.extend("X", fl=bits(6, 1), flm=bits(7, 8), wf=bits(15, 1))
+
+
+# -- VSX binary128 (engine/isa/vsx_quad.py): opcode 63 forms on VSR 32+n ---------------
+# X form whose bit 31 is RO (round to odd, the "o" suffix) instead of Rc.
+XRO = Format("X", {**XM.fields, "ro": bits(31, 1)}, X.xo)
+# xststdcqp: BF (6:8), DCMX (9:15), VRB, extended opcode 21:30.
+XTSTDCQP = Format("X", {"bf": bits(6, 3, "crf"), "dcmx": bits(9, 7), "vrb": bits(16, 5, "vr")},
+                  X.xo)  # fmt: skip
+# Z23 (xsrqpi/xsrqpxp): R (bit 15; bits 11:14 reserved), RMC (21:22), XO 23:30, EX (31).
+Z23 = Format("Z23", {"vrt": bits(6, 5, "vr"), "b11": bits(11, 4), "r": bits(15, 1),
+                     "vrb": bits(16, 5, "vr"), "rmc": bits(21, 2), "ex": bits(31, 1)},
+             bits(23, 8))  # fmt: skip

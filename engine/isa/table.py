@@ -24,6 +24,7 @@ from . import (
     vmx_storage,
     vsx_move,
     vsx_permute,
+    vsx_quad,
     vsx_scalar,
     vsx_scalar2,
     vsx_storage,
@@ -60,6 +61,7 @@ ALL_OPS: tuple[Insn, ...] = (
     *vmx_crypto.OPS,
     *vsx_vector2.OPS,
     *vsx_storage.OPS,
+    *vsx_quad.OPS,
 )
 
 DECODER = Decoder(ALL_OPS)
