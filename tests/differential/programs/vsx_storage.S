@@ -1,14 +1,15 @@
-# steps: 457
+# steps: 478
 # vcpus: 1
 # regs: srr0,srr1,hsrr0,hsrr1,vs0,vs1,vs2,vs3,vs4,vs5,vs6,vs7,vs8,vs9,vs10,vs11,vs12,vs13,vs14,vs15,vs16,vs17,vs18,vs19,vs20,vs21,vs22,vs23,vs24,vs25,vs26,vs27,vs28,vs29,vs30,vs31,vs32,vs33,vs34,vs35,vs36,vs37,vs38,vs39,vs40,vs41,vs42,vs43,vs44,vs45,vs46,vs47,vs48,vs49,vs50,vs51,vs52,vs53,vs54,vs55,vs56,vs57,vs58,vs59,vs60,vs61,vs62,vs63
 # VSX storage access big-endian (vsx_storage_le: the same in little-endian mode):
 # the X-form 16-byte loads (element order), splats and scalar loads (extension,
 # DOUBLE() of binary32 specials, doubleword 1 kept), unaligned addresses, lxvx's
-# ignored bit 25; the X-form stores (element order, SINGLE() of binary64 specials),
-# the DS and DQ forms,
-# lxvl/lxvll/stxvl/stxvll (lengths 0, 1, 7, 16 and clamped), read back with lxvb16x. Then the facilities, as QEMU 7.2 checks them: with MSR[VSX]=0
-# and with MSR[VEC]=0 each load or store either runs or raises VSX unavailable (0xf40) or
-# vector unavailable (0xf20) and changes nothing.
+# ignored bit 25; the X-form stores (element order, SINGLE() of binary64 specials);
+# the DS and DQ forms; lxvl/lxvll/stxvl/stxvll (lengths 0, 1, 7, 16 and clamped);
+# stores read back with lxvb16x. Then the facilities as QEMU 7.2 checks them: with
+# MSR[VSX]=0, MSR[VEC]=0 and both, each load or store either runs or raises VSX
+# unavailable (0xf40) or vector unavailable (0xf20) and changes nothing. Last,
+# MSR[SF]=0: effective addresses truncated to 32 bits.
     .include "common.inc"
     .set VDATA, 0x3000
     .set VSTORE, 0x4000
@@ -108,6 +109,28 @@
     lxvb16x 58, 0, 3
     addi 3, 11, 0x1f0
     lxvb16x 55, 0, 3
+    # MSR[SF] = 0: the effective addresses keep their low 32 bits only
+    li 12, -1
+    sldi 12, 12, 32
+    or 13, 12, 11            # 0xffffffff_00000000 | VSTORE
+    or 12, 12, 10            # 0xffffffff_00000000 | VDATA
+    li 4, 16
+    sldi 4, 4, 56
+    li 5, 0x1f0
+    li 9, 0x44               # the QNaN binary32
+    ldk 3, vs_32bit
+    mtmsrd 3, 0
+    lxvd2x 0, 0, 12
+    lxvx 1, 12, 7
+    lxv 2, 0x20(12)
+    lxsd 3, 0x28(12)
+    lxsspx 4, 12, 9
+    lxvl 5, 12, 4
+    stxvw4x 1, 13, 5
+    stxsd 3, 0x1f8(13)
+    lxvb16x 55, 13, 5
+    ldk 3, vs_msr
+    mtmsrd 3, 0
 done:
     b done
 
