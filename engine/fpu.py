@@ -459,6 +459,8 @@ def f_rsqrt(b: int, single: bool, rn: int) -> tuple[int, int]:
 # ``mode`` may carry ODD_MODE: round to odd (truncate, then set the last bit if inexact),
 # ISA 3.0B's "o" forms; callers clear the RN bits with it (an exact zero sum is then +0).
 ODD_MODE = 1 << 32
+# Round to nearest, ties away from zero (xsrqpi/xsrqpxp with R=0, RMC=0); RN bits cleared.
+AWAY_MODE = 1 << 33
 
 
 class BinFormat:
@@ -546,6 +548,7 @@ def fround(
     p, emin, emax = f.p, f.emin, f.emax
     rn = mode & 3
     odd = mode & ODD_MODE
+    away = mode & AWAY_MODE
     if m == 0:
         return s << (out.width - 1), 0
     top = e + m.bit_length() - 1
@@ -572,6 +575,8 @@ def fround(
     if lost:
         if odd:
             inc = not q & 1
+        elif away:
+            inc = rem >= half
         elif rn == RN_NEAR:
             inc = rem > half or (rem == half and (sticky or bool(q & 1)))
         elif rn == RN_ZERO:

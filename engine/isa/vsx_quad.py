@@ -33,10 +33,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .. import fpu
-from ..fpu import FPSCR_FPCC, FPSCR_VE, FPSCR_VXSNAN
-from .fields import XM, XTSTDCQP, reserved
+from ..fpu import FPSCR_FPCC, FPSCR_FPRF, FPSCR_VE, FPSCR_VXSNAN
+from .fields import XM, XRO, XTSTDCQP, reserved
 from .insn import Insn, table
-from .vsx_scalar import invalid
+from .vsx_scalar import element, invalid, status
 from .vsx_scalar2 import deferred, vxvc
 
 if TYPE_CHECKING:
@@ -49,6 +49,8 @@ QMAG = QSIGN - 1
 QINF = Q.inf
 QQUIET = Q.quiet
 QFRAC = Q.fmask
+MODE = fpu.MODE_MASK
+ODD = fpu.ODD_MODE
 # CR field / FPCC values: FL (less), FG (greater), FE (equal), FU (unordered).
 CC_LT, CC_GT, CC_EQ, CC_UN = 8, 4, 2, 1
 
@@ -205,3 +207,78 @@ MOVE_OPS: list[Insn] = [
 ]
 
 OPS: list[Insn] = table(*MOVE_OPS)
+
+
+# -- arithmetic (rounded once, in the FPSCR mode or to odd) ----------------------------------
+def qmode(c: CPUState, ro: int) -> int:
+    """The rounding mode: FPSCR[RN] with OE/UE, or round to odd (RN bits cleared) if RO."""
+    m = c.fpscr & MODE
+    return (m & ~3) | ODD if ro else m
+
+
+def qfinish(c: CPUState, vrt: int, r: int, exc: int) -> None:
+    """Causes at once, FPRF, VRT, then OX/UX/XX and FI (engine/isa/vsx_scalar.py's order)."""
+    st = element(c, exc, True)
+    c.fpscr = (c.fpscr & ~FPSCR_FPRF) | fpu.ffprf(r, Q)
+    c.vsr[32 + vrt] = r
+    status(c, st, True)
+
+
+def xs_qarith(c: CPUState, vrt: int, vra: int, vrb: int, *, kind: str, ro: int) -> None:
+    """xsaddqp/xssubqp/xsmulqp/xsdivqp[o]: VRT <- VRA op VRB."""
+    vs = c.vsr
+    a = vs[32 + vra]
+    b = vs[32 + vrb]
+    mode = qmode(c, ro)
+    if kind == "add":
+        r, exc = fpu.fadd(a, b, Q, mode)
+    elif kind == "sub":
+        r, exc = fpu.fadd(a, b, Q, mode, True)
+    elif kind == "mul":
+        r, exc = fpu.fmul(a, b, Q, mode)
+    else:
+        r, exc = fpu.fdiv(a, b, Q, mode)
+    qfinish(c, vrt, r, exc)
+
+
+def xssqrtqp(c: CPUState, vrt: int, vrb: int, *, ro: int) -> None:
+    """xssqrtqp[o]: VRT <- √VRB."""
+    r, exc = fpu.fsqrt(c.vsr[32 + vrb], Q, qmode(c, ro))
+    qfinish(c, vrt, r, exc)
+
+
+def xs_qmadd(c: CPUState, vrt: int, vra: int, vrb: int, *, neg_add: bool, neg: bool,
+             odd_form: bool, ro: int) -> None:  # fmt: skip
+    """xs[n]m{add,sub}qp[o]: VRT <- ±(VRA × VRB ± VRT), rounded once.
+
+    NaN operands are taken VRA, then VRT (the addend), then VRB. ``odd_form``
+    False: QEMU 7.2 rounds xsnmsubqpo in the FPSCR mode.
+    """
+    vs = c.vsr
+    mode = qmode(c, ro if odd_form else 0)
+    r, exc = fpu.fmadd(vs[32 + vra], vs[32 + vrb], vs[32 + vrt], Q, mode, neg_add, neg)
+    qfinish(c, vrt, r, exc)
+
+
+def _ar(name: str, xo: int, kind: str) -> Insn:
+    return Insn(name, XRO(63, xo), xs_qarith, {"kind": kind}, facility=VSX)
+
+
+def _fma(name: str, xo: int, neg_add: bool, neg: bool, odd_form: bool = True) -> Insn:
+    params = {"neg_add": neg_add, "neg": neg, "odd_form": odd_form}
+    return Insn(name, XRO(63, xo), xs_qmadd, params, facility=VSX)
+
+
+ARITH_OPS: list[Insn] = [
+    _ar("xsaddqp", 4, "add"),
+    _ar("xssubqp", 516, "sub"),
+    _ar("xsmulqp", 36, "mul"),
+    _ar("xsdivqp", 548, "div"),
+    Insn("xssqrtqp", XRO(63, 804, vra=27), xssqrtqp, facility=VSX, syntax="vrt, vrb"),
+    _fma("xsmaddqp", 388, False, False),
+    _fma("xsmsubqp", 420, True, False),
+    _fma("xsnmaddqp", 452, False, True),
+    _fma("xsnmsubqp", 484, True, True, odd_form=False),
+]
+
+OPS += table(*ARITH_OPS)
