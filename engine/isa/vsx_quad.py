@@ -33,8 +33,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .. import fpu
-from ..fpu import FPSCR_FPCC, FPSCR_FPRF, FPSCR_VE, FPSCR_VXSNAN
-from .fields import XM, XRO, XTSTDCQP, reserved
+from ..fpu import FPSCR_FPCC, FPSCR_FPRF, FPSCR_VE, FPSCR_VXCVI, FPSCR_VXSNAN, FPSCR_XX
+from .fields import XM, XRO, XTSTDCQP, Z23, reserved
 from .insn import Insn, table
 from .vsx_scalar import element, invalid, status
 from .vsx_scalar2 import deferred, vxvc
@@ -49,6 +49,7 @@ QMAG = QSIGN - 1
 QINF = Q.inf
 QQUIET = Q.quiet
 QFRAC = Q.fmask
+M64 = (1 << 64) - 1
 MODE = fpu.MODE_MASK
 ODD = fpu.ODD_MODE
 # CR field / FPCC values: FL (less), FG (greater), FE (equal), FU (unordered).
@@ -282,3 +283,187 @@ ARITH_OPS: list[Insn] = [
 ]
 
 OPS += table(*ARITH_OPS)
+
+
+# -- conversions -----------------------------------------------------------------------------
+def xscvdpqp(c: CPUState, vrt: int, vrb: int) -> None:
+    """VRT <- VRB.dw0 (binary64) as binary128, exactly; a NaN quieted, its payload kept."""
+    b = c.vsr[32 + vrb] >> 64
+    s, cls, m, e = fpu.unpack(b)
+    exc = 0
+    if cls >= fpu.QNAN:
+        r = (s << 127) | QINF | QQUIET | ((b & fpu.FRAC) << 60)
+        exc = FPSCR_VXSNAN if cls == fpu.SNAN else 0
+    elif cls == fpu.INFINITY:
+        r = (s << 127) | QINF
+    elif cls == fpu.ZERO:
+        r = s << 127
+    else:
+        r = fpu.fpack(s, m, e, Q)
+    qfinish(c, vrt, r, exc)
+
+
+def xscvqpdp(c: CPUState, vrt: int, vrb: int, *, ro: int) -> None:
+    """xscvqpdp[o]: VRT.dw0 <- VRB rounded to binary64 (a NaN keeps its top 51 payload bits)."""
+    b = c.vsr[32 + vrb]
+    s, cls, m, e = fpu.funpack(b, Q)
+    exc = 0
+    if cls >= fpu.QNAN:
+        r = (s << 63) | fpu.INF | fpu.QUIET | ((b & QFRAC) >> 60)
+        exc = FPSCR_VXSNAN if cls == fpu.SNAN else 0
+    elif cls == fpu.INFINITY:
+        r = (s << 63) | fpu.INF
+    elif cls == fpu.ZERO:
+        r = s << 63
+    else:
+        r, exc = fpu.fround(s, m, e, fpu.BINARY64, qmode(c, ro))
+    st = element(c, exc, True)
+    c.fpscr = (c.fpscr & ~FPSCR_FPRF) | fpu.fprf(r)
+    c.vsr[32 + vrt] = r << 64
+    status(c, st, True)
+
+
+def xscvqp_int(c: CPUState, vrt: int, vrb: int, *, lo: int, hi: int) -> None:
+    """xscvqp{s,u}{d,w}z: VRT.dw0 <- VRB truncated to an integer in [lo, hi] (dw1 <- 0).
+
+    Out of range (or infinite): VXCVI and the nearer bound, no XX; a NaN: VXCVI
+    (and VXSNAN) and ``lo``. A word result is sign-extended (signed) or
+    zero-extended into the doubleword; FPRF is not set.
+    """
+    b = c.vsr[32 + vrb]
+    s, cls, m, e = fpu.funpack(b, Q)
+    if cls >= fpu.QNAN:
+        val, exc = lo, FPSCR_VXCVI | (FPSCR_VXSNAN if cls == fpu.SNAN else 0)
+    elif cls == fpu.INFINITY:
+        val, exc = (lo if s else hi), FPSCR_VXCVI
+    elif cls == fpu.ZERO:
+        val, exc = 0, 0
+    else:
+        if e >= 0:
+            t, lost = (m << e if e < 128 else 1 << 128), False
+        else:
+            t, lost = m >> -e, m & ((1 << -e) - 1) != 0
+        w = -t if s else t
+        if w < lo or w > hi:
+            val, exc = (lo if w < lo else hi), FPSCR_VXCVI
+        else:
+            val, exc = w, (FPSCR_XX if lost else 0)
+    if exc & FPSCR_VXCVI:
+        invalid(c, exc & ~FPSCR_XX, False)
+    c.vsr[32 + vrt] = (val & M64) << 64
+    status(c, exc & FPSCR_XX, True)
+
+
+def xscvint_qp(c: CPUState, vrt: int, vrb: int, *, signed: bool) -> None:
+    """xscvsdqp/xscvudqp: VRT <- the integer in VRB.dw0 as binary128 (always exact)."""
+    d = c.vsr[32 + vrb] >> 64
+    if signed and d >> 63:
+        r = fpu.fpack(1, (1 << 64) - d, 0, Q)
+    elif d:
+        r = fpu.fpack(0, d, 0, Q)
+    else:
+        r = 0
+    qfinish(c, vrt, r, 0)
+
+
+# -- round to integer / to a 64-bit significand ----------------------------------------------
+# The rounding mode R and RMC select, as QEMU 7.2 decodes them (fround's mode bits):
+# R=1: RMC = nearest even, toward zero, toward +inf, toward -inf; R=0: RMC=0 ties away,
+# RMC=3 FPSCR[RN] read as softfloat's mode number (0 nearest, 1 down, 2 up, 3 toward zero),
+# RMC=1, 2 nearest even.
+R1_MODES = (fpu.RN_NEAR, fpu.RN_ZERO, fpu.RN_UP, fpu.RN_DOWN)
+RN_AS_SOFTFLOAT = (fpu.RN_NEAR, fpu.RN_DOWN, fpu.RN_UP, fpu.RN_ZERO)
+
+
+def rqp_mode(c: CPUState, r: int, rmc: int) -> int:
+    if r:
+        return R1_MODES[rmc]
+    if rmc == 0:
+        return fpu.AWAY_MODE
+    if rmc == 3:
+        return RN_AS_SOFTFLOAT[c.fpscr & 3]
+    return fpu.RN_NEAR
+
+
+def xsrqpi(c: CPUState, r: int, vrt: int, vrb: int, rmc: int, *, ex: int) -> None:
+    """xsrqpi/xsrqpix: VRT <- VRB rounded to an integral value; XX only for xsrqpix.
+
+    As QEMU 7.2, the inexact status (and an enabled inexact interrupt) comes
+    before VRT is written.
+    """
+    b = c.vsr[32 + vrb]
+    s, cls, m, e = fpu.funpack(b, Q)
+    lost = False
+    if cls >= fpu.QNAN:
+        res = b | QQUIET
+        if cls == fpu.SNAN:
+            invalid(c, FPSCR_VXSNAN, False)
+    elif cls != fpu.FINITE or e >= 0:
+        res = b
+    else:
+        mode = rqp_mode(c, r, rmc)
+        sh = -e
+        t = m >> sh
+        rem = m & ((1 << sh) - 1)
+        if rem:
+            lost = True
+            half = 1 << (sh - 1)
+            rn = mode & 3
+            if mode & fpu.AWAY_MODE:
+                inc = rem >= half
+            elif rn == fpu.RN_NEAR:
+                inc = rem > half or (rem == half and bool(t & 1))
+            elif rn == fpu.RN_ZERO:
+                inc = False
+            elif rn == fpu.RN_UP:
+                inc = not s
+            else:
+                inc = bool(s)
+            t += inc
+        res = fpu.fpack(s, t, 0, Q) if t else s << 127
+    c.fpscr = (c.fpscr & ~FPSCR_FPRF) | fpu.ffprf(res, Q)
+    status(c, FPSCR_XX if lost and ex else 0, True)
+    c.vsr[32 + vrt] = res
+
+
+def xsrqpxp(c: CPUState, r: int, vrt: int, vrb: int, rmc: int) -> None:
+    """VRT <- VRB rounded to a 64-bit significand (binary128's exponent range).
+
+    OE/UE rebias as for arithmetic; a NaN is quieted and keeps the top 63 bits
+    of its fraction (QEMU 7.2 goes through floatx80).
+    """
+    b = c.vsr[32 + vrb]
+    s, cls, m, e = fpu.funpack(b, Q)
+    exc = 0
+    if cls >= fpu.QNAN:
+        res = (b | QQUIET) & ~((1 << 49) - 1)
+        exc = FPSCR_VXSNAN if cls == fpu.SNAN else 0
+    elif cls != fpu.FINITE:
+        res = b
+    else:
+        mode = rqp_mode(c, r, rmc) | (c.fpscr & (fpu.OE_MODE | fpu.UE_MODE))
+        res, exc = fpu.fround(s, m, e, fpu.EXTENDED, mode, into=Q)
+    qfinish(c, vrt, res, exc)
+
+
+def _cv(name: str, eo: int, sem: Callable[..., None], params: dict[str, Any] | None = None) -> Insn:
+    return _xb(name, eo, sem, params, xo=836)
+
+
+CONV_OPS: list[Insn] = [
+    _cv("xscvdpqp", 22, xscvdpqp),
+    Insn("xscvqpdp", XRO(63, 836, vra=20), xscvqpdp, facility=VSX, syntax="vrt, vrb"),
+    _cv("xscvqpsdz", 25, xscvqp_int, {"lo": -(1 << 63), "hi": (1 << 63) - 1}),
+    _cv("xscvqpswz", 9, xscvqp_int, {"lo": -(1 << 31), "hi": (1 << 31) - 1}),
+    _cv("xscvqpudz", 17, xscvqp_int, {"lo": 0, "hi": (1 << 64) - 1}),
+    _cv("xscvqpuwz", 1, xscvqp_int, {"lo": 0, "hi": (1 << 32) - 1}),
+    _cv("xscvsdqp", 10, xscvint_qp, {"signed": True}),
+    _cv("xscvudqp", 2, xscvint_qp, {"signed": False}),
+    # Z23: bits 11:14 must be 0 (QEMU 7.2's table has no other entries); xsrqpxp's EX
+    # (bit 31, reserved) is ignored.
+    Insn("xsrqpi", Z23(63, 5, b11=0, ex=0), xsrqpi, facility=VSX, syntax="r, vrt, vrb, rmc"),
+    Insn("xsrqpix", Z23(63, 5, b11=0, ex=1), xsrqpi, facility=VSX, syntax="r, vrt, vrb, rmc"),
+    Insn("xsrqpxp", Z23(63, 37, b11=0), xsrqpxp, facility=VSX, syntax="r, vrt, vrb, rmc"),
+]
+
+OPS += table(*CONV_OPS)
