@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test bench lint typecheck goldens openapi clean
+.PHONY: setup run test bench lint typecheck goldens openapi linux clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ lint: $(STAMP)
 
 openapi: $(STAMP)
 	$(BIN)/python -m service.openapi_dump
+
+# Debian's ppc64el kernel and busybox-static (apt-get download, private package lists) and an
+# initramfs for them, in build/linux/ (README, "Linux").
+linux: $(STAMP)
+	$(BIN)/python -m service.linux --dir build/linux
 
 goldens: $(STAMP)
 	$(BIN)/python -m tests.differential.regen
