@@ -12,6 +12,10 @@ The sign moves, exponent/significand moves and xststdcqp have no FPSCR effect
 (but xststdcqp's FPCC); the compares record VXSNAN at once and VXVC deferred,
 as xscmpudp/xscmpodp.
 
+The ISA 3.1 binary128 forms (xscmpeqqp, xscmpgeqp, xscmpgtqp, xsmaxcqp,
+xsmincqp, xscvqp[su]qz, xscv[su]qqp) are not POWER9 instructions: QEMU 7.2
+raises HEAI for them on powernv9, and they have no line here.
+
 Where QEMU 7.2 differs from the ISA and we follow QEMU:
 - xsnmsubqpo rounds in the FPSCR[RN] mode, not to odd (QEMU's XSNMSUBQPO helper
   is generated with round-to-odd off).

@@ -151,6 +151,12 @@ def quad_moves() -> Prog:
          "xscmpexpqp 5,1,2 with bit 10 set: HEAI", {v(A): ONE, v(B): TWO}),
         (po | 6 << 23 | 0x7F << 16 | B << 11 | 708 << 1 | 1,
          "xststdcqp 6,2,127 with bit 31 set (executed)", {v(B): NDEN}),
+        # ISA 3.1 binary128 forms: QEMU 7.2 requires ISA 3.1 for them (HEAI on POWER9)
+        (po | T << 21 | A << 16 | B << 11 | 68 << 1, "xscmpeqqp (ISA 3.1): HEAI",
+         {v(A): ONE, v(B): ONE, v(T): JUNK}),
+        (po | T << 21 | A << 16 | B << 11 | 676 << 1, "xsmaxcqp (ISA 3.1): HEAI",
+         {v(A): ONE, v(B): TWO, v(T): JUNK}),
+        (po | T << 21 | B << 11 | 836 << 1, "xscvqpuqz (ISA 3.1): HEAI", {v(B): TWO}),
     ]  # fmt: skip
     for w, note, regs in reserved:
         cs.append(Case(f".long {w:#010x}", 0, regs, note))

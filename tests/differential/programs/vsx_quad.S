@@ -1,4 +1,4 @@
-# steps: 4773
+# steps: 4824
 # vcpus: 1
 # regs: srr0,srr1,fpscr,vs0,vs33,vs34,vs35,vs60,vs61,vs62
 # VSX binary128 moves, compares and tests: xsabsqp xsnabsqp xsnegqp xscpsgnqp xsxexpqp xsxsigqp xsiexpqp xscmpoqp xscmpuqp xscmpexpqp xststdcqp
@@ -3483,6 +3483,48 @@
     mtvsrdd 34,4,5
     .long 0xff7f1589
     addi 9,9,24
+    # case 277: .long 0xfc611088  (xscmpeqqp (ISA 3.1): HEAI)
+    ld 4,0(9)
+    mtvsrd 0,4
+    mtfsf 0xff,0
+    mtcrf 0xff,6
+    ld 4,8(9)
+    ld 5,16(9)
+    mtvsrdd 33,4,5
+    ld 4,24(9)
+    ld 5,32(9)
+    mtvsrdd 34,4,5
+    ld 4,40(9)
+    ld 5,48(9)
+    mtvsrdd 35,4,5
+    .long 0xfc611088
+    addi 9,9,56
+    # case 278: .long 0xfc611548  (xsmaxcqp (ISA 3.1): HEAI)
+    ld 4,0(9)
+    mtvsrd 0,4
+    mtfsf 0xff,0
+    mtcrf 0xff,6
+    ld 4,8(9)
+    ld 5,16(9)
+    mtvsrdd 33,4,5
+    ld 4,24(9)
+    ld 5,32(9)
+    mtvsrdd 34,4,5
+    ld 4,40(9)
+    ld 5,48(9)
+    mtvsrdd 35,4,5
+    .long 0xfc611548
+    addi 9,9,56
+    # case 279: .long 0xfc601688  (xscvqpuqz (ISA 3.1): HEAI)
+    ld 4,0(9)
+    mtvsrd 0,4
+    mtfsf 0xff,0
+    mtcrf 0xff,6
+    ld 4,8(9)
+    ld 5,16(9)
+    mtvsrdd 34,4,5
+    .long 0xfc601688
+    addi 9,9,24
     lis 9,1
     ld 3,16(9)
     li 4,0x6000
@@ -4785,3 +4827,20 @@
     .quad 0x0000000000000000
     .quad 0x8000000000000000
     .quad 0x0000000000000003
+    .quad 0x0000000000000000
+    .quad 0x3fff000000000000
+    .quad 0x0000000000000000
+    .quad 0x3fff000000000000
+    .quad 0x0000000000000000
+    .quad 0x0123456789abcdef
+    .quad 0xfedcba9876543210
+    .quad 0x0000000000000000
+    .quad 0x3fff000000000000
+    .quad 0x0000000000000000
+    .quad 0x4000000000000000
+    .quad 0x0000000000000000
+    .quad 0x0123456789abcdef
+    .quad 0xfedcba9876543210
+    .quad 0x0000000000000000
+    .quad 0x4000000000000000
+    .quad 0x0000000000000000
