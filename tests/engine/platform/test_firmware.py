@@ -13,7 +13,7 @@ from elftools.elf.elffile import ELFFile
 
 from engine.platform.pseries import devicetree as dt
 from engine.platform.pseries import firmware as fw
-from tests.conftest import require_tool
+from tests.conftest import REQUIRE_TOOLS, require_tool
 
 ROOT = Path(__file__).resolve().parents[3]
 LINUX = ROOT / "build" / "linux"
@@ -63,7 +63,10 @@ def test_the_loader_copies_the_tree_and_stub_then_enters_the_kernel() -> None:
 def kernel_files() -> tuple[Path, Path]:
     vmlinux, initrd = LINUX / "vmlinux", LINUX / "initramfs.cpio"
     if not (vmlinux.is_file() and initrd.is_file()):
-        pytest.skip("no build/linux/vmlinux and initramfs.cpio: run `make linux` (network)")
+        msg = "no build/linux/vmlinux and initramfs.cpio: run `make linux` (network)"
+        if REQUIRE_TOOLS:  # .ci/run runs `make linux` first: a missing kernel is a failure
+            pytest.fail(msg + " (PPCDBG_REQUIRE_TOOLS=1)")
+        pytest.skip(msg)
     return vmlinux, initrd
 
 
