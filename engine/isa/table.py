@@ -23,6 +23,7 @@ from . import (
     vmx_pack,
     vmx_permute,
     vmx_storage,
+    vsx_convert,
     vsx_move,
     vsx_permute,
     vsx_quad,
@@ -64,6 +65,7 @@ ALL_OPS: tuple[Insn, ...] = (
     *vsx_vector2.OPS,
     *vsx_storage.OPS,
     *vsx_quad.OPS,
+    *vsx_convert.OPS,
 )
 
 DECODER = Decoder(ALL_OPS)

@@ -1,0 +1,238 @@
+"""VSX scalar conversions and round-to-integral (xscv*, xsrdpi*, xsrsp).
+
+The rounding is engine.fpu's; the FPSCR bookkeeping is engine.isa.vsx_scalar's
+(invalid causes at once, XT written, then XX/FI and deferred interrupts), in
+the order QEMU 7.2 does it. The scalar forms set FPRF (except xscvdpspn,
+xscvspdpn and the integer results) and FI; a scalar result leaves doubleword 1
+of XT zero.
+
+Where QEMU 7.2 differs from the ISA and we follow QEMU:
+- xscvdp{s,u}x{d,w}s: a NaN gives 0x8000_0000_0000_0000 / 0x8000_0000 (signed)
+  or 0 (unsigned); out-of-range values saturate with VXCVI and no XX; a word
+  result is written to both words of doubleword 0.
+- xscvsxdsp/xscvuxdsp round twice: to binary64, then to single (the ISA rounds
+  the integer once), as fcfids does not.
+- xsrdpi/xsrdpim/xsrdpip/xsrdpiz never set XX and clear FI; xsrdpic sets both
+  when the result is inexact. FR is never set.
+- xsrsp: an enabled overflow, underflow or inexact exception leaves XT
+  unchanged (the ISA writes XT before the interrupt).
+- xscvdpspn and xscvspdpn change no FPSCR bit and quiet no NaN; xscvdpspn
+  moves the bits of an out-of-range value without rounding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from .. import fpu
+from ..fpu import FPSCR_FPRF, FPSCR_OX, FPSCR_RN, FPSCR_UX, FPSCR_VXCVI, FPSCR_VXSNAN
+from .fields import XX2
+from .insn import Insn, table
+from .vsx_scalar import MODE, STATUS, VSX, element, status
+
+if TYPE_CHECKING:
+    from ..state import CPUState
+
+M32 = 0xFFFF_FFFF
+M64 = (1 << 64) - 1
+_SINGLE = fpu.SINGLE_P  # binary32 (24-bit significand, 8-bit exponent, 32 bits wide)
+
+
+def _set_fprf(c: CPUState, bits: int) -> None:
+    c.fpscr = (c.fpscr & ~FPSCR_FPRF) | bits
+
+
+def _single_bits(r: int, exc: int, mode: int) -> int:
+    """The binary32 word of round_to_single's binary64 image ``r``.
+
+    A rebiased result (OX with OE=1, UX with UE=1) has an exponent that wrapped
+    in the 8-bit field: its fields are moved, not re-encoded as a denormal.
+    """
+    if (exc & FPSCR_OX and mode & fpu.OE_MODE) or (exc & FPSCR_UX and mode & fpu.UE_MODE):
+        if r & ~fpu.SIGN:
+            ex = ((r >> 52) - 1023 + 127) & 0xFF
+            return ((r >> 32) & 0x8000_0000) | (ex << 23) | ((r >> 29) & 0x7F_FFFF)
+    return fpu.double_to_single(r)
+
+
+# -- binary64 <-> binary32 ---------------------------------------------------------------
+def xscvdpsp(c: CPUState, xt: int, xb: int) -> None:
+    """xscvdpsp: XT.w0 = XT.w1 <- XB.dw0 rounded to binary32 (FPRF of the binary32)."""
+    mode = c.fpscr & MODE
+    r, exc = fpu.round_to_single(c.vsr[xb] >> 64, mode)
+    st = element(c, exc, True)
+    w = _single_bits(r, exc, mode)
+    c.vsr[xt] = ((w << 32) | w) << 64
+    _set_fprf(c, fpu.ffprf(w, _SINGLE))
+    status(c, st, True)
+
+
+def xscvspdp(c: CPUState, xt: int, xb: int) -> None:
+    """xscvspdp: XT.dw0 <- XB.w0 as binary64 (exact; a signalling NaN is quieted)."""
+    w = (c.vsr[xb] >> 96) & M32
+    r = fpu.single_to_double(w)
+    if fpu.fis_snan(w, _SINGLE):
+        element(c, FPSCR_VXSNAN, True)
+        r |= fpu.QUIET
+    c.vsr[xt] = r << 64
+    _set_fprf(c, fpu.fprf(r))
+    status(c, 0, True)
+
+
+def xscvdpspn(c: CPUState, xt: int, xb: int) -> None:
+    """xscvdpspn: XT.w0 = XT.w1 <- the binary32 fields of XB.dw0, no rounding, no FPSCR.
+
+    Exponents below single range are denormalised by truncation; above it the
+    exponent's top bit and low 7 bits are kept (what QEMU 7.2 does).
+    """
+    b = c.vsr[xb] >> 64
+    sign = b >> 63
+    ex = (b >> 52) & 0x7FF
+    frac = (b & fpu.FRAC) | fpu.IMPL
+    if ex == 0 and b & fpu.FRAC:
+        ex = 1  # a binary64 denormal: minimum exponent, no implicit bit
+        frac &= fpu.FRAC
+    if ex < 897 and frac:
+        frac = frac >> (897 - ex) if 897 - ex <= 63 else 0
+        ex = 896
+    w = (sign << 31) | (((ex >> 10) & 1) << 30) | ((ex & 0x7F) << 23) | ((frac >> 29) & 0x7F_FFFF)
+    c.vsr[xt] = ((w << 32) | w) << 64
+
+
+def xscvspdpn(c: CPUState, xt: int, xb: int) -> None:
+    """xscvspdpn: XT.dw0 <- XB.w0 as binary64, no FPSCR change, NaNs kept as they are."""
+    c.vsr[xt] = fpu.single_to_double((c.vsr[xb] >> 96) & M32) << 64
+
+
+def xsrsp(c: CPUState, xt: int, xb: int) -> None:
+    """xsrsp: XT.dw0 <- XB.dw0 rounded to single precision (binary64 image), as frsp."""
+    r, exc = fpu.round_to_single(c.vsr[xb] >> 64, c.fpscr & MODE)
+    st = element(c, exc, True)
+    _set_fprf(c, fpu.fprf(r))
+    # QEMU 7.2's helper returns the result: an enabled exception interrupts before XT is written.
+    status(c, st, True)
+    c.vsr[xt] = r << 64
+
+
+# -- binary64 <-> integer ----------------------------------------------------------------
+_CVT_INT = {  # (lo, hi, the NaN result, word)
+    "sxd": (-(1 << 63), (1 << 63) - 1, 1 << 63, False),
+    "uxd": (0, M64, 0, False),
+    "sxw": (-(1 << 31), (1 << 31) - 1, 1 << 31, True),
+    "uxw": (0, M32, 0, True),
+}
+
+
+def xscv_to_int(c: CPUState, xt: int, xb: int, *, to: str) -> None:
+    """xscvdp{s,u}x{d,w}s: XB.dw0 truncated to an integer (dw0, or both words of dw0)."""
+    lo, hi, nanval, word = _CVT_INT[to]
+    b = c.vsr[xb] >> 64
+    v, exc = fpu.to_int(b, fpu.RN_ZERO, lo, hi)
+    if fpu.is_nan(b):
+        v = nanval
+    if exc & FPSCR_VXCVI:
+        element(c, exc & (FPSCR_VXCVI | FPSCR_VXSNAN), False)
+    if word:
+        v &= M32
+        c.vsr[xt] = ((v << 32) | v) << 64
+    else:
+        c.vsr[xt] = (v & M64) << 64
+    status(c, exc & STATUS, True)
+
+
+def xscv_from_int(c: CPUState, xt: int, xb: int, *, signed: bool, sp: bool) -> None:
+    """xscv{s,u}xd{dp,sp}: XB.dw0 as an integer converted to binary64 (then to single)."""
+    v = c.vsr[xb] >> 64
+    if signed and v >> 63:
+        v -= 1 << 64
+    mode = c.fpscr & MODE
+    r, exc = fpu.from_int(v, False, mode)
+    if sp:
+        r, exc2 = fpu.round_to_single(r, mode)
+        exc |= exc2
+    c.vsr[xt] = r << 64
+    _set_fprf(c, fpu.fprf(r))
+    status(c, exc & STATUS, True)
+
+
+# -- round to integral -------------------------------------------------------------------
+_AWAY = 4  # xsrdpi: round to nearest, ties away from zero
+
+
+def round_int(b: int, f: fpu.BinFormat, rmode: int) -> tuple[int, bool]:
+    """A finite, infinite or zero ``b`` of format ``f`` rounded to an integral value
+    (rmode: an FPSCR[RN] value or _AWAY); returns (bits, inexact)."""
+    s, cls, m, e = fpu.funpack(b, f)
+    if cls != fpu.FINITE or e >= 0:
+        return b, False
+    sh = -e
+    q = m >> sh if sh < 200 else 0
+    rem = m - (q << sh) if sh < 200 else m
+    if not rem:
+        return b, False
+    half = 1 << (sh - 1) if sh < 200 else m + 1
+    if rmode == _AWAY:
+        inc = rem >= half
+    elif rmode == fpu.RN_NEAR:
+        inc = rem > half or (rem == half and bool(q & 1))
+    elif rmode == fpu.RN_ZERO:
+        inc = False
+    elif rmode == fpu.RN_UP:
+        inc = not s
+    else:
+        inc = bool(s)
+    q += inc
+    if q == 0:
+        return s << (f.width - 1), True
+    return fpu.fpack(s, q, 0, f), True
+
+
+def xsrdpi(c: CPUState, xt: int, xb: int, *, rmode: int) -> None:
+    """xsrdpi[c,m,p,z]: XT.dw0 <- XB.dw0 rounded to an integral value.
+
+    rmode -1 is xsrdpic (FPSCR[RN], XX/FI when inexact); the others never set XX.
+    """
+    b = c.vsr[xb] >> 64
+    if fpu.is_snan(b):
+        element(c, FPSCR_VXSNAN, True)
+        r, inexact = b | fpu.QUIET, False
+    elif fpu.is_nan(b):
+        r, inexact = b, False
+    else:
+        cur = rmode < 0
+        r, inexact = round_int(b, fpu.BINARY64, c.fpscr & FPSCR_RN if cur else rmode)
+        inexact = inexact and cur
+    c.vsr[xt] = r << 64
+    _set_fprf(c, fpu.fprf(r))
+    status(c, fpu.FPSCR_XX if inexact else 0, True)
+
+
+# -- the table -----------------------------------------------------------------------------
+def _x2(name: str, xo: int, fn: Callable[..., None], **params: object) -> Insn:
+    # QEMU 7.2 decodes these XX2 forms without checking bits 11:15 (reserved).
+    return Insn(name, XX2(60, xo), fn, params, facility=VSX, syntax="xt, xb")
+
+
+SCALAR_OPS: list[Insn] = [
+    _x2("xscvdpsp", 265, xscvdpsp),
+    _x2("xscvdpspn", 267, xscvdpspn),
+    _x2("xscvspdp", 329, xscvspdp),
+    _x2("xscvspdpn", 331, xscvspdpn),
+    _x2("xsrsp", 281, xsrsp),
+    _x2("xscvdpsxds", 344, xscv_to_int, to="sxd"),
+    _x2("xscvdpsxws", 88, xscv_to_int, to="sxw"),
+    _x2("xscvdpuxds", 328, xscv_to_int, to="uxd"),
+    _x2("xscvdpuxws", 72, xscv_to_int, to="uxw"),
+    _x2("xscvsxddp", 376, xscv_from_int, signed=True, sp=False),
+    _x2("xscvuxddp", 360, xscv_from_int, signed=False, sp=False),
+    _x2("xscvsxdsp", 312, xscv_from_int, signed=True, sp=True),
+    _x2("xscvuxdsp", 296, xscv_from_int, signed=False, sp=True),
+    _x2("xsrdpi", 73, xsrdpi, rmode=_AWAY),
+    _x2("xsrdpic", 107, xsrdpi, rmode=-1),
+    _x2("xsrdpim", 121, xsrdpi, rmode=fpu.RN_DOWN),
+    _x2("xsrdpip", 105, xsrdpi, rmode=fpu.RN_UP),
+    _x2("xsrdpiz", 89, xsrdpi, rmode=fpu.RN_ZERO),
+]
+
+OPS: list[Insn] = table(*SCALAR_OPS)
