@@ -38,10 +38,12 @@ def bc(c: CPUState, bi: int, bd: int, cia: int, npc: int, *, bo: int, aa: int, l
     if not bo & 4:
         ctr = (c.ctr - 1) & M64
         c.ctr = ctr
+        if not sf:
+            ctr &= M32  # 32-bit mode tests the low word (folded away in 64-bit mode)
         if bo & 2:
-            if ctr & (M64 if sf else M32):
+            if ctr:
                 return npc
-        elif not ctr & (M64 if sf else M32):
+        elif not ctr:
             return npc
     if not bo & 16:
         bit = c.cr & (1 << (31 - bi))
@@ -71,10 +73,12 @@ def bcreg(c: CPUState, bi: int, cia: int, npc: int, *, bo: int, lk: int, to: str
     if not bo & 4:
         ctr = (c.ctr - 1) & M64
         c.ctr = ctr
+        if not sf:
+            ctr &= M32  # 32-bit mode tests the low word (folded away in 64-bit mode)
         if bo & 2:
-            if ctr & (M64 if sf else M32):
+            if ctr:
                 return npc
-        elif not ctr & (M64 if sf else M32):
+        elif not ctr:
             return npc
     if not bo & 16:
         bit = c.cr & (1 << (31 - bi))
