@@ -538,6 +538,35 @@ def fpack(s: int, q: int, lsb: int, f: BinFormat, wrapped: bool = False) -> int:
     return (s << (f.width - 1)) | (ex << f.fbits) | (q & f.fmask)
 
 
+def round_integral(b: int, f: BinFormat, rn: int, away: bool = False) -> tuple[int, bool]:
+    """``b`` of format ``f`` rounded to an integral value in FPSCR[RN] mode ``rn`` (or to
+    nearest, ties away from zero, with ``away``): (bits, inexact). NaNs, infinities, zeros
+    and values already integral come back unchanged; a result of zero keeps the sign."""
+    s, cls, m, e = funpack(b, f)
+    if cls != FINITE or e >= 0:
+        return b, False
+    sh = -e
+    if sh > f.p:  # below one half: every significand bit is a fraction bit
+        q, rem, half = 0, m, m + 1
+    else:
+        q = m >> sh
+        rem = m - (q << sh)
+        half = 1 << (sh - 1)
+    if not rem:
+        return b, False
+    if away:
+        q += rem >= half
+    elif rn == RN_NEAR:
+        q += rem > half or (rem == half and bool(q & 1))
+    elif rn == RN_UP:
+        q += not s
+    elif rn == RN_DOWN:
+        q += s
+    if q == 0:
+        return s << (f.width - 1), True
+    return fpack(s, q, 0, f), True
+
+
 def fround(
     s: int, m: int, e: int, f: BinFormat, mode: int, sticky: bool = False,
     into: BinFormat | None = None,

@@ -35,12 +35,14 @@ from ..fpu import (
     RN_NEAR,
     RN_UP,
     RN_ZERO,
+    SINGLE_P,
     UE_MODE,
     double_to_single,
     f_add,
     f_div,
     f_madd,
     f_sqrt,
+    round_integral,
     single_to_double,
 )
 from .fields import VA, VC, VX
@@ -135,41 +137,11 @@ def _rsqrt(b: int, nj: int) -> int:
     return _out(r, exc, nj)
 
 
-def _pack_int(s: int, q: int) -> int:
-    """The binary32 of (-1)**s * q for an integer 0 <= q <= 2**24 (exact)."""
-    if q == 0:
-        return s << 31
-    n = q.bit_length()
-    return (s << 31) | ((126 + n) << 23) | ((q << (24 - n)) & 0x7F_FFFF)
-
-
 def _round_int(x: int, rn: int) -> int:
-    """vrfi[nzpm] on one element: round to an integral value in mode ``rn``."""
-    ex = (x >> 23) & 0xFF
-    if ex == 0xFF:
+    """vrfi[nzpm] on one element: round to an integral value in mode ``rn`` (no status)."""
+    if (x >> 23) & 0xFF == 0xFF:
         return x | 0x0040_0000 if x & 0x7F_FFFF else x  # NaN quieted, inf kept
-    if ex >= 150:  # 2**23 or more: already an integer
-        return x
-    if not x & 0x7FFF_FFFF:
-        return x
-    s = x >> 31
-    if ex:
-        m = (x & 0x7F_FFFF) | 0x80_0000
-        sh = 150 - ex
-    else:
-        m = x & 0x7F_FFFF
-        sh = 149
-    q = m >> sh
-    rem = m & ((1 << sh) - 1)
-    if rem:
-        half = 1 << (sh - 1)
-        if rn == RN_NEAR:
-            q += rem > half or (rem == half and q & 1)
-        elif rn == RN_UP:
-            q += not s
-        elif rn == RN_DOWN:
-            q += s
-    return _pack_int(s, q)
+    return round_integral(x, SINGLE_P, rn)[0]
 
 
 def _to_int(x: int, uim: int, lo: int, hi: int) -> tuple[int, bool]:

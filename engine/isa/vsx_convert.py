@@ -157,35 +157,7 @@ def xscv_from_int(c: CPUState, xt: int, xb: int, *, signed: bool, sp: bool) -> N
 
 
 # -- round to integral -------------------------------------------------------------------
-_AWAY = 4  # xsrdpi: round to nearest, ties away from zero
-
-
-def round_int(b: int, f: fpu.BinFormat, rmode: int) -> tuple[int, bool]:
-    """A finite, infinite or zero ``b`` of format ``f`` rounded to an integral value
-    (rmode: an FPSCR[RN] value or _AWAY); returns (bits, inexact)."""
-    s, cls, m, e = fpu.funpack(b, f)
-    if cls != fpu.FINITE or e >= 0:
-        return b, False
-    sh = -e
-    q = m >> sh if sh < 200 else 0
-    rem = m - (q << sh) if sh < 200 else m
-    if not rem:
-        return b, False
-    half = 1 << (sh - 1) if sh < 200 else m + 1
-    if rmode == _AWAY:
-        inc = rem >= half
-    elif rmode == fpu.RN_NEAR:
-        inc = rem > half or (rem == half and bool(q & 1))
-    elif rmode == fpu.RN_ZERO:
-        inc = False
-    elif rmode == fpu.RN_UP:
-        inc = not s
-    else:
-        inc = bool(s)
-    q += inc
-    if q == 0:
-        return s << (f.width - 1), True
-    return fpu.fpack(s, q, 0, f), True
+_AWAY = -2  # xsrdpi: round to nearest, ties away from zero (rmode -1 is xsrdpic)
 
 
 def xsrdpi(c: CPUState, xt: int, xb: int, *, rmode: int) -> None:
@@ -200,8 +172,9 @@ def xsrdpi(c: CPUState, xt: int, xb: int, *, rmode: int) -> None:
     elif fpu.is_nan(b):
         r, inexact = b, False
     else:
-        cur = rmode < 0
-        r, inexact = round_int(b, fpu.BINARY64, c.fpscr & FPSCR_RN if cur else rmode)
+        cur = rmode == -1
+        rn = c.fpscr & FPSCR_RN if cur else rmode
+        r, inexact = fpu.round_integral(b, fpu.BINARY64, rn, away=rmode == _AWAY)
         inexact = inexact and cur
     c.vsr[xt] = r << 64
     _set_fprf(c, fpu.fprf(r))

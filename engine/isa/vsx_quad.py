@@ -396,35 +396,15 @@ def xsrqpi(c: CPUState, r: int, vrt: int, vrb: int, rmc: int, *, ex: int) -> Non
     before VRT is written.
     """
     b = c.vsr[32 + vrb]
-    s, cls, m, e = fpu.funpack(b, Q)
+    cls = fpu.funpack(b, Q)[1]
     lost = False
     if cls >= fpu.QNAN:
         res = b | QQUIET
         if cls == fpu.SNAN:
             invalid(c, FPSCR_VXSNAN, False)
-    elif cls != fpu.FINITE or e >= 0:
-        res = b
     else:
         mode = rqp_mode(c, r, rmc)
-        sh = -e
-        t = m >> sh
-        rem = m & ((1 << sh) - 1)
-        if rem:
-            lost = True
-            half = 1 << (sh - 1)
-            rn = mode & 3
-            if mode & fpu.AWAY_MODE:
-                inc = rem >= half
-            elif rn == fpu.RN_NEAR:
-                inc = rem > half or (rem == half and bool(t & 1))
-            elif rn == fpu.RN_ZERO:
-                inc = False
-            elif rn == fpu.RN_UP:
-                inc = not s
-            else:
-                inc = bool(s)
-            t += inc
-        res = fpu.fpack(s, t, 0, Q) if t else s << 127
+        res, lost = fpu.round_integral(b, Q, mode & 3, away=bool(mode & fpu.AWAY_MODE))
     c.fpscr = (c.fpscr & ~FPSCR_FPRF) | fpu.ffprf(res, Q)
     status(c, FPSCR_XX if lost and ex else 0, True)
     c.vsr[32 + vrt] = res
