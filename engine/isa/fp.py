@@ -309,6 +309,23 @@ def frsp(c: CPUState, frt: int, frb: int, *, rc: int) -> None:
     finish(c, frt, r, exc, True, bool(rc))
 
 
+_AWAY = -2  # frin: round to nearest, ties away from zero
+
+
+def fri(c: CPUState, frt: int, frb: int, *, rn: int, rc: int) -> None:
+    """frin/friz/frip/frim: FRB rounded to an integral value (``rn`` -2: nearest, ties away).
+
+    As QEMU 7.2 (and the ISA): an SNaN is quieted with VXSNAN, an inexact result sets
+    neither XX nor FI (FI is cleared), FPRF describes the result.
+    """
+    b = c.vsr[frb] >> 64
+    if fpu.is_nan(b):
+        r, exc = b | fpu.QUIET, FPSCR_VXSNAN if fpu.is_snan(b) else 0
+    else:
+        r, exc = fpu.round_integral(b, fpu.BINARY64, rn, away=rn == _AWAY)[0], 0
+    finish(c, frt, r, exc, True, bool(rc))
+
+
 # -- conversions ----------------------------------------------------------------------
 _CTI = {  # (lo, hi, word): the integer range and whether it is a word result
     "w": (-(1 << 31), (1 << 31) - 1, True),
@@ -693,6 +710,10 @@ OPS: list[Insn] = table(
     _x("fcmpu", 63, 0, fcmp, 0x60_0001, ordered=False),
     _x("fcmpo", 63, 32, fcmp, 0x60_0001, ordered=True),
     _x("frsp", 63, 12, frsp, _NO_A),
+    _x("frin", 63, 392, fri, _NO_A, rn=_AWAY),
+    _x("friz", 63, 424, fri, _NO_A, rn=fpu.RN_ZERO),
+    _x("frip", 63, 456, fri, _NO_A, rn=fpu.RN_UP),
+    _x("frim", 63, 488, fri, _NO_A, rn=fpu.RN_DOWN),
     _x("fctiw", 63, 14, fcti, _NO_A, to="w", z=False),
     _x("fctiwz", 63, 15, fcti, _NO_A, to="w", z=True),
     _x("fctiwu", 63, 142, fcti, _NO_A, to="wu", z=False),

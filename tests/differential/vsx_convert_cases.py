@@ -315,7 +315,23 @@ def scalar_round() -> Prog:
     return p
 
 
-ALL = [scalar_fp, scalar_int, scalar_round]
+def fp_round() -> Prog:
+    """frin/friz/frip/frim and their record forms (CR1 from FPSCR): FPRs 1-2 and 7-8."""
+    p = Prog(
+        "fp_round",
+        "FP round to integral: frin friz frip frim (and the Rc=1 forms), every rounding mode in "
+        "FPSCR (which they ignore), VE/XE enabled",
+        [1, 2, 7, 8],
+        le_skip=ENABLES,
+    )
+    for n in ("frin", "friz", "frip", "frim", "frin.", "friz.", "frip.", "frim."):
+        for i, (fs, b, note) in enumerate(_round_ops(False)):
+            t, rb = (7, 8) if i % 5 == 2 else (1, 2)
+            p.cases.append(Case(f"{n} {t},{rb}", fs, {rb: d(b, JUNK), t: d(PI, JUNK)}, note))
+    return p
+
+
+ALL = [scalar_fp, scalar_int, scalar_round, fp_round]
 
 
 def main(names: Iterable[str] = ()) -> None:
