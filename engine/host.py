@@ -120,6 +120,15 @@ class GuestHost:
         # no guest-visible effect in this model: resume the guest.
         cpu.nia = exc.next_pc if exc.next_pc is not None else pc
 
+    def console_input(self, data: bytes) -> int:
+        """Queue ``data`` for the guest's H_GET_TERM_CHAR; returns the bytes now waiting.
+
+        Called from another thread while the guest runs: a bytearray append is atomic under
+        the interpreter lock and the reader only removes from the front.
+        """
+        self.console_in += data
+        return len(self.console_in)
+
     # -- hypercalls -----------------------------------------------------------
     def hypercall(self, cpu: VCPU) -> None:
         g = cpu.gpr

@@ -70,6 +70,7 @@ EXAMPLES = (
         ),
     ),
     Example("guest_console", "guest"),
+    Example("guest_echo", "guest"),
     # One 1 GiB page at EA 0 (PID 0): quadrant 3 (0xc000...) of a guest uses
     # PID 0's tree with the quadrant bits dropped, so it maps the same RAM.
     Example("radix_ail", "guest", Tables(0x10000, (PageMapping(0, 0, PAGE_1G),))),

@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .api.deps import Auth
 from .api.routes import (
     breakpoints,
+    console,
     events,
     execution,
     health,
@@ -99,8 +100,8 @@ def create_app(
     app.state.metrics = metrics
     app.state.auth = Auth(settings)
 
-    for module in (images, sessions, vcpus, memory, breakpoints, execution, snapshots, health,
-                   events):  # fmt: skip
+    for module in (images, sessions, vcpus, memory, breakpoints, execution, console, snapshots,
+                   health, events):  # fmt: skip
         app.include_router(module.router)
 
     @app.exception_handler(Problem)

@@ -369,6 +369,15 @@ class Session:
                 break
             await asyncio.wait({fut}, timeout=min(0.005, left))
 
+    def console_input(self, text: str) -> int:
+        """Queue ``text`` (UTF-8) for the guest's console, running or stopped: the bytes now
+        waiting. 409 when the profile has no console."""
+        self._alive()
+        try:
+            return self.ctl.console_input(text.encode("utf-8", "surrogatepass"))
+        except ControllerError as e:
+            raise Problem(409, "not-supported", str(e), field="profile") from None
+
     def check_vcpu(self, v: int) -> None:
         n = self.ctl.vcpu_count
         if not 0 <= v < n:

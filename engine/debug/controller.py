@@ -268,6 +268,17 @@ class Controller(Inspection, BreakpointControl, TraceEmission, ReverseExecution)
         """Stop a running continue from any thread, at the next chunk boundary (milliseconds)."""
         self._halt.set()
 
+    def console_input(self, data: bytes) -> int:
+        """Type ``data`` at the guest's console, from any thread, running or not; returns the
+        bytes waiting for the guest. A machine without a console (``powernv``) refuses."""
+        host = self.machine.host
+        if host is None:
+            raise ControllerError(
+                f"the {self.config.profile} profile has no console (the guest and pseries "
+                "profiles have one)"
+            )
+        return host.console_input(data)
+
     def _others(self, v: int) -> list[VCPU]:
         return [c for c in self.machine.vcpus if c.index != v and not c.halted]
 

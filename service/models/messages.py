@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from pydantic import Field, TypeAdapter
 
 from .common import WHOLE, Input, Int, VcpuIndex
+from .console import MAX_INPUT
 
 MaxCount = 1 << 62
 Cid = str | int | None  # echoed in the reply so a client can match it to its command
@@ -54,6 +55,14 @@ class Halt(Input):
     id: Cid = None
 
 
-Message = Annotated[Subscribe | Step | Continue | Halt, Field(discriminator="op")]
-MESSAGE: TypeAdapter[Subscribe | Step | Continue | Halt] = TypeAdapter(Message)
-OPS = ("subscribe", "step", "continue", "halt")
+class ConsoleInput(Input):
+    """Text typed at the guest's console (UTF-8), accepted while the session runs."""
+
+    op: Literal["console-input"]
+    id: Cid = None
+    data: str = Field(min_length=1, max_length=MAX_INPUT)
+
+
+Message = Annotated[Subscribe | Step | Continue | Halt | ConsoleInput, Field(discriminator="op")]
+MESSAGE: TypeAdapter[Subscribe | Step | Continue | Halt | ConsoleInput] = TypeAdapter(Message)
+OPS = ("subscribe", "step", "continue", "halt", "console-input")

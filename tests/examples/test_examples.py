@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from engine.debug.config import SessionConfig
-from engine.debug.controller import Controller
+from engine.debug.controller import Controller, ControllerError
 from engine.loader import load_image
 
 from ..conftest import require_tool
@@ -188,6 +188,25 @@ def test_guest_console_output_and_self_stepping() -> None:
         0,
     ]
     assert ctl.vcpu(0).msr == MSR_SF | MSR_ME
+
+
+# -- guest_echo --------------------------------------------------------------------------
+def test_guest_echo_writes_back_what_is_typed_at_the_console() -> None:
+    ctl = session("guest_echo", "guest")
+    seen: list[str] = []
+    ctl.subscribe(lambda e: seen.append(e.text) if e.type == "console" else None)  # type: ignore[union-attr]
+    ctl.cont(budget=200)
+    assert "".join(seen) == "echo> "
+    assert ctl.console_input(b"uname -a; echo hi\r") == 18
+    ctl.cont(budget=2_000)
+    assert "".join(seen) == "echo> uname -a; echo hi\r"
+    assert u64(ctl, "echoed") == 18
+
+
+def test_console_input_needs_a_profile_with_a_console() -> None:
+    ctl = session("smp_spinlock", "powernv")
+    with pytest.raises(ControllerError, match="powernv profile has no console"):
+        ctl.console_input(b"x")
 
 
 # -- radix_ail -------------------------------------------------------------------------

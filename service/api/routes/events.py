@@ -16,7 +16,7 @@ from starlette.websockets import WebSocketDisconnect
 from engine.target import UnknownRegister, canonical
 
 from ...events import EVENT_TYPES, Client, compact_json, stop_dict
-from ...models.messages import MESSAGE, OPS, Continue, Message, Step, Subscribe
+from ...models.messages import MESSAGE, OPS, ConsoleInput, Continue, Message, Step, Subscribe
 from ...problems import Problem
 from ...sessions import Manager, Session
 from ..deps import Auth, ManagerDep, OwnerDep
@@ -169,6 +169,8 @@ async def _command(s: Session, client: Client, msg: Message) -> dict[str, Any] |
         until = [s.resolve(u, "until") for u in msg.until] if msg.until else None
         s.start_continue(msg.vcpus, until, msg.budget)
         return {"state": "running"}
+    if isinstance(msg, ConsoleInput):
+        return {"queued": s.console_input(msg.data)}
     await s.halt()
     return {"state": s.state}
 
