@@ -271,3 +271,7 @@ XTSTDCQP = Format("X", {"bf": bits(6, 3, "crf"), "dcmx": bits(9, 7), "vrb": bits
 Z23 = Format("Z23", {"vrt": bits(6, 5, "vr"), "b11": bits(11, 4), "r": bits(15, 1),
                      "vrb": bits(16, 5, "vr"), "rmc": bits(21, 2), "ex": bits(31, 1)},
              bits(23, 8))  # fmt: skip
+
+# -- VMX decimal (engine/isa/vmx_bcd.py) -------------------------------------------------
+# VX with bit 21 = 1, the extended opcode in bits 23:30, PS (bit 22) and Rc (bit 31).
+BCD = VX.extend("VX", bits(23, 8), b21=bits(21, 1), rc=bits(31, 1))

@@ -13,6 +13,7 @@ from . import (
     rotate,
     storage,
     system,
+    vmx_bcd,
     vmx_compare,
     vmx_crypto,
     vmx_fp,
@@ -66,6 +67,7 @@ ALL_OPS: tuple[Insn, ...] = (
     *vsx_storage.OPS,
     *vsx_quad.OPS,
     *vsx_convert.OPS,
+    *vmx_bcd.OPS,
 )
 
 DECODER = Decoder(ALL_OPS)
