@@ -4,6 +4,13 @@
 # The server listens on 0.0.0.0:8000 inside the container and keeps its SQLite database
 # in /data; add --demo (or PPCDBG_DEMO=1) to preload the SMP demo session.
 
+# -- assets: the dashboard's browser libraries from npm (served by ppcdbg, no CDN) -------
+FROM node:20-slim AS assets
+WORKDIR /src
+COPY package.json package-lock.json ./
+COPY service/dashboard/vendor.sh ./service/dashboard/
+RUN sh service/dashboard/vendor.sh
+
 # -- build: a virtualenv with ppcdbg and its dependencies ------------------------------
 FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -11,6 +18,7 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY engine ./engine
 COPY service ./service
+COPY --from=assets /src/service/dashboard/vendor ./service/dashboard/vendor
 COPY examples ./examples
 RUN python -m venv /opt/ppcdbg \
     && /opt/ppcdbg/bin/pip install --upgrade pip \

@@ -4,13 +4,23 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test bench lint typecheck goldens openapi linux clean
+# The dashboard's browser libraries (xterm.js), from the npm registry at the versions
+# package-lock.json pins, copied into the package: served by ppcdbg, never from a CDN.
+VENDOR := service/dashboard/vendor
+VENDORED := $(VENDOR)/xterm.js $(VENDOR)/xterm.css $(VENDOR)/addon-fit.js
 
-$(STAMP): pyproject.toml
+.PHONY: setup run test bench lint typecheck goldens openapi linux vendor clean
+
+$(STAMP): pyproject.toml $(VENDORED)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+$(VENDORED) &: package.json package-lock.json service/dashboard/vendor.sh
+	sh service/dashboard/vendor.sh
+
+vendor: $(VENDORED)
 
 setup: $(STAMP)
 
@@ -43,4 +53,4 @@ goldens: $(STAMP)
 	$(BIN)/python -m tests.differential.regen
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info node_modules $(VENDOR)

@@ -1,6 +1,8 @@
 // ppcdbg dashboard: a browser client of the public REST and WebSocket API (docs/api.md).
-// Plain ES module, no build step, no third-party code. Everything it shows comes from
-// /v1/...; the token is the same bearer token every other client uses.
+// Plain ES module, no build step; the one third-party library is xterm.js for the guest
+// console (npm @xterm/xterm, vendored into the package at build, loaded by index.html as
+// the global `Terminal`). Everything it shows comes from /v1/...; the token is the same
+// bearer token every other client uses.
 
 const $ = (sel) => document.querySelector(sel);
 const el = (tag, cls, text) => {
@@ -17,6 +19,7 @@ const EXAMPLES = [
   { file: "guest_console.elf", label: "guest console + self-step", vcpus: 1, profile: "guest" },
   { file: "interrupts.elf", label: "every interrupt class", vcpus: 1, profile: "powernv" },
   { file: "radix_ail.elf", label: "radix + AIL=3 guest", vcpus: 1, profile: "guest" },
+  { file: "guest_echo.elf", label: "guest echoing its console", vcpus: 1, profile: "guest" },
 ];
 
 const TRACE_RING = 20000; // trace rows kept; older ones fall off (the view is a window)
@@ -52,6 +55,8 @@ const S = {
   holdReconnect: 0,
   trace: null,
   busy: false,
+  term: null, // the xterm.js Terminal of the guest console (null without the vendored library)
+  hasConsole: false,
 };
 
 // ---------------------------------------------------------------- formatting
@@ -294,6 +299,7 @@ async function selectSession(id) {
   S.mem = { addr: null, space: $("#mem-space").value, prev: null, prevAddr: null };
   $("#events").replaceChildren();
   $("#console").textContent = "";
+  if (S.term) S.term.reset();
   S.trace.clear();
   renderSessions();
   const s = await api("GET", sess());
@@ -314,6 +320,8 @@ async function selectSession(id) {
   S.mem.addr = memDefault ? BigInt(S.image.symbols[memDefault]) : BigInt(S.image.entry);
   $("#mem-goto").value = memDefault || hex(S.mem.addr);
   $("#session-title").textContent = `${id}  ${S.image.name}`;
+  S.hasConsole = s.config.profile !== "powernv";
+  $("#console-info").textContent = S.hasConsole ? "click and type" : `(the ${s.config.profile} profile has none)`;
   openSocket(0);
   await refresh();
 }
@@ -1216,11 +1224,51 @@ function logLocal(type, text) {
   logEvent({ seq: null, type, text });
 }
 
+// Console events carry the guest's bytes one character per byte (latin-1): xterm.js gets the
+// bytes back and decodes them as the UTF-8 a guest writes.
 function appendConsole(text) {
+  if (S.term) {
+    const bytes = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i) & 0xff;
+    S.term.write(bytes);
+    return;
+  }
   const c = $("#console");
   c.textContent += text;
   if (c.textContent.length > 200000) c.textContent = c.textContent.slice(-100000);
   c.scrollTop = c.scrollHeight;
+}
+
+// What the user types at the terminal goes to the guest: over the event stream when it is
+// open (one message per keystroke, in order), else by POST .../console.
+function sendConsole(data) {
+  if (!S.sid || !S.hasConsole) return;
+  if (S.ws && S.ws.readyState === WebSocket.OPEN) {
+    S.ws.send(JSON.stringify({ op: "console-input", data }));
+  } else {
+    api("POST", sess("/console"), { data }).catch(report);
+  }
+}
+
+function initTerminal() {
+  if (typeof window.Terminal !== "function") {
+    // Served from a source tree without `make vendor`: the plain text view still works.
+    $("#terminal").hidden = true;
+    $("#console").hidden = false;
+    $("#console-info").textContent = "(xterm.js not bundled: run make vendor)";
+    return;
+  }
+  S.term = new window.Terminal({
+    convertEol: false, cursorBlink: true, fontSize: 12, scrollback: 5000,
+    fontFamily: getComputedStyle(document.body).getPropertyValue("--mono") || "monospace",
+  });
+  S.term.open($("#terminal"));
+  S.term.onData((data) => sendConsole(data));
+  if (window.FitAddon) {
+    const fit = new window.FitAddon.FitAddon();
+    S.term.loadAddon(fit);
+    new ResizeObserver(() => { try { fit.fit(); } catch { /* not laid out yet */ } }).observe($("#terminal"));
+  }
 }
 
 // ---------------------------------------------------------------- trace view
@@ -1318,7 +1366,8 @@ function typing(ev) {
 function onKey(ev) {
   if (document.querySelector("dialog[open]")) return;
   if (typing(ev)) {
-    if (ev.key === "Escape") ev.target.blur();
+    // In the terminal every key (Escape included) is the guest's.
+    if (ev.key === "Escape" && !ev.target.closest(".xterm")) ev.target.blur();
     return;
   }
   if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
@@ -1349,6 +1398,7 @@ function onKey(ev) {
 // ---------------------------------------------------------------- wiring
 function init() {
   S.trace = new TraceView($("#trace"), $("#trace-stats"));
+  initTerminal();
   renderSources();
   $("#create-form").addEventListener("submit", createSession);
   $("#create-source").addEventListener("change", (ev) => {
@@ -1407,6 +1457,14 @@ window.ppcdbg = {
   lastSeq: () => S.lastSeq,
   connected: () => !!S.ws && S.ws.readyState === WebSocket.OPEN,
   refresh: () => refresh(),
+  // The terminal's visible text, row by row (what a user reads on the screen).
+  terminalText: () => {
+    if (!S.term) return $("#console").textContent;
+    const b = S.term.buffer.active;
+    const rows = [];
+    for (let i = 0; i < b.length; i++) rows.push(b.getLine(i).translateToString(true));
+    return rows.join("\n").replace(/\n+$/, "");
+  },
 };
 
 init();

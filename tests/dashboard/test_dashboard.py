@@ -1,6 +1,6 @@
 """The dashboard in a real Chromium: sessions, breakpoints from the disassembly, stops with
 highlighted registers, stepping both ways, a dropped WebSocket resumed with ``since=``, the
-live trace view, the token prompt and the guest console."""
+live trace view, the token prompt and the guest console (an xterm.js terminal)."""
 
 from __future__ import annotations
 
@@ -171,7 +171,8 @@ def test_token_prompt_upload_and_guest_console(page, server, tmp_path: Path):
     expect(page.locator("#breakpoints li")).to_contain_text("done")
     page.click('#controls button[data-act="continue"]')
     expect(page.locator("#stopline")).to_contain_text("breakpoint")
-    expect(page.locator("#console")).to_contain_text("hello from the guest")
+    page.wait_for_function("ppcdbg.terminalText().includes('hello from the guest')")
+    expect(page.locator("#terminal .xterm")).to_be_visible()
     expect(page.locator("#events .e.console").first).to_be_visible()
 
     # Delete it from the list.
@@ -346,3 +347,37 @@ def test_source_view_follows_the_pc(page, server):
     expect(page.locator("#source .sl.pc")).to_have_text(re.compile(r"^5\s+addi 3, 3, 1$"))
     page.click('#controls button[data-act="into"]')
     expect(page.locator("#source-where")).to_have_text("prog.S:6")
+
+
+def test_terminal_types_at_a_running_guest_and_shows_its_echo(page, server):
+    open_dashboard(page, server)
+    assert page.evaluate("typeof window.Terminal") == "function", "xterm.js is not vendored"
+    sid = create_example(page, "guest_echo.elf", 1)
+    expect(page.locator("#console-info")).to_have_text("click and type")
+    page.click('#controls button[data-act="continue"]')
+    # Generous waits: a loaded CI machine runs the browser, the server and the guest at once.
+    expect(page.locator("#state")).to_have_text("running", timeout=30_000)
+    page.wait_for_function("ppcdbg.terminalText().includes('echo> ')", timeout=60_000)
+    page.click("#terminal")
+    # Keys go to the guest, not to the dashboard's shortcuts (h would halt, s would step).
+    page.keyboard.type("echo hi; ls -s")
+    page.keyboard.press("Enter")
+    page.wait_for_function("ppcdbg.terminalText().includes('echo> echo hi; ls -s')", timeout=60_000)
+    assert session_json(page, server, sid)["state"] == "running"
+    page.click('#controls button[data-act="halt"]')
+    expect(page.locator("#state")).to_have_text("stopped", timeout=30_000)
+    echoed = page.request.get(
+        f"{server.url}/v1/sessions/{sid}/memory",
+        params={"addr": "echoed", "length": "8"},
+        headers=AUTH,
+    )
+    assert echoed.ok, echoed.text()
+    assert int(echoed.json()["data"], 16) == len("echo hi; ls -s\r")  # the guest read them all
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "terminal.png"))
+
+
+def test_a_profile_without_a_console_says_so(page, server):
+    open_dashboard(page, server)
+    create_example(page, "smp_spinlock.elf", 2)
+    expect(page.locator("#console-info")).to_contain_text("powernv profile has none")
