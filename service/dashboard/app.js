@@ -298,6 +298,7 @@ async function selectSession(id) {
   S.disasm = { base: null, lines: [], follow: true };
   S.mem = { addr: null, space: $("#mem-space").value, prev: null, prevAddr: null };
   $("#events").replaceChildren();
+  $("#disasm-error").hidden = true;
   $("#console").textContent = "";
   if (S.term) S.term.reset();
   S.trace.clear();
@@ -904,12 +905,13 @@ async function gotoDisasm(where) {
     try {
       a = BigInt((await api("GET", sess(`/memory?addr=${encodeURIComponent(where)}&length=1&space=effective&vcpu=${S.vcpu}`))).address);
     } catch (e) {
-      const msg = el("div", "err", e.message);
-      msg.id = "disasm-error";
-      $("#disasm").replaceChildren(msg);
+      // Beside the listing, not in it: a refresh that lands now (a stop) redraws the listing.
+      $("#disasm-error").textContent = e.message;
+      $("#disasm-error").hidden = false;
       return;
     }
   }
+  $("#disasm-error").hidden = true;
   S.disasm.follow = false;
   S.disasm.base = a;
   S.cursor = a;

@@ -65,6 +65,9 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     context = browser.new_context(viewport=VIEWPORT)
     pg = context.new_page()
     pg.set_default_timeout(15_000)
+    # Assertions too (their own default is 5 s): a loaded CI machine runs the browser, the
+    # server and the engine on two cores.
+    playwright_api().expect.set_options(timeout=15_000)
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
     yield pg
