@@ -151,7 +151,7 @@ class GuestHost:
     def _get_term_char(self, cpu: VCPU) -> int:
         g = cpu.gpr
         chunk = bytes(self.console_in[:16])
-        del self.console_in[:16]
+        del self.console_in[: len(chunk)]  # not [:16]: input may have arrived since the copy
         padded = chunk.ljust(16, b"\0")
         g[4] = len(chunk)
         g[5] = int.from_bytes(padded[:8], "big")
