@@ -18,6 +18,14 @@ Where QEMU 7.2 differs from the ISA and we follow QEMU:
   unchanged (the ISA writes XT before the interrupt).
 - xscvdpspn and xscvspdpn change no FPSCR bit and quiet no NaN; xscvdpspn
   moves the bits of an out-of-range value without rounding.
+
+The half-precision conversions (xscvdphp, xscvhpdp, xvcvsphp, xvcvhpsp) are
+QEMU 7.2's VSX_CVT_FP_TO_FP_HP: a NaN keeps the top bits of its payload and is
+quieted (VXSNAN for a signalling one, raised at once when enabled: XT is then
+not written), narrowing rounds once in the FPSCR mode with OE/UE's rebias by 24,
+and the scalar forms set FPRF and FI, the vector ones neither. The binary16 of
+a scalar is halfword 3 of XT/XB (the low halfword of doubleword 0); of a vector,
+the low halfword of each word, the high one zero.
 """
 
 from __future__ import annotations
@@ -37,6 +45,7 @@ if TYPE_CHECKING:
 M32 = 0xFFFF_FFFF
 M64 = (1 << 64) - 1
 _SINGLE = fpu.SINGLE_P  # binary32 (24-bit significand, 8-bit exponent, 32 bits wide)
+HALF = fpu.BinFormat(11, 5)  # binary16
 
 
 def _set_fprf(c: CPUState, bits: int) -> None:
@@ -181,6 +190,78 @@ def xsrdpi(c: CPUState, xt: int, xb: int, *, rmode: int) -> None:
     status(c, fpu.FPSCR_XX if inexact else 0, True)
 
 
+# -- binary16 ----------------------------------------------------------------------------------
+def widen(h: int, into: fpu.BinFormat) -> tuple[int, int]:
+    """Binary16 ``h`` in format ``into`` (exact): (bits, VXSNAN if it was a signalling NaN)."""
+    s, cls, m, e = fpu.funpack(h, HALF)
+    if cls >= fpu.QNAN:
+        frac = (h & HALF.fmask) << (into.fbits - HALF.fbits)
+        r = (s << (into.width - 1)) | into.inf | into.quiet | frac
+        return r, FPSCR_VXSNAN if cls == fpu.SNAN else 0
+    if cls == fpu.INFINITY:
+        return (s << (into.width - 1)) | into.inf, 0
+    if cls == fpu.ZERO:
+        return s << (into.width - 1), 0
+    return fpu.fpack(s, m, e, into), 0
+
+
+def narrow(b: int, src: fpu.BinFormat, mode: int) -> tuple[int, int]:
+    """``b`` of format ``src`` rounded to binary16 in ``mode``: (bits, exc)."""
+    s, cls, m, e = fpu.funpack(b, src)
+    if cls >= fpu.QNAN:
+        frac = (b & src.fmask) >> (src.fbits - HALF.fbits)
+        r = (s << 15) | HALF.inf | HALF.quiet | frac
+        return r, FPSCR_VXSNAN if cls == fpu.SNAN else 0
+    if cls == fpu.INFINITY:
+        return (s << 15) | HALF.inf, 0
+    if cls == fpu.ZERO:
+        return s << 15, 0
+    return fpu.fround(s, m, e, HALF, mode)
+
+
+def xscvdphp(c: CPUState, xt: int, xb: int) -> None:
+    """xscvdphp: XT.hw3 <- XB.dw0 rounded to binary16 (the rest of XT zero), FPRF."""
+    r, exc = narrow(c.vsr[xb] >> 64, fpu.BINARY64, c.fpscr & MODE)
+    st = element(c, exc, True)
+    _set_fprf(c, fpu.ffprf(r, HALF))
+    c.vsr[xt] = r << 64
+    status(c, st, True)
+
+
+def xscvhpdp(c: CPUState, xt: int, xb: int) -> None:
+    """xscvhpdp: XT.dw0 <- XB.hw3 as binary64 (exact), FPRF."""
+    r, exc = widen((c.vsr[xb] >> 64) & 0xFFFF, fpu.BINARY64)
+    element(c, exc, True)
+    _set_fprf(c, fpu.fprf(r))
+    c.vsr[xt] = r << 64
+    status(c, 0, True)
+
+
+def xvcvsphp(c: CPUState, xt: int, xb: int) -> None:
+    """xvcvsphp: the low halfword of each word of XT <- that word of XB rounded to binary16."""
+    b = c.vsr[xb]
+    mode = c.fpscr & MODE
+    t = st = 0
+    for i in range(4):
+        r, exc = narrow((b >> (96 - 32 * i)) & M32, _SINGLE, mode)
+        st |= element(c, exc, False)
+        t |= r << (96 - 32 * i)
+    c.vsr[xt] = t
+    status(c, st, False)
+
+
+def xvcvhpsp(c: CPUState, xt: int, xb: int) -> None:
+    """xvcvhpsp: each word of XT <- the low halfword of that word of XB as binary32."""
+    b = c.vsr[xb]
+    t = 0
+    for i in range(4):
+        r, exc = widen((b >> (96 - 32 * i)) & 0xFFFF, _SINGLE)
+        element(c, exc, False)
+        t |= r << (96 - 32 * i)
+    c.vsr[xt] = t
+    status(c, 0, False)
+
+
 # -- the table -----------------------------------------------------------------------------
 def _x2(name: str, xo: int, fn: Callable[..., None], **params: object) -> Insn:
     # QEMU 7.2 decodes these XX2 forms without checking bits 11:15 (reserved).
@@ -208,4 +289,13 @@ SCALAR_OPS: list[Insn] = [
     _x2("xsrdpiz", 89, xsrdpi, rmode=fpu.RN_ZERO),
 ]
 
-OPS: list[Insn] = table(*SCALAR_OPS)
+# Half precision: XX2 with the extended opcode's second part in bits 11:15 (QEMU 7.2's
+# GEN_XX2FORM_EO, no reserved bits).
+HALF_OPS: list[Insn] = [
+    Insn("xscvdphp", XX2(60, 347, sub=17), xscvdphp, facility=VSX, syntax="xt, xb"),
+    Insn("xscvhpdp", XX2(60, 347, sub=16), xscvhpdp, facility=VSX, syntax="xt, xb"),
+    Insn("xvcvhpsp", XX2(60, 475, sub=24), xvcvhpsp, facility=VSX, syntax="xt, xb"),
+    Insn("xvcvsphp", XX2(60, 475, sub=25), xvcvsphp, facility=VSX, syntax="xt, xb"),
+]
+
+OPS: list[Insn] = table(*SCALAR_OPS, *HALF_OPS)

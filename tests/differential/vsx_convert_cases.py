@@ -331,7 +331,152 @@ def fp_round() -> Prog:
     return p
 
 
-ALL = [scalar_fp, scalar_int, scalar_round, fp_round]
+# -- half precision --------------------------------------------------------------------------
+def h16(x: float) -> int:
+    """The binary16 bits of ``x`` (exactly representable)."""
+    return int(struct.unpack(">H", struct.pack(">e", x))[0])
+
+
+def s32(x: float) -> int:
+    """The binary32 bits of ``x`` (exactly representable)."""
+    return int(struct.unpack(">I", struct.pack(">f", x))[0])
+
+
+TO_HP: list[tuple[int, str]] = [
+    (ONE, "one"),
+    (PI, "pi"),
+    (TENTH, "0.1"),
+    (THIRD, "1/3"),
+    (f(1 + 2.0**-11), "1 + half a half ulp: tie to even"),
+    (f(-(1 + 3 * 2.0**-11)), "-(1 + 1.5 half ulp): tie"),
+    (f(65504.0), "the largest half"),
+    (f(65519.0), "below the overflow midpoint"),
+    (f(65520.0), "the overflow midpoint"),
+    (f(-1e5), "-1e5: overflow"),
+    (MAXD, "max double"),
+    (f(2.0**-14), "the smallest normal half"),
+    (f(2.0**-14 - 2.0**-25), "just below it, rounds up to it in RN"),
+    (f(1023 * 2.0**-24), "the largest denormal half"),
+    (f(2.0**-24), "the smallest denormal half"),
+    (f(-(2.0**-25)), "-half the smallest denormal: tie to 0"),
+    (f(3 * 2.0**-26), "0.75 of the smallest denormal"),
+    (f(5 * 2.0**-26), "1.25 of the smallest denormal"),
+    (f(1e-10), "far below the denormals"),
+    (DEN1, "a double denormal"),
+]
+HP_FIXED: list[tuple[int, str]] = [
+    (PZ, "+0"),
+    (NZ, "-0"),
+    (PINF, "+inf"),
+    (NINF, "-inf"),
+    (f(-2.5), "-2.5, exact"),
+    *NANS,
+    (0x7FF8_0000_0000_0000 | 0x2A5 << 42, "QNaN, a payload in the top bits"),
+    (0xFFF2_A500_0000_0001, "-SNaN, a payload in the top bits"),
+    (0x7FF0_0000_0000_0001, "SNaN, the smallest payload"),
+]
+
+HALVES: list[tuple[int, str]] = [
+    (0x3C00, "one"),
+    (0x8000, "-0"),
+    (0x0000, "+0"),
+    (0x0001, "the smallest denormal"),
+    (0x83FF, "-the largest denormal"),
+    (0x0400, "the smallest normal"),
+    (0x7BFF, "the largest"),
+    (0xC248, "-3.14"),
+    (0x7C00, "+inf"),
+    (0xFC00, "-inf"),
+    (0x7E01, "QNaN"),
+    (0xFD55, "-SNaN"),
+    (0x7C01, "SNaN, the smallest payload"),
+    (0x7FFF, "QNaN, every payload bit"),
+]
+
+
+def _words(*ws: int) -> int:
+    return (ws[0] << 96) | (ws[1] << 64) | (ws[2] << 32) | ws[3]
+
+
+SP_VECS: list[tuple[int, str]] = [
+    (_words(s32(1.0), s32(-0.0), s32(65504.0), s32(65520.0)), "1, -0, max half, overflow tie"),
+    (_words(0x7F7F_FFFF, 0xFF80_0000, s32(2.0**-24), s32(2.0**-25)), "max, -inf, denormals"),
+    (_words(0x0000_0001, s32(-(3 * 2.0**-26)), s32(2.0**-14), 0x3DCC_CCCD),
+     "a single denormal, -0.75 denormal, min normal, 0.1"),
+    (_words(0x7FC0_0123, 0xFFA0_0456, 0x7F80_0001, 0x7FFF_FFFF), "NaNs, SNaNs"),
+    (_words(s32(1 + 2.0**-11), s32(1 + 3 * 2.0**-11), 0x4049_0FDB, s32(-1000.125)),
+     "ties, pi, -1000.125"),
+]  # fmt: skip
+
+
+def _halves(*hs: int, junk: int = 0xA5A5) -> int:
+    return _words(*((junk << 16) | h for h in hs))
+
+
+HP_VECS: list[tuple[int, str]] = [
+    (_halves(0x3C00, 0x8000, 0x0001, 0x83FF), "one, -0, denormals"),
+    (_halves(0x0400, 0x7BFF, 0x7C00, 0xFC00), "min normal, max, infinities"),
+    (_halves(0x7E01, 0xFD55, 0x7C01, 0x7FFF), "NaNs, SNaNs"),
+    (_halves(0xC248, 0x0000, 0x3555, 0x0200, junk=0), "-3.14, +0, 1/3, a denormal"),
+]
+
+
+def _vec(p: Prog, name: str, ops: list[tuple[int, int, str]]) -> None:
+    for i, (fs, b, note) in enumerate(ops):
+        t, rb = _regs(i)
+        p.cases.append(Case(f"{name} {t},{rb}", fs, {rb: b, t: d(PI, JUNK)}, note))
+
+
+def half() -> Prog:
+    p = Prog(
+        "vsx_convert_half",
+        "VSX half-precision conversions: xscvdphp xscvhpdp xvcvsphp xvcvhpsp, NaN payloads, "
+        "SNaN, +-0, +-inf, half denormals, overflow, every rounding mode, OE/UE/VE/XE enabled",
+        [XB, XT, HB, HT],
+        le_skip=ENABLES,
+    )
+    ops = _modes(TO_HP) + [(0, b, n) for b, n in HP_FIXED]
+    ops += [
+        (VE, SNAN, "SNaN, VE enabled"),
+        (VE, QNAN, "QNaN, VE enabled"),
+        (OE, f(1e5), "overflow, OE enabled"),
+        (OE | 1, f(-65520.0), "-overflow, OE enabled, RN=1"),
+        (UE, f(1e-10), "underflow, UE enabled"),
+        (UE | 2, f(-(3 * 2.0**-26)), "-underflow, UE enabled, RN=2"),
+        (UE, f(2.0**-14), "the smallest normal, UE enabled: exact"),
+        (XE, TENTH, "inexact, XE enabled"),
+        (XE, ONE, "exact, XE enabled"),
+        (STICKY, ONE, "exact, sticky XX kept, FI cleared"),
+        (STICKY | 0x2_0000, TENTH, "FI already set"),
+    ]
+    _add(p, "xscvdphp", ops)
+    h_ops = [(0, (0x0123_4567_89AB << 16) | h, n) for h, n in HALVES]
+    h_ops += [
+        (VE, (0x0123_4567_89AB << 16) | 0xFD55, "-SNaN, VE enabled"),
+        (STICKY | 0x2_0000, 0x3C00, "FI set"),
+        (3, 0x0001, "a denormal, RN=3"),
+    ]
+    _add(p, "xscvhpdp", h_ops)
+    v_ops = [(rn, v, f"{n}, RN={rn}") for v, n in SP_VECS for rn in range(4)]
+    v_ops += [
+        (VE, SP_VECS[3][0], "SNaN in element 1, VE enabled"),
+        (OE, SP_VECS[0][0], "overflow, OE enabled"),
+        (UE, SP_VECS[1][0], "underflow, UE enabled"),
+        (XE, SP_VECS[4][0], "inexact, XE enabled"),
+        (STICKY | 0x2_0000, SP_VECS[0][0], "FI kept"),
+        (STICKY | 0x2_4000, _words(s32(1.0), s32(2.0), s32(-4.0), 0), "exact, FPRF, FI kept"),
+    ]
+    _vec(p, "xvcvsphp", v_ops)
+    hv_ops = [(i % 4, v, n) for i, (v, n) in enumerate(HP_VECS)]
+    hv_ops += [
+        (VE, HP_VECS[2][0], "SNaN in element 1, VE enabled"),
+        (STICKY | 0x2_0000, HP_VECS[0][0], "FI kept"),
+    ]
+    _vec(p, "xvcvhpsp", hv_ops)
+    return p
+
+
+ALL = [scalar_fp, scalar_int, scalar_round, fp_round, half]
 
 
 def main(names: Iterable[str] = ()) -> None:
