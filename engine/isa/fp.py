@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
+from struct import pack_into, unpack_from
 from typing import TYPE_CHECKING
 
 from .. import fpu
@@ -60,7 +61,7 @@ from ..interrupts import EXCP_HV_EMU, EXCP_PROGRAM, Interrupt
 from ..msr import MSR_FE0, MSR_FE1, SRR1_PROGRAM_FPE
 from .fields import XFPSCR, XM, A, D, Encoding, X, reserved
 from .insn import Insn, table
-from .loadstore import ByteOrder
+from .loadstore import ByteOrder, fmt
 from .specialize import code_check, pure
 
 if TYPE_CHECKING:
@@ -545,7 +546,7 @@ def fload_d(c: CPUState, frt: int, ra: int, d: int, *, kind: str, size: int, ama
     p = tl.get(ea >> 12)
     o = ea & 0xFFF
     if p is not None and o <= 0x1000 - size:
-        v = int.from_bytes(p[o : o + size], order)
+        v = unpack_from(fmt(size, order), p, o)[0]
     else:
         v = c.read(ea, size, order)
     if kind == "s":
@@ -568,7 +569,7 @@ def fload_x(c: CPUState, frt: int, ra: int, rb: int, *, kind: str, size: int, am
     p = tl.get(ea >> 12)
     o = ea & 0xFFF
     if p is not None and o <= 0x1000 - size:
-        v = int.from_bytes(p[o : o + size], order)
+        v = unpack_from(fmt(size, order), p, o)[0]
     else:
         v = c.read(ea, size, order)
     if kind == "s":
@@ -596,7 +597,7 @@ def fstore_d(c: CPUState, frs: int, ra: int, d: int, *, kind: str, size: int, am
     p = ts.get(ea >> 12)
     o = ea & 0xFFF
     if p is not None and o <= 0x1000 - size:
-        p[o : o + size] = v.to_bytes(size, order)
+        pack_into(fmt(size, order), p, o, v)
         if update:
             g[ra] = ea
     else:
@@ -622,7 +623,7 @@ def fstore_x(c: CPUState, frs: int, ra: int, rb: int, *, kind: str, size: int, a
     p = ts.get(ea >> 12)
     o = ea & 0xFFF
     if p is not None and o <= 0x1000 - size:
-        p[o : o + size] = v.to_bytes(size, order)
+        pack_into(fmt(size, order), p, o, v)
         if update:
             g[ra] = ea
     else:
