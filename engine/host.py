@@ -27,6 +27,7 @@ from .interrupts import (
 from .msr import (
     LPCR_AIL,
     LPCR_AIL_SHIFT,
+    LPCR_GTSE,
     LPCR_HR,
     LPCR_ILE,
     LPCR_UPRT,
@@ -239,9 +240,13 @@ class GuestHost:
         for v in self.vcpus:
             if v.mmu is not None:
                 v.mmu.process_table_override = self.process_table  # type: ignore[attr-defined]
-            # As QEMU's sPAPR machine: host radix (HR) and process tables in use (UPRT).
-            if self.process_table is not None:
-                v.spr[SPR_LPCR] |= LPCR_HR | LPCR_UPRT
+            # As QEMU's sPAPR machine: host radix (HR) and process tables in use (UPRT), and
+            # GTSE (tlbie from the guest) when asked; all three are rewritten each time.
+            update = LPCR_HR | LPCR_UPRT if self.process_table is not None else 0
+            if flags & PROC_TABLE_GTSE:
+                update |= LPCR_GTSE
+            lpcr = v.spr[SPR_LPCR] & ~(LPCR_HR | LPCR_UPRT | LPCR_GTSE)
+            v.spr[SPR_LPCR] = lpcr | update
             v.flush_translation()
         return H_SUCCESS
 
