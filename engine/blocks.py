@@ -64,6 +64,8 @@ class DecodeCache(dict[int, Exec]):
         self.blocks: dict[int, Block] = {}
         self.words: dict[int, int] = {}  # the word each closure was decoded from (trace events)
         self.gen = 0  # bumped whenever decoded code is dropped (blocks in flight check it)
+        # Decoded addresses by effective 4 KiB page: a tlbie of one page drops only those.
+        self.by_ea: dict[int, set[int]] = {}
 
     def drop_page(self, pn: int) -> None:
         self.gen += 1
@@ -75,10 +77,31 @@ class DecodeCache(dict[int, Exec]):
             blocks.pop(ea, None)
             blocks.pop(ea | 1, None)  # its watch-mode twin
 
+    def drop_range(self, lo: int, size: int) -> None:
+        """Forget what was decoded at effective addresses [lo, lo + size): their translation
+        changed (a tlbie of one page). Entries stay in ``by_page``; dropping a page later
+        pops what is gone harmlessly."""
+        first, last = lo >> 12, (lo + size - 1) >> 12
+        if last - first > len(self.by_ea):
+            chunks = [k for k in self.by_ea if first <= k <= last]
+        else:
+            chunks = [k for k in range(first, last + 1) if k in self.by_ea]
+        if not chunks:
+            return
+        self.gen += 1
+        blocks, words = self.blocks, self.words
+        for k in chunks:
+            for ea in self.by_ea.pop(k):
+                self.pop(ea, None)
+                words.pop(ea, None)
+                blocks.pop(ea, None)
+                blocks.pop(ea | 1, None)
+
     def flush(self) -> None:
         self.gen += 1
         self.clear()
         self.by_page.clear()
+        self.by_ea.clear()
         self.blocks.clear()
         self.words.clear()
 

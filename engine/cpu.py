@@ -85,8 +85,10 @@ LARGE_DEC_BITS = 56  # POWER9's large decrementer (LPCR[LD]) and HDEC width, as 
 NO_EVENT = 1 << 62
 # MSR bits that change what an effective data address maps to (or may do).
 _TLB_MSR = MSR_DR | MSR_PR | MSR_HV
-# Writes to these SPRs change translation: AMR, PIDR, IAMR, HRMOR, LPCR, LPIDR, PTCR.
-TRANSLATION_SPRS = frozenset({29, 48, 61, 313, 318, 319, 464})
+# Writes to these SPRs change translation: PIDR, IAMR, HRMOR, LPCR, LPIDR, PTCR. (AMR too,
+# but the MMU's cache keys on it: a write only drops the data TLB, which checks nothing.)
+TRANSLATION_SPRS = frozenset({48, 61, 313, 318, 319, 464})
+SPR_AMR_NUMBER = 29
 
 
 # What a trace event compares before and after an instruction: XER as its six stored
@@ -246,6 +248,13 @@ class VCPU:
         for cache in self.icaches.values():
             cache.flush()
 
+    def flush_decoded_range(self, lo: int, size: int) -> None:
+        """Forget decoded instructions at effective [lo, lo + size) and the data TLB: what a
+        tlbie of one page invalidates (the rest of the decoded code stays valid)."""
+        self.dtlb.clear()
+        for cache in self.icaches.values():
+            cache.drop_range(lo, size)
+
     def flush_translation(self) -> None:
         if self.mmu is not None:
             self.mmu.flush()
@@ -385,6 +394,8 @@ class VCPU:
             self.spr[self._SPR_ALIAS.get(n, n)] = v
             if n in TRANSLATION_SPRS:
                 self.flush_translation()
+            elif n == SPR_AMR_NUMBER:
+                self.dtlb.clear()
 
     def spr_by_name(self, name: str) -> int:
         return self.read_spr(SPR_BY_NAME[name].number)
@@ -514,6 +525,10 @@ class VCPU:
             pcs = cache.by_page[pn] = []
             self.mem.watch_code(pa, lambda c=cache, p=pn: c.drop_page(p))  # type: ignore[misc]
         pcs.append(pc)
+        eas = cache.by_ea.get(pc >> 12)
+        if eas is None:
+            eas = cache.by_ea[pc >> 12] = set()
+        eas.add(pc)
         return fn
 
     # -- execution ------------------------------------------------------------

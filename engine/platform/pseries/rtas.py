@@ -223,7 +223,8 @@ def call(host: PseriesHost, cpu: VCPU, block: int) -> str | None:
             mem.write(block + 4 * rets_at, 4, RTAS_PARAMETER_ERROR & 0xFFFF_FFFF, "big")
         return None
     fn, want_args, want_rets = entry
-    if (want_args is not None and nargs != want_args) or (want_rets is not None and nret != want_rets):
+    bad_args = want_args is not None and nargs != want_args
+    if bad_args or (want_rets is not None and nret != want_rets):
         rets = [RTAS_PARAMETER_ERROR]
     else:
         rets = fn(host, cpu, [ld(3 + i) for i in range(nargs)])

@@ -116,8 +116,9 @@ def test_set_sprg0_and_the_dabr_probe() -> None:
 def test_register_proc_tbl_sets_uprt_hr_and_gtse_on_every_vcpu() -> None:
     m, _ = partition(vcpus=2)
     assert hcall(m, 0x37C, 0x1D, 0x100000, 0, 0) == H_SUCCESS  # what the kernel passes
+    bits = LPCR_UPRT | LPCR_HR | LPCR_GTSE
     for c in m.vcpus:
-        assert c.spr[SPR_LPCR] & (LPCR_UPRT | LPCR_HR | LPCR_GTSE) == LPCR_UPRT | LPCR_HR | LPCR_GTSE
+        assert c.spr[SPR_LPCR] & bits == bits
     assert hcall(m, 0x37C, 0x1C, 0x100000, 0, 0) == H_SUCCESS  # without GTSE: cleared
     assert not cpu(m).spr[SPR_LPCR] & LPCR_GTSE
 
