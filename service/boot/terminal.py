@@ -73,10 +73,13 @@ def raw_terminal(fd: int) -> Iterator[bool]:
 
 @dataclass
 class ConsoleInput:
-    """Reads ``fd`` on a daemon thread; ``take()`` returns what arrived since the last call."""
+    """Reads ``fd`` on a daemon thread: what the guest should receive goes to ``on_data`` as it
+    arrives (or is kept for ``take()``); ``Ctrl-A x`` calls ``on_quit``."""
 
     fd: int
     on_help: Callable[[bytes], None] | None = None
+    on_data: Callable[[bytes], object] | None = None
+    on_quit: Callable[[], object] | None = None
     filter: EscapeFilter = field(default_factory=EscapeFilter)
     eof: bool = False
     _pending: bytearray = field(default_factory=bytearray)
@@ -115,6 +118,11 @@ class ConsoleInput:
                 self.filter.help_requested = False
                 if self.on_help is not None:
                     self.on_help(HELP)
-            with self._lock:
-                self._pending += guest
-                self.arrived.set()
+            if guest and self.on_data is not None:
+                self.on_data(guest)
+            elif guest:
+                with self._lock:
+                    self._pending += guest
+            self.arrived.set()
+            if self.filter.quit and self.on_quit is not None:
+                self.on_quit()

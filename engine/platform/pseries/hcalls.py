@@ -135,13 +135,15 @@ class PseriesHost(GuestHost):
         if self.on_console is not None and data:
             self.on_console(cpu.index, data)
 
-    def console_input(self, data: bytes) -> None:
+    def console_input(self, data: bytes) -> int:
         """Bytes typed at the console: queued for H_GET_TERM_CHAR; the vty's interrupt fires
-        when the queue was empty (QEMU's spapr_vty pulses its edge source the same way)."""
+        when the queue was empty (QEMU's spapr_vty pulses its edge source the same way).
+        Call it on the engine's thread (the controller does)."""
         was_empty = not self.console_in
         self.console_in += data
         if was_empty and data:
             self.xics.pulse(self.vty_irq)
+        return len(self.console_in)
 
     # -- dispatch -----------------------------------------------------------------------
     def hypercall(self, cpu: VCPU) -> None:
