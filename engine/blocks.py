@@ -66,9 +66,21 @@ class DecodeCache(dict[int, Exec]):
         self.gen = 0  # bumped whenever decoded code is dropped (blocks in flight check it)
         # Decoded addresses by effective 4 KiB page: a tlbie of one page drops only those.
         self.by_ea: dict[int, set[int]] = {}
+        self.ea_pa: dict[int, int] = {}  # effective 4 KiB page -> the physical page decoded
+        # Code set aside when translation may have changed (``suspend``), by effective page:
+        # (physical page, closures, words, blocks); ``revive`` brings a page back once a
+        # fresh translation of it lands on the same physical page, as QEMU finds its
+        # physically indexed translations again after a TLB flush.
+        self.suspended: dict[int, tuple[int, dict[int, Exec], dict[int, int], dict[int, Block]]]
+        self.suspended = {}
+        self.suspended_by_pa: dict[int, set[int]] = {}
 
     def drop_page(self, pn: int) -> None:
         self.gen += 1
+        for eap in self.suspended_by_pa.pop(pn, ()):
+            held = self.suspended.get(eap)
+            if held is not None and held[0] == pn:
+                del self.suspended[eap]
         blocks = self.blocks
         words = self.words
         for ea in self.by_page.pop(pn, ()):
@@ -82,6 +94,13 @@ class DecodeCache(dict[int, Exec]):
         changed (a tlbie of one page). Entries stay in ``by_page``; dropping a page later
         pops what is gone harmlessly."""
         first, last = lo >> 12, (lo + size - 1) >> 12
+        if self.suspended:
+            if last - first > len(self.suspended):
+                gone = [k for k in self.suspended if first <= k <= last]
+            else:
+                gone = [k for k in range(first, last + 1) if k in self.suspended]
+            for k in gone:
+                del self.suspended[k]
         if last - first > len(self.by_ea):
             chunks = [k for k in self.by_ea if first <= k <= last]
         else:
@@ -91,15 +110,63 @@ class DecodeCache(dict[int, Exec]):
         self.gen += 1
         blocks, words = self.blocks, self.words
         for k in chunks:
+            self.ea_pa.pop(k, None)
             for ea in self.by_ea.pop(k):
                 self.pop(ea, None)
                 words.pop(ea, None)
                 blocks.pop(ea, None)
                 blocks.pop(ea | 1, None)
 
+    def suspend(self) -> None:
+        """Translation may have changed anywhere (a full TLB flush): set every page's decoded
+        code aside until ``revive`` checks its translation."""
+        self.gen += 1
+        blocks, words, held = self.blocks, self.words, self.suspended
+        for eap, pcs in self.by_ea.items():
+            pa = self.ea_pa.get(eap)
+            if pa is None:
+                continue
+            fns = {pc: self[pc] for pc in pcs if pc in self}
+            if not fns:
+                continue
+            held[eap] = (
+                pa,
+                fns,
+                {pc: words[pc] for pc in fns if pc in words},
+                {k: blocks[k] for pc in fns for k in (pc, pc | 1) if k in blocks},
+            )
+            self.suspended_by_pa.setdefault(pa, set()).add(eap)
+        self.clear()
+        self.by_ea.clear()
+        self.ea_pa.clear()
+        blocks.clear()
+        words.clear()
+
+    def revive(self, eap: int, pa: int) -> bool:
+        """Bring back effective page ``eap``'s code if it was decoded from physical page ``pa``
+        (the translation did not change); drop it otherwise. True when revived."""
+        held = self.suspended.pop(eap, None)
+        if held is None:
+            return False
+        old_pa, fns, words, blocks = held
+        if old_pa != pa:
+            return False
+        if eap in self.by_ea:  # decoded again since: keep the newer closures
+            fns = {pc: fn for pc, fn in fns.items() if pc not in self}
+        self.update(fns)
+        self.words.update(words)
+        for k, b in blocks.items():
+            self.blocks.setdefault(k, b)
+        self.by_ea.setdefault(eap, set()).update(fns)
+        self.ea_pa[eap] = pa
+        return True
+
     def flush(self) -> None:
         self.gen += 1
         self.clear()
+        self.suspended.clear()
+        self.suspended_by_pa.clear()
+        self.ea_pa.clear()
         self.by_page.clear()
         self.by_ea.clear()
         self.blocks.clear()
@@ -266,6 +333,11 @@ def build(cpu: BlockCPU, pc: int, breaks: set[int] | frozenset[int], watch: bool
     fetches cannot fault differently, and a decode failure just ends the block.
     """
     cache = cpu.icache
+    if cache.suspended and pc >> 12 in cache.suspended:
+        cpu.decode_at(pc)  # translates pc: revives its page's blocks if the mapping held
+        b = cache.blocks.get(pc | watch)
+        if b is not None:
+            return b
     fns: list[Exec] = []
     checks: set[int] = set()
     npcs: dict[int, int] = {}
@@ -367,6 +439,8 @@ def fault_index(b: Block, tb: TracebackType | None) -> tuple[int, int]:
 def invalidate_containing(cpu: BlockCPU, addresses: set[int] | frozenset[int]) -> None:
     """Drop every cached block that runs through one of ``addresses`` without starting there."""
     for cache in cpu.icaches.values():
+        for a in addresses:  # a set-aside block may run through it: drop its page
+            cache.suspended.pop(a >> 12, None)
         blocks = cache.blocks
         if not blocks:
             continue

@@ -255,10 +255,23 @@ class VCPU:
         for cache in self.icaches.values():
             cache.drop_range(lo, size)
 
+    def suspend_decoded(self) -> None:
+        """Translation may have changed anywhere: drop the data TLB and set decoded code
+        aside; each page comes back on its next fetch if it still maps where it did."""
+        self.dtlb.clear()
+        for cache in self.icaches.values():
+            cache.suspend()
+
+    def flush_mmu(self) -> None:
+        """Drop cached translations (MMU and data TLB), keeping decoded instructions."""
+        if self.mmu is not None:
+            self.mmu.flush()
+        self.dtlb.clear()
+
     def flush_translation(self) -> None:
         if self.mmu is not None:
             self.mmu.flush()
-        self.flush_decoded()
+        self.suspend_decoded()
 
     # -- time: time base, DEC, HDEC -------------------------------------------
     @property
@@ -512,11 +525,15 @@ class VCPU:
 
     def decode_at(self, pc: int) -> Exec:
         pa = self.translate_fetch(pc)
+        cache = self.icache
+        if cache.suspended and pc >> 12 in cache.suspended and cache.revive(pc >> 12, pa >> 12):
+            known = cache.get(pc)
+            if known is not None:
+                return known
         word = self.mem.read(pa, 4, self.order)
         msr = self.msr
         ctx = Ctx(pc, msr & MSR_DECODE_CONTEXT, bool(msr & MSR_SF), self.order)
         fn = make_exec(decode(word), word, ctx)
-        cache = self.icache
         cache[pc] = fn
         cache.words[pc] = word
         pn = pa >> PAGE_SHIFT
@@ -528,6 +545,7 @@ class VCPU:
         eas = cache.by_ea.get(pc >> 12)
         if eas is None:
             eas = cache.by_ea[pc >> 12] = set()
+            cache.ea_pa[pc >> 12] = pn
         eas.add(pc)
         return fn
 
@@ -963,7 +981,9 @@ class VCPU:
         self.spr = dict(d["spr"])  # type: ignore[call-overload]
         self.resv_addr = d["resv_addr"]  # type: ignore[assignment]
         self.set_msr(d["msr"])  # type: ignore[arg-type]
-        self.flush_translation()
+        if self.mmu is not None:
+            self.mmu.flush()
+        self.flush_decoded()
 
 
 class Host(Protocol):

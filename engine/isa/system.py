@@ -431,7 +431,7 @@ def _tlbi_flush(w: int, x: Ctx, *, broadcast: bool) -> Exec:
             if cpu.mmu is not None:
                 cpu.mmu.flush(ea)
             if ea is None:
-                cpu.flush_decoded()
+                cpu.suspend_decoded()
             else:
                 # Decoded code elsewhere keeps its translation: drop only this page's (its
                 # size from RB[AP]; the largest, 1 GiB, when AP names none).
