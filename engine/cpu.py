@@ -526,7 +526,8 @@ class VCPU:
     def decode_at(self, pc: int) -> Exec:
         pa = self.translate_fetch(pc)
         cache = self.icache
-        if cache.suspended and pc >> 12 in cache.suspended and cache.revive(pc >> 12, pa >> 12):
+        held = cache.held
+        if held and pc >> 12 in held and cache.revive(pc >> 12, pa >> 12):
             known = cache.get(pc)
             if known is not None:
                 return known
