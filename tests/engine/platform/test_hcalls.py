@@ -155,3 +155,17 @@ def test_the_host_state_survives_a_checkpoint() -> None:
     hcall(m, 0x399)
     m.restore(cp)
     assert (host.stats(), host.xics.get_state(), dict(host.vpa), host.random_state) == before
+
+
+def test_when_every_vcpu_is_ceded_virtual_time_jumps_to_the_next_timer() -> None:
+    m, _ = partition(vcpus=2)
+    m.vcpus[1].halted, m.vcpus[1].halt_reason = False, None
+    for i, c in enumerate(m.vcpus):
+        c.set_dec(1_000_000 + 1000 * i)
+        hcall(m, H_CEDE, vcpu=i)
+    clocks = [c.clock for c in m.vcpus]
+    assert m._skip_idle(400_000) == 400_000  # one jump, not 40,000 scheduler turns
+    assert [c.clock - k for c, k in zip(m.vcpus, clocks, strict=True)] == [400_000] * 2
+    assert m._skip_idle(10**9) == 600_001  # to vCPU 0's decrementer going negative
+    assert m.vcpus[0].wake_condition() and not m.vcpus[1].wake_condition()
+    assert m._skip_idle(10**9) == 0  # someone is awake: the scheduler runs it
