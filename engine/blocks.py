@@ -27,6 +27,14 @@ Exactness rests on three rules:
   iterates inside one call, up to the iteration count the run loop allows;
   the iteration counter is a frame local, read back on an exception.
 
+Compiling a block costs about a millisecond, hundreds of its runs: most of a
+kernel's code runs a handful of times (init), so a block starts *cold*, run
+by one generic function that calls its closures in turn (the closures the
+interpreter calls, with the generation and watch checks after the same
+instructions), and is compiled once it has run ``HOT_AFTER`` times. The cold
+runner keeps the instruction index in a frame local, which an exception's
+index is read back from, as a loop's iteration count is.
+
 Blocks live in the decode cache of their translation context
 (``DecodeCache.blocks``) and die with its pages: written code, flushes on
 ``tlbie``/``mtmsr``/PTCR/PID changes and planted breakpoints all go through
@@ -45,21 +53,14 @@ from typing import NamedTuple, Protocol
 from .bits import M32, M64
 from .isa.forms import Exec
 from .isa.specialize import INLINE_GLOBALS, inline_lines, template_of
-from .memory import PAGE_MASK
+from .memory import PAGE_MASK, PhysicalMemory
 from .state import CPUState
 
 BLOCK_MAX = 64  # instructions; long enough to amortise the dispatch, short to rebuild
+# Runs of a block before it is compiled (the module doc); 1 compiles at the first run.
+HOT_AFTER = 16
 # The default mode: PPCDBG_BLOCKS=0 runs the interpreter only (the reference).
 ENABLED = os.environ.get("PPCDBG_BLOCKS", "1") not in ("0", "", "off", "no")
-
-
-class _Held(NamedTuple):
-    """One effective page's decoded code, set aside by a full translation flush."""
-
-    pa: int  # the physical page it was decoded from
-    fns: dict[int, Exec]
-    words: dict[int, int]
-    blocks: dict[int, Block]
 
 
 class DecodeCache(dict[int, Exec]):
@@ -73,113 +74,21 @@ class DecodeCache(dict[int, Exec]):
         self.blocks: dict[int, Block] = {}
         self.words: dict[int, int] = {}  # the word each closure was decoded from (trace events)
         self.gen = 0  # bumped whenever decoded code is dropped (blocks in flight check it)
-        # Decoded addresses by effective 4 KiB page: a tlbie of one page drops only those.
-        self.by_ea: dict[int, set[int]] = {}
-        self.ea_pa: dict[int, int] = {}  # effective 4 KiB page -> the physical page decoded
-        # Pages set aside by full translation flushes (``suspend``), by effective page: one
-        # comes back (``revive``) when a fresh translation of it lands on the physical page
-        # it was decoded from, as QEMU finds its physically indexed translations again after
-        # a TLB flush.
-        self.held: dict[int, _Held] = {}
 
     def drop_page(self, pn: int) -> None:
         self.gen += 1
-        blocks, words, held = self.blocks, self.words, self.held
+        blocks = self.blocks
+        words = self.words
         for ea in self.by_page.pop(pn, ()):
             self.pop(ea, None)
             words.pop(ea, None)
             blocks.pop(ea, None)
             blocks.pop(ea | 1, None)  # its watch-mode twin
-            if held:
-                h = held.get(ea >> 12)
-                if h is not None and h.pa == pn:
-                    del held[ea >> 12]
-
-    def drop_range(self, lo: int, size: int) -> None:
-        """Forget what was decoded at effective addresses [lo, lo + size): their translation
-        changed (a tlbie of one page). Entries stay in ``by_page``; dropping a page later
-        pops what is gone harmlessly."""
-        first, last = lo >> 12, (lo + size - 1) >> 12
-        for index in (self.held, self.by_ea):
-            if last - first > len(index):
-                chunks = [k for k in index if first <= k <= last]
-            else:
-                chunks = [k for k in range(first, last + 1) if k in index]
-            if index is self.held:
-                for k in chunks:
-                    del self.held[k]
-                continue
-            if chunks:
-                self.gen += 1
-            blocks, words = self.blocks, self.words
-            for k in chunks:
-                self.ea_pa.pop(k, None)
-                for ea in self.by_ea.pop(k):
-                    self.pop(ea, None)
-                    words.pop(ea, None)
-                    blocks.pop(ea, None)
-                    blocks.pop(ea | 1, None)
-
-    def suspend(self) -> None:
-        """Translation may have changed anywhere (a full TLB flush): set the decoded code
-        aside by page, each to be revived by its next fetch if it still maps where it did.
-        Only what was decoded or revived since the last flush moves (the rest is set aside
-        already), so a burst of flushes costs little."""
-        self.gen += 1
-        if not self:
-            return
-        held, words, ea_pa = self.held, self.words, self.ea_pa
-        for eap, pcs in self.by_ea.items():
-            pa = ea_pa.get(eap)
-            if pa is None:
-                continue
-            fns = {pc: self[pc] for pc in pcs if pc in self}
-            h = held.get(eap)
-            if h is not None and h.pa == pa:
-                h.fns.update(fns)
-                h.words.update({pc: words[pc] for pc in fns if pc in words})
-            else:
-                h = held[eap] = _Held(pa, fns, {pc: words[pc] for pc in fns if pc in words}, {})
-        for k, b in self.blocks.items():
-            h = held.get(k >> 12)
-            if h is not None:
-                h.blocks[k] = b
-        self.clear()
-        words.clear()
-        self.blocks.clear()
-        self.by_ea.clear()
-        ea_pa.clear()
-
-    def revive(self, eap: int, pa: int) -> bool:
-        """Bring back effective page ``eap``'s code if it was decoded from physical page ``pa``
-        (the translation did not change); forget it otherwise. True when revived."""
-        h = self.held.pop(eap, None)
-        if h is None or h.pa != pa:
-            return False
-        mine = self.by_ea.get(eap)
-        if mine:  # decoded again since: keep the newer closures
-            for pc in mine:
-                h.fns.pop(pc, None)
-            mine.update(h.fns)
-        else:
-            self.by_ea[eap] = set(h.fns)
-        self.update(h.fns)
-        self.words.update(h.words)
-        for k, b in h.blocks.items():
-            self.blocks.setdefault(k, b)
-        self.ea_pa[eap] = pa
-        return True
-
-    def forget_revivable(self, eap: int) -> None:
-        self.held.pop(eap, None)
 
     def flush(self) -> None:
         self.gen += 1
         self.clear()
-        self.held.clear()
-        self.ea_pa.clear()
         self.by_page.clear()
-        self.by_ea.clear()
         self.blocks.clear()
         self.words.clear()
 
@@ -195,6 +104,11 @@ class BlockCPU(CPUState, Protocol):
     @property
     def icaches(self) -> dict[int, DecodeCache]:
         """Every translation mode's decode cache."""
+        ...
+
+    @property
+    def mem(self) -> PhysicalMemory:
+        """The machine's memory (watchpoint hits)."""
         ...
 
     def decode_at(self, pc: int) -> Exec: ...
@@ -344,11 +258,6 @@ def build(cpu: BlockCPU, pc: int, breaks: set[int] | frozenset[int], watch: bool
     fetches cannot fault differently, and a decode failure just ends the block.
     """
     cache = cpu.icache
-    if cache.held and pc >> 12 in cache.held:
-        cpu.decode_at(pc)  # translates pc: revives its page's blocks if the mapping held
-        b = cache.blocks.get(pc | watch)
-        if b is not None:
-            return b
     fns: list[Exec] = []
     checks: set[int] = set()
     npcs: dict[int, int] = {}
@@ -376,9 +285,60 @@ def build(cpu: BlockCPU, pc: int, breaks: set[int] | frozenset[int], watch: bool
         addr += 4
         if not addr & PAGE_MASK or len(fns) >= BLOCK_MAX or addr in breaks:
             break
-    loop = _branches_to(fns[-1], pc)
-    b = _assemble(tuple(fns), frozenset(checks), npcs, loop, watch, pc)
-    cache.blocks[pc | watch] = b
+    key = pc | watch
+    if HOT_AFTER <= 1:
+        b = _assemble(tuple(fns), frozenset(checks), npcs, _branches_to(fns[-1], pc), watch, pc)
+    else:
+        b = _cold(tuple(fns), frozenset(checks), npcs, watch, (cache, key, pc))
+    cache.blocks[key] = b
+    return b
+
+
+def _cold(
+    fns: tuple[Exec, ...],
+    checks: frozenset[int],
+    npcs: dict[int, int],
+    watch: bool,
+    home: tuple[DecodeCache, int, int] | None,
+) -> Block:
+    """A block run by calling its closures (the module doc), compiled in place once hot.
+
+    ``home`` is (decode cache, key, start address) of a cached block: its
+    ``HOT_AFTER``-th run on puts the compiled form in its place (when it is still
+    the cached one) and runs cold once more. None for a prefix, which stays cold.
+    """
+    last = len(fns) - 1
+    # (closure, compare the decode generation after it, leave on a watch hit after it, npc)
+    steps = tuple(
+        (fn, i in checks and i != last, watch and i != last, npcs[i]) for i, fn in enumerate(fns)
+    )
+    runs = 0
+    me: list[Block] = []
+
+    def run(c: BlockCPU) -> int:
+        nonlocal runs
+        runs += 1
+        if runs >= HOT_AFTER and home is not None:
+            cache, key, start = home
+            if cache.blocks.get(key) is me[0]:
+                loop = _branches_to(fns[-1], start)
+                cache.blocks[key] = _assemble(fns, checks, npcs, loop, watch, start)
+        ic = c.icache
+        gen = ic.gen
+        wh = c.mem.watch_hits
+        k = 0  # the instruction running: fault_index reads it
+        pc = 0
+        for fn, check, wcheck, npc in steps:
+            pc = fn(c)
+            if check and ic.gen != gen:
+                raise Cut(npc, k + 1)
+            if wcheck and wh:
+                raise Cut(npc, k + 1)
+            k += 1
+        return pc
+
+    b = Block(run, len(fns), {}, run.__code__, False, fns, checks, npcs, watch, {})
+    me.append(b)
     return b
 
 
@@ -399,7 +359,11 @@ def _assemble(
 def prefix(b: Block, length: int, pc: int) -> Block:
     """The first ``length`` instructions of ``b`` (at ``pc``) as a block of their own, cached."""
     p = b.parts.get(length)
-    if p is None:
+    if p is None and not b.lines:  # a cold block's prefixes are cold too
+        p = b.parts[length] = _cold(
+            b.fns[:length], frozenset(i for i in b.checks if i < length), b.npcs, b.watch, None
+        )
+    elif p is None:
         p = b.parts[length] = _assemble(
             b.fns[:length],
             frozenset(i for i in b.checks if i < length),
@@ -439,6 +403,8 @@ def fault_index(b: Block, tb: TracebackType | None) -> tuple[int, int]:
     while tb is not None:
         frame = tb.tb_frame
         if frame.f_code is b.code:
+            if not b.lines:  # a cold block: its runner keeps the index in ``k``
+                return 0, frame.f_locals["k"]
             idx = b.lines.get(tb.tb_lineno)
             if idx is None:
                 raise AssertionError(f"exception on a non-instruction line {tb.tb_lineno}")
@@ -450,8 +416,6 @@ def fault_index(b: Block, tb: TracebackType | None) -> tuple[int, int]:
 def invalidate_containing(cpu: BlockCPU, addresses: set[int] | frozenset[int]) -> None:
     """Drop every cached block that runs through one of ``addresses`` without starting there."""
     for cache in cpu.icaches.values():
-        for a in addresses:  # a set-aside block may run through it: not revivable
-            cache.forget_revivable(a >> 12)
         blocks = cache.blocks
         if not blocks:
             continue

@@ -155,10 +155,8 @@ class RadixMMU:
 
     The cache holds 4 KiB effective pages by (EA page, access, MSR mode, PID)
     and is kept exactly like a TLB: the owner must call ``flush`` on tlbie,
-    tlbiel, slbia and ptesync, and on writes to PTCR, LPIDR, LPCR and IAMR
-    (PID and AMR changes need none: the PID and AMR's key-0 bits, the only
-    ones a radix permission check reads, are part of the key; Linux's KUAP
-    rewrites AMR at every kernel entry and exit).
+    tlbiel, slbia and ptesync, and on writes to PTCR, LPIDR, LPCR and
+    AMR/IAMR (PID changes need none: the PID is part of the key).
     """
 
     def __init__(self, cpu: TranslatingCPU) -> None:
@@ -192,14 +190,7 @@ class RadixMMU:
     def translate(self, ea: int, access: str) -> int:
         """The real address for an ``access`` ("r", "w" or "x") to ``ea``, or raise the fault."""
         cpu = self.cpu
-        base = self._tlb.get(
-            (
-                ea >> 12,
-                access,
-                cpu.msr & _MODE_MSR,
-                cpu.spr[SPR_PIDR] | cpu.spr[SPR_AMR] >> 62 << 40,
-            )
-        )
+        base = self._tlb.get((ea >> 12, access, cpu.msr & _MODE_MSR, cpu.spr[SPR_PIDR]))
         if base is not None:
             return base | (ea & 0xFFF)
         return self._fill(ea, access)
@@ -207,14 +198,7 @@ class RadixMMU:
     def probe(self, ea: int, access: str = "r") -> int | None:
         """Translate for the debugger: permissions checked, no R/C update, no interrupt."""
         cpu = self.cpu
-        base = self._tlb.get(
-            (
-                ea >> 12,
-                access,
-                cpu.msr & _MODE_MSR,
-                cpu.spr[SPR_PIDR] | cpu.spr[SPR_AMR] >> 62 << 40,
-            )
-        )
+        base = self._tlb.get((ea >> 12, access, cpu.msr & _MODE_MSR, cpu.spr[SPR_PIDR]))
         if base is not None:
             return base | (ea & 0xFFF)
         try:
@@ -249,12 +233,7 @@ class RadixMMU:
             raise self._interrupt(f, ea) from None
         if shift:
             cpu = self.cpu
-            key = (
-                ea >> 12,
-                access,
-                cpu.msr & _MODE_MSR,
-                cpu.spr[SPR_PIDR] | cpu.spr[SPR_AMR] >> 62 << 40,
-            )
+            key = (ea >> 12, access, cpu.msr & _MODE_MSR, cpu.spr[SPR_PIDR])
             if len(self._tlb) >= _TLB_LIMIT:
                 self.flush()
             self._tlb[key] = raddr & ~0xFFF

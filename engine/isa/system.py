@@ -410,8 +410,6 @@ def _hv_gate(x: Ctx, inner: Exec, heai: Callable[[int], bool]) -> Exec:
 
 
 TLBIE_EPN = 0xFFFF_FFFF_FFFF_F000  # RB[0:51]
-QUADRANT_BITS = 0xC000_0000_0000_0000
-RADIX_AP_SHIFTS = {0: 12, 5: 16, 1: 21, 2: 30}  # RB[AP] -> page size (ISA 3.0B 5.10.1)
 
 
 def _tlbi_flush(w: int, x: Ctx, *, broadcast: bool) -> Exec:
@@ -430,16 +428,7 @@ def _tlbi_flush(w: int, x: Ctx, *, broadcast: bool) -> Exec:
         for cpu in c.peers if broadcast else (c,):
             if cpu.mmu is not None:
                 cpu.mmu.flush(ea)
-            if ea is None:
-                cpu.suspend_decoded()
-            else:
-                # Decoded code elsewhere keeps its translation: drop only this page's (its
-                # size from RB[AP]; the largest, 1 GiB, when AP names none).
-                # Every quadrant, as the MMU's own cache drops them.
-                size = 1 << RADIX_AP_SHIFTS.get((v >> 5) & 7, 30)
-                low = ea & ~(size - 1) & ~QUADRANT_BITS
-                for quadrant in range(4):
-                    cpu.flush_decoded_range(low | quadrant << 62, size)
+            cpu.flush_decoded()
         raise Resync(npc)
 
     return ex

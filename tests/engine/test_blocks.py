@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from engine.blocks import BLOCK_MAX
+import pytest
+
+from engine import blocks as block_module
+from engine.blocks import BLOCK_MAX, HOT_AFTER
 from engine.machine import Machine
 from tests.asm import machine
 
@@ -239,3 +242,46 @@ def test_watch_hits_that_only_collect_do_not_stop_blocks() -> None:
         outcomes.append((ran, cpu.nia, len(m.mem.watch_hits), cpu.get_state()))
     assert outcomes[0] == outcomes[1]
     assert outcomes[0][2] == 64 and outcomes[0][1] == 0x38
+
+
+COUNTED = """
+    .org 0x10
+_start:
+    li 3, 40
+    mtctr 3
+    li 4, 0
+loop:
+    addi 4, 4, 1
+    addi 5, 4, 2
+    bdnz loop
+done:
+    b done
+"""
+
+
+def test_a_block_runs_cold_until_hot_then_compiled() -> None:
+    m = _fresh(COUNTED)
+    cpu = m.vcpus[0]
+    cpu.run(6 + 3)  # the first block (with the first pass), then the loop block once
+    assert not cpu.icache.blocks[0x1C].lines  # cold: its closures are called
+    cpu.run(3 * (HOT_AFTER - 1))
+    hot = cpu.icache.blocks[0x1C]
+    assert hot.lines and hot.loop  # compiled at its HOT_AFTER-th run, iterating inside
+    cpu.run(1000)
+    assert cpu.gpr[4] == 40 and cpu.nia == 0x28
+
+
+def test_cold_and_compiled_blocks_give_the_interpreter_state_at_every_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for hot in (1, HOT_AFTER):
+        monkeypatch.setattr(block_module, "HOT_AFTER", hot)
+        for budget in (1, 2, 4, 7, 8, 50, 119, 124):
+            ref, got = _fresh(COUNTED, False), _fresh(COUNTED)
+            for _ in range(budget):  # one slot a turn: prefixes of cold blocks too
+                ref.vcpus[0].run(1)
+                got.vcpus[0].run(1)
+            assert ref.vcpus[0].get_state() == got.vcpus[0].get_state(), (hot, budget)
+            ref, got = _fresh(COUNTED, False), _fresh(COUNTED)
+            assert ref.vcpus[0].run(budget) == got.vcpus[0].run(budget)
+            assert ref.vcpus[0].get_state() == got.vcpus[0].get_state(), (hot, budget)
