@@ -63,6 +63,15 @@ HOT_AFTER = 16
 ENABLED = os.environ.get("PPCDBG_BLOCKS", "1") not in ("0", "", "off", "no")
 
 
+class _Held(NamedTuple):
+    """One effective page's decoded code, set aside by a full translation flush."""
+
+    pa: int  # the physical page it was decoded from
+    fns: dict[int, Exec]
+    words: dict[int, int]
+    blocks: dict[int, Block]
+
+
 class DecodeCache(dict[int, Exec]):
     """Decoded closures by effective address, with the physical pages they came from."""
 
@@ -74,21 +83,113 @@ class DecodeCache(dict[int, Exec]):
         self.blocks: dict[int, Block] = {}
         self.words: dict[int, int] = {}  # the word each closure was decoded from (trace events)
         self.gen = 0  # bumped whenever decoded code is dropped (blocks in flight check it)
+        # Decoded addresses by effective 4 KiB page: a tlbie of one page drops only those.
+        self.by_ea: dict[int, set[int]] = {}
+        self.ea_pa: dict[int, int] = {}  # effective 4 KiB page -> the physical page decoded
+        # Pages set aside by full translation flushes (``suspend``), by effective page: one
+        # comes back (``revive``) when a fresh translation of it lands on the physical page
+        # it was decoded from, as QEMU finds its physically indexed translations again after
+        # a TLB flush.
+        self.held: dict[int, _Held] = {}
 
     def drop_page(self, pn: int) -> None:
         self.gen += 1
-        blocks = self.blocks
-        words = self.words
+        blocks, words, held = self.blocks, self.words, self.held
         for ea in self.by_page.pop(pn, ()):
             self.pop(ea, None)
             words.pop(ea, None)
             blocks.pop(ea, None)
             blocks.pop(ea | 1, None)  # its watch-mode twin
+            if held:
+                h = held.get(ea >> 12)
+                if h is not None and h.pa == pn:
+                    del held[ea >> 12]
+
+    def drop_range(self, lo: int, size: int) -> None:
+        """Forget what was decoded at effective addresses [lo, lo + size): their translation
+        changed (a tlbie of one page). Entries stay in ``by_page``; dropping a page later
+        pops what is gone harmlessly."""
+        first, last = lo >> 12, (lo + size - 1) >> 12
+        for index in (self.held, self.by_ea):
+            if last - first > len(index):
+                chunks = [k for k in index if first <= k <= last]
+            else:
+                chunks = [k for k in range(first, last + 1) if k in index]
+            if index is self.held:
+                for k in chunks:
+                    del self.held[k]
+                continue
+            if chunks:
+                self.gen += 1
+            blocks, words = self.blocks, self.words
+            for k in chunks:
+                self.ea_pa.pop(k, None)
+                for ea in self.by_ea.pop(k):
+                    self.pop(ea, None)
+                    words.pop(ea, None)
+                    blocks.pop(ea, None)
+                    blocks.pop(ea | 1, None)
+
+    def suspend(self) -> None:
+        """Translation may have changed anywhere (a full TLB flush): set the decoded code
+        aside by page, each to be revived by its next fetch if it still maps where it did.
+        Only what was decoded or revived since the last flush moves (the rest is set aside
+        already), so a burst of flushes costs little."""
+        self.gen += 1
+        if not self:
+            return
+        held, words, ea_pa = self.held, self.words, self.ea_pa
+        for eap, pcs in self.by_ea.items():
+            pa = ea_pa.get(eap)
+            if pa is None:
+                continue
+            fns = {pc: self[pc] for pc in pcs if pc in self}
+            h = held.get(eap)
+            if h is not None and h.pa == pa:
+                h.fns.update(fns)
+                h.words.update({pc: words[pc] for pc in fns if pc in words})
+            else:
+                h = held[eap] = _Held(pa, fns, {pc: words[pc] for pc in fns if pc in words}, {})
+        for k, b in self.blocks.items():
+            h = held.get(k >> 12)
+            if h is not None:
+                h.blocks[k] = b
+        self.clear()
+        words.clear()
+        self.blocks.clear()
+        self.by_ea.clear()
+        ea_pa.clear()
+
+    def revive(self, eap: int, pa: int) -> bool:
+        """Bring back effective page ``eap``'s code if it was decoded from physical page ``pa``
+        (the translation did not change); forget it otherwise. True when revived."""
+        h = self.held.pop(eap, None)
+        if h is None or h.pa != pa:
+            return False
+        mine = self.by_ea.get(eap)
+        if mine:  # decoded again since: keep the newer closures
+            for pc in mine:
+                h.fns.pop(pc, None)
+            mine.update(h.fns)
+        else:
+            self.by_ea[eap] = set(h.fns)
+        self.update(h.fns)
+        self.words.update(h.words)
+        for k, b in h.blocks.items():
+            self.blocks.setdefault(k, b)
+        self.ea_pa[eap] = pa
+        return True
+
+    def forget_revivable(self, eap: int) -> None:
+        self.held.pop(eap, None)
 
     def flush(self) -> None:
         self.gen += 1
         self.clear()
+        self.held.clear()
+        self.ea_pa.clear()
         self.by_page.clear()
+        self.by_ea.clear()
         self.blocks.clear()
         self.words.clear()
 
@@ -258,6 +359,11 @@ def build(cpu: BlockCPU, pc: int, breaks: set[int] | frozenset[int], watch: bool
     fetches cannot fault differently, and a decode failure just ends the block.
     """
     cache = cpu.icache
+    if cache.held and pc >> 12 in cache.held:
+        cpu.decode_at(pc)  # translates pc: revives its page's blocks if the mapping held
+        b = cache.blocks.get(pc | watch)
+        if b is not None:
+            return b
     fns: list[Exec] = []
     checks: set[int] = set()
     npcs: dict[int, int] = {}
@@ -416,6 +522,8 @@ def fault_index(b: Block, tb: TracebackType | None) -> tuple[int, int]:
 def invalidate_containing(cpu: BlockCPU, addresses: set[int] | frozenset[int]) -> None:
     """Drop every cached block that runs through one of ``addresses`` without starting there."""
     for cache in cpu.icaches.values():
+        for a in addresses:  # a set-aside block may run through it: not revivable
+            cache.forget_revivable(a >> 12)
         blocks = cache.blocks
         if not blocks:
             continue

@@ -85,8 +85,10 @@ LARGE_DEC_BITS = 56  # POWER9's large decrementer (LPCR[LD]) and HDEC width, as 
 NO_EVENT = 1 << 62
 # MSR bits that change what an effective data address maps to (or may do).
 _TLB_MSR = MSR_DR | MSR_PR | MSR_HV
-# Writes to these SPRs change translation: AMR, PIDR, IAMR, HRMOR, LPCR, LPIDR, PTCR.
-TRANSLATION_SPRS = frozenset({29, 48, 61, 313, 318, 319, 464})
+# Writes to these SPRs change translation: PIDR, IAMR, HRMOR, LPCR, LPIDR, PTCR. (AMR too,
+# but the MMU's cache keys on it: a write only drops the data TLB, which checks nothing.)
+TRANSLATION_SPRS = frozenset({48, 61, 313, 318, 319, 464})
+SPR_AMR_NUMBER = 29
 
 
 # What a trace event compares before and after an instruction: XER as its six stored
@@ -246,10 +248,30 @@ class VCPU:
         for cache in self.icaches.values():
             cache.flush()
 
+    def flush_decoded_range(self, lo: int, size: int) -> None:
+        """Forget decoded instructions at effective [lo, lo + size) and the data TLB: what a
+        tlbie of one page invalidates (the rest of the decoded code stays valid)."""
+        self.dtlb.clear()
+        for cache in self.icaches.values():
+            cache.drop_range(lo, size)
+
+    def suspend_decoded(self) -> None:
+        """Translation may have changed anywhere: drop the data TLB and set decoded code
+        aside; each page comes back on its next fetch if it still maps where it did."""
+        self.dtlb.clear()
+        for cache in self.icaches.values():
+            cache.suspend()
+
+    def flush_mmu(self) -> None:
+        """Drop cached translations (MMU and data TLB), keeping decoded instructions."""
+        if self.mmu is not None:
+            self.mmu.flush()
+        self.dtlb.clear()
+
     def flush_translation(self) -> None:
         if self.mmu is not None:
             self.mmu.flush()
-        self.flush_decoded()
+        self.suspend_decoded()
 
     # -- time: time base, DEC, HDEC -------------------------------------------
     @property
@@ -385,6 +407,8 @@ class VCPU:
             self.spr[self._SPR_ALIAS.get(n, n)] = v
             if n in TRANSLATION_SPRS:
                 self.flush_translation()
+            elif n == SPR_AMR_NUMBER:
+                self.dtlb.clear()
 
     def spr_by_name(self, name: str) -> int:
         return self.read_spr(SPR_BY_NAME[name].number)
@@ -501,11 +525,16 @@ class VCPU:
 
     def decode_at(self, pc: int) -> Exec:
         pa = self.translate_fetch(pc)
+        cache = self.icache
+        held = cache.held
+        if held and pc >> 12 in held and cache.revive(pc >> 12, pa >> 12):
+            known = cache.get(pc)
+            if known is not None:
+                return known
         word = self.mem.read(pa, 4, self.order)
         msr = self.msr
         ctx = Ctx(pc, msr & MSR_DECODE_CONTEXT, bool(msr & MSR_SF), self.order)
         fn = make_exec(decode(word), word, ctx)
-        cache = self.icache
         cache[pc] = fn
         cache.words[pc] = word
         pn = pa >> PAGE_SHIFT
@@ -514,6 +543,11 @@ class VCPU:
             pcs = cache.by_page[pn] = []
             self.mem.watch_code(pa, lambda c=cache, p=pn: c.drop_page(p))  # type: ignore[misc]
         pcs.append(pc)
+        eas = cache.by_ea.get(pc >> 12)
+        if eas is None:
+            eas = cache.by_ea[pc >> 12] = set()
+            cache.ea_pa[pc >> 12] = pn
+        eas.add(pc)
         return fn
 
     # -- execution ------------------------------------------------------------
@@ -948,7 +982,9 @@ class VCPU:
         self.spr = dict(d["spr"])  # type: ignore[call-overload]
         self.resv_addr = d["resv_addr"]  # type: ignore[assignment]
         self.set_msr(d["msr"])  # type: ignore[arg-type]
-        self.flush_translation()
+        if self.mmu is not None:
+            self.mmu.flush()
+        self.flush_decoded()
 
 
 class Host(Protocol):

@@ -27,6 +27,7 @@ from .interrupts import (
 from .msr import (
     LPCR_AIL,
     LPCR_AIL_SHIFT,
+    LPCR_GTSE,
     LPCR_HR,
     LPCR_ILE,
     LPCR_UPRT,
@@ -50,7 +51,8 @@ H_UNSUPPORTED_FLAG = -256
 H_GET_TERM_CHAR = 0x54
 H_PUT_TERM_CHAR = 0x58
 H_CEDE = 0xE0
-H_PROD = 0xE4
+H_CONFER = 0xE4
+H_PROD = 0xE8
 H_SET_MODE = 0x31C
 H_REGISTER_PROC_TBL = 0x37C
 
@@ -83,12 +85,22 @@ class GuestHost:
     process_table: int | None = None  # PATE second doubleword registered by the guest
     hcalls: int = 0
     last_hcall: int = -1
+    # Hypercall numbers answered H_FUNCTION, with how often (PAPR: never an exception).
+    unknown_hcalls: dict[int, int] = field(default_factory=dict)
+    # H_PROD of a vCPU that was not ceded: its next H_CEDE returns at once (as QEMU).
+    prodded: set[int] = field(default_factory=set)
+    # Told of each hypercall the host does not implement: (vCPU index, number).
+    on_unsupported: Callable[[int, str, int], None] | None = None
     on_console: Callable[[int, bytes], None] | None = None
     # The debugger's hook: returns True when it consumed the exit (the vCPU
     # then stays where the hook left it, usually with exit_reason set).
     on_exit: Callable[[VCPU, VMExit], bool] | None = None
     # Called after each hypercall the host served (the debugger re-plans a step).
     after_hcall: list[Callable[[VCPU], None]] = field(default_factory=list)
+
+    def attach(self, vcpus: list[VCPU]) -> None:
+        """Serve the machine's vCPUs (a platform's host also sets up its devices here)."""
+        self.vcpus = vcpus
 
     def vm_exit(self, cpu: VCPU, exc: Interrupt, pc: int) -> None:
         if exc.hv_call and exc.vector == EXCP_SYSCALL:
@@ -135,7 +147,41 @@ class GuestHost:
         opcode = g[3]
         self.last_hcall = opcode
         handler = self._HCALLS.get(opcode)
-        g[3] = (handler(self, cpu) if handler else H_FUNCTION) & M64
+        if handler is None:
+            self.unknown_hcalls[opcode] = self.unknown_hcalls.get(opcode, 0) + 1
+            if self.on_unsupported is not None:
+                self.on_unsupported(cpu.index, "hcall", opcode)
+            g[3] = H_FUNCTION & M64
+            return
+        g[3] = handler(self, cpu) & M64
+
+    # -- checkpoints ----------------------------------------------------------------
+    def get_state(self) -> dict[str, object]:
+        """The host's part of a checkpoint, as plain JSON values."""
+        return {
+            "console_out": bytes(self.console_out).hex(),
+            "console_in": bytes(self.console_in).hex(),
+            "process_table": self.process_table,
+            "hcalls": self.hcalls,
+            "last_hcall": self.last_hcall,
+            "unknown_hcalls": {str(k): v for k, v in self.unknown_hcalls.items()},
+            "prodded": sorted(self.prodded),
+        }
+
+    def set_state(self, state: dict[str, object]) -> None:
+        self.console_out = bytearray.fromhex(str(state["console_out"]))
+        self.console_in = bytearray.fromhex(str(state["console_in"]))
+        table = state["process_table"]
+        self.process_table = table if isinstance(table, int) else None
+        self.hcalls = int(state["hcalls"])  # type: ignore[call-overload]
+        self.last_hcall = int(state.get("last_hcall", -1))  # type: ignore[call-overload]
+        unknown = state.get("unknown_hcalls", {})
+        assert isinstance(unknown, dict)
+        self.unknown_hcalls = {int(k): int(v) for k, v in unknown.items()}
+        self.prodded = set(state.get("prodded", ()))  # type: ignore[call-overload]
+        for v in self.vcpus:
+            if v.mmu is not None:
+                v.mmu.process_table_override = self.process_table  # type: ignore[attr-defined]
 
     def _put_term_char(self, cpu: VCPU) -> int:
         g = cpu.gpr
@@ -194,26 +240,50 @@ class GuestHost:
         for v in self.vcpus:
             if v.mmu is not None:
                 v.mmu.process_table_override = self.process_table  # type: ignore[attr-defined]
-            # As QEMU's sPAPR machine: host radix (HR) and process tables in use (UPRT).
-            if self.process_table is not None:
-                v.spr[SPR_LPCR] |= LPCR_HR | LPCR_UPRT
+            # As QEMU's sPAPR machine: host radix (HR) and process tables in use (UPRT), and
+            # GTSE (tlbie from the guest) when asked; all three are rewritten each time.
+            update = LPCR_HR | LPCR_UPRT if self.process_table is not None else 0
+            if flags & PROC_TABLE_GTSE:
+                update |= LPCR_GTSE
+            lpcr = v.spr[SPR_LPCR] & ~(LPCR_HR | LPCR_UPRT | LPCR_GTSE)
+            v.spr[SPR_LPCR] = lpcr | update
             v.flush_translation()
         return H_SUCCESS
 
     def _cede(self, cpu: VCPU) -> int:
         # H_CEDE: idle until an interrupt or H_PROD; PAPR sets MSR[EE].
         cpu.set_msr(cpu.msr | MSR_EE)
+        if cpu.index in self.prodded:
+            self.prodded.discard(cpu.index)  # prodded while it ran: return at once (QEMU)
+            return H_SUCCESS
         if not cpu.wake_condition():
             cpu.sleeping = True
         return H_SUCCESS
 
     def _prod(self, cpu: VCPU) -> int:
-        target = cpu.gpr[4]
+        target = self.vcpu_by_id(cpu.gpr[4])
+        if target is None:
+            return H_PARAMETER
+        if target.sleeping:
+            target.sleeping = False
+        else:
+            self.prodded.add(target.index)
+        return H_SUCCESS
+
+    def _confer(self, cpu: VCPU) -> int:
+        # H_CONFER: give the rest of the time slice to another vCPU. The scheduler is
+        # deterministic round-robin, so returning at once is a valid (QEMU-like) answer.
+        return H_SUCCESS
+
+    def vcpu_by_id(self, hw_id: int) -> VCPU | None:
+        """The vCPU whose hardware id (PIR) is ``hw_id``, else whose index is (guest profile)."""
         for v in self.vcpus:
-            if v.spr[SPR_PIR] == target or v.index == target:
-                v.sleeping = False
-                return H_SUCCESS
-        return H_PARAMETER
+            if v.spr[SPR_PIR] == hw_id:
+                return v
+        for v in self.vcpus:
+            if v.index == hw_id:
+                return v
+        return None
 
     _HCALLS: ClassVar[dict[int, Callable[[GuestHost, VCPU], int]]] = {
         H_PUT_TERM_CHAR: _put_term_char,
@@ -222,4 +292,5 @@ class GuestHost:
         H_REGISTER_PROC_TBL: _register_proc_tbl,
         H_CEDE: _cede,
         H_PROD: _prod,
+        H_CONFER: _confer,
     }

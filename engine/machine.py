@@ -10,9 +10,13 @@ from .loader import Image, ImageError
 from .memory import MemorySnapshot, PhysicalMemory
 from .mmu import RadixMMU
 from .msr import MSR_HV, MSR_ME, MSR_SF
-from .sprs import LPCR_RESET, SPR_LPCR
+from .sprs import LPCR_RESET, SPR_AMOR, SPR_LPCR, SPR_PIR
 
-PROFILES = ("powernv", "guest")
+PROFILES = ("powernv", "guest", "pseries")
+# pseries LPCR at reset (QEMU's sPAPR POWER9, docs/pseries.md): LD (large decrementer), the
+# wake-up enables PDEE HDEE EEE DEE OEE, LPES0 (external interrupts go to the guest OS).
+LPCR_PSERIES_RESET = 0x3F008
+STOPPED = "stopped"  # halt_reason of a pseries vCPU waiting for RTAS start-cpu
 DEFAULT_RAM = 1 << 30
 FIRMWARE_R3 = 0x0100_0000  # where firmware would leave a device tree
 
@@ -48,13 +52,17 @@ class Checkpoint:
     vcpus: list[dict[str, object]]
     next_vcpu: int
     steps_taken: int
-    host: tuple[bytes, bytes, int | None, int] | None
+    host: dict[str, object] | None  # GuestHost.get_state()
     slice_left: int
     ticks: int
 
 
 class Machine:
-    def __init__(self, image: Image, config: MachineConfig | None = None) -> None:
+    def __init__(
+        self, image: Image, config: MachineConfig | None = None, host: GuestHost | None = None
+    ) -> None:
+        """``host`` serves a guest or pseries machine's hypercalls (a platform's subclass of
+        GuestHost); None gives the guest profile's own."""
         self.config = config or MachineConfig()
         self.image = image
         self.mem = PhysicalMemory(self.config.memory)
@@ -67,14 +75,15 @@ class Machine:
             self.mem.write_bytes(seg.paddr, seg.data, None)
         self.vcpus = [VCPU(self.mem, i) for i in range(self.config.vcpus)]
         self.host: GuestHost | None = None
-        if self.config.profile == "guest":
-            self.host = GuestHost(self.vcpus)
+        if self.config.profile != "powernv":
+            self.host = host if host is not None else GuestHost()
+            self.host.attach(self.vcpus)
         for cpu in self.vcpus:
             cpu.peers = self.vcpus
             cpu.host = self.host
             cpu.mmu = RadixMMU(cpu)
-            # In the guest profile, guest real addresses are machine addresses.
-            cpu.mmu.flat_partition = self.config.profile == "guest"
+            # In the guest profiles, guest real addresses are machine addresses.
+            cpu.mmu.flat_partition = self.config.profile != "powernv"
             self._reset(cpu)
         self.next_vcpu = 0  # the scheduler's position
         self.steps_taken = 0
@@ -88,17 +97,26 @@ class Machine:
         cpu.spr[SPR_LPCR] = LPCR_RESET
         if self.config.profile == "powernv":
             cpu.set_msr(MSR_SF | MSR_HV)
-        else:
+        elif self.config.profile == "guest":
             cpu.set_msr(MSR_SF | MSR_ME)
             cpu.gpr[3] = 0
+        else:
+            # pseries: vCPU 0 enters the kernel in 32-bit big-endian real mode (MSR = 0, as
+            # QEMU's sPAPR), the others wait for RTAS start-cpu. One thread per core: the
+            # hardware id (PIR, the tree's reg) is the index. The platform sets r3/r4/r5.
+            cpu.set_msr(0)
+            cpu.gpr[2] = cpu.gpr[3] = 0
+            cpu.spr[SPR_LPCR] = LPCR_PSERIES_RESET
+            cpu.spr[SPR_PIR] = cpu.index
+            cpu.spr[SPR_AMOR] = (1 << 64) - 1
+            if cpu.index:
+                cpu.halted = True
+                cpu.halt_reason = STOPPED
 
     # -- checkpoints -------------------------------------------------------------
     def checkpoint(self) -> Checkpoint:
         """Everything that determines the future: vCPUs, memory, scheduler, host."""
-        host = None
-        if self.host is not None:
-            h = self.host
-            host = (bytes(h.console_out), bytes(h.console_in), h.process_table, h.hcalls)
+        host = None if self.host is None else self.host.get_state()
         return Checkpoint(
             self.mem.snapshot(),
             [c.get_state() for c in self.vcpus],
@@ -118,14 +136,30 @@ class Machine:
         self.slice_left = cp.slice_left
         self.ticks = cp.ticks
         if self.host is not None and cp.host is not None:
-            out, inp, table, hcalls = cp.host
-            self.host.console_out = bytearray(out)
-            self.host.console_in = bytearray(inp)
-            self.host.process_table = table
-            self.host.hcalls = hcalls
-            for cpu in self.vcpus:
-                if isinstance(cpu.mmu, RadixMMU):
-                    cpu.mmu.process_table_override = table
+            self.host.set_state(cp.host)
+
+    def _skip_idle(self, room: int) -> int:
+        """When every vCPU that can run sleeps (H_CEDE, stop) with nothing to wake it, let
+        virtual time jump to the first timer event instead of turning the scheduler over
+        quantum by quantum: every sleeper's clock advances by the same amount, up to
+        ``room`` slots. Deterministic: a function of the machine state only. Returns the
+        slots skipped (0 when some vCPU is awake)."""
+        sleepers = []
+        for c in self.vcpus:
+            if c.halted or c.exit_reason:
+                continue
+            if not c.sleeping or c.wake_condition():
+                return 0
+            sleepers.append(c)
+        if not sleepers:
+            return 0
+        k = min(room, min(c.ticks_until_timer() for c in sleepers))
+        if k <= self.config.quantum:
+            return 0  # the ordinary turns get there as fast
+        for c in sleepers:
+            c.clock += k
+        self.ticks += k
+        return k
 
     def run(
         self,
@@ -164,6 +198,11 @@ class Machine:
                     break  # nothing can run
                 continue
             idle = 0
+            if cpu.sleeping and n > 1:
+                skipped = self._skip_idle(budget - done)
+                if skipped:
+                    done += skipped
+                    continue
             want = self.slice_left
             if budget - done < want:
                 want = budget - done

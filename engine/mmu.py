@@ -155,8 +155,10 @@ class RadixMMU:
 
     The cache holds 4 KiB effective pages by (EA page, access, MSR mode, PID)
     and is kept exactly like a TLB: the owner must call ``flush`` on tlbie,
-    tlbiel, slbia and ptesync, and on writes to PTCR, LPIDR, LPCR and
-    AMR/IAMR (PID changes need none: the PID is part of the key).
+    tlbiel, slbia and ptesync, and on writes to PTCR, LPIDR, LPCR and IAMR
+    (PID and AMR changes need none: the PID and AMR's key-0 bits, the only
+    ones a radix permission check reads, are part of the key; Linux's KUAP
+    rewrites AMR at every kernel entry and exit).
     """
 
     def __init__(self, cpu: TranslatingCPU) -> None:
@@ -190,7 +192,14 @@ class RadixMMU:
     def translate(self, ea: int, access: str) -> int:
         """The real address for an ``access`` ("r", "w" or "x") to ``ea``, or raise the fault."""
         cpu = self.cpu
-        base = self._tlb.get((ea >> 12, access, cpu.msr & _MODE_MSR, cpu.spr[SPR_PIDR]))
+        base = self._tlb.get(
+            (
+                ea >> 12,
+                access,
+                cpu.msr & _MODE_MSR,
+                cpu.spr[SPR_PIDR] | cpu.spr[SPR_AMR] >> 62 << 40,
+            )
+        )
         if base is not None:
             return base | (ea & 0xFFF)
         return self._fill(ea, access)
@@ -198,7 +207,14 @@ class RadixMMU:
     def probe(self, ea: int, access: str = "r") -> int | None:
         """Translate for the debugger: permissions checked, no R/C update, no interrupt."""
         cpu = self.cpu
-        base = self._tlb.get((ea >> 12, access, cpu.msr & _MODE_MSR, cpu.spr[SPR_PIDR]))
+        base = self._tlb.get(
+            (
+                ea >> 12,
+                access,
+                cpu.msr & _MODE_MSR,
+                cpu.spr[SPR_PIDR] | cpu.spr[SPR_AMR] >> 62 << 40,
+            )
+        )
         if base is not None:
             return base | (ea & 0xFFF)
         try:
@@ -233,7 +249,12 @@ class RadixMMU:
             raise self._interrupt(f, ea) from None
         if shift:
             cpu = self.cpu
-            key = (ea >> 12, access, cpu.msr & _MODE_MSR, cpu.spr[SPR_PIDR])
+            key = (
+                ea >> 12,
+                access,
+                cpu.msr & _MODE_MSR,
+                cpu.spr[SPR_PIDR] | cpu.spr[SPR_AMR] >> 62 << 40,
+            )
             if len(self._tlb) >= _TLB_LIMIT:
                 self.flush()
             self._tlb[key] = raddr & ~0xFFF

@@ -30,8 +30,7 @@ def dump_checkpoint(cp: Checkpoint, machine: Machine) -> bytes:
         "steps_taken": cp.steps_taken,
         "slice_left": cp.slice_left,
         "ticks": cp.ticks,
-        "host": None if cp.host is None else [cp.host[0].hex(), cp.host[1].hex(), cp.host[2],
-                                                cp.host[3]],
+        "host": cp.host,
         "reservations": {str(g): sorted(index[id(o)] for o in owners)
                          for g, owners in cp.memory.reservations.items()},
         "pages": pages,
@@ -62,11 +61,19 @@ def load_checkpoint(data: bytes, machine: Machine) -> Checkpoint:
         [_state_in(s) for s in header["vcpus"]],
         header["next_vcpu"],
         header["steps_taken"],
-        None if host is None else (bytes.fromhex(host[0]), bytes.fromhex(host[1]), host[2],
-                                   host[3]),
+        _host_in(host),
         header["slice_left"],
         header["ticks"],
     )  # fmt: skip
+
+
+def _host_in(host: Any) -> dict[str, object] | None:
+    """The host state; a checkpoint written before hosts had their own state dict holds the
+    list [console out (hex), console in (hex), process table, hypercall count]."""
+    if host is None or isinstance(host, dict):
+        return host
+    out, inp, table, hcalls = host
+    return {"console_out": out, "console_in": inp, "process_table": table, "hcalls": hcalls}
 
 
 def _state_out(state: dict[str, object]) -> dict[str, object]:

@@ -68,11 +68,15 @@ def sync_name(word: int) -> str:
 def ptesync(c: CPUState) -> None:
     """ptesync (sync L=2) completes translation-table updates.
 
-    The engine caches translations, so it drops them (radix MMU and decoded
-    instructions) for the issuing vCPU, as tlbiel would; then the run loop
-    looks at the machine state again (resyncs).
+    The engine caches translations, so it drops the issuing vCPU's cached
+    translations (radix MMU and data TLB); then the run loop looks at the
+    machine state again (resyncs). Decoded instructions stay: code whose
+    mapping changes is invalidated by the tlbie the ISA requires for that
+    (a page that was not mapped has no decoded code), and the kernel issues
+    ptesync after every page-table update, every few dozen instructions
+    while it patches itself.
     """
-    c.flush_translation()
+    c.flush_mmu()
 
 
 # Reserved-bit masks as QEMU 7.2 checks them (a word with any of them set is invalid).

@@ -16,6 +16,9 @@ from ..interrupts import (
     Interrupt,
 )
 from ..msr import (
+    LPCR_AIL,
+    LPCR_AIL_SHIFT,
+    LPCR_ILE,
     MSR_DR,
     MSR_EE,
     MSR_HV,
@@ -25,6 +28,7 @@ from ..msr import (
     MSR_PR,
     MSR_RI,
     MSR_SF,
+    SRR1_INTERRUPT_BITS,
     SRR1_PROGRAM_PRIV,
     SRR1_PROGRAM_TRAP,
 )
@@ -130,6 +134,62 @@ def sc(w: int, x: Ctx) -> Exec:
 
     def ex(c: CPUState) -> int:
         raise Interrupt(EXCP_SYSCALL, next_pc=npc, hv_call=lev == 1)
+
+    return ex
+
+
+FSCR_SCV = ppc_bit(51)  # system call vectored enabled
+FSCR_IC_SCV = 12
+SCV_VECTOR = 0x17000  # scv's vector base; AIL=3 moves it to 0xc000000000003000
+SCV_AIL3_VECTOR = 0xC000_0000_0000_3000
+
+
+def scv(w: int, x: Ctx) -> Exec:
+    """scv LEV (system call vectored, ISA 3.0B 7.5.19), as QEMU 7.2 delivers it: no SRR0/1;
+    LR = the next instruction, CTR = the MSR (interrupt bits 33:36, 42:47 cleared), the
+    new MSR keeps ME, HV, EE and RI, LE = LPCR[ILE]; vector 0x17000 + 0x20 * LEV, with
+    AIL = 3 (and MSR[IR] = MSR[DR] = 1) 0xc000000000003000 + 0x20 * LEV and IR DR set,
+    AIL = 2 sets IR DR only. FSCR[SCV] = 0: facility unavailable (cause 12)."""
+    lev, npc = (w >> 5) & 0x7F, x.npc
+
+    def ex(c: CPUState) -> int:
+        if not c.spr[SPR_FSCR] & FSCR_SCV:
+            fscr = c.spr[SPR_FSCR] & ~(0xFF << FSCR_IC_SHIFT)
+            c.spr[SPR_FSCR] = fscr | (FSCR_IC_SCV << FSCR_IC_SHIFT)
+            raise Interrupt(EXCP_FU)
+        old = c.msr
+        lpcr = c.spr[SPR_LPCR]
+        new = MSR_SF | (old & (MSR_ME | MSR_HV | MSR_EE | MSR_RI))
+        if lpcr & LPCR_ILE:
+            new |= MSR_LE
+        vector = SCV_VECTOR + 0x20 * lev
+        ail = (lpcr & LPCR_AIL) >> LPCR_AIL_SHIFT
+        if ail >= 2 and old & MSR_IR and old & MSR_DR:
+            new |= MSR_IR | MSR_DR
+            if ail == 3:
+                vector = SCV_AIL3_VECTOR + 0x20 * lev
+        c.lr = npc
+        c.ctr = old & ~SRR1_INTERRUPT_BITS & M64
+        c.lose_reservation()
+        c.set_msr(new)
+        return vector
+
+    return ex
+
+
+def rfscv(w: int, x: Ctx) -> Exec:
+    """rfscv: MSR from CTR and NIA from LR by rfid's rules (QEMU 7.2: do_rfi(lr, ctr))."""
+    cia = x.pc
+
+    def ex(c: CPUState) -> int:
+        c.cfar = cia
+        old = c.msr
+        src = c.ctr
+        new = msr_after_write(old, src, keep=0 if old & MSR_HV else MSR_ME)
+        new = (new & ~MSR_HV) | (old & src & MSR_HV)
+        c.set_msr(new)
+        target = c.lr & ~3
+        return target if new & MSR_SF else target & M32
 
     return ex
 
@@ -410,6 +470,8 @@ def _hv_gate(x: Ctx, inner: Exec, heai: Callable[[int], bool]) -> Exec:
 
 
 TLBIE_EPN = 0xFFFF_FFFF_FFFF_F000  # RB[0:51]
+QUADRANT_BITS = 0xC000_0000_0000_0000
+RADIX_AP_SHIFTS = {0: 12, 5: 16, 1: 21, 2: 30}  # RB[AP] -> page size (ISA 3.0B 5.10.1)
 
 
 def _tlbi_flush(w: int, x: Ctx, *, broadcast: bool) -> Exec:
@@ -428,7 +490,16 @@ def _tlbi_flush(w: int, x: Ctx, *, broadcast: bool) -> Exec:
         for cpu in c.peers if broadcast else (c,):
             if cpu.mmu is not None:
                 cpu.mmu.flush(ea)
-            cpu.flush_decoded()
+            if ea is None:
+                cpu.suspend_decoded()
+            else:
+                # Decoded code elsewhere keeps its translation: drop only this page's (its
+                # size from RB[AP]; the largest, 1 GiB, when AP names none).
+                # Every quadrant, as the MMU's own cache drops them.
+                size = 1 << RADIX_AP_SHIFTS.get((v >> 5) & 7, 30)
+                low = ea & ~(size - 1) & ~QUADRANT_BITS
+                for quadrant in range(4):
+                    cpu.flush_decoded_range(low | quadrant << 62, size)
         raise Resync(npc)
 
     return ex
@@ -528,6 +599,10 @@ OPS: list[Insn] = [
          untraced=True, resyncs=True, flow="hsrr0", msr_write="hsrr1"),
     _sys("sc", reserved(SC(17, 2), 0x03FFF01C), sc, "lev", untraced=True, ends=True,
          flow="syscall"),
+    _sys("scv", reserved(SC(17, 1), 0x03FFF01C), scv, "lev", untraced=True, ends=True,
+         resyncs=True, flow="scv", msr_write="scv"),
+    _sys("rfscv", reserved(XL(19, 82), 0x03FF8001), rfscv, priv="super", untraced=True,
+         resyncs=True, flow="lr", msr_write="ctr"),
     _sys("mfspr", reserved(XFX(31, 339), 0x1), mfspr, "rt, spr"),
     _sys("mtspr", reserved(XFX(31, 467), 0x1), mtspr, "spr, rs", spr_write=True,
          ends=_mtspr_ends, writes_code=_mtspr_ends),

@@ -233,6 +233,8 @@ def capstone_gap(o: Insn, word: int) -> bool:
         return True  # nor mtfsb0. / mtfsb1.
     if o.mnemonic in ("mtocrf", "mfocrf") and bin((word >> 12) & 0xFF).count("1") != 1:
         return True  # FXM naming 0 or several fields: capstone rejects, QEMU runs a no-op
+    if o.mnemonic in ("scv", "rfscv"):
+        return True  # ISA 3.0 system call vectored: capstone 5 knows neither (QEMU 7.2 runs both)
     if o.mnemonic in ("vmsumudm",):
         return True  # POWER9 VMX that capstone 5 does not know (QEMU 7.2 executes it)
     if o.mnemonic in ("xvcmpnedp", "xvcmpnesp"):

@@ -8,9 +8,15 @@ from collections.abc import Callable
 
 import pytest
 
-from engine.cpu import VCPU
-from engine.interrupts import PEND_DOORBELL
+from engine.cpu import VCPU, make_exec
+from engine.interrupts import PEND_DOORBELL, Interrupt, deliver
+from engine.isa.common import Resync
+from engine.isa.forms import Ctx
+from engine.isa.table import decode
+from engine.msr import MSR_DECODE_CONTEXT
 from engine.sprs import LPCR_WRITE_MASK
+
+from .conftest import make_cpu
 
 Step = Callable[..., VCPU]
 
@@ -222,3 +228,56 @@ def test_rfid_into_32_bit_mode_truncates_the_nia(step1: Step) -> None:
 def test_mtdec_negative_is_negative_at_once(step1: Step) -> None:
     cpu = step1(0x7C9603A6, msr=HV, r4=-1)  # mtdec r4
     assert cpu.dec_negative()
+
+
+# -- scv / rfscv (QEMU 7.2 excp_helper.c POWERPC_EXCP_SYSCALL_VECTORED, helper_rfscv) ---------
+SCV_0, SCV_1, RFSCV = 0x44000001, 0x44000021, 0x4C0000A4
+FSCR_SCV = 1 << (63 - 51)
+USER = PROB | 0xC032  # problem state, EE, IR, DR, RI (the kernel's user MSR, BE)
+AIL3_ILE = (3 << 23) | (1 << (63 - 38))
+
+
+def run_at(word: int, **regs: int) -> VCPU:
+    """Execute ``word`` at CODE by its closure (no fetch: MSR[IR] may be on without a MMU)."""
+    cpu = make_cpu([word], **regs)
+    msr = cpu.msr
+    fn = make_exec(decode(word), word, Ctx(CODE, msr & MSR_DECODE_CONTEXT, True, "big"))
+    try:
+        cpu.nia = fn(cpu)
+    except Resync as r:  # resyncs=True lines hand their next address over this way
+        cpu.nia = r.npc
+    except Interrupt as exc:
+        deliver(cpu, exc, CODE)
+    return cpu
+
+
+def test_scv_needs_fscr_scv() -> None:
+    cpu = run_at(SCV_0, msr=USER, fscr=0)
+    assert cpu.nia == 0xF60 and cpu.spr_by_name("srr0") == CODE
+    assert cpu.spr_by_name("fscr") >> 56 == 12  # interruption cause: scv
+
+
+def test_scv_saves_the_next_instruction_in_lr_and_the_msr_in_ctr() -> None:
+    cpu = run_at(SCV_1, msr=USER, fscr=FSCR_SCV, lpcr=AIL3_ILE, srr0=0x55, srr1=0x66)
+    assert cpu.lr == CODE + 4 and cpu.ctr == USER
+    assert cpu.nia == 0xC000_0000_0000_3000 + 0x20  # AIL=3 moves scv's base, + 0x20 * LEV
+    assert cpu.msr == SUP | 0x8033  # EE, IR, DR, RI kept; LE from LPCR[ILE]; PR gone
+    assert (cpu.spr_by_name("srr0"), cpu.spr_by_name("srr1")) == (0x55, 0x66)  # untouched
+
+
+def test_scv_with_translation_off_or_no_ail_goes_to_0x17000() -> None:
+    cpu = run_at(SCV_1, msr=PROB, fscr=FSCR_SCV, lpcr=AIL3_ILE)  # IR = DR = 0
+    assert cpu.nia == 0x17020 and not cpu.msr & 0x30
+    cpu = run_at(SCV_0, msr=USER, fscr=FSCR_SCV, lpcr=0)
+    assert cpu.nia == 0x17000 and not cpu.msr & 0x30
+
+
+def test_rfscv_returns_to_lr_with_the_msr_from_ctr() -> None:
+    cpu = run_at(RFSCV, msr=SUP | 0x1000, lr=0x10002003, ctr=USER)
+    assert cpu.nia == 0x10002000 and cpu.msr == USER | 0x1000
+    assert cpu.cfar == CODE
+
+
+def test_rfscv_is_privileged() -> None:
+    cpu = run_at(RFSCV, msr=PROB)
+    assert cpu.nia == 0x700
