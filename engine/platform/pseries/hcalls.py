@@ -135,13 +135,16 @@ class PseriesHost(GuestHost):
         if self.on_console is not None and data:
             self.on_console(cpu.index, data)
 
-    def console_input(self, data: bytes) -> None:
+    def console_input(self, data: bytes) -> int:
         """Bytes typed at the console: queued for H_GET_TERM_CHAR; the vty's interrupt fires
-        when the queue was empty (QEMU's spapr_vty pulses its edge source the same way)."""
+        when the queue was empty (QEMU's spapr_vty pulses its edge source the same way).
+        Returns the bytes now waiting. Call it on the thread that runs the machine (XICS
+        state changes)."""
         was_empty = not self.console_in
-        self.console_in += data
+        waiting = super().console_input(data)
         if was_empty and data:
             self.xics.pulse(self.vty_irq)
+        return waiting
 
     # -- dispatch -----------------------------------------------------------------------
     def hypercall(self, cpu: VCPU) -> None:
