@@ -78,6 +78,11 @@ class PhysicalMemory:
         # Cleared in place, never replaced: translated blocks hold the list.
         self.watch_hits: list[tuple[object, int, int, str, int | None, int | None]] = []
         self.tlbs: list[DataTLB] = []  # every vCPU's data TLB (see the module doc)
+        # Pages some store map may hold (every fill goes through ``storable``): a page
+        # leaving the fast path scans the store maps only when it is here, as a kernel
+        # decoding code from a new page or taking a lock on one would otherwise scan
+        # every vCPU's map each time.
+        self._store_mapped: set[int] = set()
 
     # -- data TLBs -------------------------------------------------------------
     def new_tlb(self) -> DataTLB:
@@ -92,20 +97,29 @@ class PhysicalMemory:
         return self.pages.get(pn)
 
     def storable(self, pn: int) -> bytearray | None:
-        """The page a store TLB may map for ``pn``: one on the fast path."""
-        return self.pages[pn] if pn in self._fast_write else None
+        """The page a store TLB may map for ``pn``: one on the fast path (then recorded as
+        possibly mapped, see ``_store_mapped``)."""
+        if pn in self._fast_write:
+            self._store_mapped.add(pn)
+            return self.pages[pn]
+        return None
 
     def _drop_store_tlbs(self) -> None:
         for t in self.tlbs:
             t.store.clear()
+        self._store_mapped.clear()
 
     def _drop_tlbs(self) -> None:
         for t in self.tlbs:
             t.clear()
+        self._store_mapped.clear()
 
     def _leave_fast(self, pn: int) -> None:
         if pn in self._fast_write:
             self._fast_write.discard(pn)
+            if pn not in self._store_mapped:
+                return  # in no store map
+            self._store_mapped.discard(pn)
             # Only the entries that store into this page: a larx makes its page
             # leave the set, and a spinning lock must not empty every store map.
             page = self.pages.get(pn)

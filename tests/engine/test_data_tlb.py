@@ -127,6 +127,21 @@ def test_a_reservation_drops_the_other_vcpus_store_mapping() -> None:
     assert a.resv_addr is None
 
 
+def test_a_page_mapped_again_after_leaving_the_fast_path_is_dropped_again() -> None:
+    # Memory scans the store maps only for pages a store mapped since (its
+    # record of them): each mapping must be recorded, not only the first.
+    m = _fresh(LOAD_TWICE, vcpus=2)
+    a, b = m.vcpus
+    m.mem.write_bytes(DATA, bytes(8), None)
+    for _ in range(2):
+        b.write(DATA + 16, 8, 1, "big")
+        assert DATA >> 12 in b.tlb_store
+        a.flush_decoded()  # another vCPU's TLB emptied: b's mapping stays
+        a.reserve(DATA, 4)
+        assert DATA >> 12 not in b.tlb_store
+        a.lose_reservation()  # the page is back on the fast path
+
+
 def test_translation_changes_empty_the_tlb() -> None:
     m = _fresh(LOAD_TWICE)
     cpu = m.vcpus[0]
