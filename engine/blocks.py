@@ -415,13 +415,13 @@ def _cold(
     """
     last = len(fns) - 1
     # (closure, compare the decode generation after it, leave on a watch hit after it, npc)
-    steps = tuple(
+    steps = [
         (fn, i in checks and i != last, watch and i != last, npcs[i]) for i, fn in enumerate(fns)
-    )
+    ]
     runs = 0
     me: list[Block] = []
 
-    def run(c: BlockCPU) -> int:
+    def heat() -> None:
         nonlocal runs
         runs += 1
         if runs >= HOT_AFTER and home is not None:
@@ -429,6 +429,9 @@ def _cold(
             if cache.blocks.get(key) is me[0]:
                 loop = _branches_to(fns[-1], start)
                 cache.blocks[key] = _assemble(fns, checks, npcs, loop, watch, start)
+
+    def run(c: BlockCPU) -> int:
+        heat()
         ic = c.icache
         gen = ic.gen
         wh = c.mem.watch_hits
@@ -443,6 +446,18 @@ def _cold(
             k += 1
         return pc
 
+    def run_plain(c: BlockCPU) -> int:
+        # No instruction to check after (the common case): the closures alone.
+        heat()
+        k = 0  # the instruction running: fault_index reads it
+        pc = 0
+        for fn in fns:
+            pc = fn(c)
+            k += 1
+        return pc
+
+    if not (watch and last) and checks <= {last}:
+        run = run_plain
     b = Block(run, len(fns), {}, run.__code__, False, fns, checks, npcs, watch, {})
     me.append(b)
     return b

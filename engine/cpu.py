@@ -10,7 +10,7 @@ held the word is written.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import TYPE_CHECKING, Protocol
 
 from . import blocks as _blocks
 from .bits import M64, sext
@@ -877,7 +877,9 @@ class VCPU:
                 elif b.loop:
                     # A loop back to a stop address stops after each pass.
                     limit = 1 if stop_at and pc in stop_at else room // length
-                    pc, passes = cast(tuple[int, int], b.run(self, limit))
+                    # A loop block returns (pc, passes); no typing.cast: a call per dispatch.
+                    ran: tuple[int, int] = b.run(self, limit)  # type: ignore[assignment]
+                    pc, passes = ran
                     n += passes * length
                 else:
                     pc = b.run(self)
