@@ -11,7 +11,7 @@ import pytest
 from engine.loader import Image, ImageError, Segment
 from engine.machine import ConfigError, Machine
 from engine.platform.pseries import boot
-from engine.platform.pseries.firmware import RTAS_STUB
+from engine.platform.pseries.firmware import QEMU_KERNEL_BASE, RTAS_STUB
 from engine.serialize import dump_checkpoint, load_checkpoint
 from tests.asm import assemble_elf
 
@@ -94,17 +94,17 @@ def console(m: Machine) -> bytes:
 def test_the_layout_follows_qemu_for_the_stock_kernel_sizes() -> None:
     kernel = Image("elf", 0xC000000000000000,
                    [Segment(0, b"", 0x287CA18, 0xC000000000000000)])  # fmt: skip
-    cfg = boot.PseriesConfig(kernel=b"", initrd=bytes(0x263C00))
+    cfg = boot.PseriesConfig(kernel=b"", initrd=bytes(0x263C00), kernel_base=QEMU_KERNEL_BASE)
     lay = boot.layout(cfg, kernel, 0x1000)
     assert lay.entry == 0x400000 and lay.initrd_start == 0x2C90000
     assert lay.tree_address == 0x2F00000  # the reference's place for it
     assert lay.rtas_base == 0x2F10000
-    at_zero = boot.layout(boot.PseriesConfig(kernel=b"", kernel_base=0), kernel, 0x1000)
+    at_zero = boot.layout(boot.PseriesConfig(kernel=b""), kernel, 0x1000)  # the default
     assert at_zero.entry == 0 and at_zero.initrd_start is None
 
 
 def test_vcpu_0_enters_the_kernel_with_r3_the_tree_and_r4_r5_zero() -> None:
-    m = boot.build_machine(program_config(vcpus=2))
+    m = boot.build_machine(program_config(vcpus=2, kernel_base=QEMU_KERNEL_BASE))
     lay: boot.Layout = m.pseries_layout  # type: ignore[attr-defined]
     c = m.vcpus[0]
     assert c.nia == 0x400000 and c.msr == 0
