@@ -132,12 +132,13 @@ class GuestHost:
         # no guest-visible effect in this model: resume the guest.
         cpu.nia = exc.next_pc if exc.next_pc is not None else pc
 
+    def stats(self) -> dict[str, object]:
+        """The host's counters for the session's platform view."""
+        return {"hcalls": {"all": self.hcalls}}
+
     def console_input(self, data: bytes) -> int:
         """Queue ``data`` for the guest's H_GET_TERM_CHAR; returns the bytes now waiting.
-
-        Called from another thread while the guest runs: a bytearray append is atomic under
-        the interpreter lock and the reader only removes from the front.
-        """
+        Call it on the engine's thread (Controller.console_input hands input over there)."""
         self.console_in += data
         return len(self.console_in)
 

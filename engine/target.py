@@ -11,6 +11,7 @@ the engine's objects.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
@@ -36,6 +37,7 @@ from .debug.events import (
 from .disasm import Line, disassemble_one
 from .loader import Image, ImageError, load_image
 from .msr import MSR_LE
+from .platform.pseries.boot import PseriesConfig as PseriesBoot
 from .registers import ARCHITECTED, VECTOR, UnknownRegister, canonical, read_register, width
 from .sprs import SPR_TABLE
 
@@ -110,6 +112,7 @@ class Target(Protocol):
              until: list[int] | None = None) -> StopEvent: ...  # fmt: skip
     def halt(self) -> None: ...
     def console_input(self, data: bytes) -> int: ...
+    def platform_stats(self) -> dict[str, Any]: ...
     def stepping(self, fast: bool = True) -> AbstractContextManager[Callable[[int], object]]: ...
 
     # optional capabilities
@@ -130,16 +133,36 @@ def open_session(image: Image, config: SessionConfig | None = None) -> Target:
     """A new debug session over ``image``."""
     from .debug.controller import Controller
 
+    if config is not None and config.profile == "pseries":
+        raise ConfigError("a pseries session boots a kernel: open it with open_pseries_session")
     return Controller(image, config)
+
+
+def open_pseries_session(boot: PseriesBoot, config: SessionConfig | None = None) -> Target:
+    """A new debug session over a pseries partition booting ``boot``'s kernel (the kernel,
+    initrd and device tree placed, vCPU 0 at the kernel's entry); ``config``'s vCPUs and memory
+    are the partition's (``boot``'s own are overridden by them)."""
+    from .debug.controller import Controller
+    from .platform.pseries.boot import build_machine
+
+    config = config or SessionConfig(profile="pseries", vcpus=boot.vcpus, memory=boot.memory)
+    if config.profile != "pseries":
+        raise ConfigError("open_pseries_session needs profile 'pseries'")
+    boot = dataclasses.replace(boot, vcpus=config.vcpus, memory=config.memory,
+                               quantum=config.quantum)  # fmt: skip
+    machine = build_machine(boot)
+    return Controller(machine.image, config, machine=machine)
 
 
 __all__ = [
     "ARCHITECTED", "ATOMIC_SEQUENCES", "BACKENDS", "MSR_LE", "SCHEDULER_LOCKING", "SPR_TABLE",
     "TRACE_REG_NAMES", "VECTOR", "Breakpoint", "BreakpointError", "ChangedIndices",
     "ConditionError", "ConfigError", "ConsoleEvent", "ControllerError", "Event", "Image",
-    "ImageError", "InterruptEvent", "Line", "MemoryAccessError", "ResumeEvent", "SessionConfig",
+    "ImageError", "InterruptEvent", "Line", "MemoryAccessError", "PseriesBoot", "ResumeEvent",
+    "SessionConfig",
     "Reversible", "Snapshots", "StopEvent", "Target", "TraceBatch", "TraceEvent",
     "UnknownRegister", "VCPUView",
-    "canonical", "disassemble_one", "instruction_key", "load_image", "open_session",
+    "canonical", "disassemble_one", "instruction_key", "load_image", "open_pseries_session",
+    "open_session",
     "read_register", "trace_xer", "width",
 ]  # fmt: skip

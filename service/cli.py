@@ -19,6 +19,7 @@ from engine.target import (
 )
 from engine.trace import DEFAULT_REGS, REGISTER_GROUPS, TraceOptions, Tracer, expand_groups
 from service import serve
+from service.boot import cli as boot_cli
 from service.gdb import cli as gdb_cli
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -147,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     _trace_parser(sub)
     gdb_cli.add_parser(sub)
+    boot_cli.add_parser(sub)
     sub.add_parser("demo", help="trace the bundled demo program")
     serve.add_parser(sub)
     try:
@@ -159,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
         return serve.cmd_serve(args)
     if args.command == "gdbserver":
         return gdb_cli.run(args)
+    if args.command == "boot":
+        return boot_cli.run(args)
     return cmd_demo(args)
 
 

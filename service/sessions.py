@@ -45,6 +45,7 @@ from engine.target import (
     Image,
     ImageError,
     MemoryAccessError,
+    PseriesBoot,
     Reversible,
     SessionConfig,
     Snapshots,
@@ -53,6 +54,7 @@ from engine.target import (
     UnknownRegister,
     canonical,
     load_image,
+    open_pseries_session,
     open_session,
     width,
 )
@@ -123,6 +125,9 @@ class SnapshotRecord:
     name: str | None
     time: int
     created_at: str
+
+
+DEFAULT_CMDLINE = "console=hvc0"
 
 
 def session_config(cfg: dict[str, Any]) -> SessionConfig:
@@ -518,7 +523,7 @@ class Manager:
                 continue
             cfg = json.loads(row["config"])
             try:
-                ctl = open_session(img.image, session_config(cfg))
+                ctl = self._open_target(img, cfg)
             except Exception:  # noqa: BLE001 - keep serving the others
                 log.exception("stored session does not re-create", extra={"session": row["id"]})
                 continue
@@ -609,7 +614,8 @@ class Manager:
 
     async def delete_image(self, owner: str, image_id: str) -> None:
         rec = self.image(owner, image_id)
-        users = [s.id for s in self.sessions.values() if s.image.id == image_id]
+        users = [s.id for s in self.sessions.values()
+                 if image_id in (s.image.id, s.config.get("initrd"))]  # fmt: skip
         if users:
             raise Problem(409, "conflict", f"image {image_id} is used by session {users[0]}")
         await asyncio.to_thread(self.store.delete_image, rec.id)
@@ -645,11 +651,17 @@ class Manager:
                 )
             state = await asyncio.to_thread(self.store.snapshot_state, snap.id)
         else:
-            image = self.image(owner, body["image_id"])
+            pseries = body.get("profile") == "pseries"
+            image = self.image(owner, body["kernel"] if pseries else body["image_id"])
             cfg = {k: body[k] for k in (
                 "profile", "vcpus", "memory_mb", "backend", "scheduler_locking", "step_flags",
                 "atomic_sequences", "quantum", "history")}  # fmt: skip
             cfg["step_flags"] = sorted(set(cfg["step_flags"]))
+            if pseries:
+                if body.get("initrd"):
+                    self.image(owner, body["initrd"])  # 404 for another owner's or none
+                cfg.update(kernel=image.id, initrd=body.get("initrd"),
+                           cmdline=body.get("cmdline") or DEFAULT_CMDLINE)  # fmt: skip
         if cfg["vcpus"] > st.max_vcpus:
             raise Problem(422, "limit-exceeded", f"a session has at most {st.max_vcpus} vCPUs",
                           field="vcpus")  # fmt: skip
@@ -658,7 +670,7 @@ class Manager:
                           f"a session has at most {st.max_memory_mb} MiB of memory",
                           field="memory_mb")  # fmt: skip
         try:
-            ctl = open_session(image.image, session_config(cfg))
+            ctl = self._open_target(image, cfg)
             snaps = ctl.support_snapshots()
             if state is not None and snap is not None and snaps is not None:
                 snaps.load_snapshot(snap.id, state, snap.time)
@@ -675,6 +687,20 @@ class Manager:
         self.sessions[sid] = s
         self.metrics.sessions.set(len(self.sessions))
         return s
+
+    def _open_target(self, image: ImageRecord, cfg: dict[str, Any]) -> Target:
+        """The session's engine: over the image, or a pseries partition booting it."""
+        if cfg["profile"] != "pseries":
+            return open_session(image.image, session_config(cfg))
+        initrd = None
+        if cfg.get("initrd"):
+            rec = self.images.get(cfg["initrd"])
+            if rec is None:
+                raise ImageError(f"the initrd image {cfg['initrd']} was deleted")
+            initrd = rec.data
+        boot = PseriesBoot(kernel=image.data, initrd=initrd, cmdline=cfg["cmdline"],
+                           kernel_base=0)  # fmt: skip
+        return open_pseries_session(boot, session_config(cfg))
 
     async def delete_session(self, s: Session) -> None:
         await s.halt(timeout=1.0)

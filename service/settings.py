@@ -27,8 +27,8 @@ class Settings(BaseSettings):
     log_level: str = "info"
     demo: bool = False  # preload the SMP demo (examples/smp_spinlock.elf, 4 vCPUs)
     # Limits (docs/api.md "Security and limits"): every one is a 4xx when hit.
-    max_upload_bytes: int = 16 << 20
-    max_body_bytes: int = 24 << 20  # base64 JSON uploads are 4/3 of the image
+    max_upload_bytes: int = 64 << 20  # Debian's vmlinux is 46 MB
+    max_body_bytes: int = 96 << 20  # base64 JSON uploads are 4/3 of the image
     max_images_per_owner: int = 100
     max_sessions_per_owner: int = 16
     max_snapshots_per_session: int = 64

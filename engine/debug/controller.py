@@ -61,6 +61,8 @@ from .reverse import ReverseExecution, Snapshot
 from .tracing import TraceEmission
 
 CHUNK = 4096  # slots between halt checks while running (a few ms)
+# A halted vCPU's halt_reason that is a stop reason of its own (the platform ended the run).
+END_OF_RUN = ("checkstop", "poweroff", "panic", "reboot")
 CHUNK_TRACED = 1024  # the same when vCPUs are traced (each slot costs several times more)
 DEFAULT_BUDGET = 50_000_000
 RUN_TO_BUDGET = 5_000_000
@@ -73,15 +75,23 @@ class Controller(Inspection, BreakpointControl, TraceEmission, ReverseExecution)
     Target): state access and breakpoints here, trace events in tracing.py, snapshots and
     reverse execution in reverse.py."""
 
-    def __init__(self, image: Image, config: SessionConfig | None = None) -> None:
+    def __init__(
+        self, image: Image, config: SessionConfig | None = None, machine: Machine | None = None
+    ) -> None:
+        """A session over ``image``, or over a ``machine`` a platform built (pseries: the
+        kernel, initrd and tree already placed), whose config must agree with ``config``."""
         self.config = config = config or SessionConfig()
         self._readers: dict[tuple[str, ...], list[Reader]] = {}
         self.image = image
         self.backend = make_backend(config.backend)
         caps = self.backend.capabilities
-        if NEEDS_GUEST_PROFILE in caps and config.profile != "guest":
+        if NEEDS_GUEST_PROFILE in caps and config.profile not in ("guest", "pseries"):
             raise ControllerError(f"the {config.backend} backend needs the guest profile")
-        self.machine = Machine(
+        if machine is not None:
+            mc = machine.config
+            if (mc.vcpus, mc.profile, mc.memory) != (config.vcpus, config.profile, config.memory):
+                raise ControllerError("the machine and the session configuration disagree")
+        self.machine = machine or Machine(
             image,
             MachineConfig(
                 vcpus=config.vcpus, profile=config.profile, memory=config.memory,
@@ -100,6 +110,10 @@ class Controller(Inspection, BreakpointControl, TraceEmission, ReverseExecution)
         self.last_stop: StopEvent | None = None
         self.running = False
         self._halt = threading.Event()
+        # Console input typed from other threads, handed to the host on the engine's thread
+        # (it may raise the console's interrupt, which changes vCPU state).
+        self._typed: list[bytes] = []
+        self._typed_lock = threading.Lock()
         self._lock = threading.RLock()
         self._step_stops: dict[int, set[int]] = {}
         self._bp_pas: dict[int, list[Breakpoint]] = {}
@@ -252,6 +266,12 @@ class Controller(Inspection, BreakpointControl, TraceEmission, ReverseExecution)
         s.setdefault("host_exits", 0)
         return s
 
+    def platform_stats(self) -> dict[str, Any]:
+        """The platform's counters (hypercalls and RTAS calls by name, the unsupported ones
+        apart); empty for ``powernv``, which has no host."""
+        host = self.machine.host
+        return {} if host is None else host.stats()
+
     # -- the Target face (engine/target.py): plain data for the service -------------------
     def capabilities(self) -> dict[str, Any]:
         """The backend's capabilities and the session's stepping choices."""
@@ -262,6 +282,7 @@ class Controller(Inspection, BreakpointControl, TraceEmission, ReverseExecution)
     @contextlib.contextmanager
     def _op(self) -> Iterator[None]:
         with self._lock:
+            self._deliver_typed()
             yield
 
     def halt(self) -> None:
@@ -270,14 +291,35 @@ class Controller(Inspection, BreakpointControl, TraceEmission, ReverseExecution)
 
     def console_input(self, data: bytes) -> int:
         """Type ``data`` at the guest's console, from any thread, running or not; returns the
-        bytes waiting for the guest. A machine without a console (``powernv``) refuses."""
+        bytes waiting for the guest. The host gets them on the engine's thread: at once when
+        no command runs, else at the running command's next chunk boundary (milliseconds).
+        A machine without a console (``powernv``) refuses."""
         host = self.machine.host
         if host is None:
             raise ControllerError(
                 f"the {self.config.profile} profile has no console (the guest and pseries "
                 "profiles have one)"
             )
-        return host.console_input(data)
+        with self._typed_lock:
+            self._typed.append(data)
+            waiting = len(host.console_in) + sum(map(len, self._typed))
+        if self._lock.acquire(blocking=False):
+            try:
+                self._deliver_typed()
+            finally:
+                self._lock.release()
+        return waiting
+
+    def _deliver_typed(self) -> None:
+        """Hand typed input to the host (the engine's thread, or with the session lock)."""
+        if not self._typed:
+            return
+        host = self.machine.host
+        with self._typed_lock:
+            typed, self._typed = self._typed, []
+        if host is not None:
+            for data in typed:
+                host.console_input(data)
 
     def _others(self, v: int) -> list[VCPU]:
         return [c for c in self.machine.vcpus if c.index != v and not c.halted]
@@ -591,6 +633,8 @@ class Controller(Inspection, BreakpointControl, TraceEmission, ReverseExecution)
         while True:
             if self._halt.is_set():
                 return self._quiet_or(quiet, self._stop_any("halt", run_set))
+            if self._typed:
+                self._deliver_typed()
             before = self._clock_slots()
             chunk = CHUNK if self.trace_vcpus is None else CHUNK_TRACED
             used, who = m.run(min(chunk, left), stop_at, vcpus=run_set)
@@ -606,6 +650,19 @@ class Controller(Inspection, BreakpointControl, TraceEmission, ReverseExecution)
             if ev is not None:
                 return self._quiet_or(quiet, ev)
 
+    def _halted_stop(self, cpu: VCPU) -> StopEvent:
+        """A halted vCPU's stop: the platform's end of the run (poweroff, panic, reboot) is the
+        reason itself; a checkstop is one; any other halt is an exit with its reason."""
+        why = cpu.halt_reason
+        r = why if why in END_OF_RUN else "exit"
+        msg = why if r == "exit" else self._end_message(why)
+        return StopEvent(vcpu=cpu.index, reason=r, pc=cpu.nia, time=self.time, message=msg)
+
+    def _end_message(self, why: str | None) -> str | None:
+        # The platform's host may say why (pseries: the ibm,os-term message).
+        message = getattr(self.machine.host, "os_term_message", None) if why == "panic" else None
+        return str(message) if message else None
+
     def _quiet_or(self, quiet: bool, ev: StopEvent) -> StopEvent:
         return ev if quiet else self._stop_event(ev)
 
@@ -617,8 +674,10 @@ class Controller(Inspection, BreakpointControl, TraceEmission, ReverseExecution)
             msg = ", ".join(
                 f"vCPU {c.index}: {c.halt_reason}" for c in self.machine.vcpus if c.halted
             )
-            if any(c.halt_reason == "checkstop" for c in self.machine.vcpus):
-                reason = "checkstop"
+            ends = [c.halt_reason for c in self.machine.vcpus if c.halt_reason in END_OF_RUN]
+            if ends:
+                reason = "checkstop" if "checkstop" in ends else str(ends[0])
+                msg = self._end_message(reason) if reason != "checkstop" else msg
         return StopEvent(vcpu=v, reason=reason, pc=cpu.nia, time=self.time, message=msg or None)
 
     def _plant_breakpoints(
@@ -664,8 +723,7 @@ class Controller(Inspection, BreakpointControl, TraceEmission, ReverseExecution)
                 vector=bp.vector,
             )
         if cpu.halted:
-            r = "checkstop" if cpu.halt_reason == "checkstop" else "exit"
-            return StopEvent(vcpu=v, reason=r, pc=cpu.nia, time=self.time, message=cpu.halt_reason)
+            return self._halted_stop(cpu)
         pc = cpu.nia
         if pc in extra.get(v, ()):
             return StopEvent(vcpu=v, reason="step", pc=pc, time=self.time)

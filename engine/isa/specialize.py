@@ -1005,7 +1005,10 @@ class Specializer:
                 elif n in ALIASES or n in ("c", "pc"):
                     pass
                 elif n in gl or hasattr(builtins, n):
-                    node.id = bind(n, gl[n] if n in gl else getattr(builtins, n), n)
+                    # A global named "_x" would be the renamed local x of any instruction
+                    # pasted into the same block (vperm's src, a module's _src helper).
+                    want = "g" + n if n.startswith("_") else n
+                    node.id = bind(n, gl[n] if n in gl else getattr(builtins, n), want)
                 else:
                     raise NotInlinable(f"unknown name {n}")
                 return node

@@ -31,6 +31,7 @@ from . import (
     vsx_scalar,
     vsx_scalar2,
     vsx_storage,
+    vsx_vconvert,
     vsx_vector,
     vsx_vector2,
 )
@@ -68,6 +69,7 @@ ALL_OPS: tuple[Insn, ...] = (
     *vsx_quad.OPS,
     *vsx_convert.OPS,
     *vmx_bcd.OPS,
+    *vsx_vconvert.OPS,
 )
 
 DECODER = Decoder(ALL_OPS)

@@ -52,7 +52,7 @@ def _set_fprf(c: CPUState, bits: int) -> None:
     c.fpscr = (c.fpscr & ~FPSCR_FPRF) | bits
 
 
-def _single_bits(r: int, exc: int, mode: int) -> int:
+def single_bits(r: int, exc: int, mode: int) -> int:
     """The binary32 word of round_to_single's binary64 image ``r``.
 
     A rebiased result (OX with OE=1, UX with UE=1) has an exponent that wrapped
@@ -71,7 +71,7 @@ def xscvdpsp(c: CPUState, xt: int, xb: int) -> None:
     mode = c.fpscr & MODE
     r, exc = fpu.round_to_single(c.vsr[xb] >> 64, mode)
     st = element(c, exc, True)
-    w = _single_bits(r, exc, mode)
+    w = single_bits(r, exc, mode)
     c.vsr[xt] = ((w << 32) | w) << 64
     _set_fprf(c, fpu.ffprf(w, _SINGLE))
     status(c, st, True)
@@ -125,7 +125,7 @@ def xsrsp(c: CPUState, xt: int, xb: int) -> None:
 
 
 # -- binary64 <-> integer ----------------------------------------------------------------
-_CVT_INT = {  # (lo, hi, the NaN result, word)
+CVT_INT = {  # (lo, hi, the NaN result, word)
     "sxd": (-(1 << 63), (1 << 63) - 1, 1 << 63, False),
     "uxd": (0, M64, 0, False),
     "sxw": (-(1 << 31), (1 << 31) - 1, 1 << 31, True),
@@ -135,7 +135,7 @@ _CVT_INT = {  # (lo, hi, the NaN result, word)
 
 def xscv_to_int(c: CPUState, xt: int, xb: int, *, to: str) -> None:
     """xscvdp{s,u}x{d,w}s: XB.dw0 truncated to an integer (dw0, or both words of dw0)."""
-    lo, hi, nanval, word = _CVT_INT[to]
+    lo, hi, nanval, word = CVT_INT[to]
     b = c.vsr[xb] >> 64
     v, exc = fpu.to_int(b, fpu.RN_ZERO, lo, hi)
     if fpu.is_nan(b):
@@ -166,13 +166,14 @@ def xscv_from_int(c: CPUState, xt: int, xb: int, *, signed: bool, sp: bool) -> N
 
 
 # -- round to integral -------------------------------------------------------------------
-_AWAY = -2  # xsrdpi: round to nearest, ties away from zero (rmode -1 is xsrdpic)
+AWAY = -2  # xsrdpi: round to nearest, ties away from zero
+CURRENT = -1  # xsrdpic: FPSCR[RN]
 
 
 def xsrdpi(c: CPUState, xt: int, xb: int, *, rmode: int) -> None:
     """xsrdpi[c,m,p,z]: XT.dw0 <- XB.dw0 rounded to an integral value.
 
-    rmode -1 is xsrdpic (FPSCR[RN], XX/FI when inexact); the others never set XX.
+    rmode CURRENT is xsrdpic (FPSCR[RN], XX/FI when inexact); the others never set XX.
     """
     b = c.vsr[xb] >> 64
     if fpu.is_snan(b):
@@ -181,9 +182,9 @@ def xsrdpi(c: CPUState, xt: int, xb: int, *, rmode: int) -> None:
     elif fpu.is_nan(b):
         r, inexact = b, False
     else:
-        cur = rmode == -1
+        cur = rmode == CURRENT
         rn = c.fpscr & FPSCR_RN if cur else rmode
-        r, inexact = fpu.round_integral(b, fpu.BINARY64, rn, away=rmode == _AWAY)
+        r, inexact = fpu.round_integral(b, fpu.BINARY64, rn, away=rmode == AWAY)
         inexact = inexact and cur
     c.vsr[xt] = r << 64
     _set_fprf(c, fpu.fprf(r))
@@ -282,8 +283,8 @@ SCALAR_OPS: list[Insn] = [
     _x2("xscvuxddp", 360, xscv_from_int, signed=False, sp=False),
     _x2("xscvsxdsp", 312, xscv_from_int, signed=True, sp=True),
     _x2("xscvuxdsp", 296, xscv_from_int, signed=False, sp=True),
-    _x2("xsrdpi", 73, xsrdpi, rmode=_AWAY),
-    _x2("xsrdpic", 107, xsrdpi, rmode=-1),
+    _x2("xsrdpi", 73, xsrdpi, rmode=AWAY),
+    _x2("xsrdpic", 107, xsrdpi, rmode=CURRENT),
     _x2("xsrdpim", 121, xsrdpi, rmode=fpu.RN_DOWN),
     _x2("xsrdpip", 105, xsrdpi, rmode=fpu.RN_UP),
     _x2("xsrdpiz", 89, xsrdpi, rmode=fpu.RN_ZERO),

@@ -15,23 +15,35 @@ def _default_flags() -> list[StepFlag]:
 
 
 class SessionCreate(Input):
-    """A debug session over an image (or re-created from a snapshot)."""
+    """A debug session over an image, a pseries partition booting a kernel (``kernel``, with
+    ``initrd`` and ``cmdline``), or re-created from a snapshot."""
 
     model_config = {
         "extra": "forbid",
         "json_schema_extra": {
             "examples": [
                 {"image_id": "img-0123456789abcdef", "vcpus": 4, "profile": "powernv"},
+                {"profile": "pseries", "kernel": "img-0123456789abcdef",
+                 "initrd": "img-fedcba9876543210", "cmdline": "console=hvc0"},
                 {"snapshot_id": "snp-0123456789abcdef"},
             ],
-            "anyOf": given("image_id", "snapshot_id"),  # _source
+            "anyOf": given("image_id", "snapshot_id", "kernel"),  # _source
         },
-    }
+    }  # fmt: skip
     image_id: str | None = None
     snapshot_id: str | None = Field(
         default=None, description="re-create a session at this snapshot (same image and config)"
     )
-    profile: Literal["powernv", "guest"] = "powernv"
+    profile: Literal["powernv", "guest", "pseries"] = "powernv"
+    kernel: str | None = Field(
+        default=None, description="pseries: the image id of the kernel ELF (vmlinux)"
+    )
+    initrd: str | None = Field(
+        default=None, description="pseries: the image id of an initrd (uploaded as raw)"
+    )
+    cmdline: str | None = Field(
+        default=None, max_length=2048, description="pseries: the kernel command line"
+    )
     vcpus: Int = Field(default=1, ge=1, le=64)
     memory_mb: Int = Field(default=1024, ge=1, le=1 << 20)
     backend: Literal["native", "trace-intercept", "trace-vector"] = "native"
@@ -43,8 +55,18 @@ class SessionCreate(Input):
 
     @model_validator(mode="after")
     def _source(self) -> SessionCreate:
-        if self.image_id is None and self.snapshot_id is None:
-            raise ValueError("give image_id or snapshot_id")
+        if self.snapshot_id is not None:
+            return self
+        if self.profile == "pseries":
+            if self.kernel is None:
+                raise ValueError("a pseries session boots a kernel: give kernel (an image id)")
+            if self.image_id is not None:
+                raise ValueError("a pseries session takes kernel (and initrd), not image_id")
+        else:
+            if self.kernel is not None or self.initrd is not None or self.cmdline is not None:
+                raise ValueError("kernel, initrd and cmdline are for profile pseries")
+            if self.image_id is None:
+                raise ValueError("give image_id or snapshot_id")
         return self
 
 
@@ -58,6 +80,9 @@ class SessionConfigPublic(Model):
     atomic_sequences: str | None
     quantum: int
     history: bool
+    kernel: str | None = Field(default=None, description="pseries: the kernel's image id")
+    initrd: str | None = Field(default=None, description="pseries: the initrd's image id")
+    cmdline: str | None = Field(default=None, description="pseries: the kernel command line")
 
 
 class WatchPublic(Model):

@@ -28,8 +28,12 @@ ENTRY = 0x10
 
 
 def done_address(image: bytes) -> int:
+    """The first ``b .`` of the image, in either byte order (compiled programs run LE)."""
     for a in range(ENTRY, len(image) - 3, 4):
-        if int.from_bytes(image[a : a + 4], "big") == B_DOT:
+        if B_DOT in (
+            int.from_bytes(image[a : a + 4], "big"),
+            int.from_bytes(image[a : a + 4], "little"),
+        ):
             return a
     raise ValueError("the program has no `done: b done`")
 

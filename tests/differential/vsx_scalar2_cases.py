@@ -68,7 +68,8 @@ class Prog:
         data: list[str] = []
         steps = 0
         for i, k in enumerate(cases):
-            code.append(f"    # case {i}: {k.insn}" + (f"  ({k.note})" if k.note else ""))
+            what = k.insn.replace("\n", "; ")
+            code.append(f"    # case {i}: {what}" + (f"  ({k.note})" if k.note else ""))
             code += ["    ld 4,0(9)", "    mtvsrd 0,4", "    mtfsf 0xff,0", "    mtcrf 0xff,6"]
             data.append(f"    .quad {k.fpscr:#018x}")
             pos = 8
@@ -76,8 +77,10 @@ class Prog:
                 code += [f"    ld 4,{pos}(9)", f"    ld 5,{pos + 8}(9)", f"    mtvsrdd {r},4,5"]
                 data += [f"    .quad {v >> 64:#018x}", f"    .quad {v & (1 << 64) - 1:#018x}"]
                 pos += 16
-            code += [f"    {k.insn}", f"    addi 9,9,{pos}"]
-            steps += 4 + 3 * len(k.regs) + 2
+            # A case may run more than one instruction, one a line (a reset before the last).
+            insns = k.insn.split("\n")
+            code += [f"    {s}" for s in insns] + [f"    addi 9,9,{pos}"]
+            steps += 4 + 3 * len(k.regs) + len(insns) + 1
             if (k.fpscr & 0xF8 and fe) or "HEAI" in k.note:
                 steps += 4  # the handler, when the instruction interrupts
         return code, data, steps

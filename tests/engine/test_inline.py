@@ -178,3 +178,27 @@ def test_the_hot_instructions_have_inline_source() -> None:
     have = {o.mnemonic for o in INLINE_OPS}
     assert hot <= have, sorted(hot - have)
     assert len(INLINE_OPS) >= 60
+
+
+def test_a_helper_named_like_a_renamed_local_is_not_shadowed() -> None:
+    """xxperm's local ``src`` becomes ``_src`` in a block; vsx_vconvert's helper ``_src``
+    (a module global) must still be the function in the instructions pasted after it."""
+    xxperm = (60 << 26) | (3 << 21) | (1 << 16) | (2 << 11) | (26 << 3)  # xxperm 3,1,2
+    cvt = (60 << 26) | (4 << 21) | (3 << 11) | (392 << 2)  # xvcvspuxds 4,3
+    assert decode(xxperm).mnemonic == "xxperm" and decode(cvt).mnemonic == "xvcvspuxds"
+    msr = MSR_SF | FACILITIES
+    runs = []
+    for _ in range(2):
+        mem = _memory(random.Random(SEED))
+        c = _cpu(mem, msr, random.Random(SEED))
+        for k, w in enumerate((xxperm, cvt)):
+            mem.write_bytes(PC + 4 * k, w.to_bytes(4, "big"), None)
+        runs.append((c, mem, [c.decode_at(PC), c.decode_at(PC + 4)]))
+    (a, mem_a, fns_a), (b, mem_b, fns_b) = runs
+    assert all(inline_source(fn) is not None for fn in fns_b)
+    for fn in fns_a:
+        fn(a)
+    blk = _factory(fns_b, set(), {0: PC + 4, 1: PC + 8}, loop=False)
+    npc = blk.make(Cut, (1 << 64) - 1, 0xFFFF_FFFF, PC)(b)
+    assert npc == PC + 8
+    assert b.get_state() == a.get_state()

@@ -27,6 +27,10 @@ CONFORMANCE = sorted(
 DIFFERENTIAL = [p for p in programs() if p.binary.exists()]
 CHUNKS = (1, 3, 10, 97, 4096)
 TOTAL = 3000
+# Slots run per chunk size: every chunk of 1 or 3 slots ends inside a block, and each new
+# block start is a fresh block to build (~60 instructions compiled to run one), so the small
+# chunks cover the programs' first few hundred instructions and the large ones all of TOTAL.
+SLOTS = {1: 200, 3: 600, 10: 1000}
 
 
 def _session(image: bytes, vcpus: int, profile: str, blocks: bool) -> Controller:
@@ -61,7 +65,7 @@ def _machine_run(
     m = ctl.machine
     out: list[object] = []
     total = 0
-    while total < TOTAL:
+    while total < SLOTS.get(chunk, TOTAL):
         used, who = m.run(chunk, stops)
         total += used
         if who is not None:
