@@ -252,12 +252,27 @@ async function createSession(ev) {
   msg.textContent = "creating…";
   try {
     const image_id = await imageFor($("#create-source").value);
+    const profile = $("#create-profile").value;
     const body = {
-      image_id,
       vcpus: Number($("#create-vcpus").value) || 1,
-      profile: $("#create-profile").value,
+      profile,
       backend: $("#create-backend").value,
     };
+    if (profile === "pseries") {
+      // The image is the kernel; an initrd goes up as a raw image of its own.
+      body.kernel = image_id;
+      body.cmdline = $("#create-cmdline").value;
+      const f = $("#create-initrd").files[0];
+      if (f) {
+        const fd = new FormData();
+        fd.append("file", f, f.name);
+        fd.append("name", f.name);
+        fd.append("format", "raw");
+        body.initrd = (await api("POST", "/v1/images", fd)).id;
+      }
+    } else {
+      body.image_id = image_id;
+    }
     const s = await api("POST", "/v1/sessions", body);
     msg.textContent = `created ${s.id}`;
     await loadSessions(s.id);
@@ -1407,7 +1422,14 @@ function init() {
     const v = ev.target.value;
     if (v === "upload") $("#create-file").click();
     const ex = EXAMPLES.find((e) => "example:" + e.file === v);
-    if (ex) { $("#create-vcpus").value = ex.vcpus; $("#create-profile").value = ex.profile; }
+    if (ex) {
+      $("#create-vcpus").value = ex.vcpus;
+      $("#create-profile").value = ex.profile;
+      $("#create-pseries").hidden = true;
+    }
+  });
+  $("#create-profile").addEventListener("change", (ev) => {
+    $("#create-pseries").hidden = ev.target.value !== "pseries";
   });
   $("#create-file").addEventListener("change", () => {
     const f = $("#create-file").files[0];

@@ -381,3 +381,31 @@ def test_a_profile_without_a_console_says_so(page, server):
     open_dashboard(page, server)
     create_example(page, "smp_spinlock.elf", 2)
     expect(page.locator("#console-info")).to_contain_text("powernv profile has none")
+
+
+def test_a_pseries_session_from_a_kernel_upload_boots_to_power_off(page, server, tmp_path: Path):
+    from tests.asm import assemble_elf
+    from tests.engine.platform.test_boot import PROGRAM
+
+    kernel = tmp_path / "smp-kernel.elf"
+    kernel.write_bytes(assemble_elf(PROGRAM))
+    initrd = tmp_path / "initrd.cpio"
+    initrd.write_bytes(b"070701" + bytes(2042))
+    open_dashboard(page, server)
+    page.select_option("#create-source", "upload")
+    page.set_input_files("#create-file", str(kernel))
+    page.fill("#create-vcpus", "2")
+    page.select_option("#create-profile", "pseries")
+    expect(page.locator("#create-pseries")).to_be_visible()
+    page.set_input_files("#create-initrd", str(initrd))
+    page.fill("#create-cmdline", "console=hvc0 quiet")
+    page.click("#create-btn")
+    expect(page.locator("#create-msg")).to_contain_text("created ses-")
+    sid = page.locator("#create-msg").inner_text().split()[-1]
+    cfg = session_json(page, server, sid)["config"]
+    assert cfg["profile"] == "pseries" and cfg["cmdline"] == "console=hvc0 quiet"
+    assert cfg["initrd"] and cfg["kernel"]
+    expect(page.locator("#console-info")).to_have_text("click and type")
+    page.click('#controls button[data-act="continue"]')
+    expect(page.locator("#stopline")).to_contain_text("poweroff", timeout=60_000)
+    page.wait_for_function("ppcdbg.terminalText().includes('ABC')")
