@@ -374,8 +374,8 @@ def main(names: Iterable[str] = ()) -> None:
         p = mk()
         if want and p.name not in want:
             continue
+        p.generator = "vmx_bcd_cases"
         be, le = p.texts()
-        be = be.replace("vsx_scalar2_cases", "vmx_bcd_cases")  # Prog's header names its module
         (PROGRAMS / f"{p.name}.S").write_text(be)
         (PROGRAMS / f"{p.name}.le.S").write_text(le)
         print(p.name, len(p.cases), "cases")

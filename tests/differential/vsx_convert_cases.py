@@ -485,6 +485,7 @@ def main(names: Iterable[str] = ()) -> None:
         p = mk()
         if want and p.name not in want:
             continue
+        p.generator = "vsx_convert_cases"
         be, le = p.texts()
         (PROGRAMS / f"{p.name}.S").write_text(be)
         (PROGRAMS / f"{p.name}.le.S").write_text(le)
