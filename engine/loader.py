@@ -62,6 +62,15 @@ class Image:
     toc: int | None = None  # r2 at reset: the entry descriptor's TOC (BE ELFv1 through .opd)
     # DWARF line table (from .debug_line, when built with -g): (address, file, line), sorted
     lines: tuple[tuple[int, str, int], ...] = ()
+    # ELFv2 functions with a separate local entry point: name -> its offset from the symbol
+    # (st_other; callers that share the TOC branch there, past the r2 set-up).
+    local_entry: dict[str, int] = field(default_factory=dict)
+
+    def code_address(self, name: str) -> int:
+        """Where execution of symbol ``name`` arrives, for a breakpoint: an ELFv2 function's
+        local entry point (the global entry falls through to it, so both kinds of call stop
+        there), as gdb's ppc64 breakpoints do; else the symbol's value. KeyError if unknown."""
+        return self.symbols[name] + self.local_entry.get(name, 0)
 
     def read_virtual(self, addr: int, length: int) -> bytes | None:
         """Bytes at virtual ``addr`` from the segments (bss reads as zero), or None."""
@@ -216,7 +225,25 @@ def _load_elf(data: bytes) -> Image:
         if abi != 2 and is_func and in_opd(value):
             value = _descriptor(image, value, f"symbol {name!r}")[0]
         image.symbols[name] = value
+    if abi == 2:
+        image.local_entry = _local_entries(elf)
     return image
+
+
+def _local_entries(elf: ELFFile) -> dict[str, int]:
+    """ELFv2 local entry offsets (st_other bits 5-7: 2..6 encode (1 << v) >> 2 instructions,
+    the ABI's PPC64_LOCAL_ENTRY_OFFSET), for the functions that have one."""
+    out: dict[str, int] = {}
+    symtab = elf.get_section_by_name(".symtab")
+    if symtab is None:
+        return out
+    for sym in symtab.iter_symbols():  # type: ignore[attr-defined]
+        if sym.name and sym["st_info"]["type"] == "STT_FUNC":
+            other = sym["st_other"]  # pyelftools: {"local": bits 5-7, "visibility": ...}
+            v = int(other["local"]) if not isinstance(other, int) else (other >> 5) & 7
+            if 2 <= v <= 6:
+                out.setdefault(sym.name, ((1 << v) >> 2) << 2)
+    return out
 
 
 def _symbols(elf: ELFFile) -> tuple[dict[str, tuple[int, bool]], tuple[int, int] | None]:

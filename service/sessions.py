@@ -390,8 +390,10 @@ class Session:
                           field="vcpu", vcpu=v)  # fmt: skip
 
     # -- state access ------------------------------------------------------------------
-    def resolve(self, where: str | int, field_name: str) -> int:
-        """An address from a hex/decimal string, an integer or a symbol."""
+    def resolve(self, where: str | int, field_name: str, code: bool = False) -> int:
+        """An address from a hex/decimal string, an integer or a symbol; with ``code`` a
+        function symbol gives where execution arrives (Image.code_address: an ELFv2 local
+        entry), for breakpoints, run-to and until."""
         if isinstance(where, int) and not isinstance(where, bool):
             if not 0 <= where < 1 << 64:
                 raise Problem(422, "invalid-value", "addresses are 64-bit", field=field_name)
@@ -401,7 +403,8 @@ class Session:
             v = int(t, 16) if t[:2].lower() == "0x" else int(t, 10)
         except ValueError:
             if t in self.image.image.symbols:
-                return self.image.image.symbols[t]
+                img = self.image.image
+                return img.code_address(t) if code else img.symbols[t]
             raise Problem(422, "unknown-symbol", f"symbol {t!r} not found in the image",
                           field=field_name) from None  # fmt: skip
         if not 0 <= v < 1 << 64:
@@ -431,7 +434,9 @@ class Session:
             raise Problem(429, "quota-exceeded", f"a session holds at most {limit} breakpoints")
         symbol = spec.pop("symbol", None)
         if symbol is not None:
-            spec["address"] = self.resolve_symbol(symbol, "symbol")
+            spec["address"] = self.resolve_symbol(
+                symbol, "symbol", code=spec.get("kind") != "watchpoint"
+            )
             spec["symbol"] = symbol
         vcpus = spec.pop("vcpus", None)
         if vcpus is not None:
@@ -443,9 +448,10 @@ class Session:
         self.hub.publish(self.bp_event("created", bp))
         return bp
 
-    def resolve_symbol(self, name: str, field_name: str) -> int:
+    def resolve_symbol(self, name: str, field_name: str, code: bool = False) -> int:
         try:
-            return self.image.image.symbols[name]
+            img = self.image.image
+            return img.code_address(name) if code else img.symbols[name]
         except KeyError:
             raise Problem(422, "unknown-symbol", f"symbol {name!r} not found in the image",
                           field=field_name) from None  # fmt: skip

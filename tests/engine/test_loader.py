@@ -10,6 +10,7 @@ import pytest
 
 from engine.loader import ImageError, Segment, load_image
 from engine.machine import Machine, MachineConfig
+from tests.asm import assemble_elf
 from tests.conftest import require_tool
 
 # -- images built with the cross binutils at test time --------------------------------
@@ -393,3 +394,37 @@ def test_text_is_not_taken_for_a_raw_image_unless_asked() -> None:
         load_image(text)
     assert load_image(text, "raw").segments[0].data == text
     assert load_image(bytes.fromhex("3860000148000000")).format == "raw"
+
+
+ELFV2_CALLS = r"""
+    .abiversion 2
+    .text
+    .globl _start
+_start:
+    li 1, 0x7000
+    bl func                   # a local call: arrives at func's local entry
+    nop
+done:
+    b done
+    .globl func
+    .type func, @function
+func:
+    addis 2, 12, 0            # the global entry's TOC set-up (r12 = func)
+    addi 2, 2, 0
+    .localentry func, .-func
+    li 3, 42
+    blr
+"""
+
+
+@pytest.mark.parametrize("little", [False, True])
+def test_elfv2_functions_have_their_local_entry_as_code_address(little: bool) -> None:
+    image = load_image(assemble_elf(ELFV2_CALLS, little=little))
+    assert image.local_entry == {"func": 8}
+    assert image.code_address("func") == image.symbols["func"] + 8
+    assert image.code_address("done") == image.symbols["done"]  # not a function: no offset
+
+
+def test_big_endian_elfv1_symbols_have_no_local_entry() -> None:
+    image = load_image(assemble_elf(".globl _start\n_start:\n    b _start\n"))
+    assert image.local_entry == {} and image.code_address("_start") == image.symbols["_start"]

@@ -132,6 +132,7 @@ def build_machine(cfg: PseriesConfig) -> Machine:
                                                                      len(RTAS_STUB))]  # fmt: skip
     image = Image("elf", lay.entry, segments, dict(kernel.symbols), kernel.byte_order,
                   kernel.elf_abi, None, kernel.lines)  # fmt: skip
+    image.local_entry = dict(kernel.local_entry)
     image.check_fits(cfg.memory)
     host = PseriesHost()
     machine = Machine(image, MachineConfig(cfg.vcpus, "pseries", cfg.memory, cfg.quantum), host)

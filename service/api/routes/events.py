@@ -166,7 +166,7 @@ async def _command(s: Session, client: Client, msg: Message) -> dict[str, Any] |
         ev = await s.step(msg.vcpu, msg.count, msg.mode)
         return {"stop": stop_dict(ev)}
     if isinstance(msg, Continue):
-        until = [s.resolve(u, "until") for u in msg.until] if msg.until else None
+        until = [s.resolve(u, "until", code=True) for u in msg.until] if msg.until else None
         s.start_continue(msg.vcpus, until, msg.budget)
         return {"state": "running"}
     if isinstance(msg, ConsoleInput):

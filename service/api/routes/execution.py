@@ -42,7 +42,7 @@ async def cont(session: SessionDep, body: ContinueRequest | None = None,
                wait: WaitQuery = None) -> JSONResponse:  # fmt: skip
     """Continue the vCPUs until a stop (202 at once, or 200 once stopped within ``wait``)."""
     req = body or ContinueRequest()
-    until = [session.resolve(u, "until") for u in req.until] if req.until else None
+    until = [session.resolve(u, "until", code=True) for u in req.until] if req.until else None
     fut = session.start_continue(req.vcpus, until, req.budget)
     return await _finish(session, fut, wait)
 
@@ -53,7 +53,7 @@ async def run_to(session: SessionDep, body: RunToRequest, wait: WaitQuery = None
     """Run until an address or symbol is reached."""
     where = body.symbol if body.symbol is not None else body.address
     assert where is not None
-    fut = session.start_run_to(session.resolve(where, "address"), body.vcpu)
+    fut = session.start_run_to(session.resolve(where, "address", code=True), body.vcpu)
     return await _finish(session, fut, wait)
 
 

@@ -98,3 +98,25 @@ def test_breakpoint_limit_is_429(tmp_path):
         assert r.status_code == 201
         r = c.post(f"/v1/sessions/{s['id']}/breakpoints", headers=ALICE, json={"address": 4100})
         assert r.status_code == 429
+
+
+def test_a_breakpoint_on_an_elfv2_function_stops_a_local_call_at_its_local_entry(client):
+    from tests.asm import assemble_elf
+    from tests.engine.test_loader import ELFV2_CALLS
+
+    # Big-endian ELFv2 (.abiversion 2): the vCPU starts big-endian at _start.
+    data = assemble_elf(ELFV2_CALLS)
+    img = client.post("/v1/images", headers=ALICE, files={"file": ("v2.elf", data)}).json()
+    func = int(str(img["symbols"]["func"]), 0)
+    sid = client.post("/v1/sessions", headers=ALICE, json={"image_id": img["id"]}).json()["id"]
+    r = client.post(f"/v1/sessions/{sid}/breakpoints", headers=ALICE, json={"symbol": "func"})
+    assert r.status_code == 201, r.text
+    assert int(r.json()["address"], 16) == func + 8  # past the global entry's TOC set-up
+    r = client.post(f"/v1/sessions/{sid}/continue?wait=10", headers=ALICE)
+    stop = r.json()["last_stop"]
+    assert stop["reason"] == "breakpoint" and int(stop["pc"], 16) == func + 8, stop
+    # A watchpoint by the same name keeps the symbol's own address (data, not code).
+    w = client.post(f"/v1/sessions/{sid}/breakpoints", headers=ALICE,
+                    json={"kind": "watchpoint", "symbol": "func", "length": 4})  # fmt: skip
+    assert w.status_code == 201, w.text
+    assert int(w.json()["address"], 16) == func
