@@ -42,5 +42,7 @@ def test_every_backend_steps_the_kernel_identically_after_start_kernel() -> None
     for backend in BACKENDS:
         if backend != "native":
             other = _trace(backend)
-            first = next((i for i, (a, b) in enumerate(zip(native, other)) if a != b), None)
+            first = next(
+                (i for i, (a, b) in enumerate(zip(native, other, strict=True)) if a != b), None
+            )
             assert first is None, (backend, first, native[first], other[first])
