@@ -1,10 +1,10 @@
 """``python -m bench.pseries_boot``: boot Debian's stock kernel (``make linux``) on the pseries
 platform and report how far it gets, as JSON on stdout (the guest console on stderr with -v).
 
-Milestones are LINUX-PSERIES-BOOT.md's: kernel symbols (stop addresses, 0xc000... effective
+Milestones are those docs/pseries.md lists: kernel symbols (stop addresses, 0xc000... effective
 addresses as the kernel runs them), the first console byte and RTAS call, and the initramfs's
 userspace marker; each is reported with the instruction count (all vCPUs) at which it was
-reached, to compare with the reference's budget by phase.
+reached, to compare with QEMU's budget by phase (docs/pseries.md).
 """
 
 from __future__ import annotations

@@ -144,6 +144,21 @@ SCV_VECTOR = 0x17000  # scv's vector base; AIL=3 moves it to 0xc000000000003000
 SCV_AIL3_VECTOR = 0xC000_0000_0000_3000
 
 
+def scv_entry(lpcr: int, msr: int, lev: int) -> tuple[int, int]:
+    """(vector, new MSR) of scv LEV under ``lpcr`` and ``msr``; the debugger's successors of
+    an scv come from here too."""
+    new = MSR_SF | (msr & (MSR_ME | MSR_HV | MSR_EE | MSR_RI))
+    if lpcr & LPCR_ILE:
+        new |= MSR_LE
+    vector = SCV_VECTOR + 0x20 * lev
+    ail = (lpcr & LPCR_AIL) >> LPCR_AIL_SHIFT
+    if ail >= 2 and msr & MSR_IR and msr & MSR_DR:
+        new |= MSR_IR | MSR_DR
+        if ail == 3:
+            vector = SCV_AIL3_VECTOR + 0x20 * lev
+    return vector, new
+
+
 def scv(w: int, x: Ctx) -> Exec:
     """scv LEV (system call vectored, ISA 3.0B 7.5.19), as QEMU 7.2 delivers it: no SRR0/1;
     LR = the next instruction, CTR = the MSR (interrupt bits 33:36, 42:47 cleared), the
@@ -158,16 +173,7 @@ def scv(w: int, x: Ctx) -> Exec:
             c.spr[SPR_FSCR] = fscr | (FSCR_IC_SCV << FSCR_IC_SHIFT)
             raise Interrupt(EXCP_FU)
         old = c.msr
-        lpcr = c.spr[SPR_LPCR]
-        new = MSR_SF | (old & (MSR_ME | MSR_HV | MSR_EE | MSR_RI))
-        if lpcr & LPCR_ILE:
-            new |= MSR_LE
-        vector = SCV_VECTOR + 0x20 * lev
-        ail = (lpcr & LPCR_AIL) >> LPCR_AIL_SHIFT
-        if ail >= 2 and old & MSR_IR and old & MSR_DR:
-            new |= MSR_IR | MSR_DR
-            if ail == 3:
-                vector = SCV_AIL3_VECTOR + 0x20 * lev
+        vector, new = scv_entry(c.spr[SPR_LPCR], old, lev)
         c.lr = npc
         c.ctr = old & ~SRR1_INTERRUPT_BITS & M64
         c.lose_reservation()

@@ -14,6 +14,20 @@ def _default_flags() -> list[StepFlag]:
     return ["noirq", "notimer"]
 
 
+_NAMES = ("image_id", "snapshot_id", "kernel", "initrd", "cmdline")
+_GIVEN = dict(zip(_NAMES, given(*_NAMES), strict=True))
+_PSERIES = {"required": ["profile"], "properties": {"profile": {"const": "pseries"}}}
+# What _source accepts, as JSON Schema: a snapshot (anything else is ignored); an image
+# without the pseries fields and not profile pseries; or profile pseries with a kernel and no
+# image_id.
+_SOURCES = [
+    _GIVEN["snapshot_id"],
+    {"allOf": [_GIVEN["image_id"]],
+     "not": {"anyOf": [_GIVEN["kernel"], _GIVEN["initrd"], _GIVEN["cmdline"], _PSERIES]}},
+    {"allOf": [_GIVEN["kernel"], _PSERIES], "not": _GIVEN["image_id"]},
+]  # fmt: skip
+
+
 class SessionCreate(Input):
     """A debug session over an image, a pseries partition booting a kernel (``kernel``, with
     ``initrd`` and ``cmdline``), or re-created from a snapshot."""
@@ -27,7 +41,7 @@ class SessionCreate(Input):
                  "initrd": "img-fedcba9876543210", "cmdline": "console=hvc0"},
                 {"snapshot_id": "snp-0123456789abcdef"},
             ],
-            "anyOf": given("image_id", "snapshot_id", "kernel"),  # _source
+            "anyOf": _SOURCES,  # _source
         },
     }  # fmt: skip
     image_id: str | None = None

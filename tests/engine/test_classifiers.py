@@ -13,7 +13,7 @@ from pathlib import Path
 from engine.isa.table import ALL_OPS, decode
 
 ROOT = Path(__file__).resolve().parents[2]
-FLOWS = {None, "li", "bd", "lr", "ctr", "tar", "srr0", "hsrr0", "syscall"}
+FLOWS = {None, "li", "bd", "lr", "ctr", "tar", "srr0", "hsrr0", "syscall", "scv"}
 
 
 def _lines(name: str) -> list[object]:
@@ -29,7 +29,8 @@ def test_every_branch_says_where_it_goes() -> None:
 
 def test_msr_writers_resync_and_interrupt_returns_name_their_save_registers() -> None:
     writers = {o.mnemonic: o.msr_write for o in ALL_OPS if o.msr_write}
-    assert writers == {"mtmsr": "rs", "mtmsrd": "rs", "rfid": "srr1", "hrfid": "hsrr1"}
+    assert writers == {"mtmsr": "rs", "mtmsrd": "rs", "rfid": "srr1", "hrfid": "hsrr1",
+                       "scv": "scv", "rfscv": "ctr"}  # fmt: skip
     for o in ALL_OPS:
         if o.msr_write:
             assert o.resyncs, o.mnemonic

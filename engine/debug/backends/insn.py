@@ -8,10 +8,11 @@ from ...bits import M32, M64, sext
 from ...cpu import VCPU
 from ...interrupts import Interrupt
 from ...isa.insn import Insn
+from ...isa.system import scv_entry
 from ...isa.table import decode
 from ...memory import MemoryFault
 from ...msr import MSR_SE, MSR_SF
-from ...sprs import SPR_CTR, SPR_HSRR0, SPR_HSRR1, SPR_LR, SPR_SRR0, SPR_SRR1
+from ...sprs import SPR_CTR, SPR_HSRR0, SPR_HSRR1, SPR_LPCR, SPR_LR, SPR_SRR0, SPR_SRR1
 
 SPR_TAR = 815
 
@@ -102,12 +103,18 @@ class Pending:
         if f in _FLOW_RETURN:
             srr0, srr1 = _FLOW_RETURN[f]
             return [cpu.spr[srr0] & ~3 & (M64 if cpu.spr[srr1] & MSR_SF else M32)]
+        if f == "scv":  # to its vector, like an interrupt but without SRR0/1
+            return [scv_entry(cpu.spr[SPR_LPCR], cpu.msr, (w >> 5) & 0x7F)[0]]
         return [npc]
 
     def target_msr(self, cpu: VCPU) -> int:
         """The MSR execution continues under at the successors (an rfid's SRR1)."""
         if self.flow in _FLOW_RETURN:
             return cpu.spr[_FLOW_RETURN[self.flow][1]]
+        if self.flow == "scv" and self.word is not None:
+            return scv_entry(cpu.spr[SPR_LPCR], cpu.msr, (self.word >> 5) & 0x7F)[1]
+        if self.op is not None and self.op.msr_write == "ctr":  # rfscv: MSR from CTR
+            return cpu.ctr
         return cpu.msr
 
 

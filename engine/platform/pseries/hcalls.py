@@ -1,8 +1,8 @@
 """The pseries platform's host: PAPR hypercalls, RTAS and XICS on top of the guest profile's.
 
 ``PseriesHost`` extends engine/host.py's ``GuestHost`` (console pair, H_SET_MODE,
-H_REGISTER_PROC_TBL, H_CEDE, H_PROD, H_CONFER, HEAI reflection) with what MACHINE.md's
-"The pseries platform" lists: the VPA, the XICS hypercalls, H_GET_CPU_CHARACTERISTICS, H_RANDOM,
+H_REGISTER_PROC_TBL, H_CEDE, H_PROD, H_CONFER, HEAI reflection) with what docs/pseries.md's
+hypercall list says: the VPA, the XICS hypercalls, H_GET_CPU_CHARACTERISTICS, H_RANDOM,
 H_PAGE_INIT, H_SET_SPRG0, H_SET_DABR and KVMPPC_H_RTAS (engine/platform/pseries/rtas.py).
 Numbers and registers are Linux's hvcall.h; behaviour is QEMU 7.2's hw/ppc/spapr_hcall.c and
 hw/intc/xics_spapr.c, except:
