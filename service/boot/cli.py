@@ -11,7 +11,7 @@ gdb drives it from there.
 from __future__ import annotations
 
 import argparse
-import os
+import contextlib
 import re
 import sys
 import threading
@@ -131,11 +131,6 @@ def _outcome(ev: StopEvent | None, quit_: bool) -> tuple[int, str]:
     return EXIT_GUEST, f"the run stopped ({ev.reason}{detail})"
 
 
-def run_free(ctl: Target, max_instructions: int) -> StopEvent:
-    """Run until the guest ends the run, ``max_instructions`` retire or a halt (Ctrl-A x)."""
-    return ctl.cont(budget=max_instructions)
-
-
 def _stats(ctl: Target, seconds: float, out: BinaryIO) -> None:
     views = ctl.vcpu_views()
     total = sum(v.retired for v in views)
@@ -167,12 +162,13 @@ def run(args: argparse.Namespace) -> int:
         ev = _serve_gdb(ctl, args.gdb)
     else:
         fd = _stdin_fd()
-        with raw_terminal(fd) if fd >= 0 else _no_terminal() as is_tty:
+        with raw_terminal(fd) if fd >= 0 else contextlib.nullcontext(False) as is_tty:
             inp = None
             if fd >= 0:
                 inp = ConsoleInput(fd, on_help=console.write, on_data=ctl.console_input,
                                    on_quit=ctl.halt).start()  # fmt: skip
-            ev = run_free(ctl, args.max_instructions)
+            # Until the guest ends the run, the limit, or a halt (Ctrl-A x).
+            ev = ctl.cont(budget=args.max_instructions)
             quit_ = bool(inp and inp.quit)
             if is_tty:
                 console.write(b"\r\n")
@@ -191,14 +187,6 @@ def _stdin_fd() -> int:
         return -1
 
 
-class _no_terminal:  # noqa: N801 - a context manager used like raw_terminal
-    def __enter__(self) -> bool:
-        return False
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
 def _serve_gdb(ctl: Target, port: int) -> StopEvent | None:
     from service.gdb import start_gdb_server
 
@@ -213,14 +201,3 @@ def _serve_gdb(ctl: Target, port: int) -> StopEvent | None:
     finally:
         server.close()
     return ctl.last_stop
-
-
-def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="ppcdbg")
-    sub = parser.add_subparsers(dest="command", required=True)
-    add_parser(sub)
-    return run(parser.parse_args(["boot", *argv]))
-
-
-if __name__ == "__main__":
-    os._exit(main(sys.argv[1:]))

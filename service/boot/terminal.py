@@ -6,8 +6,8 @@
 - ``EscapeFilter``: the ``Ctrl-A`` escape of QEMU's character multiplexer: ``Ctrl-A x``
   quits, ``Ctrl-A h`` (or ``?``) prints the keys, ``Ctrl-A Ctrl-A`` sends one ``Ctrl-A`` to
   the guest, any other key after ``Ctrl-A`` is swallowed (QEMU does the same).
-- ``ConsoleInput``: a thread that reads stdin and queues what the guest should receive; the
-  engine's run loop drains it between slices. A pipe on stdin is read to its end and then
+- ``ConsoleInput``: a thread that reads stdin and hands what the guest should receive to a
+  callback (the session's console input). A pipe on stdin is read to its end and then
   simply gives no more input: the guest keeps running.
 """
 
@@ -74,34 +74,23 @@ def raw_terminal(fd: int) -> Iterator[bool]:
 @dataclass
 class ConsoleInput:
     """Reads ``fd`` on a daemon thread: what the guest should receive goes to ``on_data`` as it
-    arrives (or is kept for ``take()``); ``Ctrl-A x`` calls ``on_quit``."""
+    arrives, ``Ctrl-A h`` to ``on_help``, ``Ctrl-A x`` calls ``on_quit``; ``done`` is set at
+    the end of input (or the quit)."""
 
     fd: int
-    on_help: Callable[[bytes], None] | None = None
-    on_data: Callable[[bytes], object] | None = None
+    on_data: Callable[[bytes], object]
+    on_help: Callable[[bytes], object] | None = None
     on_quit: Callable[[], object] | None = None
     filter: EscapeFilter = field(default_factory=EscapeFilter)
-    eof: bool = False
-    _pending: bytearray = field(default_factory=bytearray)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _thread: threading.Thread | None = None
-    arrived: threading.Event = field(default_factory=threading.Event)
+    done: threading.Event = field(default_factory=threading.Event)
 
     def start(self) -> ConsoleInput:
-        self._thread = threading.Thread(target=self._read, name="console-input", daemon=True)
-        self._thread.start()
+        threading.Thread(target=self._read, name="console-input", daemon=True).start()
         return self
 
     @property
     def quit(self) -> bool:
         return self.filter.quit
-
-    def take(self) -> bytes:
-        with self._lock:
-            data = bytes(self._pending)
-            self._pending.clear()
-            self.arrived.clear()
-        return data
 
     def _read(self) -> None:
         while not self.filter.quit:
@@ -110,19 +99,14 @@ class ConsoleInput:
             except OSError:
                 data = b""
             if not data:
-                self.eof = True
-                self.arrived.set()
-                return
+                break
             guest = self.filter.feed(data)
             if self.filter.help_requested:
                 self.filter.help_requested = False
                 if self.on_help is not None:
                     self.on_help(HELP)
-            if guest and self.on_data is not None:
+            if guest:
                 self.on_data(guest)
-            elif guest:
-                with self._lock:
-                    self._pending += guest
-            self.arrived.set()
-            if self.filter.quit and self.on_quit is not None:
-                self.on_quit()
+        if self.filter.quit and self.on_quit is not None:
+            self.on_quit()
+        self.done.set()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import termios
-import time
 
 from service.boot.terminal import HELP, ConsoleInput, EscapeFilter, raw_terminal
 
@@ -42,28 +41,25 @@ def test_ctrl_a_h_asks_for_help_and_unknown_escapes_are_swallowed() -> None:
 
 def test_console_input_reads_a_pipe_to_its_end() -> None:
     r, w = os.pipe()
-    inp = ConsoleInput(r).start()
+    got: list[bytes] = []
+    inp = ConsoleInput(r, on_data=got.append).start()
     os.write(w, b"uname -a\n")
     os.close(w)
-    deadline = time.monotonic() + 5
-    got = b""
-    while not inp.eof and time.monotonic() < deadline:
-        inp.arrived.wait(0.1)
-        got += inp.take()
-    got += inp.take()
+    assert inp.done.wait(5)
     os.close(r)
-    assert got == b"uname -a\n" and inp.eof and not inp.quit
+    assert b"".join(got) == b"uname -a\n" and not inp.quit
 
 
 def test_console_input_stops_at_ctrl_a_x_and_prints_help() -> None:
     r, w = os.pipe()
+    got: list[bytes] = []
     helped: list[bytes] = []
-    inp = ConsoleInput(r, on_help=helped.append).start()
+    quits: list[bool] = []
+    inp = ConsoleInput(r, on_data=got.append, on_help=helped.append,
+                       on_quit=lambda: quits.append(True)).start()  # fmt: skip
     os.write(w, b"ok\x01h\x01xignored")
-    deadline = time.monotonic() + 5
-    while not inp.quit and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert inp.quit and inp.take() == b"ok" and helped == [HELP]
+    assert inp.done.wait(5)
+    assert inp.quit and b"".join(got) == b"ok" and helped == [HELP] and quits == [True]
     os.close(w)
     os.close(r)
 
