@@ -787,6 +787,8 @@ class Controller(Inspection, BreakpointControl, TraceEmission, ReverseExecution)
         wid, pa, size, kind, old, new = hits[0]
         hits.clear()
         bp_id, run_pa, run_ea = cast(tuple[str, int, int], wid)
+        if cpu.msr & MSR_LE:  # memory holds the bytes; the value is the guest's, as gdb shows it
+            old, new = (None if v is None else _swap(v, size) for v in (old, new))
         return StopEvent(
             vcpu=cpu.index,
             reason="watchpoint",
@@ -795,6 +797,10 @@ class Controller(Inspection, BreakpointControl, TraceEmission, ReverseExecution)
             breakpoint_id=bp_id,
             watch=WatchHit(run_ea + pa - run_pa, size, kind, old, new),  # the effective address
         )
+
+
+def _swap(value: int, size: int) -> int:
+    return int.from_bytes(value.to_bytes(size, "big"), "little")
 
 
 _RETIRED = attrgetter("retired")

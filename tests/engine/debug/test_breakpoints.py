@@ -120,3 +120,15 @@ def test_watchpoints_are_bounded_even_without_a_dawr() -> None:
     with pytest.raises(BreakpointError, match="wrap past the top"):
         ctl.add_breakpoint("watchpoint", address=(1 << 64) - 8, length=16)
     assert ctl.add_breakpoint("watchpoint", address=0x1000, length=1 << 20).length == 1 << 20
+
+
+@pytest.mark.parametrize("backend", ["native", "trace-vector"])
+def test_a_watchpoint_reports_a_little_endian_guest_s_values_as_it_reads_them(
+    backend: str,
+) -> None:
+    ctl = session("le_guest", backend)
+    ctl.add_breakpoint("watchpoint", address=0x3000, length=4, access="write")
+    ev = ctl.cont()
+    assert ev.reason == "watchpoint" and ev.watch is not None
+    assert (ev.watch.size, ev.watch.old, ev.watch.new) == (4, 0, 0x1235)  # stw 0x1235, in LE
+    assert ctl.read_memory(0x3000, 4) == (0x1235).to_bytes(4, "little")
