@@ -1,32 +1,25 @@
 """Stepping inside Debian's stock kernel: the three stepping backends give the same trace over
 the first 1,000 steps after start_kernel (radix translation on, AIL=3, Linux's own trace
 vector in place: the trace-vector backend plants its word at the AIL-relocated vector the
-kernel installed). Sequences of larx/stcx. are stepped whole, as gdb steps them, so that the
-native backend takes the same steps as the two that trace."""
+kernel installed), each from the same snapshot of the kernel at start_kernel. Sequences of
+larx/stcx. are stepped whole, as gdb steps them, so that the native backend takes the same
+steps as the two that trace."""
 
 from __future__ import annotations
 
 import pytest
 
-from engine.target import BACKENDS, PseriesBoot, SessionConfig, open_pseries_session
+from engine.target import BACKENDS
 
-from .test_firmware import kernel_files
+from .kernel import session_at_start_kernel
 
 STEPS = 1000
 REGS = ("r1", "r2", "r3", "r4", "lr", "ctr", "cr", "xer", "msr", "srr0", "srr1")
 
 
 def _trace(backend: str) -> list[tuple[object, ...]]:
-    vmlinux, initrd = kernel_files()
-    boot = PseriesBoot(kernel=vmlinux.read_bytes(), initrd=initrd.read_bytes(),
-                       cmdline="console=hvc0 cryptomgr.notests", kernel_base=0)  # fmt: skip
-    ctl = open_pseries_session(
-        boot, SessionConfig(profile="pseries", backend=backend, history=False,
-                            atomic_sequences="whole"),
-    )  # fmt: skip
-    start = ctl.symbol("start_kernel")
-    ev = ctl.cont(until=[start + 8], budget=60_000_000)  # its local entry: bl start_kernel
-    assert (ev.reason, ev.pc) == ("step", start + 8), ev
+    ctl = session_at_start_kernel(backend=backend, atomic_sequences="whole")
+    assert ctl.register_values(0, ("pc",))[0] == ctl.symbol("start_kernel") + 8
     out: list[tuple[object, ...]] = []
     for _ in range(STEPS):
         e = ctl.step(0)
