@@ -50,8 +50,18 @@ def test_known_hypercalls_are_counted_by_name() -> None:
 def test_the_console_answers_only_its_own_terminal_number() -> None:
     m, host = partition()
     assert hcall(m, H_PUT_TERM_CHAR, 0x71000001, 1, 0x41 << 56, 0) == H_PARAMETER
-    assert hcall(m, H_GET_TERM_CHAR, 0) == H_PARAMETER
+    assert hcall(m, H_GET_TERM_CHAR, 0x71000002) == H_PARAMETER
     assert host.console_out == b""
+
+
+def test_terminal_0_is_the_console_as_in_qemu() -> None:
+    # QEMU's vty_lookup gives terminal 0 to the first vty (kvm-unit-tests writes to 0).
+    m, host = partition()
+    assert hcall(m, H_PUT_TERM_CHAR, 0, 2, 0x6F6B << 48, 0) == 0
+    assert bytes(host.console_out) == b"ok"
+    host.console_input(b"x")
+    assert hcall(m, H_GET_TERM_CHAR, 0) == 0
+    assert (m.vcpus[0].gpr[4], m.vcpus[0].gpr[5] >> 56) == (1, ord("x"))
 
 
 def test_register_vpa_marks_the_processor_shared_as_qemu_does() -> None:
