@@ -140,8 +140,9 @@ def open_session(image: Image, config: SessionConfig | None = None) -> Target:
 
 def open_pseries_session(boot: PseriesBoot, config: SessionConfig | None = None) -> Target:
     """A new debug session over a pseries partition booting ``boot``'s kernel (the kernel,
-    initrd and device tree placed, vCPU 0 at the kernel's entry); ``config``'s vCPUs and memory
-    are the partition's (``boot``'s own are overridden by them)."""
+    initrd and device tree placed, vCPU 0 at the kernel's entry, or at 0x100 in the firmware
+    image ``boot.bios`` as QEMU's -bios); ``config``'s vCPUs and memory are the partition's
+    (``boot``'s own are overridden by them)."""
     from .debug.controller import Controller
     from .platform.pseries.boot import build_machine
 

@@ -5,7 +5,8 @@ The guest console is stdout as it is written and stdin goes to it (raw mode on a
 with a one-line reason and a non-zero status: 1 for a guest panic (``ibm,os-term``), a
 checkstop or a reboot request, 3 when ``--max-instructions`` retire, 2 for bad input.
 ``--gdb PORT`` serves the session to gdb before the first instruction (QEMU's ``-s -S``):
-gdb drives it from there.
+gdb drives it from there. ``--bios FILE`` boots as QEMU's ``-bios``: the raw firmware image at 0
+(at most 4 MiB) entered at 0x100 with r3 = the device tree, the kernel at 0x400000.
 """
 
 from __future__ import annotations
@@ -63,6 +64,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--append", default="console=hvc0", help="the kernel command line")
     p.add_argument("--smp", type=int, default=1, help="vCPUs (one thread per core)")
     p.add_argument("--memory", "-m", default="1G", help="RAM: 1G, 512M, ... (plain: MiB)")
+    p.add_argument("--bios", metavar="FILE",
+                   help="a raw firmware image (<= 4 MiB) at 0, entered at 0x100 with r3 = the "
+                   "tree; the kernel goes at 0x400000 (QEMU's -bios contract)")  # fmt: skip
     p.add_argument("--gdb", type=int, metavar="PORT",
                    help="wait for gdb on this port before the first instruction")  # fmt: skip
     p.add_argument("--max-instructions", type=int, default=DEFAULT_MAX,
@@ -87,11 +91,13 @@ def open_target(args: argparse.Namespace) -> Target:
         raise UsageError("--gdb takes a TCP port between 0 and 65535")
     kernel = _read(args.kernel, "the kernel")
     initrd = _read(args.initrd, "the initrd") if args.initrd else None
+    bios = _read(args.bios, "the firmware image") if args.bios else None
     memory = parse_size(args.memory)
-    # At 0 the kernel runs where it is linked and need not copy itself down (~26 M
-    # instructions QEMU's 0x400000 costs it).
+    # The kernel base is the boot's default: 0 in the direct boot, where the kernel runs where
+    # it is linked and need not copy itself down (~26 M instructions QEMU's 0x400000 costs it);
+    # 0x400000 with --bios, as QEMU.
     boot = PseriesBoot(kernel=kernel, initrd=initrd, cmdline=args.append, vcpus=args.smp,
-                       memory=memory, kernel_base=0)  # fmt: skip
+                       memory=memory, bios=bios)  # fmt: skip
     config = SessionConfig(profile="pseries", vcpus=args.smp, memory=memory, quantum=boot.quantum,
                            history=args.gdb is not None)  # fmt: skip
     return open_pseries_session(boot, config)

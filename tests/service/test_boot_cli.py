@@ -145,10 +145,21 @@ def test_the_instruction_limit_is_status_3(tmp_path):
     assert "the instruction limit was reached after 5,000 instructions" in r.stderr.decode()
 
 
+def test_bios_boots_through_the_firmware_at_0x100_as_qemu(tmp_path):
+    rom = tmp_path / "rom.bin"
+    rom.write_bytes(bytes(0x100) + (0x48000000 | (0x400000 - 0x100)).to_bytes(4, "big"))
+    r = boot(tmp_path, SMP_PROGRAM, "--smp", "2", "--bios", str(rom))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == b"ABC\n"
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["/nonexistent/vmlinux"], "cannot read the kernel /nonexistent/vmlinux"),
+        (["KERNEL", "--bios", "/nonexistent/rom"], "cannot read the firmware image"),
+        (["KERNEL", "--bios", "BIG"], "the -bios contract takes at most 4,194,304"),
+        (["KERNEL", "--bios", "KERNEL"], "-bios takes a raw image"),
         (["KERNEL", "--initrd", "/nonexistent/initrd"], "cannot read the initrd"),
         (["NOTELF"], "the kernel must be a 64-bit PowerPC ELF"),
         (["KERNEL", "--memory", "lots"], "--memory takes a size such as 1G or 512M"),
@@ -161,7 +172,10 @@ def test_bad_input_is_a_clear_message_and_status_2(tmp_path, args, message):
     kernel.write_bytes(assemble_elf(SPIN))
     notelf = tmp_path / "raw.bin"
     notelf.write_bytes(b"\x48\x00\x00\x00" * 16)
-    argv = [str(kernel) if a == "KERNEL" else str(notelf) if a == "NOTELF" else a for a in args]
+    big = tmp_path / "big.bin"
+    big.write_bytes(bytes(0x400004))
+    files = {"KERNEL": kernel, "NOTELF": notelf, "BIG": big}
+    argv = [str(files[a]) if a in files else a for a in args]
     r = subprocess.run([sys.executable, "-m", "service.cli", "boot", *argv],
                        capture_output=True, timeout=60, check=False)  # fmt: skip
     assert r.returncode == 2, r.stderr

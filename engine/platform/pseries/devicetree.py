@@ -94,6 +94,9 @@ class TreeConfig:
     rng_seed: bytes | None = None  # 32 bytes to seed the kernel's crng at time 0
     # Further /memreserve/ entries (address, size), e.g. the kernel image in the -bios contract.
     extra_reserves: Sequence[tuple[int, int]] = ()
+    # The initrd's /memreserve/ size is rounded up to this: 64 KiB in the direct boot, 1 (its
+    # own size, as QEMU reserves it) in the -bios contract.
+    initrd_reserve_align: int = RTAS_RESERVE_ALIGN
 
 
 def _align_up(value: int, align: int) -> int:
@@ -101,11 +104,12 @@ def _align_up(value: int, align: int) -> int:
 
 
 def memory_reservations(cfg: TreeConfig) -> list[tuple[int, int]]:
-    """The /memreserve/ entries, in address order: the initrd and the RTAS area rounded up to
-    64 KiB, and the extra ones. The tree blob itself needs none (the kernel reserves it)."""
+    """The /memreserve/ entries, in address order: the initrd (rounded up to
+    ``initrd_reserve_align``), the RTAS area rounded up to 64 KiB, and the extra ones. The
+    tree blob itself needs none (the kernel reserves it)."""
     out = list(cfg.extra_reserves)
     if cfg.initrd_start is not None and cfg.initrd_size:
-        out.append((cfg.initrd_start, _align_up(cfg.initrd_size, RTAS_RESERVE_ALIGN)))
+        out.append((cfg.initrd_start, _align_up(cfg.initrd_size, cfg.initrd_reserve_align)))
     if cfg.rtas_base is not None:
         out.append((cfg.rtas_base, _align_up(cfg.rtas_size, RTAS_RESERVE_ALIGN)))
     return sorted(out)
