@@ -1,7 +1,8 @@
 """gdb-multiarch debugging Debian's stock kernel on ppcdbg's pseries platform:
 ``ppcdbg boot vmlinux --gdb PORT`` waits for gdb before the first instruction, and
-``break start_kernel`` + ``continue`` + ``bt`` + ``info registers`` + ``p jiffies`` work on
-the 0xc000... addresses the kernel runs at under radix translation."""
+``break start_kernel`` + ``continue`` + ``bt`` + ``info registers`` + ``p jiffies`` and a
+watchpoint on kernel data work on the 0xc000... addresses the kernel runs at under radix
+translation."""
 
 from __future__ import annotations
 
@@ -36,7 +37,8 @@ def test_gdb_breaks_at_start_kernel_and_reads_the_kernel() -> None:
              "-ex", f"target remote {m.group(1)}:{m.group(2)}",
              "-ex", "break start_kernel", "-ex", "continue", "-ex", "bt",
              "-ex", "info registers pc msr r1", "-ex", "p (unsigned long)jiffies",
-             "-ex", "x/2i $pc", "-ex", "p $vs34.uint128"],
+             "-ex", "x/2i $pc", "-ex", "p $vs34.uint128",
+             "-ex", "watch *(unsigned int *)&nr_cpu_ids", "-ex", "continue"],
             capture_output=True, text=True, timeout=240, check=False,
         )  # fmt: skip
     finally:
@@ -54,3 +56,7 @@ def test_gdb_breaks_at_start_kernel_and_reads_the_kernel() -> None:
     assert re.search(rf"^\$1 = {2**32 - 300 * 250}$", out, re.M), out
     assert "<start_kernel+" in out
     assert re.search(r"^\$2 = \d+$", out, re.M), out
+    # A watchpoint on kernel data (DAWR through Z2): setup_nr_cpu_ids counts the one CPU.
+    assert re.search(r"Hardware watchpoint 2: \*\(unsigned int \*\)&nr_cpu_ids", out), out
+    assert re.search(r"Old value = 2048\s+New value = 1\s", out), out
+    assert re.search(r"in setup_nr_cpu_ids \(\)", out), out
