@@ -620,8 +620,11 @@ class Manager:
 
     async def delete_image(self, owner: str, image_id: str) -> None:
         rec = self.image(owner, image_id)
-        users = [s.id for s in self.sessions.values()
-                 if image_id in (s.image.id, s.config.get("initrd"))]  # fmt: skip
+        users = [
+            s.id
+            for s in self.sessions.values()
+            if image_id in (s.image.id, s.config.get("initrd"), s.config.get("bios"))
+        ]
         if users:
             raise Problem(409, "conflict", f"image {image_id} is used by session {users[0]}")
         await asyncio.to_thread(self.store.delete_image, rec.id)
@@ -666,7 +669,14 @@ class Manager:
             if pseries:
                 if body.get("initrd"):
                     self.image(owner, body["initrd"])  # 404 for another owner's or none
-                cfg.update(kernel=image.id, initrd=body.get("initrd"),
+                if body.get("bios"):
+                    bios = self.image(owner, body["bios"])
+                    if bios.image.format != "raw":
+                        raise Problem(422, "invalid-image",
+                                      f"the firmware image {bios.id} is {bios.image.format}: "
+                                      "-bios takes a raw image (upload it with format raw)",
+                                      field="bios")  # fmt: skip
+                cfg.update(kernel=image.id, initrd=body.get("initrd"), bios=body.get("bios"),
                            cmdline=body.get("cmdline") or DEFAULT_CMDLINE)  # fmt: skip
         if cfg["vcpus"] > st.max_vcpus:
             raise Problem(422, "limit-exceeded", f"a session has at most {st.max_vcpus} vCPUs",
@@ -698,14 +708,17 @@ class Manager:
         """The session's engine: over the image, or a pseries partition booting it."""
         if cfg["profile"] != "pseries":
             return open_session(image.image, session_config(cfg))
-        initrd = None
-        if cfg.get("initrd"):
-            rec = self.images.get(cfg["initrd"])
-            if rec is None:
-                raise ImageError(f"the initrd image {cfg['initrd']} was deleted")
-            initrd = rec.data
-        boot = PseriesBoot(kernel=image.data, initrd=initrd, cmdline=cfg["cmdline"],
-                           kernel_base=0)  # fmt: skip
+        parts: dict[str, bytes | None] = {}
+        for part in ("initrd", "bios"):
+            parts[part] = None
+            if cfg.get(part):
+                rec = self.images.get(cfg[part])
+                if rec is None:
+                    raise ImageError(f"the {part} image {cfg[part]} was deleted")
+                parts[part] = rec.data
+        # The kernel base is the boot's default: 0 (no self-copy), or 0x400000 with a bios.
+        boot = PseriesBoot(kernel=image.data, initrd=parts["initrd"], bios=parts["bios"],
+                           cmdline=cfg["cmdline"])  # fmt: skip
         return open_pseries_session(boot, session_config(cfg))
 
     async def delete_session(self, s: Session) -> None:

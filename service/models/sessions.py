@@ -14,7 +14,7 @@ def _default_flags() -> list[StepFlag]:
     return ["noirq", "notimer"]
 
 
-_NAMES = ("image_id", "snapshot_id", "kernel", "initrd", "cmdline")
+_NAMES = ("image_id", "snapshot_id", "kernel", "initrd", "cmdline", "bios")
 _GIVEN = dict(zip(_NAMES, given(*_NAMES), strict=True))
 _PSERIES = {"required": ["profile"], "properties": {"profile": {"const": "pseries"}}}
 # What _source accepts, as JSON Schema: a snapshot (anything else is ignored); an image
@@ -23,14 +23,16 @@ _PSERIES = {"required": ["profile"], "properties": {"profile": {"const": "pserie
 _SOURCES = [
     _GIVEN["snapshot_id"],
     {"allOf": [_GIVEN["image_id"]],
-     "not": {"anyOf": [_GIVEN["kernel"], _GIVEN["initrd"], _GIVEN["cmdline"], _PSERIES]}},
+     "not": {"anyOf": [_GIVEN["kernel"], _GIVEN["initrd"], _GIVEN["cmdline"], _GIVEN["bios"],
+                       _PSERIES]}},
     {"allOf": [_GIVEN["kernel"], _PSERIES], "not": _GIVEN["image_id"]},
 ]  # fmt: skip
 
 
 class SessionCreate(Input):
     """A debug session over an image, a pseries partition booting a kernel (``kernel``, with
-    ``initrd`` and ``cmdline``), or re-created from a snapshot."""
+    ``initrd`` and ``cmdline``, and ``bios`` for QEMU's -bios contract), or re-created from a
+    snapshot."""
 
     model_config = {
         "extra": "forbid",
@@ -39,6 +41,8 @@ class SessionCreate(Input):
                 {"image_id": "img-0123456789abcdef", "vcpus": 4, "profile": "powernv"},
                 {"profile": "pseries", "kernel": "img-0123456789abcdef",
                  "initrd": "img-fedcba9876543210", "cmdline": "console=hvc0"},
+                {"profile": "pseries", "kernel": "img-0123456789abcdef",
+                 "bios": "img-00112233445566ff", "cmdline": "console=hvc0"},
                 {"snapshot_id": "snp-0123456789abcdef"},
             ],
             "anyOf": _SOURCES,  # _source
@@ -57,6 +61,12 @@ class SessionCreate(Input):
     )
     cmdline: str | None = Field(
         default=None, max_length=2048, description="pseries: the kernel command line"
+    )
+    bios: str | None = Field(
+        default=None,
+        description="pseries: the image id of a firmware image (uploaded as raw, at most 4 MiB) "
+        "booted as QEMU's -bios: at 0, entered at 0x100 with r3 = the device tree; the kernel "
+        "then goes at 0x400000",
     )
     vcpus: Int = Field(default=1, ge=1, le=64)
     memory_mb: Int = Field(default=1024, ge=1, le=1 << 20)
@@ -77,8 +87,8 @@ class SessionCreate(Input):
             if self.image_id is not None:
                 raise ValueError("a pseries session takes kernel (and initrd), not image_id")
         else:
-            if self.kernel is not None or self.initrd is not None or self.cmdline is not None:
-                raise ValueError("kernel, initrd and cmdline are for profile pseries")
+            if any(v is not None for v in (self.kernel, self.initrd, self.cmdline, self.bios)):
+                raise ValueError("kernel, initrd, cmdline and bios are for profile pseries")
             if self.image_id is None:
                 raise ValueError("give image_id or snapshot_id")
         return self
@@ -97,6 +107,7 @@ class SessionConfigPublic(Model):
     kernel: str | None = Field(default=None, description="pseries: the kernel's image id")
     initrd: str | None = Field(default=None, description="pseries: the initrd's image id")
     cmdline: str | None = Field(default=None, description="pseries: the kernel command line")
+    bios: str | None = Field(default=None, description="pseries: the firmware image's id")
 
 
 class WatchPublic(Model):

@@ -5,12 +5,15 @@ console comes as events and takes input, the run ends with reason poweroff; bad 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from tests.asm import assemble_elf
 from tests.engine.platform.test_boot import PROGRAM as SMP_PROGRAM
 from tests.service.conftest import ALICE, BOB
 from tests.service.test_boot_cli import ECHO
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _upload(client: Any, data: bytes, name: str, fmt: str = "auto") -> str:
@@ -64,6 +67,43 @@ def test_an_initrd_is_an_uploaded_raw_image_and_cannot_be_deleted_while_used(cli
     assert r.json()["config"]["initrd"] == initrd
     r = client.delete(f"/v1/images/{initrd}", headers=ALICE)
     assert r.status_code == 409 and "is used by session" in r.json()["detail"]
+
+
+def test_a_bios_session_enters_the_firmware_and_runs_the_program_at_0x400000(client):
+    hello = ROOT / "examples" / "pseries_hello"
+    kernel = _upload(client, (hello / "hello.elf").read_bytes(), "hello.elf")
+    rom = _upload(client, (hello / "rom.bin").read_bytes(), "rom.bin", fmt="raw")
+    r = _pseries(client, kernel, bios=rom, cmdline="from the api")
+    assert r.status_code == 201, r.text
+    s = r.json()
+    assert s["config"]["bios"] == rom
+    v = client.get(f"/v1/sessions/{s['id']}/vcpus/0", headers=ALICE).json()
+    assert int(v["pc"], 16) == 0x100 and int(v["msr"], 16) == 0
+    sid = s["id"]
+    with client.websocket_connect(f"/v1/sessions/{sid}/events", headers=ALICE) as ws:
+        r = client.post(f"/v1/sessions/{sid}/continue?wait=60", headers=ALICE)
+        assert r.json()["last_stop"]["reason"] == "poweroff", r.text
+        text = ""
+        while (e := json.loads(ws.receive_text()))["type"] != "stop":
+            text += e["text"] if e["type"] == "console" else ""
+    assert "r3=0x3fe00000" in text and "bootargs: from the api\n" in text
+    r = client.delete(f"/v1/images/{rom}", headers=ALICE)
+    assert r.status_code == 409 and "is used by session" in r.json()["detail"]
+
+
+def test_a_bios_must_be_a_raw_image_of_at_most_4_mib_for_a_pseries_session(client):
+    kernel = _upload(client, assemble_elf(SMP_PROGRAM), "smp.elf")
+    r = _pseries(client, kernel, bios=kernel)
+    assert r.status_code == 422 and r.json()["field"] == "bios"
+    assert "-bios takes a raw image" in r.json()["detail"]
+    big = _upload(client, b"\x48\x00\x00\x00" * 0x100001, "big.bin", fmt="raw")
+    r = _pseries(client, kernel, bios=big)
+    assert r.status_code == 422 and r.json()["type"] == "/problems/invalid-session-config"
+    assert "at most 4,194,304" in r.json()["detail"]
+    r = client.post("/v1/sessions", headers=ALICE, json={"image_id": kernel, "bios": big})
+    assert r.status_code == 422 and "for profile pseries" in r.text
+    r = _pseries(client, kernel, bios="img-0000000000000000")
+    assert r.status_code == 404
 
 
 def test_bad_pseries_bodies_are_422_or_404(client):
