@@ -40,6 +40,9 @@ from .msr import MSR_LE
 from .platform.pseries.boot import PseriesConfig as PseriesBoot
 from .registers import ARCHITECTED, VECTOR, UnknownRegister, canonical, read_register, width
 from .sprs import SPR_TABLE
+from .worker import LimitExceeded, LostEvent, RemoteTarget, WorkerLimits, WorkerLost
+
+ISOLATION = ("thread", "process")
 
 
 class Reversible(Protocol):
@@ -68,10 +71,12 @@ class Target(Protocol):
     history to run back through).
     """
 
-    config: SessionConfig
-    last_stop: StopEvent | None
-    running: bool
-
+    @property
+    def config(self) -> SessionConfig: ...
+    @property
+    def last_stop(self) -> StopEvent | None: ...
+    @property
+    def running(self) -> bool: ...
     @property
     def time(self) -> int: ...
     @property
@@ -127,42 +132,63 @@ class Target(Protocol):
                   batches: bool = False) -> Callable[[], None]: ...  # fmt: skip
     def set_trace(self, vcpus: list[int] | None) -> None: ...
     def stats(self) -> dict[str, int]: ...
+    def close(self) -> None:
+        """Release the session's engine (a worker process ends); nothing may be called after."""
+        ...
 
 
-def open_session(image: Image, config: SessionConfig | None = None) -> Target:
-    """A new debug session over ``image``."""
+def open_session(
+    image: Image, config: SessionConfig | None = None, isolation: str = "thread",
+    limits: WorkerLimits | None = None,
+) -> Target:  # fmt: skip
+    """A new debug session over ``image``: its engine in this process (``thread``) or in a
+    worker process of its own (``process``, engine/worker.py), which enforces ``limits``."""
     from .debug.controller import Controller
 
     if config is not None and config.profile == "pseries":
         raise ConfigError("a pseries session boots a kernel: open it with open_pseries_session")
+    if _isolated(isolation):
+        return RemoteTarget("image", image, config, limits)
     return Controller(image, config)
 
 
-def open_pseries_session(boot: PseriesBoot, config: SessionConfig | None = None) -> Target:
+def open_pseries_session(
+    boot: PseriesBoot, config: SessionConfig | None = None, isolation: str = "thread",
+    limits: WorkerLimits | None = None,
+) -> Target:  # fmt: skip
     """A new debug session over a pseries partition booting ``boot``'s kernel (the kernel,
     initrd and device tree placed, vCPU 0 at the kernel's entry, or at 0x100 in the firmware
     image ``boot.bios`` as QEMU's -bios); ``config``'s vCPUs and memory are the partition's
-    (``boot``'s own are overridden by them)."""
+    (``boot``'s own are overridden by them). ``isolation`` and ``limits`` as for
+    open_session."""
     from .debug.controller import Controller
     from .platform.pseries.boot import build_machine
 
     config = config or SessionConfig(profile="pseries", vcpus=boot.vcpus, memory=boot.memory)
     if config.profile != "pseries":
         raise ConfigError("open_pseries_session needs profile 'pseries'")
+    if _isolated(isolation):
+        return RemoteTarget("pseries", boot, config, limits)
     boot = dataclasses.replace(boot, vcpus=config.vcpus, memory=config.memory,
                                quantum=config.quantum)  # fmt: skip
     machine = build_machine(boot)
     return Controller(machine.image, config, machine=machine)
 
 
+def _isolated(isolation: str) -> bool:
+    if isolation not in ISOLATION:
+        raise ConfigError(f"isolation must be one of {', '.join(ISOLATION)}")
+    return isolation == "process"
+
+
 __all__ = [
-    "ARCHITECTED", "ATOMIC_SEQUENCES", "BACKENDS", "MSR_LE", "SCHEDULER_LOCKING", "SPR_TABLE",
-    "TRACE_REG_NAMES", "VECTOR", "Breakpoint", "BreakpointError", "ChangedIndices",
+    "ARCHITECTED", "ATOMIC_SEQUENCES", "BACKENDS", "ISOLATION", "MSR_LE", "SCHEDULER_LOCKING",
+    "SPR_TABLE", "TRACE_REG_NAMES", "VECTOR", "Breakpoint", "BreakpointError", "ChangedIndices",
     "ConditionError", "ConfigError", "ConsoleEvent", "ControllerError", "Event", "Image",
-    "ImageError", "InterruptEvent", "Line", "MemoryAccessError", "PseriesBoot", "ResumeEvent",
-    "SessionConfig",
+    "ImageError", "InterruptEvent", "LimitExceeded", "Line", "LostEvent", "MemoryAccessError",
+    "PseriesBoot", "ResumeEvent", "SessionConfig",
     "Reversible", "Snapshots", "StopEvent", "Target", "TraceBatch", "TraceEvent",
-    "UnknownRegister", "VCPUView",
+    "UnknownRegister", "VCPUView", "WorkerLimits", "WorkerLost",
     "canonical", "disassemble_one", "instruction_key", "load_image", "open_pseries_session",
     "open_session",
     "read_register", "trace_xer", "width",

@@ -44,7 +44,10 @@ class ServerProcess:
 
     def start(self, timeout: float = 60.0) -> ServerProcess:
         self.port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PPCDBG_")}
+        # The caller's PPCDBG_ settings stay out (tokens, database), but for the isolation a
+        # test run chose (PPCDBG_ISOLATION=process runs tests/service with worker processes).
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith("PPCDBG_") or k == "PPCDBG_ISOLATION"}  # fmt: skip
         env.update({"PPCDBG_API_TOKENS": self.tokens, "PPCDBG_LOG_LEVEL": "warning", **self.env})
         err = open(self.log, "a") if self.log else subprocess.DEVNULL  # noqa: SIM115
         self.proc = subprocess.Popen(

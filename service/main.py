@@ -20,6 +20,8 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from engine.target import WorkerLost
+
 from .api.deps import Auth
 from .api.routes import (
     breakpoints,
@@ -109,6 +111,11 @@ def create_app(
         if exc.status >= 500:
             log.error("request failed", extra={"problem": exc.slug, "path": request.url.path})
         return problem_response(exc, request)
+
+    @app.exception_handler(WorkerLost)
+    async def on_lost(request: Request, exc: WorkerLost) -> JSONResponse:
+        # A read that reached a session's dead worker outside Session's guards.
+        return problem_response(Problem(409, "session-lost", str(exc)), request)
 
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:

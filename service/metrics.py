@@ -16,6 +16,8 @@ class Metrics:
             buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5),
         )  # fmt: skip
         self.sessions = Gauge("ppcdbg_sessions", "Live debug sessions", registry=r)
+        self.sessions_lost = Counter("ppcdbg_sessions_lost",
+                                     "Sessions whose engine worker died", registry=r)  # fmt: skip
         self.instructions = Counter(
             "ppcdbg_instructions_executed", "Guest instructions executed", registry=r
         )

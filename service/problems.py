@@ -31,6 +31,10 @@ TYPES: dict[str, tuple[str, str]] = {
     "unknown-symbol": ("Unknown symbol", "The image has no such symbol."),
     "invalid-request": ("Invalid request", "The session cannot carry out the request."),
     "session-running": ("Session running", "Halt the session first (or wait for its stop)."),
+    "session-lost": (
+        "Session lost",
+        "The session's engine worker is gone: restore it from a snapshot.",
+    ),
     "conflict": ("Conflict", "The resource is in use."),
     "not-supported": ("Not supported", "The session does not offer this capability."),
     "session-failed": ("Session failed", "An internal error ended this session."),

@@ -14,7 +14,7 @@ LIMITS = (
     "max_upload_bytes", "max_body_bytes", "max_images_per_owner", "max_sessions_per_owner",
     "max_snapshots_per_session", "max_vcpus", "max_memory_mb", "max_instructions_per_continue",
     "max_step_count", "max_breakpoints", "max_memory_read", "max_disassembly",
-    "ws_queue_length", "event_ring",
+    "ws_queue_length", "event_ring", "worker_memory_mb", "max_instructions_per_session",
 )  # fmt: skip
 # Allocations between young collections, and young (then middle) collections between
 # older ones: CPython's (700, 10, 10) spend a third of a traced run's event-loop time
@@ -52,6 +52,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--ws-deflate", action="store_true", default=None,
                    help="offer permessage-deflate on WebSockets (off: it costs more CPU than "
                         "it saves on loopback or a LAN)")  # fmt: skip
+    p.add_argument("--isolation", choices=("thread", "process"),
+                   help="where sessions' engines run: threads of this process (default) or a "
+                        "worker process each")  # fmt: skip
     for name in LIMITS:
         p.add_argument("--" + name.replace("_", "-"), type=int)
 
@@ -59,7 +62,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def settings_from(args: argparse.Namespace) -> tuple[Settings, str | None]:
     over: dict[str, Any] = {}
     for name in ("host", "port", "database", "tokens_file", "allow_anonymous", "cors_origins",
-                 "log_level", "demo", "ws_deflate", *LIMITS):  # fmt: skip
+                 "log_level", "demo", "ws_deflate", "isolation", *LIMITS):  # fmt: skip
         v = getattr(args, name)
         if v is not None:
             over[name] = v

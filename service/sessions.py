@@ -44,6 +44,8 @@ from engine.target import (
     ControllerError,
     Image,
     ImageError,
+    LimitExceeded,
+    LostEvent,
     MemoryAccessError,
     PseriesBoot,
     Reversible,
@@ -52,6 +54,8 @@ from engine.target import (
     StopEvent,
     Target,
     UnknownRegister,
+    WorkerLimits,
+    WorkerLost,
     canonical,
     load_image,
     open_pseries_session,
@@ -83,6 +87,10 @@ def translate(e: BaseException) -> Problem | None:
     """A recoverable error as a problem; None for a broken invariant."""
     if isinstance(e, Problem):
         return e
+    if isinstance(e, WorkerLost):
+        return Problem(409, "session-lost", f"{e}: restore the session from a snapshot")
+    if isinstance(e, LimitExceeded):
+        return Problem(422, "limit-exceeded", str(e), limit=e.limit)
     if isinstance(e, UnknownRegister):
         return Problem(422, "unknown-register", str(e), field=e.name)
     if isinstance(e, MemoryAccessError):
@@ -157,10 +165,12 @@ class Session:
         m = manager.metrics
         self.hub = EventHub(
             manager.loop, ring=s.event_ring, queue_length=s.ws_queue_length,
-            time=lambda: ctl.time, on_trace=self._set_trace,
+            time=lambda: self.ctl.time, on_trace=self._set_trace,
             on_sent=m.events_sent.inc, on_dropped=m.events_dropped.inc,
         )  # fmt: skip
-        self._unsubscribe = ctl.subscribe(self.hub.publish, batches=True)
+        # Why the session's worker process died (process isolation), until a restore.
+        self.lost: str | None = None
+        self._unsubscribe = ctl.subscribe(self._on_event, batches=True)
         self.lock = threading.Lock()
         self.jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
         self.pending = 0  # worker commands queued or executing (the loop thread only)
@@ -174,7 +184,47 @@ class Session:
     # -- state ----------------------------------------------------------------------
     @property
     def state(self) -> str:
+        if self.lost is not None:
+            return "lost"
         return "running" if self.pending else "stopped"
+
+    def _on_event(self, ev: Any) -> None:
+        """The controller's listener (any thread): events to the hub; a worker's death
+        marks the session lost at once and is announced on the loop."""
+        if type(ev) is LostEvent:
+            self.lost = ev.reason
+            try:
+                self.manager.loop.call_soon_threadsafe(self._announce_lost, ev)
+            except RuntimeError:  # the loop is closed: the server is shutting down
+                pass
+            return
+        self.hub.publish(ev)
+
+    def _announce_lost(self, ev: LostEvent) -> None:
+        snaps = [r for r in self.manager.snapshots.values() if r.session_id == self.id]
+        latest = max(snaps, key=lambda r: r.created_at).id if snaps else None
+        log.warning("session worker lost", extra={"session": self.id, "reason": ev.reason})
+        self.manager.metrics.sessions_lost.inc()
+        self.hub.publish({"type": "session-state", "vcpu": None, "time": ev.time,
+                          "state": "lost", "reason": ev.reason,
+                          "snapshot_id": latest})  # fmt: skip
+
+    def _usable(self) -> None:
+        self._alive()
+        if self.lost is not None:
+            raise Problem(409, "session-lost",
+                          f"session {self.id}'s engine worker is gone ({self.lost}): "
+                          "restore it from a snapshot")  # fmt: skip
+
+    def revive(self, ctl: Target) -> None:
+        """Carry on over a new engine (a lost session's restore): same id, owner and
+        event stream; the clients' trace choices apply to it."""
+        self._unsubscribe()
+        self.ctl.close()
+        self.ctl = ctl
+        self.lost = None
+        self._unsubscribe = ctl.subscribe(self._on_event, batches=True)
+        self.hub.retrace()
 
     def _set_trace(self, vcpus: frozenset[int] | None) -> None:
         self.ctl.set_trace(sorted(vcpus) if vcpus is not None else None)
@@ -212,7 +262,7 @@ class Session:
 
     def now(self, fn: Callable[[], T]) -> T:
         """Run a short command inline (the loop thread); 409 while a command is running."""
-        self._alive()
+        self._usable()
         if self.pending or not self.lock.acquire(blocking=False):
             raise Problem(409, "session-running", f"session {self.id} is running: halt it first")
         try:
@@ -222,7 +272,7 @@ class Session:
 
     def submit(self, fn: Callable[[], T]) -> asyncio.Future[T]:
         """Queue a command for the worker thread (the loop thread); 409 while one is running."""
-        self._alive()
+        self._usable()
         if self.pending:
             raise Problem(409, "session-running", f"session {self.id} is running: halt it first")
         self.pending += 1
@@ -241,8 +291,9 @@ class Session:
             self.current = None
         if not fut.cancelled():
             fut.exception()  # retrieved here; whoever awaits it sees it too
-        self.hub.publish({"type": "session-state", "vcpu": None, "time": self.ctl.time,
-                          "state": "stopped"})  # fmt: skip
+        if self.lost is None:  # (a lost session's announcement says so)
+            self.hub.publish({"type": "session-state", "vcpu": None, "time": self.ctl.time,
+                              "state": "stopped"})  # fmt: skip
 
     def _work(self) -> None:
         while True:
@@ -377,7 +428,7 @@ class Session:
     def console_input(self, text: str) -> int:
         """Queue ``text`` (UTF-8) for the guest's console, running or stopped: the bytes now
         waiting. 409 when the profile has no console."""
-        self._alive()
+        self._usable()
         try:
             return self.ctl.console_input(text.encode("utf-8", "surrogatepass"))
         except ControllerError as e:
@@ -473,6 +524,7 @@ class Session:
         self.closed = True
         self.ctl.halt()
         self._unsubscribe()
+        self.ctl.close()
         self.jobs.put(None)
         self.hub.publish({"type": "session-state", "vcpu": None, "time": self.ctl.time,
                           "state": "closed"})  # fmt: skip
@@ -529,7 +581,7 @@ class Manager:
                 continue
             cfg = json.loads(row["config"])
             try:
-                ctl = self._open_target(img, cfg)
+                ctl = await self._open_target_async(img, cfg)
             except Exception:  # noqa: BLE001 - keep serving the others
                 log.exception("stored session does not re-create", extra={"session": row["id"]})
                 continue
@@ -685,13 +737,16 @@ class Manager:
             raise Problem(422, "limit-exceeded",
                           f"a session has at most {st.max_memory_mb} MiB of memory",
                           field="memory_mb")  # fmt: skip
+        ctl: Target | None = None
         try:
-            ctl = self._open_target(image, cfg)
+            ctl = await self._open_target_async(image, cfg)
             snaps = ctl.support_snapshots()
             if state is not None and snap is not None and snaps is not None:
                 snaps.load_snapshot(snap.id, state, snap.time)
                 snaps.restore_snapshot(snap.id)
-        except (ControllerError, ConfigError, ImageError) as e:
+        except (ControllerError, ConfigError, ImageError, WorkerLost) as e:
+            if ctl is not None:
+                ctl.close()
             p = translate(e)
             raise p if p else Problem(422, "invalid-session-config", str(e)) from None
         sid = new_id("ses")
@@ -704,10 +759,22 @@ class Manager:
         self.metrics.sessions.set(len(self.sessions))
         return s
 
+    async def _open_target_async(self, image: ImageRecord, cfg: dict[str, Any]) -> Target:
+        """_open_target; off the loop with process isolation (a worker's start waits for
+        it, tens of milliseconds; the first one starts the fork server, most of a second)."""
+        if self.settings.isolation == "process":
+            return await asyncio.to_thread(self._open_target, image, cfg)
+        return self._open_target(image, cfg)
+
     def _open_target(self, image: ImageRecord, cfg: dict[str, Any]) -> Target:
-        """The session's engine: over the image, or a pseries partition booting it."""
+        """The session's engine: over the image, or a pseries partition booting it; in a
+        worker process of its own with process isolation."""
+        st = self.settings
+        iso = st.isolation
+        limits = WorkerLimits(memory=st.worker_memory_mb << 20,
+                              instructions=st.max_instructions_per_session)  # fmt: skip
         if cfg["profile"] != "pseries":
-            return open_session(image.image, session_config(cfg))
+            return open_session(image.image, session_config(cfg), iso, limits)
         parts: dict[str, bytes | None] = {}
         for part in ("initrd", "bios"):
             parts[part] = None
@@ -719,7 +786,7 @@ class Manager:
         # The kernel base is the boot's default: 0 (no self-copy), or 0x400000 with a bios.
         boot = PseriesBoot(kernel=image.data, initrd=parts["initrd"], bios=parts["bios"],
                            cmdline=cfg["cmdline"])  # fmt: skip
-        return open_pseries_session(boot, session_config(cfg))
+        return open_pseries_session(boot, session_config(cfg), iso, limits)
 
     async def delete_session(self, s: Session) -> None:
         await s.halt(timeout=1.0)
@@ -767,6 +834,14 @@ class Manager:
                 "invalid-request",
                 "the snapshot was taken of a different image or configuration",
             )
+        if s.lost is not None:
+            # A new worker for the lost session, then the snapshot as for any session.
+            try:
+                ctl = await self._open_target_async(s.image, s.config)
+            except (ControllerError, ConfigError, ImageError, WorkerLost) as e:
+                p = translate(e)
+                raise p if p else Problem(422, "invalid-session-config", str(e)) from None
+            s.revive(ctl)
         snaps = s.snapshots()
         if not snaps.has_snapshot(rec.id):
             blob = await asyncio.to_thread(self.store.snapshot_state, rec.id)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIN_WORKER_MEMORY_MB = 384
 
 
 def _default_database() -> str:
@@ -47,6 +50,21 @@ class Settings(BaseSettings):
     # permessage-deflate on WebSockets: off by default, since compressing every message
     # costs the server (and each client) more CPU than a loopback or LAN link saves.
     ws_deflate: bool = False
+    # Where sessions' engines run (docs/api.md "Isolation"): "thread", in this process, or
+    # "process", each in a worker process of its own, which enforces the two limits below.
+    isolation: Literal["thread", "process"] = "thread"
+    worker_memory_mb: int = 4096  # a worker's address space (RLIMIT_AS); 0: none
+    max_instructions_per_session: int = 0  # executed over a session's life; 0: none
+
+    @field_validator("worker_memory_mb")
+    @classmethod
+    def _worker_memory(cls, v: int) -> int:
+        # A worker starts at about 260 MiB of address space (the interpreter, the engine,
+        # thread stacks): a lower limit would end every worker at once.
+        if v != 0 and v < MIN_WORKER_MEMORY_MB:
+            raise ValueError(f"worker_memory_mb is 0 (no limit) or at least "
+                             f"{MIN_WORKER_MEMORY_MB}")  # fmt: skip
+        return v
 
     def tokens(self) -> dict[str, str]:
         """token -> owner, from PPCDBG_API_TOKENS and the tokens file."""

@@ -98,6 +98,9 @@ class ConditionError(ValueError):
         self.reason = reason
         self.column = column
 
+    def __reduce__(self) -> tuple[object, ...]:
+        return (ConditionError, (self.reason, self.column))
+
 
 class Env(Protocol):
     """What a condition reads. The controller adapts a stopped vCPU to it."""
@@ -148,6 +151,11 @@ class Condition:
 
     def __repr__(self) -> str:
         return f"Condition({self.source!r})"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # The compiled function does not pickle: a worker process's breakpoints cross as
+        # their source, compiled again on the other side.
+        return (compile_condition, (self.source,))
 
 
 def compile_condition(text: str) -> Condition:

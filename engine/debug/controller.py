@@ -285,6 +285,9 @@ class Controller(Inspection, BreakpointControl, TraceEmission, ReverseExecution)
             self._deliver_typed()
             yield
 
+    def close(self) -> None:
+        """Nothing to release: the engine lives in the caller's process (Target.close)."""
+
     def halt(self) -> None:
         """Stop a running continue from any thread, at the next chunk boundary (milliseconds)."""
         self._halt.set()

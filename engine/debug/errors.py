@@ -14,3 +14,7 @@ class MemoryAccessError(ControllerError):
     def __init__(self, address: int, message: str) -> None:
         super().__init__(message)
         self.address = address
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Pickled whole (a worker process raises it in the API's): args holds the message only.
+        return (MemoryAccessError, (self.address, str(self)))

@@ -148,7 +148,9 @@ class VCPUsPublic(Model):
 class SessionPublic(Model):
     id: str
     image_id: str
-    state: Literal["running", "stopped"]
+    state: Literal["running", "stopped", "lost"] = Field(
+        description="lost: the session's engine worker died; restore it from a snapshot"
+    )
     config: SessionConfigPublic
     vcpus: list[VCPUPublic]
     last_stop: StopPublic | None
