@@ -369,6 +369,78 @@ def concurrent_sessions(server: ServerProcess, count: int, steps: int) -> dict[s
             "total_steps_per_second": round(count * steps / dt)}  # fmt: skip
 
 
+def cpu_bound_sessions(server: ServerProcess, counts: tuple[int, ...], budget: int,
+                       repeat: int) -> dict[str, Any]:  # fmt: skip
+    """Aggregate guest instructions per second of ``n`` sessions continuing at once (each
+    vCPU 1 of the SMP demo, which parks, spinning until the budget): the best of
+    ``repeat`` runs per count, and each count's ratio to one session."""
+    with httpx.Client(base_url=server.url, headers=H, timeout=600) as c:
+        img = c.post("/v1/images", files={"file": ("smp.elf", SMP.read_bytes())}).json()["id"]
+        t0 = time.perf_counter()
+        first = c.post("/v1/sessions", json={"image_id": img, "vcpus": 2, "history": False})
+        create_first = time.perf_counter() - t0
+        sessions = [first.json()["id"]]
+        creates = []
+        for _ in range(max(counts) - 1):
+            t0 = time.perf_counter()
+            r = c.post("/v1/sessions", json={"image_id": img, "vcpus": 2, "history": False})
+            creates.append(time.perf_counter() - t0)
+            sessions.append(r.json()["id"])
+
+        def run(sid: str) -> None:
+            with httpx.Client(base_url=server.url, headers=H, timeout=600) as own:
+                r = own.post(f"/v1/sessions/{sid}/continue?wait=600",
+                             json={"vcpus": [1], "budget": budget})  # fmt: skip
+                if r.status_code != 200 or r.json()["last_stop"]["reason"] != "limit":
+                    raise RuntimeError(r.text[:200])
+
+        out: dict[str, Any] = {"budget_each": budget}
+        for n in counts:
+            rates = []
+            for _ in range(repeat):
+                threads = [threading.Thread(target=run, args=(s,)) for s in sessions[:n]]
+                t0 = time.perf_counter()
+                for th in threads:
+                    th.start()
+                for th in threads:
+                    th.join()
+                rates.append(n * budget / (time.perf_counter() - t0))
+            out[f"sessions_{n}"] = _best(rates)
+        one = out[f"sessions_{counts[0]}"]["best"]
+        out["scaling"] = {str(n): round(out[f"sessions_{n}"]["best"] / one, 2) for n in counts}
+        out["create_ms"] = {"first": round(create_first * 1000, 1),
+                            "median": round(statistics.median(creates) * 1000, 1)}  # fmt: skip
+        for s in sessions:
+            c.delete(f"/v1/sessions/{s}")
+    return out
+
+
+def isolation(args: argparse.Namespace) -> dict[str, Any]:
+    """Thread against process isolation (docs/api.md "Isolation"), each on a server of its
+    own: CPU-bound sessions at once, WebSocket step round trips, batched trace events."""
+    out: dict[str, Any] = {}
+    for iso in ("thread", "process"):
+        with tempfile.TemporaryDirectory(prefix="ppcdbg-bench-") as d, ServerProcess(
+            str(Path(d) / "bench.sqlite3"), f"bench:{TOKEN}", log=str(Path(d) / "server.log"),
+            env={"PPCDBG_ISOLATION": iso},
+        ) as server:  # fmt: skip
+            out[iso] = {
+                "cpu_bound": cpu_bound_sessions(server, (1, 2, 4), args.cpu_budget, args.repeat),
+                "websocket_step": ws_steps(server, args.ws_steps // 2, args.repeat),
+                "trace_batched": trace_events(server, args.trace_events, args.repeat),
+            }
+    out["process_over_thread"] = {
+        f"cpu_bound_{n}": round(out["process"]["cpu_bound"][f"sessions_{n}"]["best"]
+                                / out["thread"]["cpu_bound"][f"sessions_{n}"]["best"], 2)
+        for n in (1, 2, 4)
+    }  # fmt: skip
+    out["note"] = (
+        "2-core machine shared with other jobs: best of runs, still noisy; "
+        "scaling is aggregate instructions/s at n sessions over 1 session"
+    )
+    return out
+
+
 def qemu_steps(n: int, repeat: int = 3) -> dict[str, Any] | None:
     if shutil.which("qemu-system-ppc64") is None:
         return None
@@ -403,6 +475,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "halt_latency": halt_latency(server),
         }
     out["engine_trace_only"] = engine_trace_rate(args.trace_events)
+    if not args.no_isolation:
+        out["isolation"] = isolation(args)
     out["targets"] = TARGETS
     out["meets"] = {
         "rest_steps_per_second": out["rest_step"]["steps_per_second"] >= TARGETS[
@@ -444,6 +518,14 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--sessions", type=int, default=50)
     ap.add_argument("--session-steps", type=int, default=100)
     ap.add_argument("--qemu-steps", type=int, default=3000)
+    ap.add_argument(
+        "--cpu-budget",
+        type=int,
+        default=2_000_000,
+        help="instructions each CPU-bound session runs (isolation figures)",
+    )
+    ap.add_argument("--no-isolation", action="store_true",
+                    help="skip the thread/process isolation comparison")  # fmt: skip
     ap.add_argument("--repeat", type=int, default=3, help="timed runs per figure (the best counts)")
 
 

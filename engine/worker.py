@@ -30,6 +30,7 @@ what is left, and a command with nothing left raises LimitExceeded).
 from __future__ import annotations
 
 import contextlib
+import gc
 import itertools
 import logging
 import multiprocessing
@@ -72,6 +73,7 @@ INLINE_STEPS = 256  # a bounded step of at most this many runs on the reader
 FLUSH_INTERVAL = 0.002  # seconds events wait in the worker to be sent as one message
 EXIT_MEMORY = 3  # the worker's exit status when it ran out of its address space
 MEMORY_RESERVE = 4 << 20  # bytes held back so that answering a MemoryError can allocate
+GC_THRESHOLDS = (10_000, 50, 20)  # service/serve.py's, for the same reason
 _CONTEXT: multiprocessing.context.ForkServerContext | None = None
 _STARTING = threading.Lock()
 
@@ -162,6 +164,10 @@ def _worker_main(conn: Connection, events: Connection, kind: str, payload: Any,
         _send(events, [], (0, False, _wire(e), None))
         return
     _send(events, [], (0, True, info, (target.time, target.running, target.last_stop, None)))
+    # As ``ppcdbg serve`` does for its own process: what exists now (the engine's modules,
+    # the machine) is frozen out of the collector's passes, which run less often.
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
     _Server(target, conn, events, limits).serve()
 
 
