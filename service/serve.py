@@ -26,7 +26,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p = sub.add_parser("serve", help="serve the REST/WebSocket API (uvicorn)")
     p.add_argument("--host", help="default 127.0.0.1")
     p.add_argument("--port", type=int, help="default 8000")
-    p.add_argument("--database", help="SQLite file (default ~/.local/share/ppcdbg/...)")
+    p.add_argument(
+        "--database",
+        help="a SQLite file (default ~/.local/share/ppcdbg/...) or a "
+        "PostgreSQL URL, postgresql+psycopg://USER@HOST/DB",
+    )
     p.add_argument("--tokens-file", help="owner:token lines")
     p.add_argument(
         "--token",
@@ -99,6 +103,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except StoreError as e:
         print(f"ppcdbg serve: {e}", file=sys.stderr)
         return 1
+    except ValueError as e:  # --database names no database ppcdbg can use
+        print(f"ppcdbg serve: {e}", file=sys.stderr)
+        return 2
     url = f"http://{settings.host}:{settings.port}"
 
     def ready(manager: Manager) -> None:

@@ -1,8 +1,14 @@
-"""SQLite persistence for images, session definitions and snapshots (stdlib ``sqlite3``).
+"""Persistence for images, session definitions and snapshots: SQLAlchemy 2 Core, one code path
+for SQLite (the embedded default) and PostgreSQL (chosen by a database URL).
 
-WAL with ``synchronous=FULL``: a commit is on disk (fsync'd) before the request that made
-it is answered, so a SIGKILL loses nothing acknowledged. One connection, serialised by a
-lock; callers on the event loop run these methods in a thread (``asyncio.to_thread``).
+The database is named by ``Settings.database``: a plain path is a SQLite file (as every
+version of ppcdbg has written it), ``sqlite:///...`` the same, ``postgresql+psycopg://...`` (or
+``postgresql://...``, which means the same driver) a PostgreSQL database. Durability is the
+same on both: a commit is on disk before the request that made it is answered, so a SIGKILL
+loses nothing acknowledged. SQLite gets it from WAL with ``synchronous=FULL`` (set on every
+connection by a connect event); PostgreSQL from its defaults (``fsync`` and
+``synchronous_commit`` on). Callers on the event loop run these methods in a thread
+(``asyncio.to_thread``).
 """
 
 from __future__ import annotations
@@ -11,49 +17,119 @@ import errno
 import json
 import os
 import resource
-import sqlite3
 import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS images (
-    id TEXT PRIMARY KEY, owner TEXT NOT NULL, name TEXT NOT NULL, format TEXT NOT NULL,
-    data BLOB NOT NULL, created_at TEXT NOT NULL, sources TEXT
-);
-CREATE TABLE IF NOT EXISTS sessions (
-    id TEXT PRIMARY KEY, owner TEXT NOT NULL, image_id TEXT NOT NULL, config TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS snapshots (
-    id TEXT PRIMARY KEY, owner TEXT NOT NULL, session_id TEXT NOT NULL, image_id TEXT NOT NULL,
-    config TEXT NOT NULL, name TEXT, time INTEGER NOT NULL, state BLOB NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS images_owner ON images(owner);
-CREATE INDEX IF NOT EXISTS snapshots_session ON snapshots(session_id);
-"""
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Engine,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    RowMapping,
+    Table,
+    Text,
+    create_engine,
+    event,
+    exc,
+    inspect,
+    pool,
+    select,
+    text,
+)
+from sqlalchemy.engine import URL, make_url
 
+# The tables as the stdlib-sqlite3 store created them (TEXT, INTEGER, BLOB on SQLite), so a
+# database written by any earlier version opens as it is; on PostgreSQL BLOB is bytea and the
+# instruction count a BIGINT (a snapshot's time passes 2^31 within seconds of a boot).
+metadata = MetaData()
+images = Table(
+    "images", metadata,
+    Column("id", Text, primary_key=True),
+    Column("owner", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("format", Text, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("created_at", Text, nullable=False),
+    Column("sources", Text),
+    Index("images_owner", "owner"),
+)  # fmt: skip
+sessions = Table(
+    "sessions", metadata,
+    Column("id", Text, primary_key=True),
+    Column("owner", Text, nullable=False),
+    Column("image_id", Text, nullable=False),
+    Column("config", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+)  # fmt: skip
+snapshots = Table(
+    "snapshots", metadata,
+    Column("id", Text, primary_key=True),
+    Column("owner", Text, nullable=False),
+    Column("session_id", Text, nullable=False),
+    Column("image_id", Text, nullable=False),
+    Column("config", Text, nullable=False),
+    Column("name", Text),
+    Column("time", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
+    Column("state", LargeBinary, nullable=False),
+    Column("created_at", Text, nullable=False),
+    Index("snapshots_session", "session_id"),
+)  # fmt: skip
 
 # What the host says when it has no room: a full disk, a quota, a file-size limit (EFBIG).
 FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
+# PostgreSQL's SQLSTATE for "could not extend file: No space left on device".
+PG_DISK_FULL = "53100"
+# A server that does not answer is a 503 after this long, not a request that hangs.
+CONNECT_TIMEOUT = 5
 
 
 class StoreError(Exception):
     """The database could not do what was asked: an environment fault, never the client's.
     ``full`` says the host is out of room (507 Insufficient Storage); anything else (a
-    read-only or vanished file, an I/O error, a corrupt page) is 503."""
+    read-only or vanished file, an I/O error, a corrupt page, a database server that refuses
+    connections or has gone away) is 503."""
 
     def __init__(self, message: str, *, full: bool = False) -> None:
         super().__init__(message)
         self.full = full
 
 
+def database_url(database: str) -> URL:
+    """The URL a ``--database`` value names: a plain path is a SQLite file. Raises ValueError
+    (a configuration mistake, said before anything is opened) for a URL that is neither."""
+    if "://" not in database:
+        return URL.create("sqlite", database=database)
+    try:
+        url = make_url(database)
+    except exc.ArgumentError:
+        raise ValueError(f"database {database!r}: neither a path nor a database URL") from None
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")  # the driver ppcdbg installs
+    if url.drivername not in ("sqlite", "sqlite+pysqlite", "postgresql+psycopg"):
+        shown = url.render_as_string(hide_password=True)
+        raise ValueError(f"database {shown}: ppcdbg stores in SQLite (a path or sqlite:///"
+                         "PATH) or PostgreSQL (postgresql+psycopg://...)")  # fmt: skip
+    return url
+
+
+def _one_line(message: str) -> str:
+    # Drivers' messages run over lines (libpq adds "Is the server running...?"); the CLI and
+    # the log say a fault on one line.
+    return " ".join(message.split())
+
+
 def _out_of_room(path: str) -> bool:
     """SQLite reports a write that failed with ENOSPC or EFBIG as a plain I/O error (the errno
     is not exposed to Python), so look at the host: no free blocks on the database's file
     system, or a file-size limit (RLIMIT_FSIZE) that the database or its WAL has reached."""
-    if path == ":memory:":
+    if path in ("", ":memory:"):
         return False
     try:
         st = os.statvfs(Path(path).parent)
@@ -68,135 +144,191 @@ def _out_of_room(path: str) -> bool:
         return False
 
 
-def _fault(path: str, e: BaseException) -> StoreError:
-    if isinstance(e, OSError):
-        full = e.errno in FULL_ERRNOS
-    else:
-        code = getattr(e, "sqlite_errorname", "")
-        full = code == "SQLITE_FULL" or (code.startswith("SQLITE_IOERR") and _out_of_room(path))
-    return StoreError(f"database {path}: {e}", full=full)
+def _sqlite_engine(url: URL) -> Engine:
+    path = url.database or ":memory:"
+    if path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    # One connection (as the stdlib store had), serialised by Store's lock; it is used from
+    # the threads asyncio.to_thread picks, hence check_same_thread off.
+    engine = create_engine(url, poolclass=pool.StaticPool,
+                           connect_args={"check_same_thread": False})  # fmt: skip
+
+    @event.listens_for(engine, "connect")
+    def connect(dbapi: Any, _record: Any) -> None:
+        # pysqlite's own transaction handling begins late and never for DDL: turn it off and
+        # begin explicitly (the "begin" event), as SQLAlchemy's SQLite notes recommend.
+        dbapi.isolation_level = None
+        cursor = dbapi.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def begin(conn: Connection) -> None:
+        # A write takes the write lock at BEGIN, so it never fails half-way to upgrade a read
+        # lock another process holds; reads stay deferred.
+        write = conn.get_execution_options().get("ppcdbg_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
 
 
-def _migrate(db: sqlite3.Connection) -> None:
-    """Columns added since the first schema, for databases made before them."""
-    have = {r[1] for r in db.execute("PRAGMA table_info(images)")}
-    if "sources" not in have:
-        db.execute("ALTER TABLE images ADD COLUMN sources TEXT")
+def _postgres_engine(url: URL) -> Engine:
+    # pool_pre_ping: a connection the server dropped (a restart, a failover, an idle
+    # timeout) is replaced at checkout instead of failing the request that drew it.
+    return create_engine(url, pool_pre_ping=True, pool_size=4, max_overflow=4,
+                         connect_args={"connect_timeout": CONNECT_TIMEOUT})  # fmt: skip
 
 
 class Store:
-    def __init__(self, path: str) -> None:
+    def __init__(self, database: str) -> None:
         """Open (or create) the database and check it, so that a truncated, corrupt or
-        unwritable file is one StoreError naming it here, not a traceback later."""
-        self.path = path
-        self._lock = threading.Lock()
+        unwritable file, or a server that cannot be reached, is one StoreError naming it here,
+        not a traceback later. ValueError for a ``database`` that names no database."""
+        url = database_url(database)
+        self.url = url
+        self.sqlite = url.get_backend_name() == "sqlite"
+        self.path = (url.database or ":memory:") if self.sqlite else ""
+        # What messages call the database: the path for SQLite (as always), the URL without
+        # its password otherwise.
+        self.name = database if self.sqlite else url.render_as_string(hide_password=True)
+        # SQLite has one connection; PostgreSQL's pool serves concurrent threads itself.
+        self._lock: threading.Lock | None = threading.Lock() if self.sqlite else None
         try:
-            if path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        except (sqlite3.Error, OSError) as e:
-            raise _fault(path, e) from None
+            self._engine = _sqlite_engine(url) if self.sqlite else _postgres_engine(url)
+        except OSError as e:
+            raise self._fault(e) from None
         try:
-            self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(SCHEMA)
-            _migrate(self._db)
-            (verdict,) = self._db.execute("PRAGMA quick_check").fetchone()
-            if verdict != "ok":
-                raise sqlite3.DatabaseError(f"integrity check failed: {verdict}")
-        except (sqlite3.Error, OSError) as e:
-            self._db.close()
-            raise _fault(path, e) from None
+            with self._begin() as conn:
+                metadata.create_all(conn)
+                _migrate(conn)
+                if self.sqlite:
+                    verdict = conn.exec_driver_sql("PRAGMA quick_check").scalar()
+                    if verdict != "ok":
+                        raise StoreError(f"database {self.name}: integrity check failed: {verdict}")
+        except BaseException:
+            self._engine.dispose()
+            raise
+
+    def _fault(self, e: BaseException) -> StoreError:
+        if isinstance(e, exc.DBAPIError) and e.orig is not None:
+            orig: BaseException = e.orig
+            message = str(orig)
+            if e.connection_invalidated or isinstance(e, exc.OperationalError):
+                if not self.sqlite:
+                    message = f"the database server cannot be reached: {message}"
+        else:
+            orig = e
+            message = str(e)
+        if isinstance(orig, OSError):
+            full = orig.errno in FULL_ERRNOS
+        elif self.sqlite:
+            code = getattr(orig, "sqlite_errorname", "")
+            full = code == "SQLITE_FULL" or (
+                code.startswith("SQLITE_IOERR") and _out_of_room(self.path)
+            )
+        else:
+            full = getattr(orig, "sqlstate", None) == PG_DISK_FULL
+        return StoreError(f"database {self.name}: {_one_line(message)}", full=full)
+
+    @contextmanager
+    def _held(self) -> Iterator[None]:
+        if self._lock is None:
+            yield
+        else:
+            with self._lock:
+                yield
+
+    @contextmanager
+    def _begin(self, *, write: bool = True) -> Iterator[Connection]:
+        """One transaction, committed on leaving (rolled back on an exception); driver and OS
+        errors become StoreError, except a constraint violation (a duplicate id), which is a
+        programming error and stays one."""
+        with self._held():
+            try:
+                with self._engine.connect() as conn:
+                    conn = conn.execution_options(ppcdbg_write=write)
+                    with conn.begin():
+                        yield conn
+            except exc.IntegrityError:
+                raise
+            except (exc.DBAPIError, OSError) as e:
+                raise self._fault(e) from None
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        with self._held():
+            self._engine.dispose()
 
     def ping(self) -> bool:
         try:
-            with self._lock:
-                self._db.execute("SELECT 1").fetchone()
+            with self._begin(write=False) as conn:
+                conn.execute(text("SELECT 1")).scalar()
             return True
-        except sqlite3.Error:
+        except StoreError:
             return False
 
-    def _write(self, sql: str, args: tuple[Any, ...]) -> None:
-        with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-                try:
-                    self._db.execute(sql, args)
-                    self._db.execute("COMMIT")
-                except BaseException:
-                    if self._db.in_transaction:
-                        self._db.execute("ROLLBACK")
-                    raise
-            except sqlite3.IntegrityError:
-                raise  # a programming error (a duplicate id), not the environment's
-            except (sqlite3.DatabaseError, OSError) as e:
-                raise _fault(self.path, e) from None
-
-    def _rows(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            try:
-                return list(self._db.execute(sql, args).fetchall())
-            except (sqlite3.DatabaseError, OSError) as e:
-                raise _fault(self.path, e) from None
+    def _rows(self, query: Any) -> Sequence[RowMapping]:
+        with self._begin(write=False) as conn:
+            return conn.execute(query).mappings().all()
 
     # -- images -------------------------------------------------------------------
     def add_image(self, row: dict[str, Any]) -> None:
-        self._write(
-            "INSERT INTO images (id, owner, name, format, data, created_at, sources) "
-            "VALUES (?,?,?,?,?,?,?)",
-            (
-                row["id"],
-                row["owner"],
-                row["name"],
-                row["format"],
-                row["data"],
-                row["created_at"],
-                json.dumps(row.get("sources") or {}),
-            ),  # fmt: skip
-        )
+        with self._begin() as conn:
+            conn.execute(images.insert().values(
+                id=row["id"], owner=row["owner"], name=row["name"], format=row["format"],
+                data=row["data"], created_at=row["created_at"],
+                sources=json.dumps(row.get("sources") or {}),
+            ))  # fmt: skip
 
-    def images(self) -> list[sqlite3.Row]:
-        return self._rows("SELECT * FROM images ORDER BY created_at, id")
+    def images(self) -> Sequence[RowMapping]:
+        return self._rows(select(images).order_by(images.c.created_at, images.c.id))
 
     def delete_image(self, image_id: str) -> None:
-        self._write("DELETE FROM images WHERE id = ?", (image_id,))
+        with self._begin() as conn:
+            conn.execute(images.delete().where(images.c.id == image_id))
 
     # -- sessions -------------------------------------------------------------------
     def add_session(self, row: dict[str, Any]) -> None:
-        self._write(
-            "INSERT INTO sessions (id, owner, image_id, config, created_at) VALUES (?,?,?,?,?)",
-            (row["id"], row["owner"], row["image_id"], json.dumps(row["config"]),
-             row["created_at"]),
-        )  # fmt: skip
+        with self._begin() as conn:
+            conn.execute(sessions.insert().values(
+                id=row["id"], owner=row["owner"], image_id=row["image_id"],
+                config=json.dumps(row["config"]), created_at=row["created_at"],
+            ))  # fmt: skip
 
-    def sessions(self) -> list[sqlite3.Row]:
-        return self._rows("SELECT * FROM sessions ORDER BY created_at, id")
+    def sessions(self) -> Sequence[RowMapping]:
+        return self._rows(select(sessions).order_by(sessions.c.created_at, sessions.c.id))
 
     def delete_session(self, session_id: str) -> None:
-        self._write("DELETE FROM sessions WHERE id = ?", (session_id,))
+        with self._begin() as conn:
+            conn.execute(sessions.delete().where(sessions.c.id == session_id))
 
     # -- snapshots --------------------------------------------------------------------
     def add_snapshot(self, row: dict[str, Any]) -> None:
-        self._write(
-            "INSERT INTO snapshots (id, owner, session_id, image_id, config, name, time, state, "
-            "created_at) VALUES (?,?,?,?,?,?,?,?,?)",
-            (row["id"], row["owner"], row["session_id"], row["image_id"],
-             json.dumps(row["config"]), row["name"], row["time"], row["state"],
-             row["created_at"]),
+        with self._begin() as conn:
+            conn.execute(snapshots.insert().values(
+                id=row["id"], owner=row["owner"], session_id=row["session_id"],
+                image_id=row["image_id"], config=json.dumps(row["config"]), name=row["name"],
+                time=row["time"], state=row["state"], created_at=row["created_at"],
+            ))  # fmt: skip
+
+    def snapshots(self) -> Sequence[RowMapping]:
+        """Snapshot metadata (no state blobs)."""
+        c = snapshots.c
+        return self._rows(
+            select(c.id, c.owner, c.session_id, c.image_id, c.config, c.name, c.time,
+                   c.created_at).order_by(c.created_at, c.id)
         )  # fmt: skip
 
-    def snapshots(self) -> list[sqlite3.Row]:
-        """Snapshot metadata (no state blobs)."""
-        return self._rows(
-            "SELECT id, owner, session_id, image_id, config, name, time, created_at "
-            "FROM snapshots ORDER BY created_at, id"
-        )
-
     def snapshot_state(self, snapshot_id: str) -> bytes | None:
-        rows = self._rows("SELECT state FROM snapshots WHERE id = ?", (snapshot_id,))
-        return bytes(rows[0]["state"]) if rows else None
+        with self._begin(write=False) as conn:
+            state = conn.execute(
+                select(snapshots.c.state).where(snapshots.c.id == snapshot_id)
+            ).scalar()
+        return None if state is None else bytes(state)
+
+
+def _migrate(conn: Connection) -> None:
+    """Columns added since the first schema, for databases made before them."""
+    have = {c["name"] for c in inspect(conn).get_columns("images")}
+    if "sources" not in have:
+        conn.exec_driver_sql("ALTER TABLE images ADD COLUMN sources TEXT")

@@ -1,21 +1,44 @@
-"""Shared fixtures: tool requirements (QEMU, binutils) and small machines."""
+"""Shared fixtures: tool requirements (QEMU, binutils, PostgreSQL) and small machines."""
 
 from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from tests.postgres import PostgresCluster
 
 REQUIRE_TOOLS = os.environ.get("PPCDBG_REQUIRE_TOOLS") == "1"
 
 
-def require_tool(name: str) -> str:
-    """The path of an external tool; skip without it, fail when CI demands tools."""
-    path = shutil.which(name)
-    if path is None:
+def require_tool(name: str, path: str | None = None) -> str:
+    """The path of an external tool (looked up on ``path``, PATH by default); skip without
+    it, fail when CI demands tools."""
+    found = shutil.which(name, path=path)
+    if found is None:
         msg = f"{name} is not installed"
         if REQUIRE_TOOLS:
             pytest.fail(msg + " (PPCDBG_REQUIRE_TOOLS=1)")
         pytest.skip(msg)
-    return path
+    return found
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresCluster]:
+    """A PostgreSQL server for the whole run (Debian's postgresql package), started on first
+    use; ``postgres.create_database()`` gives a test its own empty database."""
+    from tests.postgres import PostgresCluster, bin_path
+
+    initdb = require_tool("initdb", bin_path())
+    pg_ctl = require_tool("pg_ctl", bin_path())
+    cluster = PostgresCluster(initdb, pg_ctl)
+    try:
+        cluster.init().start()
+        yield cluster
+        cluster.stop("immediate")
+    finally:
+        cluster.remove()

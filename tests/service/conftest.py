@@ -66,6 +66,16 @@ def sid(session: dict[str, Any]) -> str:
     return str(session["id"])
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a server keeps its state, once per store: a SQLite file, and a new empty database
+    on the run's PostgreSQL server (started on first use)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "db.sqlite3")
+    url: str = request.getfixturevalue("postgres").create_database()
+    return url
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     d = tmp_path_factory.mktemp("server")

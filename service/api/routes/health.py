@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -21,7 +23,9 @@ async def healthz() -> dict[str, str]:
 async def readyz(request: Request) -> JSONResponse:
     """Readiness: the database answers."""
     manager = getattr(request.app.state, "manager", None)
-    ok = manager is not None and manager.store.ping()
+    # In a thread: a database server that does not answer holds the ping for its connect
+    # timeout, which must not stall every other request on the event loop.
+    ok = manager is not None and await asyncio.to_thread(manager.store.ping)
     return JSONResponse({"status": "ready" if ok else "not ready"}, status_code=200 if ok else 503)
 
 
