@@ -1,5 +1,5 @@
 """SIGKILL mid-session loses nothing acknowledged; a restart finds images, snapshots and
-session definitions, and re-creates a session from a snapshot."""
+session definitions, and re-creates a session from a snapshot: on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from tests.service.conftest import SMP, TOKENS
 H = {"Authorization": "Bearer tok-alice"}
 
 
-def test_kill_and_restart_keeps_images_snapshots_and_sessions(tmp_path):
-    db = str(tmp_path / "persist.sqlite3")
+def test_kill_and_restart_keeps_images_snapshots_and_sessions(tmp_path, database):
+    db = database
     first = ServerProcess(db, TOKENS, log=str(tmp_path / "a.log")).start()
     try:
         with httpx.Client(base_url=first.url, headers=H, timeout=30) as c:
@@ -55,10 +55,10 @@ def test_kill_and_restart_keeps_images_snapshots_and_sessions(tmp_path):
         assert r.json()["time"] == 9
 
 
-def test_demo_restarts_reuse_the_demo_session(tmp_path):
+def test_demo_restarts_reuse_the_demo_session(database):
     # `make run` restarts with a freshly generated token each time, owned by "demo": the
     # demo image and session are found again, not added once per start.
-    db = str(tmp_path / "demo.sqlite3")
+    db = database
     seen = []
     for _ in range(3):
         with ServerProcess(db, "", args=("--demo",)) as server:
