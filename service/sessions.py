@@ -170,6 +170,12 @@ class Session:
         )  # fmt: skip
         # Why the session's worker process died (process isolation), until a restore.
         self.lost: str | None = None
+        # Process isolation: a worker command's stop, published with the command's end (in
+        # _done), so that a client that sees the stop finds the session stopped: the stop
+        # reaches the loop from the event reader, the end from this session's thread, and
+        # nothing else orders the two.
+        self._hold_stops = manager.settings.isolation == "process"
+        self._held: StopEvent | None = None
         self._unsubscribe = ctl.subscribe(self._on_event, batches=True)
         self.lock = threading.Lock()
         self.jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
@@ -197,6 +203,9 @@ class Session:
                 self.manager.loop.call_soon_threadsafe(self._announce_lost, ev)
             except RuntimeError:  # the loop is closed: the server is shutting down
                 pass
+            return
+        if self._hold_stops and type(ev) is StopEvent and self.pending:
+            self._held = ev
             return
         self.hub.publish(ev)
 
@@ -291,6 +300,9 @@ class Session:
             self.current = None
         if not fut.cancelled():
             fut.exception()  # retrieved here; whoever awaits it sees it too
+        held, self._held = self._held, None
+        if held is not None:
+            self.hub.publish(held)
         if self.lost is None:  # (a lost session's announcement says so)
             self.hub.publish({"type": "session-state", "vcpu": None, "time": self.ctl.time,
                               "state": "stopped"})  # fmt: skip
