@@ -176,8 +176,10 @@ def _sqlite_engine(url: URL) -> Engine:
 def _postgres_engine(url: URL) -> Engine:
     # pool_pre_ping: a connection the server dropped (a restart, a failover, an idle
     # timeout) is replaced at checkout instead of failing the request that drew it.
+    # connect_args win over the URL's query: the timeout is only a default.
+    args = {} if "connect_timeout" in url.query else {"connect_timeout": CONNECT_TIMEOUT}
     return create_engine(url, pool_pre_ping=True, pool_size=4, max_overflow=4,
-                         connect_args={"connect_timeout": CONNECT_TIMEOUT})  # fmt: skip
+                         connect_args=args)  # fmt: skip
 
 
 class Store:
