@@ -144,6 +144,18 @@ def _out_of_room(path: str) -> bool:
         return False
 
 
+def _unreachable(e: exc.DBAPIError) -> bool:
+    """A PostgreSQL error that says the server is not there (refused, gone, shutting down),
+    not one it answered (a full disk, a constraint): libpq's own failures have no SQLSTATE;
+    the server's are class 08 (connection exception) or 57 (operator intervention)."""
+    if e.connection_invalidated:
+        return True
+    state = getattr(e.orig, "sqlstate", None)
+    return isinstance(e, (exc.OperationalError, exc.InterfaceError)) and (
+        state is None or state[:2] in ("08", "57")
+    )
+
+
 def _sqlite_engine(url: URL) -> Engine:
     path = url.database or ":memory:"
     if path != ":memory:":
@@ -216,9 +228,8 @@ class Store:
         if isinstance(e, exc.DBAPIError) and e.orig is not None:
             orig: BaseException = e.orig
             message = str(orig)
-            if e.connection_invalidated or isinstance(e, exc.OperationalError):
-                if not self.sqlite:
-                    message = f"the database server cannot be reached: {message}"
+            if not self.sqlite and _unreachable(e):
+                message = f"the database server cannot be reached: {message}"
         else:
             orig = e
             message = str(e)

@@ -67,15 +67,26 @@ class PostgresCluster:
         does not (the next start recovers from the WAL), for a cluster about to be removed."""
         self._run(self.pg_ctl, "stop", "-w", "-m", mode, "-D", str(self.data))
 
+    def sql(self, statement: str, database: str = "postgres") -> None:
+        """One statement as the superuser, outside a transaction (CREATE DATABASE needs it)."""
+        with psycopg.connect(host=str(self.dir), user=SUPERUSER, dbname=database,
+                             autocommit=True) as conn:  # fmt: skip
+            conn.execute(statement.encode())
+
+    @property
+    def owner(self) -> tuple[int, int]:
+        """The uid and gid the server runs as (whatever it writes must be theirs)."""
+        if self._as:
+            return self._as["user"], self._as["group"]
+        return os.geteuid(), os.getegid()
+
     def url(self, database: str) -> str:
         return f"postgresql+psycopg://{SUPERUSER}@/{database}?host={self.dir}"
 
     def create_database(self) -> str:
         """A new empty database's URL."""
         name = f"t{os.getpid()}_{next(self._names)}"
-        with psycopg.connect(host=str(self.dir), user=SUPERUSER, dbname="postgres",
-                             autocommit=True) as conn:  # fmt: skip
-            conn.execute(f'CREATE DATABASE "{name}"')
+        self.sql(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
     def remove(self) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy.engine import make_url
 
 from service.launch import ROOT, ServerProcess, free_port
 from tests.conftest import require_tool
@@ -141,3 +142,45 @@ def test_postgres_going_away_is_503_until_it_is_back(
         ]
     text = log.read_text()
     assert "Traceback" not in text and "storage fault" in text and "cannot be reached" in text
+
+
+@pytest.fixture
+def small_postgres(own_postgres: PostgresCluster) -> Iterator[str]:
+    """A database whose tables live on a 2 MiB file system of their own (a tmpfs tablespace,
+    the database's default): a full disk, as PostgreSQL meets it (SQLSTATE 53100)."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small file system needs root")
+    small = own_postgres.dir / "small"
+    small.mkdir()
+    uid, gid = own_postgres.owner
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size=2m,uid={uid},gid={gid},mode=0700",
+                    "tmpfs", str(small)], check=True, timeout=30)  # fmt: skip
+    try:
+        url = own_postgres.create_database()
+        name = make_url(url).database
+        own_postgres.sql(f"CREATE TABLESPACE small LOCATION '{small}'")
+        own_postgres.sql(f'ALTER DATABASE "{name}" SET default_tablespace = small')
+        yield url
+    finally:
+        # Lazily: the server still holds the tablespace's files open until it stops.
+        subprocess.run(["umount", "-l", str(small)], timeout=30)
+
+
+def test_a_full_postgres_disk_is_507_and_keeps_nothing(tmp_path: Path, small_postgres: str) -> None:
+    log = tmp_path / "server.log"
+    with ServerProcess(small_postgres, TOKENS, log=str(log)) as server, \
+            httpx.Client(base_url=server.url, headers=H, timeout=30) as c:  # fmt: skip
+        assert c.post("/v1/images", files={"file": ("a.elf", SMP.read_bytes())}).status_code == 201
+        big = os.urandom(3 << 20)  # incompressible: TOAST cannot shrink it under 2 MiB
+        r = c.post("/v1/images", files={"file": ("big.bin", big)}, data={"format": "raw"})
+        assert r.status_code == 507, r.text
+        assert r.headers["content-type"] == "application/problem+json"
+        assert r.json()["type"] == "/problems/insufficient-storage"
+        assert c.get("/readyz").status_code == 200  # the server is there, only full
+        assert [i["name"] for i in c.get("/v1/images").json()["data"]] == ["a.elf"]
+    with ServerProcess(small_postgres, TOKENS, log=str(log)) as server, \
+            httpx.Client(base_url=server.url, headers=H, timeout=30) as c:  # fmt: skip
+        assert [i["name"] for i in c.get("/v1/images").json()["data"]] == ["a.elf"]
+    text = log.read_text()
+    assert "Traceback" not in text and "storage fault" in text and "No space left" in text
+    assert "cannot be reached" not in text
