@@ -18,7 +18,7 @@ from engine.target import (
     load_image,
 )
 from engine.trace import DEFAULT_REGS, REGISTER_GROUPS, TraceOptions, Tracer, expand_groups
-from service import serve
+from service import dbcopy, serve
 from service.boot import cli as boot_cli
 from service.gdb import cli as gdb_cli
 
@@ -151,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     boot_cli.add_parser(sub)
     sub.add_parser("demo", help="trace the bundled demo program")
     serve.add_parser(sub)
+    dbcopy.add_parser(sub)
     try:
         args = parser.parse_args(argv)
     except SystemExit as e:
@@ -163,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
         return gdb_cli.run(args)
     if args.command == "boot":
         return boot_cli.run(args)
+    if args.command == "copy-database":
+        return dbcopy.run(args)
     return cmd_demo(args)
 
 

@@ -38,6 +38,7 @@ from sqlalchemy import (
     create_engine,
     event,
     exc,
+    func,
     inspect,
     pool,
     select,
@@ -81,6 +82,8 @@ snapshots = Table(
     Column("created_at", Text, nullable=False),
     Index("snapshots_session", "session_id"),
 )  # fmt: skip
+
+TABLES = (images, sessions, snapshots)
 
 # What the host says when it has no room: a full disk, a quota, a file-size limit (EFBIG).
 FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
@@ -338,6 +341,28 @@ class Store:
                 select(snapshots.c.state).where(snapshots.c.id == snapshot_id)
             ).scalar()
         return None if state is None else bytes(state)
+
+
+def copy_database(source: Store, target: Store) -> dict[str, int]:
+    """Every row of ``source`` into ``target``, which must be empty (moving from SQLite to
+    PostgreSQL, or back); one transaction on the target, so a copy that fails leaves it empty.
+    Rows are streamed, not all held at once (images and snapshots run to megabytes each).
+    Returns the rows copied per table."""
+    copied: dict[str, int] = {}
+    with source._begin(write=False) as src, target._begin() as dst:
+        held = {t.name: dst.execute(select(func.count()).select_from(t)).scalar_one()
+                for t in TABLES}  # fmt: skip
+        if any(held.values()):
+            what = ", ".join(f"{n} {name}" for name, n in held.items() if n)
+            raise ValueError(f"database {target.name} is not empty ({what}): copy into an "
+                             "empty database")  # fmt: skip
+        for table in TABLES:
+            copied[table.name] = 0
+            rows = src.execution_options(yield_per=16).execute(select(table))
+            for part in rows.mappings().partitions():
+                dst.execute(table.insert(), [dict(r) for r in part])
+                copied[table.name] += len(part)
+    return copied
 
 
 def _migrate(conn: Connection) -> None:

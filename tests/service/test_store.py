@@ -1,6 +1,7 @@
 """The store on both databases: rows come back byte for byte (SQLite and a real PostgreSQL),
 a database written by the stdlib-sqlite3 store opens and keeps its tables, SQLite connections
-are durable (WAL, synchronous=FULL), and a database that cannot be used is a clear error."""
+are durable (WAL, synchronous=FULL), a database that cannot be used is a clear error, and
+ppcdbg copy-database moves every row between the two."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlalchemy import exc
+from sqlalchemy import exc, select
 
+from service.cli import main as cli_main
 from service.launch import free_port
-from service.store import Store, StoreError, database_url
+from service.store import TABLES, Store, StoreError, database_url
+from tests.postgres import PostgresCluster
 
 # The schema exactly as service/store.py created it before SQLAlchemy (stdlib sqlite3, up to
 # commit 56c706f), and how it opened a database: what every existing database file holds.
@@ -186,3 +189,51 @@ def test_an_unreachable_postgres_is_a_503_fault_naming_it_without_its_password()
                               "ppcdbg: the database server cannot be reached: ")  # fmt: skip
     assert "Connection refused" in message and "hunter2" not in message
     assert "\n" not in message
+
+
+def _everything(database: str) -> dict[str, list[dict[str, object]]]:
+    store = Store(database)
+    try:
+        out: dict[str, list[dict[str, object]]] = {}
+        for table in TABLES:
+            rows = store._rows(select(table).order_by(table.c.id))  # noqa: SLF001
+            out[table.name] = [{k: bytes(v) if isinstance(v, memoryview) else v
+                                for k, v in r.items()} for r in rows]  # fmt: skip
+        return out
+    finally:
+        store.close()
+
+
+def test_copy_database_moves_every_row_to_postgresql_and_back(
+    tmp_path: Path, postgres: PostgresCluster, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = str(tmp_path / "source.sqlite3")
+    store = Store(source)
+    for n in range(40):  # more than one streamed batch
+        store.add_image(_image(n, f"2024-01-01T00:00:{n:02}Z"))
+    store.add_session({"id": "ses-1", "owner": "bob", "image_id": "img-3", "config": {},
+                       "created_at": "2024-01-02T00:00:00Z"})  # fmt: skip
+    store.add_snapshot({"id": "snp-1", "owner": "bob", "session_id": "ses-1",
+                        "image_id": "img-3", "config": {}, "name": "x", "time": TIME,
+                        "state": BLOB, "created_at": "2024-01-03T00:00:00Z"})  # fmt: skip
+    store.close()
+    pg = postgres.create_database()
+    assert cli_main(["copy-database", source, pg]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("copied 40 images, 1 sessions, 1 snapshots from ") and "\n" == out[-1]
+    assert _everything(pg) == _everything(source)
+    back = str(tmp_path / "back.sqlite3")
+    assert cli_main(["copy-database", pg, back]) == 0
+    assert _everything(back) == _everything(source)
+
+    # Into a database that holds rows: refused, and nothing is added to it.
+    assert cli_main(["copy-database", source, pg]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("ppcdbg copy-database: database ") and "is not empty (40 images" in err
+    assert len(_everything(pg)["images"]) == 40
+    missing = str(tmp_path / "typo.sqlite3")
+    assert cli_main(["copy-database", missing, str(tmp_path / "x.sqlite3")]) == 2
+    assert (
+        capsys.readouterr().err.strip() == f"ppcdbg copy-database: database {missing}: no such file"
+    )
+    assert not Path(missing).exists()
