@@ -111,6 +111,9 @@ def main(argv: list[str] | None = None) -> int:
         default=100_000_000,
         help="instructions a session runs in bench/memory.py",
     )
+    ap.add_argument(
+        "--no-boot", action="store_true", help="skip bench/pseries_boot.py (minutes: a kernel boot)"
+    )
     args = ap.parse_args(argv)
     targets = {"loop": 2_000_000, "memmix": 1_000_000}
     report: dict[str, Any] = {
@@ -147,6 +150,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         # issue 15: server RSS after long runs, history on and off, and after a delete
         report["benchmarks"].update(__import__("bench.memory").memory.run(args.memory_instructions))
+    if not args.no_boot:  # issues 16 and 17: Debian's kernel to power-off, QEMU beside it
+        report["benchmarks"].update(
+            __import__("bench.pseries_boot").pseries_boot.run(qemu=not args.no_qemu)
+        )
     print(json.dumps(report, indent=2))
     return 0
 

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from engine.platform.pseries import boot
+from engine.platform.pseries import boot as boot_module
+from engine.platform.pseries.hcalls import PseriesHost
 
 ROOT = Path(__file__).resolve().parents[1]
 LINUX = ROOT / "build" / "linux"
@@ -24,6 +27,127 @@ SYMBOLS = ("start_kernel", "time_init", "start_secondary", "do_populate_rootfs",
            "run_init_process", "kernel_power_off", "pseries_power_off")  # fmt: skip
 MARKER = b"PPCDBG-USERSPACE-OK"
 CMDLINE = "console=hvc0 cryptomgr.notests ppcdbg.poweroff"
+
+
+def boot(kernel: Path, initrd: Path, cmdline: str = CMDLINE, smp: int = 1, base: int = 0,
+         max_instructions: int = 400_000_000, verbose: bool = False,
+         chunk: int = 5_000_000) -> dict[str, Any]:  # fmt: skip
+    """Boot to the end of the run: its reason, instructions, seconds, rate, milestones."""
+    cfg = boot_module.PseriesConfig(
+        kernel=kernel.read_bytes(),
+        initrd=initrd.read_bytes(),
+        cmdline=cmdline,
+        vcpus=smp,
+        kernel_base=base,
+        rng_seed=bytes(32),
+    )
+    m = boot_module.build_machine(cfg)
+    host = m.host
+    assert isinstance(host, PseriesHost)
+    milestones: dict[str, int] = {}
+    if verbose:
+
+        def show(_vcpu: int, data: bytes) -> None:
+            sys.stderr.write(data.decode("utf-8", "replace"))
+            sys.stderr.flush()
+
+        host.on_console = show
+    # ELFv2: direct calls enter at the local entry point, 8 bytes past the symbol (the global
+    # entry, which sets up r2, falls through to it): stop at both.
+    stops = {m.image.symbols[s] + d: s for s in SYMBOLS if s in m.image.symbols for d in (0, 8)}
+    seconds_at: dict[str, float] = {}
+    t0 = time.perf_counter()
+    reason = "limit"
+    next_report = chunk
+    while True:
+        done = boot_module.instructions(m)
+        if done >= max_instructions:
+            break
+        _, who = m.run(min(1_000_000, max_instructions - done), frozenset(stops))
+        done = boot_module.instructions(m)
+        if "first console byte" not in milestones and host.console_out:
+            milestones["first console byte"] = done
+        if "first RTAS call" not in milestones and host.rtas_counts:
+            milestones["first RTAS call"] = done
+        if "userspace marker" not in milestones and MARKER in host.console_out:
+            milestones["userspace marker"] = done
+            seconds_at["userspace marker"] = time.perf_counter() - t0
+        if who is not None and m.vcpus[who].nia in stops and not host.stop_reason:
+            name = stops[m.vcpus[who].nia]
+            milestones.setdefault(name, done)
+            seconds_at.setdefault(name, time.perf_counter() - t0)
+            stops = {a: n for a, n in stops.items() if n != name}
+        if host.stop_reason:
+            reason = host.stop_reason
+            break
+        if all(c.halted for c in m.vcpus):
+            reason = "stopped"
+            break
+        if verbose and done >= next_report:
+            next_report += chunk
+            rate = done / (time.perf_counter() - t0) / 1e6
+            print(f"{done / 1e6:.0f} M instructions, {rate:.2f} M/s", file=sys.stderr)
+    seconds = time.perf_counter() - t0
+    total = boot_module.instructions(m)
+    return {
+        "reason": reason,
+        "vcpus": smp,
+        "instructions": total,
+        "seconds": round(seconds, 1),
+        "m_instructions_per_second": round(total / seconds / 1e6, 3),
+        "per_vcpu": [c.retired for c in m.vcpus],
+        "milestones": dict(sorted(milestones.items(), key=lambda kv: kv[1])),
+        "seconds_to": {k: round(v, 1) for k, v in seconds_at.items()},
+        "console_tail": bytes(host.console_out[-600:]).decode("utf-8", "replace"),
+        **host.stats(),
+    }
+
+
+def qemu_boot(kernel: Path, initrd: Path, cmdline: str = CMDLINE, smp: int = 1,
+              vof: bool = False, timeout: float = 600) -> dict[str, Any] | None:  # fmt: skip
+    """QEMU ``-M pseries`` (SLOF, or ``x-vof=on``) booting the same files to power-off: wall
+    seconds, and whether the userspace marker was printed. None without QEMU."""
+    qemu = shutil.which("qemu-system-ppc64")
+    if qemu is None:
+        return None
+    machine = "pseries,x-vof=on" if vof else "pseries"
+    cmd = [qemu, "-M", machine, "-m", "1G", "-smp", str(smp), "-nographic", "-vga", "none",
+           "-nodefaults", "-serial", "mon:stdio", "-no-reboot", "-kernel", str(kernel),
+           "-initrd", str(initrd), "-append", cmdline]  # fmt: skip
+    t0 = time.perf_counter()
+    r = subprocess.run(cmd, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL,
+                       check=False)  # fmt: skip
+    seconds = time.perf_counter() - t0
+    return {
+        "machine": machine,
+        "vcpus": smp,
+        "seconds": round(seconds, 2),
+        "exit_status": r.returncode,
+        "userspace_marker": MARKER in r.stdout,
+        "powered_off": b"reboot: Power down" in r.stdout,
+    }
+
+
+def run(qemu: bool = True, kernel: Path = LINUX / "vmlinux",
+        initrd: Path = LINUX / "initramfs.cpio") -> dict[str, Any]:  # fmt: skip
+    """``make bench``'s boot figures: ppcdbg's firmware-less boot of the stock kernel with
+    1 and 2 vCPUs to power-off, and QEMU's pseries (SLOF and x-vof=on) on the same files,
+    with the ratios (issue 16: <= 120 s; issue 17: <= QEMU)."""
+    if not (kernel.is_file() and initrd.is_file()):
+        return {"pseries_boot": {"skipped": "no build/linux: run `make linux`"}}
+    out: dict[str, Any] = {"cmdline": CMDLINE, "target_seconds": 120}
+    for smp in (1, 2):
+        ours = boot(kernel, initrd, smp=smp)
+        ours.pop("console_tail")
+        entry: dict[str, Any] = {"ppcdbg": ours}
+        if qemu:
+            for key, vof in (("qemu_slof", False), ("qemu_vof", True)):
+                q = qemu_boot(kernel, initrd, smp=smp, vof=vof)
+                entry[key] = q
+                if q is not None and q["seconds"] > 0:
+                    entry[f"ppcdbg_over_{key}"] = round(ours["seconds"] / q["seconds"], 1)
+        out[f"smp{smp}"] = entry
+    return {"pseries_boot": out}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,69 +160,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cmdline", default=CMDLINE)
     ap.add_argument("-v", "--verbose", action="store_true", help="the console on stderr")
     ap.add_argument("--chunk", type=int, default=5_000_000, help="progress line every N")
+    ap.add_argument("--qemu", action="store_true", help="also time QEMU (SLOF and x-vof=on)")
     args = ap.parse_args(argv)
-    cfg = boot.PseriesConfig(
-        kernel=args.kernel.read_bytes(),
-        initrd=args.initrd.read_bytes(),
-        cmdline=args.cmdline,
-        vcpus=args.smp,
-        kernel_base=args.base,
-        rng_seed=bytes(32),
-    )
-    m = boot.build_machine(cfg)
-    host = m.host
-    assert host is not None
-    milestones: dict[str, int] = {}
-    if args.verbose:
-        host.on_console = lambda _v, data: (sys.stderr.write(data.decode("utf-8", "replace")),
-                                            sys.stderr.flush())  # type: ignore[func-returns-value]  # fmt: skip
-    # ELFv2: direct calls enter at the local entry point, 8 bytes past the symbol (the global
-    # entry, which sets up r2, falls through to it): stop at both.
-    stops = {m.image.symbols[s] + d: s for s in SYMBOLS if s in m.image.symbols for d in (0, 8)}
-    limit = int(args.max_instructions)
-    t0 = time.perf_counter()
-    reason = "limit"
-    next_report = args.chunk
-    while True:
-        done = boot.instructions(m)
-        if done >= limit:
-            break
-        _, who = m.run(min(1_000_000, limit - done), frozenset(stops))
-        done = boot.instructions(m)
-        if "first console byte" not in milestones and host.console_out:
-            milestones["first console byte"] = done
-        if "first RTAS call" not in milestones and host.rtas_counts:
-            milestones["first RTAS call"] = done
-        if "userspace marker" not in milestones and MARKER in host.console_out:
-            milestones["userspace marker"] = done
-        if who is not None and m.vcpus[who].nia in stops and not host.stop_reason:
-            name = stops[m.vcpus[who].nia]
-            milestones.setdefault(name, done)
-            stops = {a: n for a, n in stops.items() if n != name}
-        if host.stop_reason:
-            reason = host.stop_reason
-            break
-        if all(c.halted for c in m.vcpus):
-            reason = "stopped"
-            break
-        if done >= next_report:
-            next_report += args.chunk
-            rate = done / (time.perf_counter() - t0) / 1e6
-            print(f"{done / 1e6:.0f} M instructions, {rate:.2f} M/s", file=sys.stderr)
-    seconds = time.perf_counter() - t0
-    total = boot.instructions(m)
-    report: dict[str, Any] = {
-        "reason": reason,
-        "instructions": total,
-        "seconds": round(seconds, 1),
-        "m_instructions_per_second": round(total / seconds / 1e6, 3),
-        "per_vcpu": [c.retired for c in m.vcpus],
-        "milestones": dict(sorted(milestones.items(), key=lambda kv: kv[1])),
-        "console_tail": bytes(host.console_out[-600:]).decode("utf-8", "replace"),
-        **host.stats(),
-    }
+    report = boot(args.kernel, args.initrd, args.cmdline, args.smp, args.base,
+                  int(args.max_instructions), args.verbose, args.chunk)  # fmt: skip
+    if args.qemu:
+        report["qemu"] = [qemu_boot(args.kernel, args.initrd, args.cmdline, args.smp, vof)
+                          for vof in (False, True)]  # fmt: skip
     print(json.dumps(report, indent=2))
-    return 0 if reason == "poweroff" else 1
+    return 0 if report["reason"] == "poweroff" else 1
 
 
 if __name__ == "__main__":
