@@ -33,13 +33,25 @@ def test_live_trace_matches_qemu(prog: Program) -> None:
             require_tool(tool)  # fails under PPCDBG_REQUIRE_TOOLS=1
         image = prog.binary.read_bytes()
     final = prog.compare == "final"
-    expected = (
-        qemu_final(image, prog)
-        if final
-        else qemu_trace(image, prog.steps, prog.vcpus, prog.regs, step_flags=prog.step_flags)
-    )
+
+    def from_qemu() -> list[str]:
+        if final:
+            return qemu_final(image, prog)
+        return qemu_trace(image, prog.steps, prog.vcpus, prog.regs, step_flags=prog.step_flags)
+
+    expected = from_qemu()
     if prog.binary.exists() and prog.binary.read_bytes() == image and prog.golden.exists():
-        stale = compare(prog.golden.read_text().splitlines(), expected)
+        golden = prog.golden.read_text().splitlines()
+        stale = compare(golden, expected)
+        # On a loaded host QEMU's gdbstub now and then reports a step of a held SMP vCPU
+        # that did not execute (seen once in a suite run with both cores busy: the step
+        # ended at the same pc, nothing changed). Such a trace is taken again, up to twice:
+        # the flake passes on a retry, a stale golden fails every time.
+        for _ in range(2 if stale is not None and prog.vcpus > 1 else 0):
+            expected = from_qemu()
+            stale = compare(golden, expected)
+            if stale is None:
+                break
         if stale is not None:
             pytest.fail(
                 f"golden of {prog.name} is stale (run `make goldens`): {stale}", pytrace=False
