@@ -28,8 +28,12 @@ setup: $(STAMP)
 run: $(STAMP)
 	$(BIN)/ppcdbg serve --demo
 
+# One pytest worker per core (pytest-xdist; work stealing evens out the long differential and
+# kernel tests at the end); PYTEST_JOBS=0 runs them in this process.
+PYTEST_JOBS ?= auto
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(PYTEST_JOBS) --dist worksteal \
+		--durations=15 $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
