@@ -21,7 +21,7 @@ from operator import attrgetter
 from typing import Any, cast
 
 from ..bits import M64, sext
-from ..cpu import VCPU, trace_regs
+from ..cpu import NO_EVENT, VCPU, trace_regs
 from ..host import VMExit
 from ..interrupts import EXCP_HV_EMU, save_registers
 from ..isa.table import decode
@@ -639,10 +639,25 @@ class Controller(Inspection, BreakpointControl, TraceEmission, ReverseExecution)
             if self._typed:
                 self._deliver_typed()
             before = self._clock_slots()
+            idle = self._idle_slots(run_set)
+            if idle:
+                # Every vCPU that can run sleeps until a timer: time jumps there in one run
+                # (no instruction executes), and the jump is no part of the instruction
+                # budget: an idle kernel waiting at its shell prompt is not "at the limit".
+                used, who = m.run(idle, stop_at, vcpus=run_set)
+                self.history.record(RunEntry(used, run_set, self._slots_since(before)), used)
+                if who is not None:
+                    ev = self._classify(m.vcpus[who], extra, planted)
+                    if ev is not None:
+                        return self._quiet_or(quiet, ev)
+                continue
             chunk = CHUNK if self.trace_vcpus is None else CHUNK_TRACED
+            retired = self.time
             used, who = m.run(min(chunk, left), stop_at, vcpus=run_set)
             self.history.record(RunEntry(used, run_set, self._slots_since(before)), used)
-            left -= used
+            # The budget is instructions; slots slept with no timer to end the sleep count
+            # too (a chunk that retires nothing), so that a continue always ends.
+            left -= self.time - retired or used
             if who is None:
                 if left <= 0:
                     return self._quiet_or(quiet, self._stop_any("limit", run_set))
@@ -652,6 +667,19 @@ class Controller(Inspection, BreakpointControl, TraceEmission, ReverseExecution)
             ev = self._classify(m.vcpus[who], extra, planted)
             if ev is not None:
                 return self._quiet_or(quiet, ev)
+
+    def _idle_slots(self, run_set: frozenset[int] | None) -> int:
+        """The slots to the first timer event when every vCPU that can run sleeps with nothing
+        pending (H_CEDE, stop), else 0; also 0 when no timer will ever fire (then the sleep is
+        spent from the budget, so that a continue still ends)."""
+        k = NO_EVENT
+        for c in self.machine.vcpus:
+            if c.halted or c.exit_reason or (run_set is not None and c.index not in run_set):
+                continue
+            if not c.sleeping or c.wake_condition():
+                return 0
+            k = min(k, c.ticks_until_timer())
+        return 0 if k >= NO_EVENT else k
 
     def _halted_stop(self, cpu: VCPU) -> StopEvent:
         """A halted vCPU's stop: the platform's end of the run (poweroff, panic, reboot) is the
