@@ -279,12 +279,12 @@ class TraceRun:
         filtered = self._filtered.get(registers)
         if filtered is None:
             filtered = self._filtered[registers] = [
-                _keep_registers(text, registers) for text in texts
+                keep_registers(text, registers) for text in texts
             ]
         return filtered[start:end]
 
 
-def _keep_registers(text: str, registers: frozenset[str]) -> str:
+def keep_registers(text: str, registers: frozenset[str]) -> str:
     """A trace event's text with only ``registers`` among its changes: what trace_json
     gives with that filter (its output is json.dumps's, so a round trip keeps it)."""
     ev = json.loads(text)
@@ -527,6 +527,9 @@ class EventHub:
         self._scheduled = False
         self.closed = False
         self._loop_thread = threading.get_ident()  # hubs are made on the loop's thread
+        # Several replicas: each numbered batch, in order, to the session's Redis Stream
+        # (service/replicas.py), from the loop; None on one server.
+        self.sink: Callable[[list[Numbered]], None] | None = None
 
     # -- any thread ---------------------------------------------------------------
     def publish(self, ev: Event | TraceBatch | dict[str, Any]) -> None:
@@ -599,6 +602,8 @@ class EventHub:
         ring.extend(recs)
         while ring and self._ring_events - ring[0].count >= self.ring_size:
             self._ring_events -= ring.popleft().count
+        if self.sink is not None and recs:
+            self.sink(recs)
         for c in clients:
             c.offer(recs)
         for c in clients:

@@ -35,9 +35,11 @@ from .api.routes import (
     snapshots,
     vcpus,
 )
+from .forward import Forward
 from .metrics import Metrics
 from .middleware import BodyLimit, RequestContext
 from .problems import PROBLEM_JSON, TYPES, Problem
+from .replicas import Replicas
 from .sessions import Manager
 from .settings import Settings
 from .store import FULL_ERRNOS, Store, StoreError
@@ -78,7 +80,11 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = await asyncio.to_thread(Store, settings.database)
-        manager = Manager(settings, store, metrics, asyncio.get_running_loop())
+        replicas = None
+        if settings.redis:
+            replicas = Replicas(settings)
+            await replicas.start()
+        manager = Manager(settings, store, metrics, asyncio.get_running_loop(), replicas=replicas)
         await manager.startup()
         app.state.manager = manager
         if settings.demo:
@@ -91,6 +97,8 @@ def create_app(
             yield
         finally:
             await manager.shutdown()
+            if replicas is not None:
+                await replicas.close()
             store.close()
 
     app = FastAPI(
@@ -205,7 +213,10 @@ def create_app(
 
     app.openapi = openapi  # type: ignore[method-assign]
 
-    # Outermost last: the request context sees every response, the body limit every body.
+    # Outermost last: the request context sees every response, the body limit every body
+    # (forwarded ones too).
+    if settings.redis:
+        app.add_middleware(Forward)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     origins = settings.origins()
     if origins:

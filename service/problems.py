@@ -40,6 +40,10 @@ TYPES: dict[str, tuple[str, str]] = {
     "session-failed": ("Session failed", "An internal error ended this session."),
     "storage-unavailable": ("Storage unavailable", "The server's database cannot be used now."),
     "insufficient-storage": ("Insufficient storage", "The server has no room to store it."),
+    "replica-unavailable": (
+        "Replica unavailable",
+        "The replica that holds the session does not answer; try later.",
+    ),
     "internal-error": ("Internal error", "An internal error; it has been logged."),
     "upgrade-required": ("Upgrade required", "A WebSocket endpoint: connect with a WebSocket."),
     "http-error": ("HTTP error", "An HTTP-level error."),

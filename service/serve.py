@@ -59,6 +59,15 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--isolation", choices=("thread", "process"),
                    help="where sessions' engines run: threads of this process (default) or a "
                         "worker process each")  # fmt: skip
+    p.add_argument("--redis", metavar="URL",
+                   help="several replicas: a Redis URL (redis://HOST:PORT, unix://PATH) for "
+                        "the event streams; the database must be PostgreSQL")  # fmt: skip
+    p.add_argument("--replica-id", help="this replica's name (default HOST:PORT)")
+    p.add_argument(
+        "--advertise-url",
+        metavar="URL",
+        help="where the other replicas reach this one (default http://HOST:PORT)",
+    )
     for name in LIMITS:
         p.add_argument("--" + name.replace("_", "-"), type=int)
 
@@ -66,7 +75,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def settings_from(args: argparse.Namespace) -> tuple[Settings, str | None]:
     over: dict[str, Any] = {}
     for name in ("host", "port", "database", "tokens_file", "allow_anonymous", "cors_origins",
-                 "log_level", "demo", "ws_deflate", "isolation", *LIMITS):  # fmt: skip
+                 "log_level", "demo", "ws_deflate", "isolation", "redis", "replica_id",
+                 "advertise_url", *LIMITS):  # fmt: skip
         v = getattr(args, name)
         if v is not None:
             over[name] = v
@@ -106,6 +116,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ValueError as e:  # --database names no database ppcdbg can use
         print(f"ppcdbg serve: {e}", file=sys.stderr)
         return 2
+    if settings.redis:
+        import redis
+
+        try:
+            with redis.Redis.from_url(settings.redis, socket_connect_timeout=5) as r:
+                r.ping()
+        except (redis.RedisError, OSError) as e:
+            print(f"ppcdbg serve: redis does not answer: {e}", file=sys.stderr)
+            return 1
     url = f"http://{settings.host}:{settings.port}"
 
     def ready(manager: Manager) -> None:

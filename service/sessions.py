@@ -66,6 +66,7 @@ from engine.target import (
 from .events import EventHub
 from .metrics import Metrics
 from .problems import Problem, not_found
+from .replicas import Replicas
 from .settings import Settings
 from .store import Store
 
@@ -168,6 +169,8 @@ class Session:
             time=lambda: self.ctl.time, on_trace=self._set_trace,
             on_sent=m.events_sent.inc, on_dropped=m.events_dropped.inc,
         )  # fmt: skip
+        if manager.replicas is not None:
+            self.hub.sink = manager.replicas.sink(sid)
         # Why the session's worker process died (process isolation), until a restore.
         self.lost: str | None = None
         # Process isolation: a worker command's stop, published with the command's end (in
@@ -570,27 +573,29 @@ class Manager:
     images: dict[str, ImageRecord] = field(default_factory=dict)
     sessions: dict[str, Session] = field(default_factory=dict)
     snapshots: dict[str, SnapshotRecord] = field(default_factory=dict)
+    # Several replicas (service/replicas.py): None on one server.
+    replicas: Replicas | None = None
+    # With replicas: every session in the database and the replica holding it, as read by
+    # the last sync (rows of Store.directory).
+    directory: list[Any] = field(default_factory=list)
 
     # -- start and stop ---------------------------------------------------------------
     async def startup(self) -> None:
         for row in await asyncio.to_thread(self.store.images):
-            try:
-                image = load_image(bytes(row["data"]), row["format"])
-            except Exception:  # noqa: BLE001 - a row we wrote once loaded; skip it if not
-                log.exception("stored image does not load", extra={"image": row["id"]})
-                continue
-            self.images[row["id"]] = ImageRecord(
-                row["id"], row["owner"], row["name"], image, bytes(row["data"]), row["created_at"],
-                sources=json.loads(row["sources"] or "{}"))  # fmt: skip
-        for row in await asyncio.to_thread(self.store.snapshots):
-            self.snapshots[row["id"]] = SnapshotRecord(
-                row["id"], row["owner"], row["session_id"], row["image_id"],
-                json.loads(row["config"]), row["name"], row["time"], row["created_at"],
-            )  # fmt: skip
+            self._add_image_row(row)
+        await self._load_snapshots()
+        rep = self.replicas
         for row in await asyncio.to_thread(self.store.sessions):
             img = self.images.get(row["image_id"])
             if img is None:
                 continue
+            if rep is not None:
+                # Several replicas: this one re-creates the sessions it held before (under
+                # its id) and those no replica holds; the others' stay theirs.
+                holder = await asyncio.to_thread(self.store.claim_session, row["id"], rep.id,
+                                                 rep.url)  # fmt: skip
+                if holder != rep.id:
+                    continue
             cfg = json.loads(row["config"])
             try:
                 ctl = await self._open_target_async(img, cfg)
@@ -598,8 +603,61 @@ class Manager:
                 log.exception("stored session does not re-create", extra={"session": row["id"]})
                 continue
             s = Session(self, row["id"], row["owner"], img, cfg, ctl, row["created_at"], True)
+            if rep is not None:
+                # Its events go on numbering after those its stream already holds.
+                s.hub.seq = await rep.last_seq(s.id)
             self.sessions[s.id] = s
         self.metrics.sessions.set(len(self.sessions))
+        await self.sync()
+
+    def _add_image_row(self, row: Any) -> None:
+        try:
+            image = load_image(bytes(row["data"]), row["format"])
+        except Exception:  # noqa: BLE001 - a row we wrote once loaded; skip it if not
+            log.exception("stored image does not load", extra={"image": row["id"]})
+            return
+        self.images[row["id"]] = ImageRecord(
+            row["id"], row["owner"], row["name"], image, bytes(row["data"]), row["created_at"],
+            sources=json.loads(row["sources"] or "{}"))  # fmt: skip
+
+    async def _load_snapshots(self) -> None:
+        self.snapshots = {
+            row["id"]: SnapshotRecord(
+                row["id"], row["owner"], row["session_id"], row["image_id"],
+                json.loads(row["config"]), row["name"], row["time"], row["created_at"])
+            for row in await asyncio.to_thread(self.store.snapshots)
+        }  # fmt: skip
+
+    async def sync(self) -> None:
+        """Several replicas: the images, snapshots and session directory as the database
+        has them now (another replica may have added or deleted any), before a request reads
+        them. Images are immutable, so one that is held stays; only new ones are read."""
+        if self.replicas is None:
+            return
+        ids = await asyncio.to_thread(self.store.image_ids)
+        for gone in set(self.images) - ids:
+            self.images.pop(gone, None)
+        for new in ids - set(self.images):
+            row = await asyncio.to_thread(self.store.image, new)
+            if row is not None:
+                self._add_image_row(row)
+        await self._load_snapshots()
+        self.directory = list(await asyncio.to_thread(self.store.directory))
+
+    def session_count(self, owner: str) -> int:
+        """The owner's sessions on every replica (this one's alone on one server)."""
+        if self.replicas is None:
+            return len(self.owner_sessions(owner))
+        ids = {r["id"] for r in self.directory if r["owner"] == owner}
+        return len(ids | {s.id for s in self.owner_sessions(owner)})
+
+    def remote_sessions(self, owner: str) -> list[Any]:
+        """The owner's sessions another replica holds (directory rows: id, replica, url)."""
+        rep = self.replicas
+        if rep is None:
+            return []
+        return [r for r in self.directory if r["owner"] == owner and r["id"] not in
+                self.sessions and r["replica"] not in (None, rep.id)]  # fmt: skip
 
     async def shutdown(self) -> None:
         for s in list(self.sessions.values()):
@@ -689,6 +747,10 @@ class Manager:
             for s in self.sessions.values()
             if image_id in (s.image.id, s.config.get("initrd"), s.config.get("bios"))
         ]
+        for r in self.remote_sessions(owner):  # the sessions other replicas hold
+            cfg = json.loads(r["config"])
+            if image_id in (r["image_id"], cfg.get("initrd"), cfg.get("bios")):
+                users.append(r["id"])
         if users:
             raise Problem(409, "conflict", f"image {image_id} is used by session {users[0]}")
         await asyncio.to_thread(self.store.delete_image, rec.id)
@@ -706,7 +768,7 @@ class Manager:
 
     async def create_session(self, owner: str, body: dict[str, Any]) -> Session:
         st = self.settings
-        if len(self.owner_sessions(owner)) >= st.max_sessions_per_owner:
+        if self.session_count(owner) >= st.max_sessions_per_owner:
             raise Problem(
                 429,
                 "quota-exceeded",
@@ -763,9 +825,10 @@ class Manager:
             raise p if p else Problem(422, "invalid-session-config", str(e)) from None
         sid = new_id("ses")
         created = now()
+        rep = self.replicas
         await asyncio.to_thread(self.store.add_session, {
             "id": sid, "owner": owner, "image_id": image.id, "config": cfg, "created_at": created,
-        })  # fmt: skip
+        }, None if rep is None else (rep.id, rep.url))  # fmt: skip
         s = Session(self, sid, owner, image, cfg, ctl, created)
         self.sessions[sid] = s
         self.metrics.sessions.set(len(self.sessions))

@@ -55,6 +55,29 @@ class Settings(BaseSettings):
     isolation: Literal["thread", "process"] = "thread"
     worker_memory_mb: int = 4096  # a worker's address space (RLIMIT_AS); 0: none
     max_instructions_per_session: int = 0  # executed over a session's life; 0: none
+    # Several API replicas on one database (docs/deployment.md "Several replicas"): a Redis
+    # URL turns it on; events then go through a Redis Stream per session. None: one server.
+    redis: str | None = None
+    # This replica's name in the session directory (default host:port) and the URL the
+    # others forward its sessions' requests to (default http://host:port).
+    replica_id: str | None = None
+    advertise_url: str | None = None
+
+    @field_validator("redis")
+    @classmethod
+    def _redis(cls, v: str | None) -> str | None:
+        if v is not None and v.strip() and not v.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("redis is a redis://HOST:PORT, rediss:// or unix://PATH URL")
+        return v.strip() or None if v is not None else None
+
+    def replica(self) -> tuple[str, str]:
+        """This replica's id and the URL other replicas reach it at."""
+        import socket
+
+        host = self.host if self.host not in ("0.0.0.0", "::", "") else socket.gethostname()
+        rid = self.replica_id or f"{host}:{self.port}"
+        url = (self.advertise_url or f"http://{host}:{self.port}").rstrip("/")
+        return rid, url
 
     @field_validator("worker_memory_mb")
     @classmethod

@@ -83,6 +83,17 @@ snapshots = Table(
     Index("snapshots_session", "session_id"),
 )  # fmt: skip
 
+# Which replica holds each session's engine (docs/deployment.md "Several replicas"): a table of
+# its own beside ``sessions``, which keeps the five columns every earlier version inserts
+# positionally. It says where a session runs now, not what it is, so copy-database leaves it
+# out (the target's replicas claim their sessions when they start).
+session_owners = Table(
+    "session_owners", metadata,
+    Column("session_id", Text, primary_key=True),
+    Column("replica", Text, nullable=False),
+    Column("url", Text, nullable=False),
+)  # fmt: skip
+
 TABLES = (images, sessions, snapshots)
 
 # What the host says when it has no room: a full disk, a quota, a file-size limit (EFBIG).
@@ -299,17 +310,31 @@ class Store:
     def images(self) -> Sequence[RowMapping]:
         return self._rows(select(images).order_by(images.c.created_at, images.c.id))
 
+    def image_ids(self) -> set[str]:
+        """The ids of every image (no data): what a replica checks its copies against."""
+        with self._begin(write=False) as conn:
+            return set(conn.execute(select(images.c.id)).scalars())
+
+    def image(self, image_id: str) -> RowMapping | None:
+        rows = self._rows(select(images).where(images.c.id == image_id))
+        return rows[0] if rows else None
+
     def delete_image(self, image_id: str) -> None:
         with self._begin() as conn:
             conn.execute(images.delete().where(images.c.id == image_id))
 
     # -- sessions -------------------------------------------------------------------
-    def add_session(self, row: dict[str, Any]) -> None:
+    def add_session(self, row: dict[str, Any], replica: tuple[str, str] | None = None) -> None:
+        """The session's definition; with ``replica`` (its id and URL), its owner too, in the
+        same transaction (no replica ever sees a session without an owner)."""
         with self._begin() as conn:
             conn.execute(sessions.insert().values(
                 id=row["id"], owner=row["owner"], image_id=row["image_id"],
                 config=json.dumps(row["config"]), created_at=row["created_at"],
             ))  # fmt: skip
+            if replica is not None:
+                conn.execute(session_owners.insert().values(
+                    session_id=row["id"], replica=replica[0], url=replica[1]))  # fmt: skip
 
     def sessions(self) -> Sequence[RowMapping]:
         return self._rows(select(sessions).order_by(sessions.c.created_at, sessions.c.id))
@@ -317,6 +342,48 @@ class Store:
     def delete_session(self, session_id: str) -> None:
         with self._begin() as conn:
             conn.execute(sessions.delete().where(sessions.c.id == session_id))
+            conn.execute(session_owners.delete().where(session_owners.c.session_id == session_id))
+
+    def claim_session(self, session_id: str, replica: str, url: str) -> str:
+        """Make ``replica`` the session's owner unless another one is: the owner afterwards.
+        A replica that starts again under its id takes its sessions back (its URL updated)."""
+        o = session_owners.c
+        for _ in range(2):  # a second pass after losing an insert race to another replica
+            try:
+                with self._begin() as conn:
+                    held = conn.execute(select(o.replica).where(o.session_id == session_id))
+                    current = held.scalar()
+                    if current is None:
+                        conn.execute(session_owners.insert().values(
+                            session_id=session_id, replica=replica, url=url))  # fmt: skip
+                        return replica
+                    if current == replica:
+                        conn.execute(session_owners.update().where(
+                            o.session_id == session_id).values(url=url))  # fmt: skip
+                    return str(current)
+            except exc.IntegrityError:
+                continue
+        raise StoreError(f"database {self.name}: session {session_id} could not be claimed")
+
+    def session_owner(self, session_id: str) -> RowMapping | None:
+        """The session's owner (the user) and the replica holding it: ``owner``,
+        ``replica``, ``url``; None for no such session (a session no replica holds has
+        ``replica`` None)."""
+        s, o = sessions.c, session_owners.c
+        query = (select(s.owner, o.replica, o.url)
+                 .select_from(sessions.outerjoin(session_owners, o.session_id == s.id))
+                 .where(s.id == session_id))  # fmt: skip
+        rows = self._rows(query)
+        return rows[0] if rows else None
+
+    def directory(self) -> Sequence[RowMapping]:
+        """Every session with its replica (``replica``, ``url``; None when none holds it)."""
+        s, o = sessions.c, session_owners.c
+        return self._rows(
+            select(s.id, s.owner, s.image_id, s.config, s.created_at, o.replica, o.url)
+            .select_from(sessions.outerjoin(session_owners, o.session_id == s.id))
+            .order_by(s.created_at, s.id)
+        )  # fmt: skip
 
     # -- snapshots --------------------------------------------------------------------
     def add_snapshot(self, row: dict[str, Any]) -> None:

@@ -11,6 +11,7 @@ import pytest
 
 if TYPE_CHECKING:
     from tests.postgres import PostgresCluster
+    from tests.redis_server import RedisServer
 
 REQUIRE_TOOLS = os.environ.get("PPCDBG_REQUIRE_TOOLS") == "1"
 
@@ -25,6 +26,18 @@ def require_tool(name: str, path: str | None = None) -> str:
             pytest.fail(msg + " (PPCDBG_REQUIRE_TOOLS=1)")
         pytest.skip(msg)
     return found
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """A Redis server for the whole run (Debian's redis-server), started on first use."""
+    from tests.redis_server import RedisServer
+
+    server = RedisServer(require_tool("redis-server")).start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -37,7 +37,10 @@ class Auth:
 
 
 async def get_manager(request: Request) -> Manager:
+    """The manager, its images, snapshots and session directory read from the database first
+    when there are several replicas (Manager.sync)."""
     manager: Manager = request.app.state.manager
+    await manager.sync()
     return manager
 
 
@@ -56,7 +59,10 @@ async def get_owner(
 OwnerDep = Annotated[str, Depends(get_owner)]
 
 
-async def get_session(session_id: str, owner: OwnerDep, manager: ManagerDep) -> Session:
+async def get_session(session_id: str, owner: OwnerDep, request: Request) -> Session:
+    # Not ManagerDep: a session's own commands (a step) read nothing another replica writes,
+    # so they skip the sync (the routes that list or look up images and snapshots have it).
+    manager: Manager = request.app.state.manager
     return manager.session(owner, session_id)
 
 

@@ -20,6 +20,7 @@ from ...models.messages import MESSAGE, OPS, ConsoleInput, Continue, Message, St
 from ...problems import Problem
 from ...sessions import Manager, Session
 from ..deps import Auth, ManagerDep, OwnerDep
+from .events_remote import RemoteStream
 
 router = APIRouter(tags=["events"])
 log = logging.getLogger("ppcdbg.ws")
@@ -51,9 +52,27 @@ async def stream(ws: WebSocket, session_id: str, since: int | None = None,
                  token: str | None = None) -> None:  # fmt: skip
     auth: Auth = ws.app.state.auth
     manager: Manager = ws.app.state.manager
+    bearer = _token(ws, token)
     try:
-        owner = auth.owner(_token(ws, token), ws.client.host if ws.client else None)
-        session = manager.session(owner, session_id)
+        owner = auth.owner(bearer, ws.client.host if ws.client else None)
+        try:
+            session = manager.session(owner, session_id)
+        except Problem:
+            row = await _held_elsewhere(manager, owner, session_id)
+            if row is None:
+                raise
+            # Several replicas: another one holds the session; its events come from Redis.
+            await ws.accept()
+            manager.metrics.ws_clients.inc()
+            try:
+                await RemoteStream(ws, manager, session_id, row, bearer).run(
+                    since if since is not None and since >= 0 else None
+                )
+            finally:
+                manager.metrics.ws_clients.dec()
+                with contextlib.suppress(Exception):
+                    await ws.close()
+            return
     except Problem as p:
         # Before accept: the handshake is answered with the same problem+json (401/404) a
         # REST request gets (ASGI's WebSocket denial response); a server without that
@@ -82,6 +101,17 @@ async def stream(ws: WebSocket, session_id: str, since: int | None = None,
         metrics.ws_clients.dec()
         with contextlib.suppress(Exception):
             await ws.close()
+
+
+async def _held_elsewhere(manager: Manager, owner: str, session_id: str) -> Any:
+    """The directory row of the owner's session when another replica holds it, else None."""
+    rep = manager.replicas
+    if rep is None:
+        return None
+    row = await asyncio.to_thread(manager.store.session_owner, session_id)
+    if row is None or row["owner"] != owner or row["replica"] in (None, rep.id):
+        return None
+    return row
 
 
 async def _receive(ws: WebSocket, session: Session, client: Client) -> None:

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+import asyncio
+import logging
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
 
 from ...models.common import PROBLEM_RESPONSES
 from ...models.sessions import SessionCreate, SessionPublic, SessionsPublic, StatsPublic
+from ...replicas import FORWARDED
+from ...sessions import Manager
 from .. import views
 from ..deps import ManagerDep, OwnerDep, SessionDep
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"], responses=PROBLEM_RESPONSES)
+log = logging.getLogger("ppcdbg.replicas")
 
 
 @router.post("", name="create", status_code=201)
@@ -20,10 +27,33 @@ async def create(body: SessionCreate, owner: OwnerDep, manager: ManagerDep) -> S
 
 
 @router.get("", name="list")
-async def list_sessions(owner: OwnerDep, manager: ManagerDep) -> SessionsPublic:
+async def list_sessions(owner: OwnerDep, manager: ManagerDep, request: Request) -> SessionsPublic:
     """List your sessions."""
     data = [views.session(s) for s in manager.owner_sessions(owner)]
+    if manager.remote_sessions(owner) and FORWARDED not in request.headers:
+        data += await _remote(manager, owner, request)
+        data.sort(key=lambda s: (s.created_at, s.id))
     return SessionsPublic(data=data, count=len(data))
+
+
+async def _remote(manager: Manager, owner: str, request: Request) -> list[SessionPublic]:
+    """The owner's sessions other replicas hold, each as its replica describes it (a replica
+    that does not answer leaves its sessions out: they are not reachable now)."""
+    rep = manager.replicas
+    assert rep is not None
+    auth = request.headers.get("authorization")
+    headers = {FORWARDED: rep.id, **({"authorization": auth} if auth else {})}
+
+    async def one(row: Any) -> SessionPublic | None:
+        try:
+            r = await rep.http.get(f"{row['url']}/v1/sessions/{row['id']}", headers=headers)
+        except Exception as e:  # noqa: BLE001 - httpx's errors: the replica is away
+            log.warning("replica unreachable", extra={"url": row["url"], "error": str(e)})
+            return None
+        return SessionPublic.model_validate(r.json()) if r.status_code == 200 else None
+
+    got = await asyncio.gather(*(one(row) for row in manager.remote_sessions(owner)))
+    return [s for s in got if s is not None]
 
 
 @router.get("/{session_id}", name="get")

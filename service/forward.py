@@ -1,0 +1,117 @@
+"""Forwarding a session's requests to the replica that holds it (several replicas).
+
+A client may send any request to any replica. One for ``/v1/sessions/{id}/...`` whose
+session another replica holds (the database's ``session_owners``) is passed on to that
+replica's URL as it came (method, path, query, headers, body) and its answer returned as it
+is: transparent, so a client behind a load balancer never sees where a session runs (a 307
+would send it to an internal URL it may not reach, and clients do not all re-send a body on
+a redirect). The forwarded request carries ``X-Ppcdbg-Forwarded``, and a replica never
+forwards one again, so a directory that changed in between ends in a 404, not a loop. The
+token is checked here first: a session of another owner is not forwarded, it is the 404 it
+is everywhere. WebSockets are not forwarded: every replica serves events itself, from the
+session's Redis Stream (service/api/routes/events_remote.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any
+
+import httpx
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .problems import Problem
+from .replicas import FORWARDED
+
+log = logging.getLogger("ppcdbg.replicas")
+SESSION_PATH = re.compile(r"^/v1/sessions/([A-Za-z0-9_-]+)(?:/|$)")
+# Hop-by-hop headers (RFC 9110 7.6.1) and those the client library sets itself.
+HOP = frozenset({
+    "connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
+    "proxy-authorization", "proxy-authenticate", "host", "content-length",
+})  # fmt: skip
+
+
+class Forward:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        target = await self._target(scope)
+        if target is None:
+            await self.app(scope, receive, send)
+            return
+        await self._forward(scope, receive, send, target)
+
+    async def _target(self, scope: Scope) -> str | None:
+        """The URL of the replica holding the request's session, if another one does."""
+        m = SESSION_PATH.match(scope["path"])
+        if m is None:
+            return None
+        state = scope["app"].state
+        manager = getattr(state, "manager", None)
+        if manager is None:
+            return None
+        rep = manager.replicas
+        sid = m.group(1)
+        if rep is None or sid in manager.sessions:
+            return None
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        if FORWARDED in headers:
+            return None
+        row = await asyncio.to_thread(manager.store.session_owner, sid)
+        if row is None or row["replica"] in (None, rep.id):
+            return None
+        scheme, _, token = headers.get("authorization", "").partition(" ")
+        client = scope.get("client")
+        try:
+            owner = state.auth.owner(token.strip() if scheme.lower() == "bearer" else None,
+                                     client[0] if client else None)  # fmt: skip
+        except Problem:
+            return None  # answered here: the 401 it is on every replica
+        if owner != row["owner"]:
+            return None
+        url: str = row["url"]
+        return url
+
+    async def _forward(self, scope: Scope, receive: Receive, send: Send, target: str) -> None:
+        rep = scope["app"].state.manager.replicas
+        body = bytearray()
+        while True:
+            message: Message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            if not message.get("more_body", False):
+                break
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]
+                   if k.decode("latin-1").lower() not in HOP]  # fmt: skip
+        headers.append((FORWARDED, rep.id))
+        query = scope.get("query_string", b"").decode("latin-1")
+        url = target + scope["path"] + (f"?{query}" if query else "")
+        try:
+            r = await rep.http.request(scope["method"], url, headers=headers,
+                                       content=bytes(body))  # fmt: skip
+        except httpx.HTTPError as e:
+            log.error("replica unreachable", extra={"url": target, "error": str(e)})
+            p = Problem(503, "replica-unavailable",
+                        f"the replica holding this session ({target}) does not answer; "
+                        "try later")  # fmt: skip
+            await p.response(scope["path"])(scope, receive, send)
+            return
+        out: list[tuple[bytes, bytes]] = [
+            (k.encode("latin-1"), v.encode("latin-1")) for k, v in r.headers.multi_items()
+            # (httpx has decoded the body; this replica's RequestContext sets its request id)
+            if k.lower() not in HOP and k.lower() not in ("content-encoding", "x-request-id")
+        ]  # fmt: skip
+        content = r.content
+        out.append((b"content-length", str(len(content)).encode()))
+        start: dict[str, Any] = {"type": "http.response.start", "status": r.status_code,
+                                 "headers": out}  # fmt: skip
+        await send(start)
+        await send({"type": "http.response.body", "body": content})
