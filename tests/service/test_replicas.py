@@ -108,3 +108,37 @@ def test_a_session_on_a_is_driven_through_b_and_its_events_resume_on_a(replicas:
         assert replay == on_b + on_a
 
     asyncio.run(scenario())
+
+
+def test_a_holder_that_starts_again_takes_its_session_back_and_numbering_goes_on(
+    replicas: Any,
+) -> None:
+    a, b = replicas
+
+    async def events(since: int, until: int) -> list[dict[str, Any]]:
+        url = f"{b.ws_url}/v1/sessions/{sid}/events?token=tok-alice&since={since}"
+        async with websockets.connect(url) as ws:
+            return await _events(ws, until)
+
+    with httpx.Client(timeout=30) as http:
+        r = http.post(f"{b.url}/v1/images", headers=ALICE,
+                      files={"file": (SMP.name, SMP.read_bytes())})  # fmt: skip
+        r = http.post(f"{a.url}/v1/sessions", headers=ALICE,
+                      json={"image_id": r.json()["id"], "vcpus": 2})  # fmt: skip
+        assert r.status_code == 201, r.text
+        sid = r.json()["id"]
+        for _ in range(3):  # a stop event each
+            r = http.post(f"{b.url}/v1/sessions/{sid}/vcpus/0/step", headers=ALICE, json={})
+            assert r.status_code == 200, r.text
+        assert [e["seq"] for e in asyncio.run(events(0, 3))] == [1, 2, 3]
+        a.kill()
+        # The holder is away: B says so rather than pretending the session is gone.
+        r = http.get(f"{b.url}/v1/sessions/{sid}", headers=ALICE)
+        assert r.status_code == 503 and r.json()["type"] == "/problems/replica-unavailable"
+        a.start()  # the same replica id, on another port: the directory gets its new URL
+        r = http.post(f"{b.url}/v1/sessions/{sid}/vcpus/0/step", headers=ALICE, json={})
+        assert r.status_code == 200, r.text
+        assert r.json()["recovered"] is True
+    # The re-created session's first event follows the last its stream held.
+    (after,) = asyncio.run(events(3, 4))
+    assert (after["seq"], after["type"]) == (4, "stop")
