@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Callable, Iterator
 from operator import attrgetter
 from typing import Any, cast
@@ -60,6 +61,7 @@ from .planter import Planter
 from .reverse import ReverseExecution, Snapshot
 from .tracing import TraceEmission
 
+TIMEBASE_HZ = 512_000_000  # the timebase's frequency (POWER9, QEMU's powernv9 and pseries)
 CHUNK = 4096  # slots between halt checks while running (a few ms)
 # A halted vCPU's halt_reason that is a stop reason of its own (the platform ended the run).
 END_OF_RUN = ("checkstop", "poweroff", "panic", "reboot")
@@ -110,6 +112,8 @@ class Controller(Inspection, BreakpointControl, TraceEmission, ReverseExecution)
         self.last_stop: StopEvent | None = None
         self.running = False
         self._halt = threading.Event()
+        # Set by a halt and by console input: ends a realtime idle wait (config.idle) early.
+        self._poke = threading.Event()
         # Console input typed from other threads, handed to the host on the engine's thread
         # (it may raise the console's interrupt, which changes vCPU state).
         self._typed: list[bytes] = []
@@ -291,6 +295,7 @@ class Controller(Inspection, BreakpointControl, TraceEmission, ReverseExecution)
     def halt(self) -> None:
         """Stop a running continue from any thread, at the next chunk boundary (milliseconds)."""
         self._halt.set()
+        self._poke.set()
 
     def console_input(self, data: bytes) -> int:
         """Type ``data`` at the guest's console, from any thread, running or not; returns the
@@ -306,6 +311,7 @@ class Controller(Inspection, BreakpointControl, TraceEmission, ReverseExecution)
         with self._typed_lock:
             self._typed.append(data)
             waiting = len(host.console_in) + sum(map(len, self._typed))
+        self._poke.set()
         if self._lock.acquire(blocking=False):
             try:
                 self._deliver_typed()
@@ -640,6 +646,8 @@ class Controller(Inspection, BreakpointControl, TraceEmission, ReverseExecution)
                 self._deliver_typed()
             before = self._clock_slots()
             idle = self._idle_slots(run_set)
+            if idle and self.config.idle == "realtime":
+                idle = self._wait_idle(idle)
             if idle:
                 # Every vCPU that can run sleeps until a timer: time jumps there in one run
                 # (no instruction executes), and the jump is no part of the instruction
@@ -680,6 +688,20 @@ class Controller(Inspection, BreakpointControl, TraceEmission, ReverseExecution)
                 return 0
             k = min(k, c.ticks_until_timer())
         return 0 if k >= NO_EVENT else k
+
+    def _wait_idle(self, slots: int) -> int:
+        """Wait on the host clock for as long as ``slots`` of sleep last in virtual time (the
+        timebase's 512 MHz), or until console input or a halt arrives: the slots that passed,
+        at least 1 (the sleep is then skipped that far, and the input delivered there)."""
+        ratio = self.machine.vcpus[0].tb_ratio
+        self._poke.clear()
+        if self._typed or self._halt.is_set():
+            return 1
+        t0 = time.monotonic()
+        if not self._poke.wait(slots * ratio / TIMEBASE_HZ):
+            return slots
+        passed = int((time.monotonic() - t0) * TIMEBASE_HZ) // ratio
+        return max(1, min(slots, passed))
 
     def _halted_stop(self, cpu: VCPU) -> StopEvent:
         """A halted vCPU's stop: the platform's end of the run (poweroff, panic, reboot) is the

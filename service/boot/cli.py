@@ -73,6 +73,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                    help="stop (exit status 3) after this many instructions, all vCPUs")  # fmt: skip
     p.add_argument("--stats", action="store_true",
                    help="instructions, speed, hypercalls, RTAS calls on stderr")  # fmt: skip
+    p.add_argument("--idle", choices=("skip", "realtime"),
+                   help="when every vCPU sleeps: skip to the next timer at once, or wait as long "
+                   "on the host clock (woken by typing). Default: realtime when stdin is a "
+                   "terminal (an idle shell costs no CPU), else skip")  # fmt: skip
 
 
 def _read(path: str, what: str) -> bytes:
@@ -98,8 +102,9 @@ def open_target(args: argparse.Namespace) -> Target:
     # 0x400000 with --bios, as QEMU.
     boot = PseriesBoot(kernel=kernel, initrd=initrd, cmdline=args.append, vcpus=args.smp,
                        memory=memory, bios=bios)  # fmt: skip
+    idle = args.idle or ("realtime" if sys.stdin.isatty() else "skip")
     config = SessionConfig(profile="pseries", vcpus=args.smp, memory=memory, quantum=boot.quantum,
-                           history=args.gdb is not None)  # fmt: skip
+                           history=args.gdb is not None, idle=idle)  # fmt: skip
     return open_pseries_session(boot, config)
 
 
