@@ -35,10 +35,24 @@ instructions), and is compiled once it has run ``HOT_AFTER`` times. The cold
 runner keeps the instruction index in a frame local, which an exception's
 index is read back from, as a loop's iteration count is.
 
+Once a compiled block has run ``REGION_AFTER`` times, it becomes the entry of
+a *region* (``region``): it and the compiled blocks it continues to on its page
+(its branch's literal targets and the address after it, transitively, up to
+``REGION_MAX``) in one function, so a block's exit to another member runs that
+member at once instead of returning to the dispatcher (the Python form of
+block chaining: 73% of the stock kernel's block exits go to such a block). The
+region runs a member only when the instruction limit it is given holds all of
+it, compares the decode generation after a member whose last instruction may
+drop code, never contains a block starting at a stop address, and returns
+(next address, instructions run) when the next address is not a member:
+exactly what the dispatcher would have done block by block. Its instruction
+count is a frame local, read back on an exception, as a loop's is.
+
 Blocks live in the decode cache of their translation context
 (``DecodeCache.blocks``) and die with its pages: written code, flushes on
 ``tlbie``/``mtmsr``/PTCR/PID changes and planted breakpoints all go through
-``DecodeCache.drop_page``/``flush``.
+``DecodeCache.drop_page``/``flush``. A region's members are on its entry's
+page, so it dies with that page too; a new stop address on the page drops it.
 """
 
 from __future__ import annotations
@@ -59,6 +73,11 @@ from .state import CPUState
 BLOCK_MAX = 64  # instructions; long enough to amortise the dispatch, short to rebuild
 # Runs of a block before it is compiled (the module doc); 1 compiles at the first run.
 HOT_AFTER = 16
+# Runs of a compiled block before it becomes a region's entry (``region``): most of a
+# kernel's dispatches are of blocks run hundreds of thousands of times, and a region
+# compiles all its members again.
+REGION_AFTER = 2048
+REGION_MAX = 12  # member blocks of a region (a transition finds its member by binary search)
 # The default mode: PPCDBG_BLOCKS=0 runs the interpreter only (the reference).
 ENABLED = os.environ.get("PPCDBG_BLOCKS", "1") not in ("0", "", "off", "no")
 
@@ -212,6 +231,9 @@ class BlockCPU(CPUState, Protocol):
         """The machine's memory (watchpoint hits)."""
         ...
 
+    # The stop addresses the cached blocks end before (engine/cpu.py's _run_blocks).
+    block_stops: frozenset[int] | set[int]
+
     def decode_at(self, pc: int) -> Exec: ...
 
 
@@ -236,12 +258,17 @@ class Block(NamedTuple):
     # Prefixes of this block by length, for turns and timers that end inside
     # it (a quantum of 10 rarely ends at a block end); they die with it.
     parts: dict[int, Block]
+    # A region (``region``): source line -> start of the member block it belongs to,
+    # and the members' start addresses; empty for a single block.
+    starts: dict[int, int]
+    members: frozenset[int]
 
 
 class _Factory(NamedTuple):
     make: Callable[..., Callable[..., int]]
     lines: dict[int, int]
     code: CodeType
+    starts: dict[int, int]  # line -> member start (regions only)
 
 
 # Compiled makers by generated source: blocks with the same instructions (the
@@ -249,32 +276,27 @@ class _Factory(NamedTuple):
 _factories: dict[str, _Factory] = {}
 
 
-def _factory(
+def _body(
     fns: Sequence[Exec],
     checks: AbstractSet[int],
     npcs: dict[int, int],
-    loop: bool,
-    watch: bool = False,
-) -> _Factory:
-    """Compile (once per source text) the maker of a block running ``fns``.
+    watch: bool,
+    done: Callable[[int], str],
+    name: Callable[[int], str],
+) -> tuple[list[tuple[str, int]], list[str]]:
+    """One block's lines (line, instruction index) and the closures they call (parameters).
 
-    Instructions with inline source (``forms.inline``) are pasted into the
-    block function with their operands as literals; the others are called
-    as ``f<i>(c)``. ``checks`` are the indices after which the decode
-    generation is compared (``npcs`` their fall-through addresses). With
-    ``watch``, the block also leaves after any instruction whose access hit
-    a watchpoint (memory's ``watch_hits`` became non-empty), so the vCPU
-    stops right after it, as the interpreter's exact path does. The maker
-    takes the called closures and returns the block function.
+    ``done(i)`` is the expression of the slots used once instruction ``i`` ran (what a
+    Cut reports); ``name(i)`` the parameter a called closure is bound to. The lines end
+    with ``pc`` set to the next address.
     """
     length = len(fns)
-    body: list[tuple[str, int]] = []  # (line, instruction index)
+    body: list[tuple[str, int]] = []
     params: list[str] = []
     for i, fn in enumerate(fns):
         last = i == length - 1
         src = inline_source(fn)
-        done = f"i * {length} + {i + 1}" if loop else str(i + 1)
-        check = f"if ic.gen != gen: raise Cut({npcs[i]}, {done})"
+        check = f"if ic.gen != gen: raise Cut({npcs[i]}, {done(i)})"
         wants_check = i in checks and not last
         if src is not None:
             for line in src:
@@ -288,17 +310,18 @@ def _factory(
             if last and not getattr(fn, "op").branch:  # noqa: B009 - set by make_exec
                 body.append((f"pc = {npcs[i]}", i))
         else:
-            params.append(f"f{i}")
-            body.append((f"pc = f{i}(c)" if last else f"f{i}(c)", i))
+            params.append(name(i))
+            body.append((f"pc = {name(i)}(c)" if last else f"{name(i)}(c)", i))
         if wants_check:
             body.append((check, i))
         if watch and not last:
-            body.append((f"if wh: raise Cut({npcs[i]}, {done})", i))
-    src_lines = [f"def make({', '.join(params + ['Cut', 'M64', 'M32', 'start'])}):"]
-    src_lines.append("    def blk(c, limit=1):" if loop else "    def blk(c):")
-    ind = "        "
+            body.append((f"if wh: raise Cut({npcs[i]}, {done(i)})", i))
+    return body, params
+
+
+def _prologue(text_body: str, ind: str, checks: bool, watch: bool) -> list[str]:
     # Bind only the locals the pasted lines use: each is an attribute load per call.
-    text_body = "\n".join(line for line, _ in body)
+    out = []
     for name, value in (
         ("g", "c.gpr"),
         ("tl", "c.tlb_load"),
@@ -306,11 +329,72 @@ def _factory(
         ("vs", "c.vsr"),
     ):
         if re.search(rf"\b{name}\b", text_body):
-            src_lines.append(ind + f"{name} = {value}")
+            out.append(ind + f"{name} = {value}")
     if checks:
-        src_lines += [ind + "ic = c.icache", ind + "gen = ic.gen"]
+        out += [ind + "ic = c.icache", ind + "gen = ic.gen"]
     if watch:
-        src_lines.append(ind + "wh = c.mem.watch_hits")
+        out.append(ind + "wh = c.mem.watch_hits")
+    return out
+
+
+def _compiled(text: str, label: str, nparams: int, extra: int) -> _Factory:
+    """The maker compiled from ``text`` (once per text), with its lines left to fill."""
+    f = _factories.get(text)
+    if f is not None:
+        return f
+    ns: dict[str, object] = {}
+    # Inline code names the helpers it calls; they live in one shared namespace.
+    exec(compile(text, label, "exec"), INLINE_GLOBALS, ns)  # noqa: S102
+    make = ns["make"]
+    probe = make(*([None] * (nparams + extra)))  # type: ignore[operator]
+    f = _Factory(make, {}, probe.__code__, {})  # type: ignore[arg-type]
+    _factories[text] = f
+    return f
+
+
+def _factory(
+    fns: Sequence[Exec],
+    checks: AbstractSet[int],
+    npcs: dict[int, int],
+    loop: bool,
+    watch: bool = False,
+    count: bool = False,
+) -> _Factory:
+    """Compile (once per source text) the maker of a block running ``fns``.
+
+    Instructions with inline source (``forms.inline``) are pasted into the
+    block function with their operands as literals; the others are called
+    as ``f<i>(c)``. ``checks`` are the indices after which the decode
+    generation is compared (``npcs`` their fall-through addresses). With
+    ``watch``, the block also leaves after any instruction whose access hit
+    a watchpoint (memory's ``watch_hits`` became non-empty), so the vCPU
+    stops right after it, as the interpreter's exact path does. With
+    ``count``, the block counts its runs and calls ``promote(c)`` at the
+    ``REGION_AFTER``-th (``region``). The maker takes the called closures and
+    returns the block function.
+    """
+    length = len(fns)
+    body, params = _body(
+        fns,
+        checks,
+        npcs,
+        watch,
+        (lambda i: f"i * {length} + {i + 1}") if loop else (lambda i: str(i + 1)),
+        lambda i: f"f{i}",
+    )
+    src_lines = [f"def make({', '.join(params + ['Cut', 'M64', 'M32', 'start', 'promote'])}):"]
+    if count:
+        src_lines.append("    runs = 0")
+    src_lines.append("    def blk(c, limit=1):" if loop else "    def blk(c):")
+    ind = "        "
+    if count:
+        src_lines += [
+            ind + "nonlocal runs",
+            ind + "runs += 1",
+            ind + f"if runs == {REGION_AFTER}: promote(c)",
+        ]
+    text_body = "\n".join(line for line, _ in body)
+    src_lines += _prologue(text_body, ind, bool(checks), watch)
     if loop:
         src_lines += [ind + "i = 0", ind + "while True:"]
         ind += "    "
@@ -329,17 +413,9 @@ def _factory(
     else:
         src_lines.append(ind + "return pc")
     src_lines.append("    return blk")
-    text = "\n".join(src_lines)
-    f = _factories.get(text)
-    if f is not None:
-        return f
-    ns: dict[str, object] = {}
-    # Inline code names the helpers it calls; they live in one shared namespace.
-    exec(compile(text, f"<block {length}{'L' if loop else ''}>", "exec"), INLINE_GLOBALS, ns)  # noqa: S102
-    make = ns["make"]
-    probe = make(*([None] * len(params)), Cut, M64, M32, 0)  # type: ignore[operator]
-    f = _Factory(make, lines, probe.__code__)  # type: ignore[arg-type]
-    _factories[text] = f
+    f = _compiled("\n".join(src_lines), f"<block {length}{'L' if loop else ''}>", len(params), 5)
+    if not f.lines:
+        f.lines.update(lines)
     return f
 
 
@@ -392,10 +468,12 @@ def build(cpu: BlockCPU, pc: int, breaks: set[int] | frozenset[int], watch: bool
         if not addr & PAGE_MASK or len(fns) >= BLOCK_MAX or addr in breaks:
             break
     key = pc | watch
+    home = (cache, key, pc)
     if HOT_AFTER <= 1:
-        b = _assemble(tuple(fns), frozenset(checks), npcs, _branches_to(fns[-1], pc), watch, pc)
+        loop = _branches_to(fns[-1], pc)
+        b = _assemble(tuple(fns), frozenset(checks), npcs, loop, watch, pc, home)
     else:
-        b = _cold(tuple(fns), frozenset(checks), npcs, watch, (cache, key, pc))
+        b = _cold(tuple(fns), frozenset(checks), npcs, watch, home)
     cache.blocks[key] = b
     return b
 
@@ -428,14 +506,14 @@ def _cold(
             cache, key, start = home
             if cache.blocks.get(key) is me[0]:
                 loop = _branches_to(fns[-1], start)
-                cache.blocks[key] = _assemble(fns, checks, npcs, loop, watch, start)
+                cache.blocks[key] = _assemble(fns, checks, npcs, loop, watch, start, home)
 
     def run(c: BlockCPU) -> int:
         heat()
         ic = c.icache
         gen = ic.gen
         wh = c.mem.watch_hits
-        k = 0  # the instruction running: fault_index reads it
+        k = 0  # the instruction running: fault_point reads it
         pc = 0
         for fn, check, wcheck, npc in steps:
             pc = fn(c)
@@ -449,7 +527,7 @@ def _cold(
     def run_plain(c: BlockCPU) -> int:
         # No instruction to check after (the common case): the closures alone.
         heat()
-        k = 0  # the instruction running: fault_index reads it
+        k = 0  # the instruction running: fault_point reads it
         pc = 0
         for fn in fns:
             pc = fn(c)
@@ -458,7 +536,7 @@ def _cold(
 
     if not (watch and last) and checks <= {last}:
         run = run_plain
-    b = Block(run, len(fns), {}, run.__code__, False, fns, checks, npcs, watch, {})
+    b = Block(run, len(fns), {}, run.__code__, False, fns, checks, npcs, watch, {}, {}, frozenset())
     me.append(b)
     return b
 
@@ -470,11 +548,157 @@ def _assemble(
     loop: bool,
     watch: bool,
     pc: int,
+    home: tuple[DecodeCache, int, int] | None = None,
 ) -> Block:
-    fac = _factory(fns, checks, npcs, loop, watch)
+    """The compiled block; with ``home`` (a cached, not watching block that has successors
+    on its page) it counts its runs to become a region's entry (``region``)."""
+    count = home is not None and not watch and bool(_successors(fns, npcs, pc))
+    fac = _factory(fns, checks, npcs, loop, watch, count)
     called = [fn for fn in fns if inline_source(fn) is None]
-    blk = fac.make(*called, Cut, M64, M32, pc)
-    return Block(blk, len(fns), fac.lines, fac.code, loop, fns, checks, npcs, watch, {})
+    me: list[Block] = []
+
+    def promote(c: BlockCPU) -> None:
+        assert home is not None
+        region(c, home[0], home[1], me[0])
+
+    blk = fac.make(*called, Cut, M64, M32, pc, promote)
+    b = Block(
+        blk, len(fns), fac.lines, fac.code, loop, fns, checks, npcs, watch, {}, {}, frozenset()
+    )
+    me.append(b)
+    return b
+
+
+def _successors(fns: Sequence[Exec], npcs: dict[int, int], start: int) -> list[int]:
+    """Where a block at ``start`` may continue that is known when it is built and on its page:
+    the literal targets of its last instruction (a branch the block pastes) and the address
+    after it."""
+    out = [npcs[len(fns) - 1]]
+    fn = fns[-1]
+    o = getattr(fn, "op", None)
+    t = template_of(fn) if o is not None and o.branch else None
+    if t is not None:
+        cells = dict(zip(fn.__code__.co_freevars, fn.__closure__ or (), strict=True))
+        for target in t.targets:
+            out.append(target if isinstance(target, int) else cells[target].cell_contents)
+    return [a for a in out if a >> 12 == start >> 12]
+
+
+def region(cpu: BlockCPU, cache: DecodeCache, key: int, entry: Block) -> None:
+    """Compile ``entry`` (cached at ``key``) with the blocks it continues to on its page into one
+    function, in its place: a region, where one block's exit to another member runs that
+    member without returning to the dispatcher (block chaining).
+
+    Members are the compiled blocks reached from the entry through ``_successors`` (up to
+    ``REGION_MAX``), not watching, and not starting at a stop address (the dispatcher
+    stops there). The region runs members while the next address is one of them and the
+    instruction limit it is given allows the whole member; after a member whose last
+    instruction may drop decoded code it compares the decode generation, and it returns
+    (next address, instructions run) otherwise, so the dispatcher sees what it would have
+    seen after each block. All members are on the entry's page, so the region dies with
+    it; a new stop address on that page drops it (``invalidate_containing``).
+    """
+    if cache.blocks.get(key) is not entry:
+        return  # dropped or replaced since
+    stops = cpu.block_stops
+    members: list[tuple[int, Block]] = [(key, entry)]
+    seen = {key}
+    for start, b in members:
+        for s in _successors(b.fns, b.npcs, start):
+            if s in seen or s in stops or len(members) >= REGION_MAX:
+                continue
+            m = cache.blocks.get(s)
+            if m is not None and m.lines and not m.watch:  # compiled: it ran HOT_AFTER times
+                seen.add(s)
+                members.append((s, m))
+    if len(members) < 2:
+        # Nothing to chain to: the same block without the run counter.
+        fac = _factory(entry.fns, entry.checks, entry.npcs, entry.loop, False)
+        called = [fn for fn in entry.fns if inline_source(fn) is None]
+        blk = fac.make(*called, Cut, M64, M32, key, None)
+        cache.blocks[key] = entry._replace(run=blk, code=fac.code, lines=fac.lines)
+        return
+    fac = _region_factory(members)
+    called = [fn for _, b in members for fn in b.fns if inline_source(fn) is None]
+    blk = fac.make(*called, Cut, M64, M32, key, None)
+    cache.blocks[key] = entry._replace(
+        run=blk,
+        code=fac.code,
+        lines=fac.lines,
+        loop=True,
+        starts=fac.starts,
+        members=frozenset(seen),
+    )
+
+
+def _region_factory(members: Sequence[tuple[int, Block]]) -> _Factory:
+    """The maker of a region's function (``region``): ``blk(c, limit)`` -> (pc, instructions).
+
+    The next address picks its member by a binary search over the members' starts
+    (a few comparisons whichever member it is), then the member's lines run."""
+    parts: list[tuple[str, int, int]] = []  # (line, instruction index or -1, member start)
+    params: list[str] = []
+    bodies: dict[int, list[tuple[str, int]]] = {}
+    checked: set[int] = set()  # members whose last instruction may drop decoded code
+    for m, (start, b) in enumerate(members):
+
+        def name(i: int, m: int = m) -> str:
+            return f"f{m}_{i}"
+
+        body, ps = _body(b.fns, b.checks, b.npcs, False, lambda i: f"_ran + {i + 1}", name)
+        params += ps
+        bodies[start] = body
+        if b.length - 1 in b.checks:
+            checked.add(start)
+    lengths = {start: b.length for start, b in members}
+
+    def member(start: int, ind: str) -> None:
+        parts.append((ind + f"if _ran + {lengths[start]} > limit: return pc, _ran", -1, start))
+        parts.extend([(ind + line, i, start) for line, i in bodies[start]])
+        parts.append((ind + f"_ran += {lengths[start]}", -1, start))
+        if start in checked:
+            parts.append((ind + "if ic.gen != gen: return pc, _ran", -1, start))
+
+    def pick(starts: list[int], ind: str) -> None:
+        if len(starts) <= 3:
+            for j, start in enumerate(starts):
+                parts.append((ind + f"{'elif' if j else 'if'} pc == {start}:", -1, start))
+                member(start, ind + "    ")
+            parts.append((ind + "else:", -1, 0))
+            parts.append((ind + "    return pc, _ran", -1, 0))
+            return
+        mid = len(starts) // 2
+        parts.append((ind + f"if pc < {starts[mid]}:", -1, 0))
+        pick(starts[:mid], ind + "    ")
+        parts.append((ind + "else:", -1, 0))
+        pick(starts[mid:], ind + "    ")
+
+    # The entry runs first without a search (the dispatcher gives it the room it needs).
+    entry = members[0][0]
+    parts.append(("        _ran = 0", -1, entry))
+    parts.extend([("        " + line, i, entry) for line, i in bodies[entry]])
+    parts.append((f"        _ran = {lengths[entry]}", -1, entry))
+    if entry in checked:
+        parts.append(("        if ic.gen != gen: return pc, _ran", -1, entry))
+    parts.append(("        while True:", -1, entry))
+    pick(sorted(lengths), "            ")
+    src_lines = [f"def make({', '.join(params + ['Cut', 'M64', 'M32', 'start', 'promote'])}):"]
+    src_lines.append("    def blk(c, limit):")
+    text_body = "\n".join(line for line, _, _ in parts)
+    src_lines += _prologue(text_body, "        ", any(b.checks for _, b in members), False)
+    lines: dict[int, int] = {}
+    starts: dict[int, int] = {}
+    for line, idx, start in parts:
+        src_lines.append(line)
+        if idx >= 0:
+            lines[len(src_lines)] = idx
+            starts[len(src_lines)] = start
+    src_lines.append("    return blk")
+    f = _compiled("\n".join(src_lines), f"<region {len(members)}>", len(params), 5)
+    if not f.lines:
+        f.lines.update(lines)
+        f.starts.update(starts)
+    return f
 
 
 def prefix(b: Block, length: int, pc: int) -> Block:
@@ -519,17 +743,24 @@ def _branches_to(fn: Exec, start: int) -> bool:
     return False
 
 
-def fault_index(b: Block, tb: TracebackType | None) -> tuple[int, int]:
-    """(iterations completed, instruction index) where an exception left block ``b``."""
+def fault_point(b: Block, tb: TracebackType | None, pc: int) -> tuple[int, int]:
+    """Where an exception left block ``b`` (run at ``pc``): (slots used before the instruction
+    that raised it, that instruction's address)."""
     while tb is not None:
         frame = tb.tb_frame
         if frame.f_code is b.code:
             if not b.lines:  # a cold block: its runner keeps the index in ``k``
-                return 0, frame.f_locals["k"]
-            idx = b.lines.get(tb.tb_lineno)
+                k: int = frame.f_locals["k"]
+                return k, (pc + 4 * k) & M64
+            line = tb.tb_lineno
+            idx = b.lines.get(line)
             if idx is None:
-                raise AssertionError(f"exception on a non-instruction line {tb.tb_lineno}")
-            return (frame.f_locals.get("i", 0) if b.loop else 0), idx
+                raise AssertionError(f"exception on a non-instruction line {line}")
+            if b.starts:  # a region: the member's start, and the slots its members used
+                return frame.f_locals["_ran"] + idx, (b.starts[line] + 4 * idx) & M64
+            if b.loop:
+                return frame.f_locals["i"] * b.length + idx, (pc + 4 * idx) & M64
+            return idx, (pc + 4 * idx) & M64
         tb = tb.tb_next
     raise AssertionError("the exception did not come from the block")
 
@@ -542,6 +773,11 @@ def invalidate_containing(cpu: BlockCPU, addresses: set[int] | frozenset[int]) -
         blocks = cache.blocks
         if not blocks:
             continue
+        # A region may enter a member at a new stop, or run through one: regions on the
+        # pages of new stops go (their blocks are built again, ending before them).
+        pages = {a >> 12 for a in addresses}
+        for key in [k for k, b in blocks.items() if b.members and k >> 12 in pages]:
+            del blocks[key]
         for a in addresses:
             for k in range(1, min(BLOCK_MAX, (a & PAGE_MASK) // 4 + 1)):
                 for key in (a - 4 * k, (a - 4 * k) | 1):  # plain and watch-mode blocks

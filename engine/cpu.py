@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from . import blocks as _blocks
 from .bits import M64, sext
-from .blocks import Block, Cut, DecodeCache, fault_index
+from .blocks import Block, Cut, DecodeCache, fault_point
 from .interrupts import (
     EXCP_FPU,
     EXCP_HDECR,
@@ -184,7 +184,7 @@ class VCPU:
         # Run through translated blocks (engine/blocks.py); False: the interpreter
         # only, the reference (PPCDBG_BLOCKS=0 makes that the default).
         self.use_blocks = _blocks.ENABLED
-        self._block_stops: frozenset[int] | set[int] = frozenset()  # the stop set blocks obey
+        self.block_stops: frozenset[int] | set[int] = frozenset()  # the stop set blocks obey
         # Debugger controls (docs/stepping.md). host_se: a single step the guest
         # cannot see (KVM PR's shadow MSR[SE]); mask_async: hold off
         # asynchronous interrupts (step flag noirq); intercept: sees every
@@ -839,12 +839,12 @@ class VCPU:
         Exceptions leave a block at the instruction that raised them; the
         slots before it and its own slot count, exactly as in the interpreter.
         """
-        if stop_at is not self._block_stops:
+        if stop_at is not self.block_stops:
             # Blocks end before stop addresses: drop those that run through new ones.
-            new = stop_at.difference(self._block_stops)
+            new = stop_at.difference(self.block_stops)
             if new:
                 _blocks.invalidate_containing(self, new)
-            self._block_stops = stop_at
+            self.block_stops = stop_at
         cache = self.icache
         get = cache.blocks.get
         build = _blocks.build
@@ -875,12 +875,20 @@ class VCPU:
                     pc = b.run(self)
                     n += room
                 elif b.loop:
-                    # A loop back to a stop address stops after each pass.
-                    limit = 1 if stop_at and pc in stop_at else room // length
-                    # A loop block returns (pc, passes); no typing.cast: a call per dispatch.
-                    ran: tuple[int, int] = b.run(self, limit)  # type: ignore[assignment]
-                    pc, passes = ran
-                    n += passes * length
+                    ran: tuple[int, int]  # no typing.cast: a call per dispatch
+                    if b.starts:
+                        # A region (blocks chained on one page) returns (pc, instructions
+                        # run), never more than the room it is given.
+                        ran = b.run(self, room)  # type: ignore[assignment]
+                        pc, used = ran
+                        n += used
+                    else:
+                        # A loop back to a stop address stops after each pass.
+                        limit = 1 if stop_at and pc in stop_at else room // length
+                        # A loop block returns (pc, passes).
+                        ran = b.run(self, limit)  # type: ignore[assignment]
+                        pc, passes = ran
+                        n += passes * length
                 else:
                     pc = b.run(self)
                     n += length
@@ -898,9 +906,8 @@ class VCPU:
             # A time-reading instruction: account the slots before it, step it exactly.
             fpc = pc
             if b is not None:
-                it, idx = fault_index(b, exc.__traceback__)
-                n += it * b.length + idx
-                fpc = (pc + 4 * idx) & M64
+                before, fpc = fault_point(b, exc.__traceback__, pc)
+                n += before
             self.retired += n
             self.clock += n
             self.nia = fpc
@@ -911,9 +918,8 @@ class VCPU:
             if b is None:
                 n += 1
             else:
-                it, idx = fault_index(b, exc.__traceback__)
-                n += it * b.length + idx + 1
-                fpc = (pc + 4 * idx) & M64
+                before, fpc = fault_point(b, exc.__traceback__, pc)
+                n += before + 1
             self.retired += n
             self.clock += n
             if isinstance(exc, Resync):

@@ -285,3 +285,124 @@ def test_cold_and_compiled_blocks_give_the_interpreter_state_at_every_budget(
             ref, got = _fresh(COUNTED, False), _fresh(COUNTED)
             assert ref.vcpus[0].run(budget) == got.vcpus[0].run(budget)
             assert ref.vcpus[0].get_state() == got.vcpus[0].get_state(), (hot, budget)
+
+
+# A loop of four blocks on one page (an if/else inside, a store, a time read every
+# pass, an illegal word on one path late in the run): regions chain them.
+BRANCHY = """
+    .org 0x10
+_start:
+    li 3, 300
+    mtctr 3
+    li 4, 0
+    li 5, 0
+    lis 6, 2
+loop:
+    andi. 7, 4, 3
+    beq even
+    addi 5, 5, 3
+    stdx 5, 6, 7
+    b next
+even:
+    addi 5, 5, 1
+    mftb 8
+next:
+    addi 4, 4, 1
+    cmpdi 4, 290
+    beq bad
+    bdnz loop
+    b .
+bad:
+    .long 0                 # illegal: HEAI (0xe40), inside a region member
+    .org 0xe40
+    b .
+"""
+
+
+def _regions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Compile at once and make a region at a block's second compiled run."""
+    monkeypatch.setattr(block_module, "HOT_AFTER", 1)
+    monkeypatch.setattr(block_module, "REGION_AFTER", 2)
+
+
+def test_blocks_on_one_page_are_chained_into_a_region(monkeypatch: pytest.MonkeyPatch) -> None:
+    _regions(monkeypatch)
+    m = _fresh(BRANCHY)
+    cpu = m.vcpus[0]
+    cpu.run(200)
+    regions = [b for b in cpu.icache.blocks.values() if b.members]
+    assert regions and max(len(b.members) for b in regions) >= 3
+
+
+def test_regions_give_the_interpreter_state_at_every_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _regions(monkeypatch)
+    for budget in (1, 2, 5, 13, 40, 97, 500, 2000, 2890, 2903, 5000):
+        ref, got = _fresh(BRANCHY, False), _fresh(BRANCHY)
+        assert ref.vcpus[0].run(budget) == got.vcpus[0].run(budget)
+        assert ref.vcpus[0].get_state() == got.vcpus[0].get_state(), budget
+        assert ref.mem.read(0x20000, 8, "big") == got.mem.read(0x20000, 8, "big")
+    # the illegal word was reached inside a region: HSRR0 is its address
+    assert got.vcpus[0].nia == 0xE40 and got.vcpus[0].spr[314] != 0
+    ref, got = _fresh(BRANCHY, False), _fresh(BRANCHY)
+    for _ in range(300):  # turns that end inside members: a region never overruns its room
+        ref.run(7)
+        got.run(7)
+    assert ref.vcpus[0].get_state() == got.vcpus[0].get_state()
+
+
+def test_a_new_stop_on_a_region_page_drops_the_region(monkeypatch: pytest.MonkeyPatch) -> None:
+    _regions(monkeypatch)
+    m = _fresh(BRANCHY)
+    cpu = m.vcpus[0]
+    cpu.run(200)
+    assert any(b.members for b in cpu.icache.blocks.values())
+    even = 0x38  # `even:`, a member of the loop's region
+    ref = _fresh(BRANCHY, False)
+    ref.vcpus[0].run(200)
+    for c in (cpu, ref.vcpus[0]):
+        c.run(1000, frozenset({even}))
+    assert cpu.nia == ref.vcpus[0].nia == even
+    assert cpu.get_state() == ref.vcpus[0].get_state()
+    assert not any(even in b.members for b in cpu.icache.blocks.values())
+
+
+SELF_PATCHING_LOOP = """
+    .org 0x10
+_start:
+    li 3, 50
+    mtctr 3
+    lis 9, 0x3863           # addi 3, 3, 5 = 0x38630005
+    ori 9, 9, 5
+    lis 10, 2               # stores go to a data page...
+    li 11, 0x44             # ...until r3 reaches 20: then to the word at `inc:`
+    li 3, 0
+loop:
+    cmpdi 3, 20
+    bne keep
+    mr 10, 11
+    b keep
+keep:
+    nop
+    stw 9, 0(10)
+inc:
+    addi 3, 3, 1
+    bdnz loop
+    b .
+"""
+
+
+@pytest.mark.parametrize("block_max", [BLOCK_MAX, 2])
+def test_a_store_into_another_member_of_the_region_runs_the_new_word(
+    monkeypatch: pytest.MonkeyPatch, block_max: int
+) -> None:
+    # With blocks of 2, the store is its block's last instruction: the region itself
+    # must notice the dropped code before it runs the next member.
+    _regions(monkeypatch)
+    monkeypatch.setattr(block_module, "BLOCK_MAX", block_max)
+    ref, got = _fresh(SELF_PATCHING_LOOP, False), _fresh(SELF_PATCHING_LOOP)
+    for m in (ref, got):
+        m.vcpus[0].run(400)
+    assert got.vcpus[0].get_state() == ref.vcpus[0].get_state()
+    assert got.vcpus[0].gpr[3] == ref.vcpus[0].gpr[3] == 20 + 5 * 30
