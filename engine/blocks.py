@@ -591,12 +591,13 @@ def region(cpu: BlockCPU, cache: DecodeCache, key: int, entry: Block) -> None:
 
     Members are the compiled blocks reached from the entry through ``_successors`` (up to
     ``REGION_MAX``), not watching, and not starting at a stop address (the dispatcher
-    stops there). The region runs members while the next address is one of them and the
-    instruction limit it is given allows the whole member; after a member whose last
-    instruction may drop decoded code it compares the decode generation, and it returns
-    (next address, instructions run) otherwise, so the dispatcher sees what it would have
-    seen after each block. All members are on the entry's page, so the region dies with
-    it; a new stop address on that page drops it (``invalidate_containing``).
+    stops there); an entry at a stop address makes no region. The region runs members
+    while the next address is one of them and the instruction limit it is given allows
+    the whole member; after a member whose last instruction may drop decoded code it
+    compares the decode generation, and it returns (next address, instructions run)
+    otherwise, so the dispatcher sees what it would have seen after each block. All
+    members are on the entry's page, so the region dies with it; a new stop address on
+    that page drops it (``invalidate_containing``).
     """
     if cache.blocks.get(key) is not entry:
         return  # dropped or replaced since
@@ -611,8 +612,9 @@ def region(cpu: BlockCPU, cache: DecodeCache, key: int, entry: Block) -> None:
             if m is not None and m.lines and not m.watch:  # compiled: it ran HOT_AFTER times
                 seen.add(s)
                 members.append((s, m))
-    if len(members) < 2:
-        # Nothing to chain to: the same block without the run counter.
+    if len(members) < 2 or key in stops:
+        # Nothing to chain to, or the entry is a stop address (the dispatcher stops there
+        # when a member branches back to it): the same block without the run counter.
         fac = _factory(entry.fns, entry.checks, entry.npcs, entry.loop, False)
         called = [fn for fn in entry.fns if inline_source(fn) is None]
         blk = fac.make(*called, Cut, M64, M32, key, None)

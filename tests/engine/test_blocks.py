@@ -406,3 +406,33 @@ def test_a_store_into_another_member_of_the_region_runs_the_new_word(
         m.vcpus[0].run(400)
     assert got.vcpus[0].get_state() == ref.vcpus[0].get_state()
     assert got.vcpus[0].gpr[3] == ref.vcpus[0].gpr[3] == 20 + 5 * 30
+
+
+TWO_BLOCK_LOOP = """
+    .org 0x10
+_start:
+    li 3, 100
+    mtctr 3
+    li 4, 0
+loop:
+    andi. 7, 4, 1
+    beq skip
+    addi 5, 5, 1
+skip:
+    addi 4, 4, 1
+    bdnz loop
+    b .
+"""
+
+
+def test_a_region_never_passes_a_stop_at_its_entry(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The loop's head is a stop address from the start: the block there may run (a run
+    # resumes at it) but a pass that comes back to it must stop, as block by block.
+    _regions(monkeypatch)
+    head = 0x1C  # `loop:`
+    ref, got = _fresh(TWO_BLOCK_LOOP, False), _fresh(TWO_BLOCK_LOOP)
+    stops = frozenset({head})
+    for turn in range(30):
+        assert ref.vcpus[0].run(1000, stops) == got.vcpus[0].run(1000, stops)
+        assert ref.vcpus[0].get_state() == got.vcpus[0].get_state(), turn
+    assert got.vcpus[0].nia == head and got.vcpus[0].gpr[4] == 29  # a pass a turn after the first
