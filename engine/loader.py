@@ -1,4 +1,4 @@
-"""Loading guest images: ELF (pyelftools) and raw binaries.
+"""Loading guest images: ELF (pyelftools; the symbol table read with struct) and raw binaries.
 
 - Raw binaries load at physical 0 and start at 0x10 (docs/machine.md, like QEMU's ``-bios``).
 - ELF images load by their PT_LOAD segments at the segments' *physical* addresses;
@@ -202,7 +202,8 @@ def _load_elf(data: bytes) -> Image:
     try:
         elf = ELFFile(io.BytesIO(data))
         entry = elf.header["e_entry"]
-        symbols, opd = _symbols(elf)
+        rows = _symtab(elf, data)
+        symbols, opd = _symbols(elf, rows)
     except ImageError:
         raise
     except (ELFError, ValueError, KeyError, OSError, AttributeError, TypeError) as e:
@@ -226,37 +227,87 @@ def _load_elf(data: bytes) -> Image:
             value = _descriptor(image, value, f"symbol {name!r}")[0]
         image.symbols[name] = value
     if abi == 2:
-        image.local_entry = _local_entries(elf)
+        image.local_entry = _local_entries(rows)
     return image
 
 
-def _local_entries(elf: ELFFile) -> dict[str, int]:
+# One .symtab row as the loader reads it: name, type (st_info's low bits), st_other,
+# st_shndx, st_value.
+_SymRow = tuple[str, int, int, int, int]
+STT_NOTYPE, STT_OBJECT, STT_FUNC = 0, 1, 2
+SHN_UNDEF = 0
+ELF64_SYM_SIZE = 24
+
+
+def _symtab(elf: ELFFile, data: bytes) -> list[_SymRow]:
+    """The .symtab rows (none without one), unpacked with struct: pyelftools builds a
+    structure per symbol, seconds for a kernel's 100,000. Names are read as pyelftools
+    reads them (NUL-terminated from the string table's file offset on, UTF-8 with
+    replacement). A table that is not plain ELF64 rows inside the file is left to
+    pyelftools, so its errors stay its own."""
+    symtab = elf.get_section_by_name(".symtab")
+    if symtab is None:
+        return []
+    iter_symbols = symtab.iter_symbols  # type: ignore[attr-defined]  # not a symbol table: as before
+    off, size, entsize = symtab["sh_offset"], symtab["sh_size"], symtab["sh_entsize"]
+    if entsize != ELF64_SYM_SIZE or off + size > len(data) or size % entsize:
+        return [
+            (s.name, _STT.get(s["st_info"]["type"], -1), _other(s["st_other"]),
+             _shndx(s["st_shndx"]), s["st_value"])
+            for s in iter_symbols()
+        ]  # fmt: skip
+    strtab = elf.get_section(symtab["sh_link"])["sh_offset"]
+    fmt = ("<" if elf.little_endian else ">") + "IBBHQQ"
+    rows: list[_SymRow] = []
+    names: dict[int, str] = {}
+    for st_name, info, other, shndx, value, _size in struct.iter_unpack(
+        fmt, data[off : off + size]
+    ):
+        name = names.get(st_name)
+        if name is None:
+            start = strtab + st_name
+            end = data.find(b"\0", start)
+            raw = data[start : end if end >= 0 else len(data)]
+            name = names[st_name] = raw.decode("utf-8", errors="replace") if raw else ""
+        rows.append((name, info & 0xF, other, shndx, value))
+    return rows
+
+
+# pyelftools' names for the values the loader reads (its fallback path).
+_STT = {"STT_NOTYPE": STT_NOTYPE, "STT_OBJECT": STT_OBJECT, "STT_FUNC": STT_FUNC}
+
+
+def _other(other: object) -> int:
+    """st_other as a number from pyelftools' form ({"local": bits 5-7, "visibility": ...})."""
+    if isinstance(other, int):
+        return other
+    return int(other["local"]) << 5  # type: ignore[index]
+
+
+def _shndx(shndx: object) -> int:
+    return SHN_UNDEF if shndx == "SHN_UNDEF" else shndx if isinstance(shndx, int) else -1
+
+
+def _local_entries(rows: list[_SymRow]) -> dict[str, int]:
     """ELFv2 local entry offsets (st_other bits 5-7: 2..6 encode (1 << v) >> 2 instructions,
     the ABI's PPC64_LOCAL_ENTRY_OFFSET), for the functions that have one."""
     out: dict[str, int] = {}
-    symtab = elf.get_section_by_name(".symtab")
-    if symtab is None:
-        return out
-    for sym in symtab.iter_symbols():  # type: ignore[attr-defined]
-        if sym.name and sym["st_info"]["type"] == "STT_FUNC":
-            other = sym["st_other"]  # pyelftools: {"local": bits 5-7, "visibility": ...}
-            v = int(other["local"]) if not isinstance(other, int) else (other >> 5) & 7
+    for name, kind, other, _shndx, _value in rows:
+        if name and kind == STT_FUNC:
+            v = (other >> 5) & 7
             if 2 <= v <= 6:
-                out.setdefault(sym.name, ((1 << v) >> 2) << 2)
+                out.setdefault(name, ((1 << v) >> 2) << 2)
     return out
 
 
-def _symbols(elf: ELFFile) -> tuple[dict[str, tuple[int, bool]], tuple[int, int] | None]:
+def _symbols(
+    elf: ELFFile, rows: list[_SymRow]
+) -> tuple[dict[str, tuple[int, bool]], tuple[int, int] | None]:
     """(name -> (value, is function)), and the .opd address range if there is one."""
     symbols: dict[str, tuple[int, bool]] = {}
-    symtab = elf.get_section_by_name(".symtab")
-    if symtab is not None:
-        for sym in symtab.iter_symbols():  # type: ignore[attr-defined]
-            kind = sym["st_info"]["type"]
-            if sym.name and kind in ("STT_NOTYPE", "STT_FUNC", "STT_OBJECT"):
-                if sym["st_shndx"] == "SHN_UNDEF":
-                    continue
-                symbols.setdefault(sym.name, (sym["st_value"], kind == "STT_FUNC"))
+    for name, kind, _other, shndx, value in rows:
+        if name and kind in (STT_NOTYPE, STT_FUNC, STT_OBJECT) and shndx != SHN_UNDEF:
+            symbols.setdefault(name, (value, kind == STT_FUNC))
     opd_sec = elf.get_section_by_name(".opd")
     opd = None
     if opd_sec is not None:

@@ -428,3 +428,57 @@ def test_elfv2_functions_have_their_local_entry_as_code_address(little: bool) ->
 def test_big_endian_elfv1_symbols_have_no_local_entry() -> None:
     image = load_image(assemble_elf(".globl _start\n_start:\n    b _start\n"))
     assert image.local_entry == {} and image.code_address("_start") == image.symbols["_start"]
+
+
+SYMBOL_KINDS = r"""
+    .abiversion 2
+    .text
+    .globl _start
+_start:
+    b _start
+    .globl func
+    .type func, @function
+func:
+    addis 2, 12, 0
+    addi 2, 2, 0
+    .localentry func, .-func
+    blr
+    .type plain, @function
+plain:
+    blr
+    .data
+    .type table, @object
+table: .quad 1, 2
+    .weak missing             # undefined: not a symbol of the image
+    .quad missing
+    .globl côté                # a UTF-8 name
+côté: .quad 3
+"""
+
+
+@pytest.mark.parametrize("little", [False, True])
+def test_symbols_read_with_struct_are_pyelftools_symbols(little: bool) -> None:
+    import io
+
+    from elftools.elf.elffile import ELFFile
+
+    from engine.loader import _local_entries, _symbols, _symtab
+
+    data = assemble_elf(SYMBOL_KINDS, little=little)
+    elf = ELFFile(io.BytesIO(data))
+    table = elf.get_section_by_name(".symtab")
+    ref: dict[str, tuple[int, bool]] = {}
+    local: dict[str, int] = {}
+    for sym in table.iter_symbols():  # type: ignore[union-attr]
+        kind = sym["st_info"]["type"]
+        if sym.name and kind in ("STT_NOTYPE", "STT_FUNC", "STT_OBJECT"):
+            if sym["st_shndx"] != "SHN_UNDEF":
+                ref.setdefault(sym.name, (sym["st_value"], kind == "STT_FUNC"))
+        v = int(sym["st_other"]["local"])
+        if sym.name and kind == "STT_FUNC" and 2 <= v <= 6:
+            local.setdefault(sym.name, ((1 << v) >> 2) << 2)
+    rows = _symtab(elf, data)
+    assert len(rows) == table.num_symbols()  # type: ignore[union-attr]
+    assert _symbols(elf, rows)[0] == ref
+    assert _local_entries(rows) == local == {"func": 8}
+    assert {"func", "plain", "table", "côté", "_start"} <= ref.keys() and "missing" not in ref
