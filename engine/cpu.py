@@ -71,6 +71,7 @@ from .sprs import (
     SPR_PIR,
     SPR_PVR,
     SPR_TABLE,
+    SPR_VTB,
 )
 from .state import CPUState
 
@@ -127,8 +128,11 @@ class VCPU:
         "fpscr", "cr", "so", "ov", "ca", "ov32", "ca32", "xer_rest", "lr", "ctr", "nia",
         "retired", "clock", "tb_offset", "tb_ratio", "dec_zero", "hdec_zero", "pending",
         "sleeping", "halted", "halt_reason", "exit_reason", "resv_size", "resv_ea", "darn_state",
-        "hdec_armed", "cfar", "vscr",
+        "hdec_armed", "cfar", "vscr", "vtb_offset",
     )  # fmt: skip
+    # Fields added after checkpoints were first written: a checkpoint without one
+    # restores the reset value.
+    STATE_DEFAULTS: dict[str, object] = {"vtb_offset": 0}
 
     def __init__(self, mem: PhysicalMemory, index: int) -> None:
         self.mem = mem
@@ -159,6 +163,9 @@ class VCPU:
         self.clock = 0
         self.tb_offset = 0
         self.tb_ratio = 1
+        # VTB = vtb_offset + clock * tb_ratio: the virtual time base counts with the time
+        # base but has an offset of its own (see vtb).
+        self.vtb_offset = 0
         self.dec_zero = 0  # time base value at which DEC reads 0
         self.hdec_zero = 0
         self.hdec_armed = True  # HDEC interrupts once per expiry (cleared on delivery, as QEMU)
@@ -171,6 +178,9 @@ class VCPU:
         self.resv_addr: int | None = None  # physical address of the reservation
         self.resv_ea = 0
         self.resv_size = 0
+        # mfspr/mtspr executions of SPRs ppcdbg lacks ("read 849" -> n; engine/isa/system.py
+        # _unknown_spr): statistics, not architected state (not in checkpoints).
+        self.unsupported_sprs: dict[str, int] = {}
         self.halted = False  # checkstop or attn: the vCPU does not run again
         self.halt_reason: str | None = None
         # Set when something the host (debugger) must see stops the vCPU: a
@@ -279,6 +289,18 @@ class VCPU:
         """Virtual time: advances with instruction slots, never with host time."""
         return (self.tb_offset + self.clock * self.tb_ratio) & M64
 
+    @property
+    def vtb(self) -> int:
+        """The virtual time base (SPR 849), as QEMU 7.2's cpu_ppc_load_vtb: the time base's
+        rate from the same virtual time with an offset of its own (0 at reset, so it reads
+        the clock's ticks; a hypervisor mtspr VTB moves only that offset). Deterministic:
+        it depends on instruction slots only, never on host time; checkpoints hold the
+        offset (STATE_FIELDS)."""
+        return (self.vtb_offset + self.clock * self.tb_ratio) & M64
+
+    def set_vtb(self, v: int) -> None:
+        self.vtb_offset = (self.vtb_offset + (v & M64) - self.vtb) & M64
+
     def _dec_width(self) -> int:
         return LARGE_DEC_BITS if self.spr[SPR_LPCR] & LPCR_LD else 32
 
@@ -365,6 +387,8 @@ class VCPU:
             return self.dec_value()
         if n == SPR_HDEC:
             return self.hdec_value()
+        if n == SPR_VTB:
+            return self.vtb
         if n == 898:
             return self.spr[896] & 0xFFFF_FFFF
         if n == SPR_DPDES:
@@ -387,6 +411,8 @@ class VCPU:
             self.set_dec(v)
         elif n == SPR_HDEC:
             self.set_hdec(v)
+        elif n == SPR_VTB:
+            self.set_vtb(v)
         elif n == 284:  # TBL: write the low word of the time base
             self.tb_offset += ((self.timebase & ~0xFFFF_FFFF) | (v & 0xFFFF_FFFF)) - self.timebase
         elif n == 285:  # TBU
@@ -984,7 +1010,8 @@ class VCPU:
     def set_state(self, d: dict[str, object]) -> None:
         """Restore a ``get_state()`` image; memory and its reservations are the caller's."""
         for k in self.STATE_FIELDS:
-            setattr(self, k, d[k])
+            setattr(self, k, d[k] if k in d or k not in self.STATE_DEFAULTS
+                    else self.STATE_DEFAULTS[k])  # fmt: skip
         self.gpr = list(d["gpr"])  # type: ignore[call-overload]
         self.vsr = list(d["vsr"])  # type: ignore[call-overload]
         self.spr = dict(d["spr"])  # type: ignore[call-overload]

@@ -80,6 +80,7 @@ SPR_TABLE: tuple[SprDef, ...] = (
     SprDef("tir", 446, S, None),
     SprDef("ptcr", 464, H, H),
     SprDef("asdr", 816, H, H),
+    SprDef("vtb", 849, S, H),  # virtual time base (engine/cpu.py VCPU.vtb)
     SprDef("tar", 815, U, U),
     SprDef("psscr_u", 823, U, U),
     SprDef("psscr", 855, S, S),
@@ -111,6 +112,7 @@ SPR_AMR, SPR_IAMR, SPR_ASDR, SPR_AMOR = _n("amr"), _n("iamr"), _n("asdr"), _n("a
 SPR_DPDES = _n("dpdes")
 SPR_HID0, SPR_PIR = _n("hid0"), _n("pir")
 SPR_FSCR, SPR_TAR = _n("fscr"), _n("tar")
+SPR_VTB = _n("vtb")
 
 PVR_POWER9_DD2 = 0x004E1200
 LPCR_RESET = 0x000000000000000C

@@ -41,6 +41,8 @@ class CPUState(Protocol):
     nia: int
     cfar: int
     spr: dict[int, int]  # the SPRs without a field above, by number
+    # Executions of mfspr/mtspr of SPRs ppcdbg does not implement, "read 849" -> count.
+    unsupported_sprs: dict[str, int]
 
     pending: int  # PEND_* bits of asynchronous conditions
     darn_state: int

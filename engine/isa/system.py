@@ -60,7 +60,7 @@ HID0_ENABLE_ATTN = ppc_bit(3)  # skiboot's SPR_HID0_POWER9_ENABLE_ATTN
 RESYNC_SPRS = frozenset({22, 48, 176, 310, 313, 318, 319, 464, 1008})
 
 # SPRs that read or write virtual time: their instructions need the exact clock.
-TIMED_SPRS = frozenset({22, 268, 269, 284, 285, 286, 308, 309, 310})
+TIMED_SPRS = frozenset({22, 268, 269, 284, 285, 286, 308, 309, 310, 849})
 
 # The MSR bits POWER9 implements (QEMU's POWER9 msr_mask): writes keep only these.
 MSR_IMPLEMENTED = 0x9000_0001_0280_FF37
@@ -260,20 +260,34 @@ HEAI_SPR_NUMBERS = {"read": frozenset({0, 4, 5, 6}), "write": frozenset({0})}
 
 
 def _unknown_spr(n: int, x: Ctx, direction: str) -> Exec:
-    """mfspr/mtspr of an SPR number POWER9 does not implement.
+    """mfspr/mtspr of an SPR number ppcdbg does not implement.
 
     Privileged numbers (SPR field bit 0x10 set, ISA 3.0B 4.4.4): program
     privileged in problem state, a no-op otherwise. The others: HEAI in problem
     state and for the numbers of HEAI_SPR_NUMBERS, a no-op otherwise. Measured
     on QEMU 7.2 powernv9 (sv_priv.S) for 0, 2, 4, 5, 20 and 777 from PR=1,
     HV=0 and HV=1.
+
+    A no-op mfspr leaves RT as it was, which is wrong for an SPR POWER9 has and
+    ppcdbg lacks, so every execution is counted on the vCPU by direction and
+    number (``VCPU.unsupported_sprs["read 849"]``, the pseries host's
+    stats()["unsupported_sprs"]): a user sees what the guest missed.
     """
     pr = bool(x.msr & MSR_PR)
     if n & 0x10:
-        return _raise(EXCP_PROGRAM) if pr else _nop(x.npc)
-    if pr or n in HEAI_SPR_NUMBERS[direction]:
-        return _raise(EXCP_HV_EMU)
-    return _nop(x.npc)
+        inner = _raise(EXCP_PROGRAM) if pr else _nop(x.npc)
+    elif pr or n in HEAI_SPR_NUMBERS[direction]:
+        inner = _raise(EXCP_HV_EMU)
+    else:
+        inner = _nop(x.npc)
+    key = f"{direction} {n}"
+
+    def ex(c: CPUState) -> int:
+        counts = c.unsupported_sprs
+        counts[key] = counts.get(key, 0) + 1
+        return inner(c)
+
+    return ex
 
 
 def _mfspr(w: int, x: Ctx) -> Exec:

@@ -152,6 +152,15 @@ class PseriesHost(GuestHost):
         self.hcall_counts[opcode] = self.hcall_counts.get(opcode, 0) + 1
         super().hypercall(cpu)
 
+    def unsupported_sprs(self) -> dict[str, int]:
+        """Executions of mfspr/mtspr of SPRs ppcdbg does not implement, over every vCPU:
+        "read 849" -> count, by direction then SPR number (engine/isa/system.py _unknown_spr)."""
+        total: dict[str, int] = {}
+        for v in self.vcpus:
+            for k, c in v.unsupported_sprs.items():
+                total[k] = total.get(k, 0) + c
+        return dict(sorted(total.items(), key=lambda kc: (kc[0].split()[0], int(kc[0].split()[1]))))
+
     def stats(self) -> dict[str, object]:
         """Hypercall and RTAS counts by name, the unsupported ones apart (the service's view)."""
         known = {HCALL_NAMES.get(n, f"0x{n:x}"): c for n, c in sorted(self.hcall_counts.items())
@@ -161,6 +170,7 @@ class PseriesHost(GuestHost):
             "rtas": dict(sorted(self.rtas_counts.items())),
             "unsupported_hcalls": {f"0x{n:x}": c for n, c in sorted(self.unknown_hcalls.items())},
             "unsupported_rtas": {f"0x{t:x}": c for t, c in sorted(self.unknown_rtas.items())},
+            "unsupported_sprs": self.unsupported_sprs(),
             "stop_reason": self.stop_reason,
         }
 

@@ -116,6 +116,7 @@ def start_cpu(host: PseriesHost, cpu: VCPU, args: list[int]) -> list[int]:
     if caller & LPCR_UPRT:
         new.spr[SPR_LPCR] |= radix
     new.tb_offset = cpu.timebase - new.clock * new.tb_ratio  # the caller's time, from now on
+    new.set_vtb(cpu.vtb)  # one virtual clock for every vCPU, as QEMU's VTB
     new.set_msr(MSR_SF | MSR_ME)
     new.gpr[1], new.gpr[3], new.gpr[4] = 0, r3 & M64, 0
     new.nia = start & M64

@@ -179,3 +179,10 @@ def test_when_every_vcpu_is_ceded_virtual_time_jumps_to_the_next_timer() -> None
     assert m._skip_idle(10**9) == 600_001  # to vCPU 0's decrementer going negative
     assert m.vcpus[0].wake_condition() and not m.vcpus[1].wake_condition()
     assert m._skip_idle(10**9) == 0  # someone is awake: the scheduler runs it
+
+
+def test_unimplemented_sprs_are_reported_in_stats_over_every_vcpu() -> None:
+    m, host = partition(vcpus=2)
+    cpu(m, 0).unsupported_sprs.update({"read 849": 2, "write 795": 1})
+    cpu(m, 1).unsupported_sprs.update({"read 849": 3, "read 1000": 1})
+    assert host.stats()["unsupported_sprs"] == {"read 849": 5, "read 1000": 1, "write 795": 1}
