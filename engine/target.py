@@ -40,9 +40,16 @@ from .msr import MSR_LE
 from .platform.pseries.boot import PseriesConfig as PseriesBoot
 from .registers import ARCHITECTED, VECTOR, UnknownRegister, canonical, read_register, width
 from .sprs import SPR_TABLE
-from .worker import LimitExceeded, LostEvent, RemoteTarget, WorkerLimits, WorkerLost
+from .worker import (
+    LimitExceeded,
+    LostEvent,
+    ProcessTransport,
+    RemoteTarget,
+    WorkerLimits,
+    WorkerLost,
+)
 
-ISOLATION = ("thread", "process")
+ISOLATION = ("thread", "process", "ray")
 
 
 class Reversible(Protocol):
@@ -141,14 +148,16 @@ def open_session(
     image: Image, config: SessionConfig | None = None, isolation: str = "thread",
     limits: WorkerLimits | None = None,
 ) -> Target:  # fmt: skip
-    """A new debug session over ``image``: its engine in this process (``thread``) or in a
-    worker process of its own (``process``, engine/worker.py), which enforces ``limits``."""
+    """A new debug session over ``image``: its engine in this process (``thread``), in a
+    worker process of its own (``process``, engine/worker.py), or in a Ray actor on a node
+    of the cluster joined by connect_ray (``ray``, engine/ray_worker.py); a worker enforces
+    ``limits``."""
     from .debug.controller import Controller
 
     if config is not None and config.profile == "pseries":
         raise ConfigError("a pseries session boots a kernel: open it with open_pseries_session")
     if _isolated(isolation):
-        return RemoteTarget("image", image, config, limits)
+        return _remote(isolation, "image", image, config, limits)
     return Controller(image, config)
 
 
@@ -168,7 +177,7 @@ def open_pseries_session(
     if config.profile != "pseries":
         raise ConfigError("open_pseries_session needs profile 'pseries'")
     if _isolated(isolation):
-        return RemoteTarget("pseries", boot, config, limits)
+        return _remote(isolation, "pseries", boot, config, limits)
     boot = dataclasses.replace(boot, vcpus=config.vcpus, memory=config.memory,
                                quantum=config.quantum)  # fmt: skip
     machine = build_machine(boot)
@@ -178,7 +187,26 @@ def open_pseries_session(
 def _isolated(isolation: str) -> bool:
     if isolation not in ISOLATION:
         raise ConfigError(f"isolation must be one of {', '.join(ISOLATION)}")
-    return isolation == "process"
+    return isolation != "thread"
+
+
+def _remote(isolation: str, kind: str, payload: Any, config: SessionConfig | None,
+            limits: WorkerLimits | None) -> RemoteTarget:  # fmt: skip
+    """One proxy (RemoteTarget) over either kind of worker."""
+    limits = limits or WorkerLimits()
+    if isolation == "ray":
+        from .ray_worker import RayTransport
+
+        return RemoteTarget(RayTransport(kind, payload, config, limits))
+    return RemoteTarget(ProcessTransport(kind, payload, config, limits))
+
+
+def connect_ray(address: str) -> dict[str, float]:
+    """Join the Ray cluster at ``address`` for isolation ``ray`` (once per process); its
+    resources. ConnectionError when it cannot be reached; ImportError without Ray."""
+    from .ray_worker import connect
+
+    return connect(address)
 
 
 __all__ = [
@@ -189,7 +217,8 @@ __all__ = [
     "PseriesBoot", "ResumeEvent", "SessionConfig",
     "Reversible", "Snapshots", "StopEvent", "Target", "TraceBatch", "TraceEvent",
     "UnknownRegister", "VCPUView", "WorkerLimits", "WorkerLost",
-    "canonical", "disassemble_one", "instruction_key", "load_image", "open_pseries_session",
+    "canonical", "connect_ray", "disassemble_one", "instruction_key", "load_image",
+    "open_pseries_session",
     "open_session",
     "read_register", "trace_xer", "width",
 ]  # fmt: skip

@@ -7,6 +7,12 @@ each answer travels with the events emitted before it, in the same message. The 
 then holds no engine: a guest that runs away, or a worker that crashes or is killed, costs
 its own session only, and sessions run on as many cores as there are.
 
+Transports: the requests and messages are the same whatever carries them. ``Server`` (the
+worker's side) takes requests from a ``recv`` and sends messages through a ``send``;
+``RemoteTarget`` (the API process's side, the one Target proxy) talks to a ``Transport``:
+``ProcessTransport`` here (a forkserver child and two pipes), ``RayTransport`` in
+engine/ray_worker.py (a Ray actor on a cluster's node).
+
 Order: one thread of the API process reads the event pipe and delivers a message's events
 before it hands over the answer that came with them, so a step's stop event is published
 before the step returns, as with a Controller in the same process; and since they are one
@@ -36,6 +42,7 @@ import logging
 import multiprocessing
 import multiprocessing.connection
 import multiprocessing.context
+import multiprocessing.process
 import os
 import pickle
 import queue
@@ -47,7 +54,7 @@ import traceback
 import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from .debug.breakpoints import Breakpoint
 from .debug.config import SessionConfig
@@ -152,28 +159,39 @@ def _worker_main(conn: Connection, events: Connection, kind: str, payload: Any,
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if limits.memory:
         resource.setrlimit(resource.RLIMIT_AS, (limits.memory, limits.memory))
+    target = start_target(kind, payload, config, limits, events.send_bytes)
+    if target is None:
+        return
+    # As ``ppcdbg serve`` does for its own process: what exists now (the engine's modules,
+    # the machine) is frozen out of the collector's passes, which run less often.
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+    Server(target, conn.recv, events.send_bytes, limits).serve()
+
+
+def start_target(kind: str, payload: Any, config: SessionConfig | None, limits: WorkerLimits,
+                 send: Callable[[bytes], None]) -> Any | None:  # fmt: skip
+    """The worker's first step on any transport: open the session's target and send the
+    first message (rid 0: the target's description, or the opener's error). None when
+    it could not be opened."""
     try:
         target = _open(kind, payload, config)
         info = (target.config, target.vcpu_count, target.capabilities(),
                 target.support_reverse() is not None, target.support_snapshots() is not None,
                 target.vcpu_views())  # fmt: skip
     except MemoryError:
-        _send(events, [], (0, False, LimitExceeded("memory", _memory_message(limits)), None))
+        send(message([], (0, False, LimitExceeded("memory", _memory_message(limits)), None)))
         os._exit(EXIT_MEMORY)
     except BaseException as e:  # noqa: BLE001 - the opener's error, for the API to raise
-        _send(events, [], (0, False, _wire(e), None))
-        return
-    _send(events, [], (0, True, info, (target.time, target.running, target.last_stop, None)))
-    # As ``ppcdbg serve`` does for its own process: what exists now (the engine's modules,
-    # the machine) is frozen out of the collector's passes, which run less often.
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
-    _Server(target, conn, events, limits).serve()
+        send(message([], (0, False, _wire(e), None)))
+        return None
+    send(message([], (0, True, info, (target.time, target.running, target.last_stop, None))))
+    return target
 
 
-def _send(events: Connection, items: list[Any], answer: tuple[Any, ...] | None) -> None:
-    """One message on the event pipe: events, and the answer that follows them (or None)."""
-    events.send_bytes(pickle.dumps((items, answer), pickle.HIGHEST_PROTOCOL))
+def message(items: list[Any], answer: tuple[Any, ...] | None) -> bytes:
+    """One message from the worker: events, and the answer that follows them (or None)."""
+    return pickle.dumps((items, answer), pickle.HIGHEST_PROTOCOL)
 
 
 def _memory_message(limits: WorkerLimits) -> str:
@@ -192,18 +210,19 @@ def _wire(e: BaseException) -> BaseException:
     return WorkerError(f"{type(e).__name__} in the session's worker: {e}\n{text}")
 
 
-class _Server:
-    """The worker's side: the reader (this process's main thread), the runner for long
-    commands, and the event flusher."""
+class Server:
+    """The worker's side, on any transport: the reader (which takes requests from
+    ``recv``: EOFError or OSError when the API side is gone), the runner for long commands,
+    and the event flusher; every message leaves through ``send``, in order."""
 
-    def __init__(self, target: Any, conn: Connection, events: Connection,
+    def __init__(self, target: Any, recv: Callable[[], Request], send: Callable[[bytes], None],
                  limits: WorkerLimits) -> None:  # fmt: skip
         self.target = target
-        self.conn = conn
-        self.events_conn = events
+        self.recv = recv
+        self.send = send
         self.limits = limits
         self.executed = 0  # instructions executed (the instruction limit's count)
-        self.event_lock = threading.Lock()  # the event pipe and the buffer's swap
+        self.event_lock = threading.Lock()  # sending, and the buffer's swap
         self.buffer: list[Any] = []
         self.wake = threading.Event()
         self.jobs: queue.SimpleQueue[Request] = queue.SimpleQueue()
@@ -231,7 +250,7 @@ class _Server:
     def _read(self) -> None:
         while True:
             try:
-                rid, method, args, kw = self.conn.recv()
+                rid, method, args, kw = self.recv()
             except (EOFError, OSError):
                 self.target.halt()
                 return  # the API process closed the session (or died)
@@ -280,7 +299,7 @@ class _Server:
         state = (t.time, t.running, t.last_stop, t.vcpu_views() if views else None)
         with self.event_lock:
             items, self.buffer = self.buffer, []
-            _send(self.events_conn, items, (rid, ok, value, state))
+            self.send(message(items, (rid, ok, value, state)))
 
     def _call(self, rid: int, method: str, args: tuple[Any, ...], kw: dict[str, Any]) -> Any:
         t = self.target
@@ -333,7 +352,7 @@ class _Server:
         if self.buffer:
             # Swapped, not copied: the engine thread appends to the new list from now on.
             items, self.buffer = self.buffer, []
-            _send(self.events_conn, items, None)
+            self.send(message(items, None))
 
 
 # -- the API process's side ---------------------------------------------------------------
@@ -345,17 +364,44 @@ class _Waiter:
         self.result: tuple[bool, Any, Any] | None = None
 
 
-class RemoteTarget:
-    """A Target whose Controller runs in a worker process (see the module's docstring)."""
+class Transport(Protocol):
+    """How the API process reaches one session's worker: requests out, the worker's
+    messages (``message()``'s bytes, in the order it sent them) in. A worker process's
+    pipes (ProcessTransport) or a Ray actor (engine/ray_worker.py)."""
+
+    def send(self, request: Request) -> None:
+        """Hand a request to the worker; OSError or ValueError when it is gone."""
+        ...
+
+    def recv_bytes(self) -> bytes:
+        """The worker's next message; EOFError or OSError once it is gone."""
+        ...
+
+    def why(self) -> str:
+        """Why the worker ended (once recv_bytes has said it did)."""
+        ...
+
+    def out_of_memory(self) -> bool:
+        """The worker ended because it ran out of its memory limit."""
+        ...
+
+    def close(self, reading: bool) -> None:
+        """End the worker. ``reading``: a reader thread may be in recv_bytes (it then sees
+        the end, and what the transport holds for it is released there)."""
+        ...
+
+
+class ProcessTransport:
+    """A worker process from the forkserver: a command pipe and an event pipe."""
 
     def __init__(self, kind: str, payload: Any, config: SessionConfig | None,
-                 limits: WorkerLimits | None = None) -> None:  # fmt: skip
+                 limits: WorkerLimits) -> None:  # fmt: skip
         ctx = context()
-        self.limits = limits or WorkerLimits()
+        self.limits = limits
         child, conn = ctx.Pipe(duplex=False)  # commands: the worker reads, we write
         events, child_events = ctx.Pipe(duplex=False)  # events and answers
         self.process = ctx.Process(
-            target=_worker_main, args=(child, child_events, kind, payload, config, self.limits),
+            target=_worker_main, args=(child, child_events, kind, payload, config, limits),
             name="ppcdbg-session", daemon=True,
         )  # fmt: skip
         with _STARTING:
@@ -372,6 +418,62 @@ class RemoteTarget:
         child_events.close()
         self._conn: Connection = conn
         self._events: Connection = events
+
+    def send(self, request: Request) -> None:
+        self._conn.send(request)
+
+    def recv_bytes(self) -> bytes:
+        try:
+            return self._events.recv_bytes()
+        except (EOFError, OSError):
+            # The worker's exit ended the pipe: its exit status says why.
+            self.process.join(5)
+            with contextlib.suppress(OSError):
+                self._events.close()
+            raise
+
+    def why(self) -> str:
+        code = self.process.exitcode
+        if code is None:
+            return "its pipe closed"
+        if code == EXIT_MEMORY:
+            return _memory_message(self.limits)
+        if code < 0:
+            try:
+                return f"killed by {signal.Signals(-code).name}"
+            except ValueError:
+                return f"killed by signal {-code}"
+        return f"exit status {code}"
+
+    def out_of_memory(self) -> bool:
+        return self.process.exitcode == EXIT_MEMORY
+
+    def close(self, reading: bool) -> None:
+        """The command pipe closes: the worker exits at its end of file, which ends the
+        event pipe, and the reader closes that (closed here, it could be in the reader's
+        hands); one that has not exited in 2 s is killed."""
+        with contextlib.suppress(OSError):
+            self._conn.close()
+        if not reading:
+            with contextlib.suppress(OSError):
+                self._events.close()
+        proc = self.process
+
+        def reap() -> None:
+            proc.join(2)
+            if proc.exitcode is None:
+                proc.kill()
+                proc.join(2)
+
+        threading.Thread(target=reap, name="ppcdbg-session-reap", daemon=True).start()
+
+
+class RemoteTarget:
+    """A Target whose Controller runs in a worker (see the module's docstring), reached
+    through ``transport``: one proxy for every kind of worker."""
+
+    def __init__(self, transport: Transport) -> None:
+        self.transport = transport
         self._send_lock = threading.Lock()
         self._rids = itertools.count(1)
         self._waiting: dict[int, _Waiter] = {}
@@ -402,36 +504,29 @@ class RemoteTarget:
                                         daemon=True)  # fmt: skip
         self._reader.start()
 
+    @property
+    def process(self) -> multiprocessing.process.BaseProcess:
+        """The worker process (a process worker's only)."""
+        if not isinstance(self.transport, ProcessTransport):
+            raise AttributeError("this session's worker is no local process")
+        return self.transport.process
+
     def _first(self) -> tuple[bool, Any, Any]:
         try:
-            _, (_, ok, value, state) = pickle.loads(self._events.recv_bytes())
+            _, (_, ok, value, state) = pickle.loads(self.transport.recv_bytes())
         except (EOFError, OSError):
-            self.process.join(5)
             raise WorkerLost(
-                f"the session's worker ended while opening it ({self._why()})"
+                f"the session's worker ended while opening it ({self.transport.why()})"
             ) from None
         return ok, value, state
-
-    def _why(self) -> str:
-        code = self.process.exitcode
-        if code is None:
-            return "its pipe closed"
-        if code == EXIT_MEMORY:
-            return _memory_message(self.limits)
-        if code < 0:
-            try:
-                return f"killed by {signal.Signals(-code).name}"
-            except ValueError:
-                return f"killed by signal {-code}"
-        return f"exit status {code}"
 
     # -- the pipes ----------------------------------------------------------------------
     def _read(self) -> None:
         """The event pipe: each message's events to the listeners, then its answer."""
-        events = self._events
+        recv = self.transport.recv_bytes
         while True:
             try:
-                items, answer = pickle.loads(events.recv_bytes())
+                items, answer = pickle.loads(recv())
             except (EOFError, OSError):
                 break
             for ev in items:
@@ -443,7 +538,6 @@ class RemoteTarget:
                 if w is not None:
                     w.result = (ok, value, state)
                     w.done.set()
-        events.close()
         self._set_lost()
 
     def _deliver(self, ev: Any) -> None:
@@ -467,9 +561,7 @@ class RemoteTarget:
     def _set_lost(self) -> None:
         """The worker is gone: waiting calls end (WorkerLost), listeners get a LostEvent
         (not when the target was closed: nobody listens then)."""
-        if not self._closed:
-            self.process.join(2)
-        reason = "closed" if self._closed else self._why()
+        reason = "closed" if self._closed else self.transport.why()
         with self._lock:
             if self.lost is not None:
                 return
@@ -506,7 +598,7 @@ class RemoteTarget:
                 kw["progress"] = True
         try:
             with self._send_lock:
-                self._conn.send((rid, method, args, kw))
+                self.transport.send((rid, method, args, kw))
         except (OSError, ValueError):
             pass  # closed, or the worker is gone: the reader marks the target lost
         w.done.wait()
@@ -525,9 +617,9 @@ class RemoteTarget:
                 else:
                     self._valid = False
         if result is None:
-            if self.process.exitcode == EXIT_MEMORY:
+            if self.transport.out_of_memory():
                 # This request ran the worker out of memory (before it could answer).
-                raise LimitExceeded("memory", _memory_message(self.limits))
+                raise LimitExceeded("memory", self.transport.why())
             raise WorkerLost(f"the session's worker is gone ({self.lost})")
         ok, value, _ = result
         if not ok:
@@ -552,7 +644,7 @@ class RemoteTarget:
         return state
 
     def close(self) -> None:
-        """End the worker: its pipes close, and one that has not exited in 2 s is killed."""
+        """End the worker (the transport's close); calls from now on raise WorkerLost."""
         if self._closed:
             return
         self._closed = True
@@ -562,22 +654,8 @@ class RemoteTarget:
             waiting, self._waiting = self._waiting, {}
         for w in waiting.values():
             w.done.set()
-        # The worker exits at the command pipe's end of file; its exit ends the event pipe,
-        # and the reader closes that (closed here, it could be in the reader's hands).
-        with self._send_lock, contextlib.suppress(OSError):
-            self._conn.close()
-        if self._reader is None:
-            with contextlib.suppress(OSError):
-                self._events.close()
-        proc = self.process
-
-        def reap() -> None:
-            proc.join(2)
-            if proc.exitcode is None:
-                proc.kill()
-                proc.join(2)
-
-        threading.Thread(target=reap, name="ppcdbg-session-reap", daemon=True).start()
+        with self._send_lock:
+            self.transport.close(reading=self._reader is not None)
 
     # -- the Target face ----------------------------------------------------------------
     @property

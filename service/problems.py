@@ -35,6 +35,10 @@ TYPES: dict[str, tuple[str, str]] = {
         "Session lost",
         "The session's engine worker is gone: restore it from a snapshot.",
     ),
+    "workers-unavailable": (
+        "No worker",
+        "No engine worker could be started for the session now (a cluster without room).",
+    ),
     "conflict": ("Conflict", "The resource is in use."),
     "not-supported": ("Not supported", "The session does not offer this capability."),
     "session-failed": ("Session failed", "An internal error ended this session."),

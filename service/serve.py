@@ -56,9 +56,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--ws-deflate", action="store_true", default=None,
                    help="offer permessage-deflate on WebSockets (off: it costs more CPU than "
                         "it saves on loopback or a LAN)")  # fmt: skip
-    p.add_argument("--isolation", choices=("thread", "process"),
-                   help="where sessions' engines run: threads of this process (default) or a "
-                        "worker process each")  # fmt: skip
+    p.add_argument("--isolation", choices=("thread", "process", "ray"),
+                   help="where sessions' engines run: threads of this process (default), a "
+                        "worker process each, or a Ray actor each (--ray)")  # fmt: skip
+    p.add_argument("--ray", dest="ray_address", metavar="ADDRESS",
+                   help="place sessions' engines as actors on the Ray cluster at ADDRESS "
+                        "(its head's host:port, or auto); isolation ray")  # fmt: skip
     p.add_argument("--redis", metavar="URL",
                    help="several replicas: a Redis URL (redis://HOST:PORT, unix://PATH) for "
                         "the event streams; the database must be PostgreSQL")  # fmt: skip
@@ -75,8 +78,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def settings_from(args: argparse.Namespace) -> tuple[Settings, str | None]:
     over: dict[str, Any] = {}
     for name in ("host", "port", "database", "tokens_file", "allow_anonymous", "cors_origins",
-                 "log_level", "demo", "ws_deflate", "isolation", "redis", "replica_id",
-                 "advertise_url", *LIMITS):  # fmt: skip
+                 "log_level", "demo", "ws_deflate", "isolation", "ray_address", "redis",
+                 "replica_id", "advertise_url", *LIMITS):  # fmt: skip
         v = getattr(args, name)
         if v is not None:
             over[name] = v
@@ -116,6 +119,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ValueError as e:  # --database names no database ppcdbg can use
         print(f"ppcdbg serve: {e}", file=sys.stderr)
         return 2
+    if settings.isolation == "ray":
+        from engine.target import connect_ray
+
+        try:
+            # Joined here, before serving: an unreachable cluster is one line, exit 1.
+            connect_ray(settings.ray_address)
+        except (ConnectionError, ImportError) as e:
+            print(f"ppcdbg serve: {e}", file=sys.stderr)
+            return 1
     if settings.redis:
         import redis
 

@@ -57,6 +57,7 @@ from engine.target import (
     WorkerLimits,
     WorkerLost,
     canonical,
+    connect_ray,
     load_image,
     open_pseries_session,
     open_session,
@@ -174,13 +175,13 @@ class Session:
         )  # fmt: skip
         if manager.replicas is not None:
             self.hub.sink = manager.replicas.sink(sid)
-        # Why the session's worker process died (process isolation), until a restore.
+        # Why the session's worker process died (process or Ray isolation), until a restore.
         self.lost: str | None = None
-        # Process isolation: a worker command's stop, published with the command's end (in
+        # With a worker (process or Ray): a command's stop, published with the command's end (in
         # _done), so that a client that sees the stop finds the session stopped: the stop
         # reaches the loop from the event reader, the end from this session's thread, and
         # nothing else orders the two.
-        self._hold_stops = manager.settings.isolation == "process"
+        self._hold_stops = manager.settings.isolation != "thread"
         self._held: StopEvent | None = None
         self._unsubscribe = ctl.subscribe(self._on_event, batches=True)
         self.lock = threading.Lock()
@@ -584,6 +585,9 @@ class Manager:
 
     # -- start and stop ---------------------------------------------------------------
     async def startup(self) -> None:
+        if self.settings.isolation == "ray":
+            # Before any session opens (ppcdbg serve has joined already: this is a no-op).
+            await asyncio.to_thread(connect_ray, self.settings.ray_address)
         for row in await asyncio.to_thread(self.store.images):
             self._add_image_row(row)
         await self._load_snapshots()
@@ -824,6 +828,8 @@ class Manager:
         except (ControllerError, ConfigError, ImageError, WorkerLost) as e:
             if ctl is not None:
                 ctl.close()
+            elif isinstance(e, WorkerLost):
+                raise _unstarted(e) from None
             p = translate(e)
             raise p if p else Problem(422, "invalid-session-config", str(e)) from None
         sid = new_id("ses")
@@ -838,15 +844,15 @@ class Manager:
         return s
 
     async def _open_target_async(self, image: ImageRecord, cfg: dict[str, Any]) -> Target:
-        """_open_target; off the loop with process isolation (a worker's start waits for
+        """_open_target; off the loop with a worker (a worker's start waits for
         it, tens of milliseconds; the first one starts the fork server, most of a second)."""
-        if self.settings.isolation == "process":
+        if self.settings.isolation != "thread":
             return await asyncio.to_thread(self._open_target, image, cfg)
         return self._open_target(image, cfg)
 
     def _open_target(self, image: ImageRecord, cfg: dict[str, Any]) -> Target:
         """The session's engine: over the image, or a pseries partition booting it; in a
-        worker process of its own with process isolation."""
+        worker process or Ray actor of its own with process or Ray isolation."""
         st = self.settings
         iso = st.isolation
         limits = WorkerLimits(memory=st.worker_memory_mb << 20,
@@ -916,7 +922,9 @@ class Manager:
             # A new worker for the lost session, then the snapshot as for any session.
             try:
                 ctl = await self._open_target_async(s.image, s.config)
-            except (ControllerError, ConfigError, ImageError, WorkerLost) as e:
+            except WorkerLost as e:
+                raise _unstarted(e) from None
+            except (ControllerError, ConfigError, ImageError) as e:
                 p = translate(e)
                 raise p if p else Problem(422, "invalid-session-config", str(e)) from None
             s.revive(ctl)
@@ -930,6 +938,11 @@ class Manager:
         s.now(lambda: snaps.restore_snapshot(rec.id))
         s.hub.publish({"type": "session-state", "vcpu": None, "time": s.ctl.time,
                        "state": "restored", "snapshot_id": rec.id})  # fmt: skip
+
+
+def _unstarted(e: WorkerLost) -> Problem:
+    """A worker that could not be started (on Ray: no node had room in time): a 503."""
+    return Problem(503, "workers-unavailable", str(e))
 
 
 def _assemble(as_: str, ld: str, source: str, timeout: float) -> bytes:

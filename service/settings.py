@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIN_WORKER_MEMORY_MB = 384
@@ -50,10 +50,15 @@ class Settings(BaseSettings):
     # permessage-deflate on WebSockets: off by default, since compressing every message
     # costs the server (and each client) more CPU than a loopback or LAN link saves.
     ws_deflate: bool = False
-    # Where sessions' engines run (docs/api.md "Isolation"): "thread", in this process, or
-    # "process", each in a worker process of its own, which enforces the two limits below.
-    isolation: Literal["thread", "process"] = "thread"
-    worker_memory_mb: int = 4096  # a worker's address space (RLIMIT_AS); 0: none
+    # Where sessions' engines run (docs/api.md "Isolation"): "thread", in this process;
+    # "process", each in a worker process of its own, which enforces the two limits below;
+    # "ray", each in a Ray actor on the cluster at ray_address (docs/deployment.md "Ray").
+    isolation: Literal["thread", "process", "ray"] = "thread"
+    # A Ray cluster's address (host:port of its head, or "auto": the cluster this node is
+    # part of); set, it means isolation "ray".
+    ray_address: str = ""
+    # A worker's address space (RLIMIT_AS); on Ray the actor's memory request; 0: none.
+    worker_memory_mb: int = 4096
     max_instructions_per_session: int = 0  # executed over a session's life; 0: none
     # Several API replicas on one database (docs/deployment.md "Several replicas"): a Redis
     # URL turns it on; events then go through a Redis Stream per session. None: one server.
@@ -88,6 +93,17 @@ class Settings(BaseSettings):
             raise ValueError(f"worker_memory_mb is 0 (no limit) or at least "
                              f"{MIN_WORKER_MEMORY_MB}")  # fmt: skip
         return v
+
+    @model_validator(mode="after")
+    def _ray(self) -> Settings:
+        if self.ray_address and self.isolation == "thread":
+            self.isolation = "ray"
+        if self.isolation == "ray" and not self.ray_address:
+            raise ValueError("isolation ray needs a Ray cluster's address (--ray ADDRESS or "
+                             "PPCDBG_RAY_ADDRESS; auto: this node's cluster)")  # fmt: skip
+        if self.ray_address and self.isolation != "ray":
+            raise ValueError(f"a Ray address means isolation ray, not {self.isolation}")
+        return self
 
     def tokens(self) -> dict[str, str]:
         """token -> owner, from PPCDBG_API_TOKENS and the tokens file."""

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -55,3 +57,29 @@ def postgres() -> Iterator[PostgresCluster]:
         cluster.stop("immediate")
     finally:
         cluster.remove()
+
+
+@pytest.fixture(scope="session")
+def ray_cluster() -> Iterator[str]:
+    """A local Ray cluster for the whole run (``ray start --head``, 2 CPUs), started on first
+    use and joined by this process (isolation ``ray``): its address."""
+    from tests.ray_cluster import RayCluster
+
+    try:
+        import ray
+    except ImportError:
+        msg = "ray is not installed (the dev extra has it)"
+        if REQUIRE_TOOLS:
+            pytest.fail(msg + " (PPCDBG_REQUIRE_TOOLS=1)")
+        pytest.skip(msg)
+    from engine.target import connect_ray
+
+    # The ray command beside this interpreter (a venv's bin is not always on PATH).
+    cli = shutil.which("ray", path=str(Path(sys.executable).parent)) or require_tool("ray")
+    cluster = RayCluster(cli).start()
+    try:
+        connect_ray(cluster.address)
+        yield cluster.address
+    finally:
+        ray.shutdown()
+        cluster.stop()
