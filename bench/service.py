@@ -416,29 +416,60 @@ def cpu_bound_sessions(server: ServerProcess, counts: tuple[int, ...], budget: i
 
 
 def isolation(args: argparse.Namespace) -> dict[str, Any]:
-    """Thread against process isolation (docs/api.md "Isolation"), each on a server of its
-    own: CPU-bound sessions at once, WebSocket step round trips, batched trace events."""
+    """Thread against process and Ray isolation (docs/api.md "Isolation", docs/deployment.md
+    "Ray"), each on a server of its own: CPU-bound sessions at once, WebSocket step round
+    trips, batched trace events. Ray's is a local cluster this bench starts (ray start
+    --head, 4 logical CPUs so that 4 sessions' actors, 1 CPU each, all find room)."""
     out: dict[str, Any] = {}
-    for iso in ("thread", "process"):
-        with tempfile.TemporaryDirectory(prefix="ppcdbg-bench-") as d, ServerProcess(
-            str(Path(d) / "bench.sqlite3"), f"bench:{TOKEN}", log=str(Path(d) / "server.log"),
-            env={"PPCDBG_ISOLATION": iso},
-        ) as server:  # fmt: skip
+    for iso in args.isolations.split(","):
+        with contextlib.ExitStack() as stack:
+            env = {"PPCDBG_ISOLATION": iso}
+            if iso == "ray":
+                address = _ray_cluster(stack)
+                if address is None:
+                    out[iso] = {"skipped": "ray is not installed (pip install 'ppcdbg[ray]')"}
+                    continue
+                # 1 GiB of Ray's memory resource each: the default 4 GiB would not place 4
+                # sessions on this machine's one node (its memory resource is ~14 GiB).
+                env.update({"PPCDBG_RAY_ADDRESS": address, "PPCDBG_WORKER_MEMORY_MB": "1024"})
+            d = stack.enter_context(tempfile.TemporaryDirectory(prefix="ppcdbg-bench-"))
+            server = stack.enter_context(ServerProcess(
+                str(Path(d) / "bench.sqlite3"), f"bench:{TOKEN}", log=str(Path(d) / "server.log"),
+                env=env,
+            ))  # fmt: skip
             out[iso] = {
                 "cpu_bound": cpu_bound_sessions(server, (1, 2, 4), args.cpu_budget, args.repeat),
                 "websocket_step": ws_steps(server, args.ws_steps // 2, args.repeat),
                 "trace_batched": trace_events(server, args.trace_events, args.repeat),
             }
-    out["process_over_thread"] = {
-        f"cpu_bound_{n}": round(out["process"]["cpu_bound"][f"sessions_{n}"]["best"]
-                                / out["thread"]["cpu_bound"][f"sessions_{n}"]["best"], 2)
-        for n in (1, 2, 4)
-    }  # fmt: skip
+    for iso in ("process", "ray"):
+        if "cpu_bound" in out.get(iso, {}) and "cpu_bound" in out.get("thread", {}):
+            out[f"{iso}_over_thread"] = {
+                f"cpu_bound_{n}": round(out[iso]["cpu_bound"][f"sessions_{n}"]["best"]
+                                        / out["thread"]["cpu_bound"][f"sessions_{n}"]["best"], 2)
+                for n in (1, 2, 4)
+            }  # fmt: skip
     out["note"] = (
         "2-core machine shared with other jobs: best of runs, still noisy; "
         "scaling is aggregate instructions/s at n sessions over 1 session"
     )
     return out
+
+
+def _ray_cluster(stack: contextlib.ExitStack) -> str | None:
+    """A local Ray head for the bench (tests/ray_cluster.py's), ended with the stack."""
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        return None
+    from tests.ray_cluster import RayCluster
+
+    cli = shutil.which("ray", path=str(Path(sys.executable).parent)) or shutil.which("ray")
+    if cli is None:
+        return None
+    cluster = RayCluster(cli, cpus=4).start()
+    stack.callback(cluster.stop)
+    return cluster.address
 
 
 def qemu_steps(n: int, repeat: int = 3) -> dict[str, Any] | None:
@@ -525,7 +556,11 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
         help="instructions each CPU-bound session runs (isolation figures)",
     )
     ap.add_argument("--no-isolation", action="store_true",
-                    help="skip the thread/process isolation comparison")  # fmt: skip
+                    help="skip the thread/process/ray isolation comparison")  # fmt: skip
+    ap.add_argument("--isolations", default="thread,process,ray",
+                    help="which isolations the comparison runs (comma-separated)")  # fmt: skip
+    ap.add_argument("--only-isolation", action="store_true",
+                    help="run the isolation comparison alone")  # fmt: skip
     ap.add_argument("--repeat", type=int, default=3, help="timed runs per figure (the best counts)")
 
 
@@ -533,7 +568,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.service", description=__doc__)
     add_arguments(ap)
     ap.add_argument("--no-qemu", action="store_true")
-    print(json.dumps(run(ap.parse_args(argv)), indent=2))
+    args = ap.parse_args(argv)
+    print(json.dumps(isolation(args) if args.only_isolation else run(args), indent=2))
     return 0
 
 
