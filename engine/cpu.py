@@ -60,6 +60,7 @@ from .msr import (
 )
 from .sprs import (
     LPCR_WRITE_MASK,
+    MMCR0_RESET,
     PVR_POWER9_DD2,
     SPR_BY_NAME,
     SPR_CFAR,
@@ -68,6 +69,7 @@ from .sprs import (
     SPR_HDEC,
     SPR_HRMOR,
     SPR_LPCR,
+    SPR_MMCR0,
     SPR_PIR,
     SPR_PVR,
     SPR_TABLE,
@@ -153,6 +155,7 @@ class VCPU:
         self.nia = 0
         self.spr: dict[int, int] = {s.number: 0 for s in SPR_TABLE if s.number not in _OWN_SPRS}
         self.spr[SPR_PVR] = PVR_POWER9_DD2
+        self.spr[SPR_MMCR0] = MMCR0_RESET
         # CFAR: the address of the last taken branch or rfid (docs/machine.md "CFAR"); an
         # attribute, as branches write it on every taken path.
         self.cfar = 0
@@ -368,7 +371,13 @@ class VCPU:
 
     # -- SPRs with behaviour ------------------------------------------------------
     # Numbers that are views of another register's storage.
-    _SPR_ALIAS = {3: 17, 259: 275, 823: 855, 898: 896, 152: 136, 269: 268, 284: 268, 285: 268}
+    # The PMU's problem-state numbers (769-782) are views of the supervisor ones (+ 16)
+    # except USIER (768), which QEMU 7.2 keeps apart; the gates are engine/isa/pmu.py's.
+    _SPR_ALIAS = {3: 17, 259: 275, 823: 855, 898: 896, 152: 136, 269: 268, 284: 268, 285: 268,
+                  **{n: n + 16 for n in range(769, 783) if n not in (777, 778)}}  # fmt: skip
+    # BESCRSU, BESCRRU: the upper word of BESCRS, BESCRR (QEMU 7.2's spr_*_prev_upper32;
+    # QEMU keeps BESCRS and BESCRR as registers of their own, not BESCR's set/reset views).
+    _SPR_UPPER = {801: 800, 803: 802}
 
     def read_spr(self, n: int) -> int:
         if n == 1:
@@ -389,6 +398,8 @@ class VCPU:
             return self.hdec_value()
         if n == SPR_VTB:
             return self.vtb
+        if n in self._SPR_UPPER:
+            return self.spr[self._SPR_UPPER[n]] >> 32
         if n == 898:
             return self.spr[896] & 0xFFFF_FFFF
         if n == SPR_DPDES:
@@ -413,6 +424,9 @@ class VCPU:
             self.set_hdec(v)
         elif n == SPR_VTB:
             self.set_vtb(v)
+        elif n in self._SPR_UPPER:
+            low = self._SPR_UPPER[n]
+            self.spr[low] = (self.spr[low] & 0xFFFF_FFFF) | (v & 0xFFFF_FFFF) << 32
         elif n == 284:  # TBL: write the low word of the time base
             self.tb_offset += ((self.timebase & ~0xFFFF_FFFF) | (v & 0xFFFF_FFFF)) - self.timebase
         elif n == 285:  # TBU

@@ -78,6 +78,33 @@ SPR_TABLE: tuple[SprDef, ...] = (
     SprDef("heir", 339, H, H),
     SprDef("amor", 349, H, H),
     SprDef("tir", 446, S, None),
+    # The performance monitor (QEMU 7.2 register_book3s_pmu_*_sprs and
+    # register_power8_pmu_*_sprs; engine/isa/pmu.py): problem-state views at the
+    # supervisor number - 16, gated by MMCR0[PMCC] where marked U/U.
+    SprDef("usier", 768, U, S),  # QEMU 7.2: a register of its own, not SIER's view
+    SprDef("ummcr2", 769, U, U),
+    SprDef("ummcra", 770, U, S),
+    *(SprDef(f"upmc{i}", 770 + i, U, U) for i in range(1, 7)),
+    SprDef("ummcr0", 779, U, U),
+    SprDef("usiar", 780, U, S),
+    SprDef("usdar", 781, U, S),
+    SprDef("ummcr1", 782, U, S),
+    SprDef("sier", 784, S, S),
+    SprDef("mmcr2", 785, S, S),
+    SprDef("mmcra", 786, S, S),
+    *(SprDef(f"pmc{i}", 786 + i, S, S) for i in range(1, 7)),
+    SprDef("mmcr0", 795, S, S),
+    SprDef("siar", 796, S, S),
+    SprDef("sdar", 797, S, S),
+    SprDef("mmcr1", 798, S, S),
+    # Event-based branches: user SPRs behind FSCR[EBB] (QEMU 7.2 register_power8_ebb_sprs).
+    SprDef("bescrs", 800, U, U),
+    SprDef("bescrsu", 801, U, U),
+    SprDef("bescrr", 802, U, U),
+    SprDef("bescrru", 803, U, U),
+    SprDef("ebbhr", 804, U, U),
+    SprDef("ebbrr", 805, U, U),
+    SprDef("bescr", 806, U, U),
     SprDef("ptcr", 464, H, H),
     SprDef("asdr", 816, H, H),
     SprDef("vtb", 849, S, H),  # virtual time base (engine/cpu.py VCPU.vtb)
@@ -113,6 +140,8 @@ SPR_DPDES = _n("dpdes")
 SPR_HID0, SPR_PIR = _n("hid0"), _n("pir")
 SPR_FSCR, SPR_TAR = _n("fscr"), _n("tar")
 SPR_VTB = _n("vtb")
+SPR_MMCR0 = _n("mmcr0")
+MMCR0_RESET = 0x8000_0000  # MMCR0[FC]: the counters start frozen (QEMU 7.2)
 
 PVR_POWER9_DD2 = 0x004E1200
 LPCR_RESET = 0x000000000000000C

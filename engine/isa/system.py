@@ -45,6 +45,7 @@ from ..sprs import (
     SPR_SRR1,
     SPR_XER,
 )
+from . import pmu
 from .common import ClockSync, Resync, Stop
 from .fields import SC, XFX, XL, D, Encoding, X, reserved
 from .forms import Ctx, Exec, f_rb, f_rt, f_si, f_spr, inline
@@ -227,7 +228,15 @@ def _raise(vector: int) -> Exec:
 # Without it: facility unavailable (0xf60), FSCR[IC] = the cause.
 SPR_FSCR = 153
 FSCR_IC_SHIFT = 56
-FSCR_GATED = {815: (ppc_bit(55), 8), 3: (ppc_bit(61), 2)}  # TAR, DSCR
+FSCR_EBB = ppc_bit(56)
+FSCR_IC_EBB = 7
+FSCR_GATED = {
+    815: (ppc_bit(55), 8),  # TAR
+    3: (ppc_bit(61), 2),  # DSCR
+    # EBBHR, EBBRR, BESCR and QEMU 7.2's BESCRS/BESCRR (+ upper halves): spr_read_ebb.
+    # QEMU does not look at HFSCR[EBB] (and ppcdbg's pseries host leaves it all enabled).
+    **dict.fromkeys(range(800, 807), (FSCR_EBB, FSCR_IC_EBB)),
+}
 
 
 def _fscr_gate(n: int, x: Ctx, inner: Exec) -> Exec:
@@ -298,6 +307,8 @@ def _mfspr(w: int, x: Ctx) -> Exec:
     bad = _spr_allowed(d.read, x.msr)
     if bad is not None:
         return _raise(bad)
+    if n in pmu.GROUP_A and x.msr & MSR_PR:
+        return pmu.user_read(n, rt, npc)
     if n == SPR_XER:
 
         def rd_xer(c: CPUState) -> int:
@@ -345,6 +356,8 @@ def _mtspr(w: int, x: Ctx) -> Exec:
     bad = _spr_allowed(d.write, x.msr)
     if bad is not None:
         return _raise(bad)
+    if n in pmu.GROUP_A and x.msr & MSR_PR:
+        return pmu.user_write(n, rs, npc)
     if n == SPR_XER:
 
         def wr_xer(c: CPUState) -> int:

@@ -88,3 +88,61 @@ def test_an_unimplemented_spr_that_raises_is_counted_too() -> None:
 
 def test_an_implemented_spr_is_not_counted() -> None:
     assert run([mfspr(4, SPR_VTB), mfspr(4, 8)], SUP).unsupported_sprs == {}
+
+
+# -- event-based branch SPRs (QEMU 7.2 register_power8_ebb_sprs) ---------------------------
+FSCR, FSCR_EBB = 153, 1 << 7
+
+
+def test_ebb_sprs_in_problem_state_need_fscr_ebb() -> None:
+    cpu = run([mfspr(4, 804)], PROB)  # EBBHR
+    assert cpu.nia == 0xF60
+    assert cpu.spr[FSCR] >> 56 == 7  # the EBB cause
+    cpu = make_cpu([mtspr(806, 4), mfspr(5, 806)], msr=PROB, r4=0x55)
+    cpu.spr[FSCR] = FSCR_EBB
+    cpu.step()
+    cpu.step()
+    assert cpu.gpr[5] == 0x55
+
+
+def test_bescrsu_is_the_upper_word_of_bescrs_and_bescr_is_apart() -> None:
+    cpu = run([mtspr(800, 4), mtspr(801, 5), mfspr(6, 800), mfspr(7, 806)], HV,
+              r4=0x1111_2222_3333_4444, r5=0xAAAA_BBBB_CCCC_DDDD)  # fmt: skip
+    assert cpu.gpr[6] == 0xCCCC_DDDD_3333_4444
+    assert cpu.gpr[7] == 0  # QEMU 7.2 keeps BESCRS apart from BESCR
+
+
+# -- performance monitor SPRs -----------------------------------------------------------
+MMCR0, PMC1, PMC5 = 795, 787, 791
+PMCC_00, PMCC_01, PMCC_10, PMCC_11 = (0x8000_0000 | p << 18 for p in range(4))
+
+
+def test_mmcr0_resets_to_freeze_counters() -> None:
+    assert run([mfspr(4, MMCR0)], SUP).gpr[4] == 0x8000_0000
+
+
+def test_problem_state_sees_the_user_bits_of_mmcr0_and_writes_only_them() -> None:
+    cpu = make_cpu([mtspr(779, 4), mfspr(5, 779)], msr=PROB, r4=(1 << 64) - 1)
+    cpu.spr[MMCR0] = PMCC_10
+    cpu.step()
+    cpu.step()
+    fc, pmae, pmao = 1 << 31, 1 << 26, 1 << 7
+    assert cpu.spr[MMCR0] == PMCC_10 | fc | pmae | pmao
+    assert cpu.gpr[5] == fc | pmae | pmao
+
+
+def test_pmcc_gates_the_problem_state_pmcs() -> None:
+    def one(word: int, mmcr0: int) -> VCPU:
+        cpu = make_cpu([word], msr=PROB, r4=9)
+        cpu.spr[MMCR0] = mmcr0
+        cpu.step()
+        return cpu
+
+    assert one(mfspr(5, 771), PMCC_00).nia == CODE + 4  # reads allowed
+    assert one(mtspr(771, 4), PMCC_00).nia == 0xE40  # writes: HEAI
+    cpu = one(mfspr(5, 771), PMCC_01)
+    assert cpu.nia == 0xF60 and cpu.spr[FSCR] >> 56 == 3  # PMU facility unavailable
+    assert one(mtspr(771, 4), PMCC_10).spr[PMC1] == 9
+    assert one(mfspr(5, 775), PMCC_11).nia == 0xF60  # PMC5/6 left out with PMCC = 11
+    assert one(mtspr(775, 4), PMCC_10).spr[PMC5] == 9
+    assert one(mtspr(782, 4), PMCC_11).nia == 0x700  # UMMCR1: read-only in problem state
