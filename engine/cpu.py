@@ -82,6 +82,12 @@ VSCR_NJ = 0x0001_0000  # non-Java mode: denormals flush to zero (set at reset, a
 VSCR_SAT = 0x0000_0001  # a saturating instruction saturated
 # SPRs kept in attributes of their own rather than in VCPU.spr.
 _OWN_SPRS = frozenset({SPR_CFAR})
+# Every SPR kept in VCPU.spr at reset (PIR is set per vCPU).
+SPR_RESET: dict[int, int] = {
+    **{s.number: 0 for s in SPR_TABLE if s.number not in _OWN_SPRS},
+    SPR_PVR: PVR_POWER9_DD2,
+    SPR_MMCR0: MMCR0_RESET,
+}
 REAL_MODE_MASK = 0x0FFF_FFFF_FFFF_FFFF  # real addressing ignores EA bits 0:3
 XER_FLAG_BITS = 0xE00C_0000  # SO, OV, CA, OV32, CA32: kept as separate fields
 LARGE_DEC_BITS = 56  # POWER9's large decrementer (LPCR[LD]) and HDEC width, as QEMU
@@ -153,9 +159,7 @@ class VCPU:
         self.ctr = 0
         self.msr = 0
         self.nia = 0
-        self.spr: dict[int, int] = {s.number: 0 for s in SPR_TABLE if s.number not in _OWN_SPRS}
-        self.spr[SPR_PVR] = PVR_POWER9_DD2
-        self.spr[SPR_MMCR0] = MMCR0_RESET
+        self.spr: dict[int, int] = dict(SPR_RESET)
         # CFAR: the address of the last taken branch or rfid (docs/machine.md "CFAR"); an
         # attribute, as branches write it on every taken path.
         self.cfar = 0
@@ -1028,7 +1032,8 @@ class VCPU:
                     else self.STATE_DEFAULTS[k])  # fmt: skip
         self.gpr = list(d["gpr"])  # type: ignore[call-overload]
         self.vsr = list(d["vsr"])  # type: ignore[call-overload]
-        self.spr = dict(d["spr"])  # type: ignore[call-overload]
+        # SPRs added since the checkpoint was written start at their reset values.
+        self.spr = {**SPR_RESET, **d["spr"]}  # type: ignore[dict-item]
         self.resv_addr = d["resv_addr"]  # type: ignore[assignment]
         self.set_msr(d["msr"])  # type: ignore[arg-type]
         if self.mmu is not None:

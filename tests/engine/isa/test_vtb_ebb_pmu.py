@@ -146,3 +146,14 @@ def test_pmcc_gates_the_problem_state_pmcs() -> None:
     assert one(mfspr(5, 775), PMCC_11).nia == 0xF60  # PMC5/6 left out with PMCC = 11
     assert one(mtspr(775, 4), PMCC_10).spr[PMC5] == 9
     assert one(mtspr(782, 4), PMCC_11).nia == 0x700  # UMMCR1: read-only in problem state
+
+
+def test_a_checkpoint_from_before_an_spr_existed_restores_its_reset_value() -> None:
+    cpu = make_cpu([mfspr(4, MMCR0)], msr=SUP)
+    state = cpu.get_state()
+    spr = state["spr"]
+    assert isinstance(spr, dict)
+    del spr[MMCR0], spr[804]
+    cpu.set_state(state)
+    cpu.step()
+    assert cpu.gpr[4] == 0x8000_0000 and cpu.spr[804] == 0
