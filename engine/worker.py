@@ -176,17 +176,31 @@ def start_target(kind: str, payload: Any, config: SessionConfig | None, limits: 
     it could not be opened."""
     try:
         target = _open(kind, payload, config)
+        # Whether any step into is bounded (atomic sequences "each"): then the API side
+        # answers bounded_step itself; with "whole" only a 1-step can be, by its vCPU's next
+        # instruction, which each answer's state carries (_bounded_ones).
         info = (target.config, target.vcpu_count, target.capabilities(),
                 target.support_reverse() is not None, target.support_snapshots() is not None,
-                target.vcpu_views())  # fmt: skip
+                target.vcpu_views(), bool(target.bounded_step(0, 2, "into")))  # fmt: skip
     except MemoryError:
         send(message([], (0, False, LimitExceeded("memory", _memory_message(limits)), None)))
         os._exit(EXIT_MEMORY)
     except BaseException as e:  # noqa: BLE001 - the opener's error, for the API to raise
         send(message([], (0, False, _wire(e), None)))
         return None
-    send(message([], (0, True, info, (target.time, target.running, target.last_stop, None))))
+    ones = None if info[-1] else _bounded_ones(target)
+    send(message([], (0, True, info, (target.time, target.running, target.last_stop, None,
+                                      ones))))  # fmt: skip
     return target
+
+
+def _bounded_ones(target: Any) -> tuple[bool, ...] | None:
+    """Per vCPU: is a 1-instruction step into bounded now (not the start of an atomic
+    sequence run whole)? Only while the target is idle."""
+    try:
+        return tuple(bool(target.bounded_step(v, 1, "into")) for v in range(target.vcpu_count))
+    except Exception:  # noqa: BLE001 - not known (a vCPU that started meanwhile): the API asks
+        return None
 
 
 def message(items: list[Any], answer: tuple[Any, ...] | None) -> bytes:
@@ -218,6 +232,7 @@ class Server:
     def __init__(self, target: Any, recv: Callable[[], Request], send: Callable[[bytes], None],
                  limits: WorkerLimits) -> None:  # fmt: skip
         self.target = target
+        self.each = bool(target.bounded_step(0, 2, "into"))  # as start_target's info
         self.recv = recv
         self.send = send
         self.limits = limits
@@ -296,7 +311,11 @@ class Server:
 
     def _respond(self, rid: int, ok: bool, value: Any, views: bool = False) -> None:
         t = self.target
-        state = (t.time, t.running, t.last_stop, t.vcpu_views() if views else None)
+        # The 1-step boundedness when nothing runs (the runner's answer comes after its
+        # command). Should a command start meanwhile, this answer was not alone on the API
+        # side, which then keeps none of its state.
+        ones = None if self.each or t.running else _bounded_ones(t)
+        state = (t.time, t.running, t.last_stop, t.vcpu_views() if views else None, ones)
         with self.event_lock:
             items, self.buffer = self.buffer, []
             self.send(message(items, (rid, ok, value, state)))
@@ -482,6 +501,7 @@ class RemoteTarget:
         self._epoch = 0
         self._started: dict[int, int] = {}  # rid -> epoch at start (when it was alone)
         self._valid = False
+        self._ones: tuple[bool, ...] | None = None  # the cached state's 1-step boundedness
         self._batch_listeners: tuple[Callable[[Any], None], ...] = ()
         self._event_listeners: tuple[Callable[[Any], None], ...] = ()
         self._progress: dict[int, Callable[[int], None]] = {}
@@ -497,8 +517,8 @@ class RemoteTarget:
             self.close()
             raise value
         (self.config, self._vcpu_count, self._capabilities, self._reverse, self._snapshots,
-         self._views) = value  # fmt: skip
-        self._time, self._running, self._last_stop, _ = state
+         self._views, self._each) = value  # fmt: skip
+        self._time, self._running, self._last_stop, _, self._ones = state
         self._valid = True
         self._reader = threading.Thread(target=self._read, name="ppcdbg-session-events",
                                         daemon=True)  # fmt: skip
@@ -613,6 +633,7 @@ class RemoteTarget:
                     self._views = state[3]
                 if alone is not None and alone == self._epoch:
                     self._time, self._running, self._last_stop = state[:3]
+                    self._ones = state[4]
                     self._valid = True
                 else:
                     self._valid = False
@@ -735,6 +756,18 @@ class RemoteTarget:
         return self._call("step", vcpu, count, mode, _progress=progress)  # type: ignore[no-any-return]
 
     def bounded_step(self, vcpu: int, count: int, mode: str) -> bool:
+        """As the Controller's, answered here when the last answer says (no round trip: the
+        service asks before every short step)."""
+        if mode != "into":
+            return False
+        if self._each:
+            return True
+        with self._lock:
+            ones = self._ones if self._valid and self._inflight == 0 else None
+        if count != 1:
+            return False  # "whole": only a 1-step (whatever the vCPU, as the Controller)
+        if ones is not None and 0 <= vcpu < len(ones):
+            return ones[vcpu]
         return self._call("bounded_step", vcpu, count, mode)  # type: ignore[no-any-return]
 
     def cont(self, vcpus: list[int] | None = None, budget: int | None = None,

@@ -179,3 +179,35 @@ def test_closing_ends_the_worker(remote):
     assert proc.exitcode == 0
     with pytest.raises(WorkerLost, match="closed"):
         remote.step(0)
+
+
+def test_bounded_step_is_answered_as_the_controller_does_without_a_round_trip():
+    # Atomic sequences run whole: a 1-step is bounded unless the vCPU's next instruction
+    # starts one (the spinlock's lwarx), which each answer's state says.
+    config = SessionConfig(vcpus=4, atomic_sequences="whole")
+    local = open_session(IMAGE, config)
+    remote = open_session(IMAGE, config, isolation="process")
+    assert isinstance(remote, RemoteTarget)
+    try:
+        asked: list[str] = []
+        call = remote._call
+
+        def counting(method: str, *args: Any, **kw: Any) -> Any:
+            asked.append(method)
+            return call(method, *args, **kw)
+
+        remote._call = counting  # type: ignore[method-assign]
+        seen = set()
+        for _ in range(60):
+            for v in range(4):
+                for count, mode in ((1, "into"), (2, "into"), (1, "over")):
+                    want = local.bounded_step(v, count, mode)
+                    assert remote.bounded_step(v, count, mode) == want
+                    seen.add(want)
+            assert local.step(0) == remote.step(0)
+        assert seen == {True, False}  # the loop passed a lwarx (a step on the runner)
+        assert "bounded_step" not in asked
+        with pytest.raises(ControllerError):
+            remote.bounded_step(9, 1, "into")  # a bad vCPU: the worker's own error
+    finally:
+        remote.close()
