@@ -144,21 +144,30 @@ class Machine:
         quantum by quantum: every sleeper's clock advances by the same amount, up to
         ``room`` slots. Deterministic: a function of the machine state only. Returns the
         slots skipped (0 when some vCPU is awake)."""
-        sleepers = []
+        k = self.sleep_horizon()
+        if not k:
+            return 0
+        k = min(room, k)
+        if k <= self.config.quantum:
+            return 0  # the ordinary turns get there as fast
         for c in self.vcpus:
-            if c.halted or c.exit_reason:
+            if not (c.halted or c.exit_reason):
+                c.clock += k
+        self.ticks += k
+        return k
+
+    def sleep_horizon(self, vcpus: frozenset[int] | None = None) -> int:
+        """When every vCPU that can run (of ``vcpus``, or all) sleeps (H_CEDE, stop) with
+        nothing to wake it, the slots until the first of them has a timer event (NO_EVENT if
+        none ever will); 0 when one is awake or none can run."""
+        k = 0
+        for c in self.vcpus:
+            if c.halted or c.exit_reason or (vcpus is not None and c.index not in vcpus):
                 continue
             if not c.sleeping or c.wake_condition():
                 return 0
-            sleepers.append(c)
-        if not sleepers:
-            return 0
-        k = min(room, min(c.ticks_until_timer() for c in sleepers))
-        if k <= self.config.quantum:
-            return 0  # the ordinary turns get there as fast
-        for c in sleepers:
-            c.clock += k
-        self.ticks += k
+            t = c.ticks_until_timer()
+            k = t if not k or t < k else k
         return k
 
     def run(

@@ -645,7 +645,12 @@ class Controller(Inspection, BreakpointControl, TraceEmission, ReverseExecution)
             if self._typed:
                 self._deliver_typed()
             before = self._clock_slots()
-            idle = self._idle_slots(run_set)
+            # The slots to the first timer when the whole machine sleeps: none when a vCPU is
+            # awake, nor when no timer will ever fire (then the sleep is spent from the
+            # budget, so that a continue still ends).
+            idle = m.sleep_horizon(run_set)
+            if idle >= NO_EVENT:
+                idle = 0
             if idle and self.config.idle == "realtime":
                 idle = self._wait_idle(idle)
             if idle:
@@ -675,19 +680,6 @@ class Controller(Inspection, BreakpointControl, TraceEmission, ReverseExecution)
             ev = self._classify(m.vcpus[who], extra, planted)
             if ev is not None:
                 return self._quiet_or(quiet, ev)
-
-    def _idle_slots(self, run_set: frozenset[int] | None) -> int:
-        """The slots to the first timer event when every vCPU that can run sleeps with nothing
-        pending (H_CEDE, stop), else 0; also 0 when no timer will ever fire (then the sleep is
-        spent from the budget, so that a continue still ends)."""
-        k = NO_EVENT
-        for c in self.machine.vcpus:
-            if c.halted or c.exit_reason or (run_set is not None and c.index not in run_set):
-                continue
-            if not c.sleeping or c.wake_condition():
-                return 0
-            k = min(k, c.ticks_until_timer())
-        return 0 if k >= NO_EVENT else k
 
     def _wait_idle(self, slots: int) -> int:
         """Wait on the host clock for as long as ``slots`` of sleep last in virtual time (the

@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, WebSocket
@@ -114,7 +116,18 @@ async def _held_elsewhere(manager: Manager, owner: str, session_id: str) -> Any:
     return row
 
 
-async def _receive(ws: WebSocket, session: Session, client: Client) -> None:
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """A client's message: its JSON and id, or the problem that made it unreadable."""
+
+    raw: Any = None
+    cid: str | int | None = None
+    problem: Problem | None = None
+
+
+async def frames(ws: WebSocket) -> AsyncIterator[Frame]:
+    """The client's messages, decoded, until it disconnects; an oversized or non-JSON frame
+    is a Frame with a problem (answered without an id), not the end of the stream."""
     while True:
         try:
             message = await ws.receive()
@@ -128,23 +141,26 @@ async def _receive(ws: WebSocket, session: Session, client: Client) -> None:
         if len(text) > MAX_MESSAGE:
             # uvicorn refuses longer frames before buffering them (ws_max_size, close 1009);
             # this holds for servers that do not.
-            client.say(
-                _error(
-                    None,
-                    Problem(
-                        413, "payload-too-large", f"messages are limited to {MAX_MESSAGE} bytes"
-                    ),
-                )
-            )
+            why = f"messages are limited to {MAX_MESSAGE} bytes"
+            yield Frame(problem=Problem(413, "payload-too-large", why))
             continue
         try:
             raw = json.loads(text)
         except ValueError:
-            client.say(_error(None, Problem(400, "bad-json", "the message is not valid JSON")))
+            yield Frame(problem=Problem(400, "bad-json", "the message is not valid JSON"))
             continue
         cid = raw.get("id") if isinstance(raw, dict) else None
         if not isinstance(cid, (str, int)) or isinstance(cid, bool):
             cid = None
+        yield Frame(raw, cid)
+
+
+async def _receive(ws: WebSocket, session: Session, client: Client) -> None:
+    async for frame in frames(ws):
+        if frame.problem is not None:
+            client.say(_error(None, frame.problem))
+            continue
+        raw, cid = frame.raw, frame.cid
         try:
             msg = _parse(raw)
             result = await _command(session, client, msg)

@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from typing import Any
 
 from fastapi import WebSocket
-from starlette.websockets import WebSocketDisconnect
 
 from ...events import DEFAULT_TYPES, EVENT_TYPES, TRACE_BATCH, compact_json
 from ...models.messages import ConsoleInput, Continue, Message, Step, Subscribe
@@ -141,32 +139,13 @@ class RemoteStream:
 
     # -- commands ------------------------------------------------------------------------
     async def _receive(self) -> None:
-        from .events import MAX_MESSAGE, _error, _parse, _reply
+        from .events import _error, _parse, _reply, frames
 
-        while True:
-            try:
-                message = await self.ws.receive()
-            except WebSocketDisconnect:
-                return
-            if message["type"] == "websocket.disconnect":
-                return
-            text = message.get("text")
-            if text is None:
-                text = (message.get("bytes") or b"").decode("utf-8", "replace")
-            if len(text) > MAX_MESSAGE:
-                why = f"messages are limited to {MAX_MESSAGE} bytes"
-                p = Problem(413, "payload-too-large", why)
-                await self.send(self.say(_error(None, p)))
+        async for frame in frames(self.ws):
+            if frame.problem is not None:
+                await self.send(self.say(_error(None, frame.problem)))
                 continue
-            try:
-                raw = json.loads(text)
-            except ValueError:
-                p = Problem(400, "bad-json", "the message is not valid JSON")
-                await self.send(self.say(_error(None, p)))
-                continue
-            cid = raw.get("id") if isinstance(raw, dict) else None
-            if not isinstance(cid, (str, int)) or isinstance(cid, bool):
-                cid = None
+            raw, cid = frame.raw, frame.cid
             try:
                 msg = _parse(raw)
                 if isinstance(msg, Subscribe):
