@@ -349,14 +349,19 @@ let refreshAgain = false;
 function refresh() {
   // Coalesce: a stop event and the REST reply of the same step ask for one refresh.
   if (refreshing) { refreshAgain = true; return refreshing; }
+  // A refresh asked for while one fails still happens: a session that starts running in the
+  // middle of a stopped refresh answers its register reads with 409, and the refresh that the
+  // continue asked for is the one that shows "running" (an error there is stale, not shown).
   refreshing = (async () => {
     try {
       do {
         refreshAgain = false;
-        await refreshOnce();
+        try {
+          await refreshOnce();
+        } catch (e) {
+          if (!refreshAgain) report(e);
+        }
       } while (refreshAgain);
-    } catch (e) {
-      report(e);
     } finally {
       refreshing = null;
     }

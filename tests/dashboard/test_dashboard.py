@@ -150,6 +150,33 @@ def test_live_trace_stays_responsive_and_bounded(page, server):
     page.screenshot(path=str(ARTIFACTS / "trace.png"))
 
 
+def test_a_continue_during_a_failing_refresh_still_shows_running(page, server):
+    """The race behind a CI failure: a refresh of the stopped session is still reading
+    registers when "c" starts the run; that read answers 409 (running), and the refresh the
+    continue asked for must still happen, or the badge says "stopped" while the guest runs."""
+    open_dashboard(page, server)
+    sid = create_example(page, "smp_spinlock.elf", 1)
+    held: list[Any] = []
+    page.route("**/registers", lambda route: held.append(route))
+    page.evaluate("() => { ppcdbg.refresh(); }")
+    while not held:  # the refresh waits on its register read
+        page.wait_for_timeout(20)
+    page.keyboard.press("c")
+    deadline = time.monotonic() + 15
+    while session_json(page, server, sid)["state"] != "running":
+        assert time.monotonic() < deadline
+        page.wait_for_timeout(20)
+    page.wait_for_timeout(200)  # the continue's own refresh is asked for meanwhile
+    problem = {"type": "about:blank", "title": "Conflict", "status": 409,
+               "detail": "the session is running"}  # fmt: skip
+    for route in held:
+        route.fulfill(status=409, content_type="application/problem+json", json=problem)
+    page.unroute("**/registers")
+    expect(page.locator("#state")).to_have_text("running")
+    page.keyboard.press("h")
+    expect(page.locator("#state")).to_have_text("stopped")
+
+
 def test_token_prompt_upload_and_guest_console(page, server, tmp_path: Path):
     page.goto(server.url + "/")
     dialog = page.locator("#token-dialog")
