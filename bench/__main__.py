@@ -103,7 +103,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-qemu", action="store_true")
     ap.add_argument(
-        "--no-service", action="store_true", help="skip bench/service.py and bench/memory.py"
+        "--no-service",
+        action="store_true",
+        help="skip bench/service.py, bench/memory.py and bench/replicas.py",
+    )
+    ap.add_argument(
+        "--no-replicas",
+        action="store_true",
+        help="skip bench/replicas.py (two replicas on PostgreSQL and Redis, which it starts)",
     )
     ap.add_argument(
         "--memory-instructions",
@@ -150,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         # issue 15: server RSS after long runs, history on and off, and after a delete
         report["benchmarks"].update(__import__("bench.memory").memory.run(args.memory_instructions))
+        if not args.no_replicas:  # issue 18: the same through two replicas, Redis, PostgreSQL
+            report["benchmarks"]["replicas"] = __import__("bench.replicas").replicas.run_default()
     if not args.no_boot:  # issues 16 and 17: Debian's kernel to power-off, QEMU beside it
         report["benchmarks"].update(
             __import__("bench.pseries_boot").pseries_boot.run(qemu=not args.no_qemu)

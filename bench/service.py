@@ -71,7 +71,20 @@ def rest_steps(server: ServerProcess, n: int, repeat: int = 3) -> dict[str, Any]
             if r.status_code != 200:
                 raise RuntimeError(r.text)
         dt_httpx = time.perf_counter() - t0
-    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    best = _best(rest_step_rates(server.port, url, n, repeat))
+    return {
+        "steps": n,
+        "steps_per_second": best["best"],
+        "runs": best["runs"],
+        "client": "http.client",
+        "httpx_steps_per_second": round((n // 3) / dt_httpx),
+    }
+
+
+def rest_step_rates(port: int, url: str, n: int, repeat: int) -> list[float]:
+    """Steps per second of ``repeat`` runs of ``n`` sequential keep-alive POSTs of a 1-step
+    to ``url`` (a path) on the server at ``port``, from the stdlib client."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     headers = {**H, "Content-Type": "application/json"}
     body = b'{"count": 1}'
     rates = []
@@ -85,14 +98,7 @@ def rest_steps(server: ServerProcess, n: int, repeat: int = 3) -> dict[str, Any]
                 raise RuntimeError(resp.status)
         rates.append(n / (time.perf_counter() - t0))
     conn.close()
-    best = _best(rates)
-    return {
-        "steps": n,
-        "steps_per_second": best["best"],
-        "runs": best["runs"],
-        "client": "http.client",
-        "httpx_steps_per_second": round((n // 3) / dt_httpx),
-    }
+    return rates
 
 
 async def _ws_steps(url: str, n: int) -> float:
@@ -387,31 +393,42 @@ def cpu_bound_sessions(server: ServerProcess, counts: tuple[int, ...], budget: i
             creates.append(time.perf_counter() - t0)
             sessions.append(r.json()["id"])
 
-        def run(sid: str) -> None:
-            with httpx.Client(base_url=server.url, headers=H, timeout=600) as own:
-                r = own.post(f"/v1/sessions/{sid}/continue?wait=600",
-                             json={"vcpus": [1], "budget": budget})  # fmt: skip
-                if r.status_code != 200 or r.json()["last_stop"]["reason"] != "limit":
-                    raise RuntimeError(r.text[:200])
-
-        out: dict[str, Any] = {"budget_each": budget}
-        for n in counts:
-            rates = []
-            for _ in range(repeat):
-                threads = [threading.Thread(target=run, args=(s,)) for s in sessions[:n]]
-                t0 = time.perf_counter()
-                for th in threads:
-                    th.start()
-                for th in threads:
-                    th.join()
-                rates.append(n * budget / (time.perf_counter() - t0))
-            out[f"sessions_{n}"] = _best(rates)
-        one = out[f"sessions_{counts[0]}"]["best"]
-        out["scaling"] = {str(n): round(out[f"sessions_{n}"]["best"] / one, 2) for n in counts}
+        out = cpu_bound_rates([(server.url, s) for s in sessions], counts, budget, repeat)
         out["create_ms"] = {"first": round(create_first * 1000, 1),
                             "median": round(statistics.median(creates) * 1000, 1)}  # fmt: skip
         for s in sessions:
             c.delete(f"/v1/sessions/{s}")
+    return out
+
+
+def cpu_bound_rates(sessions: list[tuple[str, str]], counts: tuple[int, ...], budget: int,
+                    repeat: int) -> dict[str, Any]:  # fmt: skip
+    """Aggregate guest instructions per second of the first ``n`` of ``sessions`` (each a
+    server URL and a session id on it, a 2-vCPU SMP demo) continuing vCPU 1 at once for
+    ``budget`` instructions each: the best of ``repeat`` runs per count, and each count's
+    ratio to the first count."""
+
+    def run(url: str, sid: str) -> None:
+        with httpx.Client(base_url=url, headers=H, timeout=600) as own:
+            r = own.post(f"/v1/sessions/{sid}/continue?wait=600",
+                         json={"vcpus": [1], "budget": budget})  # fmt: skip
+            if r.status_code != 200 or r.json()["last_stop"]["reason"] != "limit":
+                raise RuntimeError(r.text[:200])
+
+    out: dict[str, Any] = {"budget_each": budget}
+    for n in counts:
+        rates = []
+        for _ in range(repeat):
+            threads = [threading.Thread(target=run, args=s) for s in sessions[:n]]
+            t0 = time.perf_counter()
+            for th in threads:
+                th.start()
+            for th in threads:
+                th.join()
+            rates.append(n * budget / (time.perf_counter() - t0))
+        out[f"sessions_{n}"] = _best(rates)
+    one = out[f"sessions_{counts[0]}"]["best"]
+    out["scaling"] = {str(n): round(out[f"sessions_{n}"]["best"] / one, 2) for n in counts}
     return out
 
 
