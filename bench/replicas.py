@@ -15,6 +15,8 @@ sharing them. Measured:
   while a client on A steps it (live: events/s and the lag of the last), then the same
   events replayed with ``?since=`` from B (the stream) and from A (its ring); and the
   stream's Redis memory per event;
+- trace events a replica puts into Redis: a traced run on A to a batching client there, and
+  when the stream holds its last event;
 - aggregate instructions/s of 1, 2 and 4 CPU-bound sessions spread over both replicas;
 - each replica's RSS, idle and while holding its sessions.
 
@@ -267,6 +269,68 @@ def event_delivery(
     }
 
 
+def trace_to_stream(a: ServerProcess, redis_url: str, n: int, repeat: int) -> dict[str, Any]:
+    """What one replica puts into Redis at most: the first ``n`` instructions of a 4-vCPU
+    session on A traced to a batching client on A (as bench/service.py's trace_batched),
+    each of whose numbered events A also appends to the session's stream. Events/s to the
+    client, and until the stream holds the run's last seq; the stream's bytes per trace
+    event (it keeps the last ``event_ring`` seqs)."""
+    import redis
+    from websockets.sync.client import connect
+
+    to_client, to_stream = [], []
+    stream_bytes = stream_events = events = 0
+    with (
+        httpx.Client(base_url=a.url, headers=H, timeout=60) as c,
+        redis.Redis.from_url(redis_url) as r,
+    ):
+        for _ in range(repeat):
+            sid = _session(c, vcpus=4)
+            key = f"ppcdbg:events:{sid}"
+            url = f"{a.ws_url}/v1/sessions/{sid}/events?token={TOKEN}"
+            with connect(url, max_size=None) as ws:
+                sub = {"op": "subscribe", "types": ["trace", "stop"], "batch": True,
+                       "trace": {"vcpus": [0, 1, 2, 3]}}  # fmt: skip
+                ws.send(json.dumps(sub))
+                ws.recv(timeout=30)
+                t0 = time.perf_counter()
+                resp = c.post(f"/v1/sessions/{sid}/continue", json={"budget": n})
+                if resp.status_code != 202:
+                    raise RuntimeError(resp.text[:200])
+                while True:
+                    m = json.loads(ws.recv(timeout=60))
+                    if isinstance(m, dict) and m.get("type") == "stop":
+                        last = int(m["seq"])
+                        break
+                t_client = time.perf_counter()
+            deadline = time.monotonic() + 60
+            while True:
+                got: Any = r.xrevrange(key, count=1)
+                if got and int(got[0][0].split(b"-")[0]) >= last:
+                    break
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the stream did not get the run's last event")
+                time.sleep(0.002)
+            t_stream = time.perf_counter()
+            to_client.append(last / (t_client - t0))
+            to_stream.append(last / (t_stream - t0))
+            events = last
+            stream_bytes = r.memory_usage(key, samples=0) or 0
+            oldest = int(r.xrange(key, count=1)[0][1][b"first"])
+            stream_events = last - oldest + 1
+            c.delete(f"/v1/sessions/{sid}")
+    return {
+        "events": events,
+        "to_client_on_a_events_per_second": _best(to_client),
+        "into_redis_events_per_second": _best(to_stream),
+        "redis_stream": {
+            "events": stream_events,
+            "bytes": stream_bytes,
+            "bytes_per_event": round(stream_bytes / stream_events),
+        },  # fmt: skip
+    }
+
+
 def spread_cpu_bound(
     a: ServerProcess, b: ServerProcess, image: str, budget: int, repeat: int
 ) -> dict[str, Any]:
@@ -333,6 +397,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             sid = _session(c)
         out["step"] = step_round_trips(a, b, sid, args.steps, args.repeat)
         out["events"] = event_delivery(a, b, redis_server.url, sid, args.event_steps, args.repeat)
+        out["trace_into_redis"] = trace_to_stream(a, redis_server.url, args.trace_events,
+                                                  args.repeat)  # fmt: skip
         out["cpu_bound"] = spread_cpu_bound(a, b, image["id"], args.cpu_budget, args.repeat)
     out["note"] = NOTE
     return out
@@ -352,6 +418,12 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
         type=int,
         default=2000,
         help="1-steps whose events a client on the other replica receives",
+    )
+    ap.add_argument(
+        "--trace-events",
+        type=int,
+        default=200_000,
+        help="instructions traced on A (its events go to the client and into Redis)",
     )
     ap.add_argument(
         "--cpu-budget", type=int, default=2_000_000, help="instructions each CPU-bound session runs"

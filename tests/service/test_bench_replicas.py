@@ -43,7 +43,11 @@ def test_the_replicas_bench_measures_through_both_replicas() -> None:
     for tool in ("initdb", "pg_ctl"):
         require_tool(tool, bin_path())
     require_tool("redis-server")
-    out = replicas.run(_args(creates=2, steps=50, event_steps=50, cpu_budget=100_000, repeat=1))
+    out = replicas.run(
+        _args(
+            creates=2, steps=50, event_steps=50, cpu_budget=100_000, repeat=1, trace_events=20_000
+        )
+    )
     assert out["create"]["on_b"]["create_ms"]["median"] > 0
     for kind in ("rest_steps_per_second", "websocket_steps_per_second"):
         assert out["step"][kind]["holder"]["best"] > 0
@@ -53,6 +57,9 @@ def test_the_replicas_bench_measures_through_both_replicas() -> None:
     assert events["events_per_run"] == 50 + replicas.WARMUP
     assert events["replay_events_per_second"]["via_redis_on_b"]["best"] > 0
     assert events["redis_stream"]["bytes_per_event"] > 0
+    # The traced run's every numbered event reached the stream (its last seq is there).
+    trace = out["trace_into_redis"]
+    assert trace["events"] > 20_000 and trace["into_redis_events_per_second"]["best"] > 0
     assert set(out["cpu_bound"]["scaling"]) == {"1", "2", "4"}
     # isolation process: each replica holds its two sessions' workers.
     assert [len(w) for w in out["cpu_bound"]["workers_rss_mib_each"]] == [2, 2]
