@@ -3,7 +3,11 @@ has run ``instructions`` (continues, plus four 1 M-instruction step calls, which
 grew the reverse-execution log by ~635 MiB each before its entries were merged and its
 budget counted in bytes), with history on and off, and after the session is deleted.
 
-    python -m bench.memory [--instructions 100000000]
+Also memory per session (docs/capacity.md): a server's RSS before and after ``count`` small
+sessions are made and stepped, under thread and under process isolation (each worker's RSS
+and PSS too: workers fork from one fork server, so RSS counts the pages they share).
+
+    python -m bench.memory [--instructions 100000000] [--sessions 20]
 """
 
 from __future__ import annotations
@@ -31,6 +35,64 @@ def rss_mib(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return round(int(line.split()[1]) / 1024, 1)
     raise RuntimeError("no VmRSS")
+
+
+def pss_mib(pid: int) -> float:
+    """Proportional set size: shared pages split between the processes sharing them."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    raise RuntimeError("no Pss")
+
+
+def children(pid: int) -> list[int]:
+    return [int(k) for t in Path(f"/proc/{pid}/task").glob("*/children")
+            for k in t.read_text().split()]  # fmt: skip
+
+
+def session_workers(pid: int) -> tuple[list[int], list[int]]:
+    """A server's session worker processes (isolation process: multiprocessing's fork
+    server forks them, so they are its children) and its own children (the fork server and
+    multiprocessing's resource tracker: once per server, not per session)."""
+    helpers = children(pid)
+    return [w for h in helpers for w in children(h)], helpers
+
+
+def per_session(isolation: str, count: int) -> dict[str, Any]:
+    """Memory of ``count`` small sessions (the SMP demo, 1 vCPU, history off, 1,000
+    instructions stepped each) on one server: the server's RSS growth per session, and
+    under process isolation each session's worker (the fork server, made before the first
+    session, is counted once, apart)."""
+    with tempfile.TemporaryDirectory() as d, ServerProcess(
+        str(Path(d) / "db.sqlite3"), "bench:tok",
+        env={"PPCDBG_ISOLATION": isolation, "PPCDBG_MAX_SESSIONS_PER_OWNER": str(count)},
+    ) as server, httpx.Client(base_url=server.url, headers=H, timeout=120) as c:  # fmt: skip
+        assert server.proc is not None
+        pid = server.proc.pid
+        image = c.post("/v1/images", files={"file": ("smp.elf", SMP.read_bytes())}).json()
+        time.sleep(0.5)
+        before = rss_mib(pid)
+        for _ in range(count):
+            r = c.post("/v1/sessions", json={"image_id": image["id"], "history": False})
+            r.raise_for_status()
+            sid = r.json()["id"]
+            c.post(f"/v1/sessions/{sid}/vcpus/0/step", json={"count": 1000}).raise_for_status()
+        time.sleep(0.5)
+        after = rss_mib(pid)
+        out: dict[str, Any] = {
+            "isolation": isolation, "sessions": count, "server_rss_mib_before": before,
+            "server_rss_mib_after": after,
+            "server_mib_per_session": round((after - before) / count, 2),
+        }  # fmt: skip
+        workers, helpers = session_workers(pid)
+        if workers:
+            rss = sorted(rss_mib(w) for w in workers)
+            pss = sorted(pss_mib(w) for w in workers)
+            out.update(workers=len(workers), worker_rss_mib_median=rss[len(rss) // 2],
+                       worker_pss_mib_median=pss[len(pss) // 2],
+                       mib_per_session_pss=round((after - before + sum(pss)) / count, 1),
+                       helpers_rss_mib=[rss_mib(h) for h in helpers])  # fmt: skip
+        return out
 
 
 def one(history: bool, instructions: int) -> dict[str, Any]:
@@ -71,12 +133,22 @@ def one(history: bool, instructions: int) -> dict[str, Any]:
         }  # fmt: skip
 
 
-def run(instructions: int = 100_000_000) -> dict[str, Any]:
+def run(instructions: int = 100_000_000, sessions: int = 20) -> dict[str, Any]:
     return {"server_memory": {"history_on": one(True, instructions),
-                              "history_off": one(False, instructions)}}  # fmt: skip
+                              "history_off": one(False, instructions),
+                              "per_session": [per_session("thread", sessions),
+                                              per_session("process", sessions)]}}  # fmt: skip
 
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(prog="python -m bench.memory")
     ap.add_argument("--instructions", type=int, default=100_000_000)
-    print(json.dumps(run(ap.parse_args().instructions), indent=2))
+    ap.add_argument("--sessions", type=int, default=20, help="sessions per_session makes")
+    ap.add_argument("--per-session-only", action="store_true")
+    a = ap.parse_args()
+    if a.per_session_only:
+        out = {"per_session": [per_session("thread", a.sessions),
+                               per_session("process", a.sessions)]}  # fmt: skip
+    else:
+        out = run(a.instructions, a.sessions)
+    print(json.dumps(out, indent=2))

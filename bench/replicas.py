@@ -42,7 +42,7 @@ import httpx
 
 from service.launch import ServerProcess
 
-from .memory import rss_mib
+from .memory import pss_mib, rss_mib, session_workers
 from .service import (
     SMP,
     TOKEN,
@@ -345,9 +345,10 @@ def spread_cpu_bound(
                 raise RuntimeError(r.text[:200])
             sessions.append((server.url, r.json()["id"]))
     out = cpu_bound_rates(sessions, (1, 2, 4), budget, repeat)
+    # A also holds the stepped session, and its hub's ring the events of the runs above.
     out["replica_rss_mib_holding_2_each"] = {"a": _rss(a), "b": _rss(b)}
     # With isolation process each session's engine is a worker process of its replica.
-    out["workers_rss_mib_each"] = [_rss_children(s) for s in (a, b)]
+    out["workers_mib"] = {"a": _workers_mib(a), "b": _workers_mib(b)}
     for url, sid in sessions:
         httpx.delete(f"{url}/v1/sessions/{sid}", headers=H, timeout=60).raise_for_status()
     return out
@@ -358,12 +359,12 @@ def _rss(server: ServerProcess) -> float:
     return rss_mib(server.proc.pid)
 
 
-def _rss_children(server: ServerProcess) -> list[float]:
-    """The RSS of each of the replica's child processes (its session workers)."""
+def _workers_mib(server: ServerProcess) -> dict[str, list[float]]:
+    """RSS and PSS of each of the replica's session workers (isolation process)."""
     assert server.proc is not None
-    pid = server.proc.pid
-    kids = " ".join(p.read_text() for p in Path(f"/proc/{pid}/task").glob("*/children")).split()
-    return sorted(rss_mib(int(k)) for k in kids)
+    workers, _ = session_workers(server.proc.pid)
+    return {"rss": sorted(rss_mib(w) for w in workers),
+            "pss": sorted(pss_mib(w) for w in workers)}  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
