@@ -244,6 +244,22 @@ class Record:
         return trace_json(self.seq, cast(TraceEvent, self.event), registers)
 
 
+class StoredRecord(Record):
+    """A numbered event as another replica sent it (its text from the session's Redis
+    Stream): what a session re-created on this replica keeps of its earlier events, so that
+    a client resuming with ``since=`` from before the re-creation finds them here. Its text
+    is the one sent then: a trace event's register filter does not apply to it."""
+
+    __slots__ = ()
+
+    def __init__(self, seq: int, type_: str, vcpu: int | None, text: str) -> None:
+        super().__init__(seq, {"type": type_, "vcpu": vcpu})
+        self._text = text
+
+    def text_for(self, registers: frozenset[str] | None) -> str:
+        return self.text
+
+
 class TraceRun:
     """A numbered TraceBatch: trace events ``seq`` .. ``seq + count - 1`` of one vCPU.
     Kept whole in the ring; its texts are made once, when first sent, and shared by
@@ -612,6 +628,16 @@ class EventHub:
 
     def oldest_seq(self) -> int:
         return self.ring[0].seq if self.ring else self.seq + 1
+
+    def preload(self, events: list[tuple[int, str, int | None, str]]) -> None:
+        """Before any event of its own: the session's earlier events (seq, type, vCPU,
+        text), in order, as its ring's oldest; numbering goes on after the last."""
+        assert not self.ring and not self._pending
+        keep = events[-self.ring_size :]
+        self.ring.extend(StoredRecord(*e) for e in keep)
+        self._ring_events = len(keep)
+        if events:
+            self.seq = events[-1][0]
 
     def attach(self, since: int | None = None) -> Client:
         """A new client; with ``since``, the retained events after it are queued first."""

@@ -8,7 +8,9 @@ would send it to an internal URL it may not reach, and clients do not all re-sen
 a redirect). The forwarded request carries ``X-Ppcdbg-Forwarded``, and a replica never
 forwards one again, so a directory that changed in between ends in a 404, not a loop. The
 token is checked here first: a session of another owner is not forwarded, it is the 404 it
-is everywhere. WebSockets are not forwarded: every replica serves events itself, from the
+is everywhere. A holder that does not answer is a 503 while its lease lasts; once it has
+expired, the session is taken over here (Manager.adopt) and the request served here.
+WebSockets are not forwarded: every replica serves events itself, from the
 session's Redis Stream (service/api/routes/events_remote.py).
 """
 
@@ -34,6 +36,20 @@ HOP = frozenset({
 })  # fmt: skip
 
 
+def _replay(body: bytes) -> Receive:
+    """The request's body, read already, for the app that serves it here after all."""
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
+
+
 class Forward:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -48,8 +64,9 @@ class Forward:
             return
         await self._forward(scope, receive, send, target)
 
-    async def _target(self, scope: Scope) -> str | None:
-        """The URL of the replica holding the request's session, if another one does."""
+    async def _target(self, scope: Scope) -> Any:
+        """The directory row (``replica``, ``url``) of the replica holding the request's
+        session, if another one does."""
         m = SESSION_PATH.match(scope["path"])
         if m is None:
             return None
@@ -76,11 +93,12 @@ class Forward:
             return None  # answered here: the 401 it is on every replica
         if owner != row["owner"]:
             return None
-        url: str = row["url"]
-        return url
+        return row
 
-    async def _forward(self, scope: Scope, receive: Receive, send: Send, target: str) -> None:
-        rep = scope["app"].state.manager.replicas
+    async def _forward(self, scope: Scope, receive: Receive, send: Send, row: Any) -> None:
+        manager = scope["app"].state.manager
+        rep = manager.replicas
+        target: str = row["url"]
         body = bytearray()
         while True:
             message: Message = await receive()
@@ -99,9 +117,16 @@ class Forward:
                                        content=bytes(body))  # fmt: skip
         except httpx.HTTPError as e:
             log.error("replica unreachable", extra={"url": target, "error": str(e)})
+            sid = SESSION_PATH.match(scope["path"])
+            assert sid is not None
+            # Gone for good (its lease expired): the session is this replica's from now on.
+            if sid.group(1) in await manager.adopt(only=sid.group(1)):
+                await self.app(scope, _replay(bytes(body)), send)
+                return
             p = Problem(503, "replica-unavailable",
                         f"the replica holding this session ({target}) does not answer; "
-                        "try later")  # fmt: skip
+                        f"if it does not come back, another replica takes the session over "
+                        f"once its lease expires (at most {rep.lease:g} s)")  # fmt: skip
             await p.response(scope["path"])(scope, receive, send)
             return
         out: list[tuple[bytes, bytes]] = [

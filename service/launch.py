@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from types import TracebackType
 
@@ -75,7 +76,25 @@ class ServerProcess:
                 raise RuntimeError(f"the server exited with {self.proc.wait()}")
             self.banner.append(line)
             if line.startswith("ppcdbg ready"):
+                self._wait_listening(timeout)
                 return self
+
+    def _wait_listening(self, timeout: float) -> None:
+        """The banner comes from the app's startup, which uvicorn runs before it binds its
+        socket: wait for the port to take connections."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                assert self.proc is not None
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"the server exited with {self.proc.wait()}") from None
+                if time.monotonic() > deadline:
+                    self.kill()
+                    raise RuntimeError("the server did not listen in time") from None
+                time.sleep(0.02)
 
     def kill(self) -> None:
         """SIGKILL: nothing gets to clean up."""

@@ -18,6 +18,10 @@ class Metrics:
         self.sessions = Gauge("ppcdbg_sessions", "Live debug sessions", registry=r)
         self.sessions_lost = Counter("ppcdbg_sessions_lost",
                                      "Sessions whose engine worker died", registry=r)  # fmt: skip
+        self.sessions_taken_over = Counter(
+            "ppcdbg_sessions_taken_over",
+            "Sessions this replica took over from replicas whose lease expired", registry=r,
+        )  # fmt: skip
         self.instructions = Counter(
             "ppcdbg_instructions_executed", "Guest instructions executed", registry=r
         )

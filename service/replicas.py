@@ -11,11 +11,17 @@ The stream is trimmed by ``MINID`` to the hub's ring size in seqs (the entry ids
 that keeps as many events as the owner's ring, where ``MAXLEN`` would count entries of any
 size). Any replica serves the events to a WebSocket client by ``XREAD`` (service/api/routes/
 events_remote.py); requests for a session held elsewhere are forwarded (service/forward.py).
+
+Each replica holds a lease, the Redis key ``ppcdbg:replica:<id>`` (its URL) set with a time to
+live of ``replica_lease`` seconds and renewed every third of that. A replica without one (it
+was killed, its host died, it was cut off from Redis, or it stopped and let it go) holds
+nothing any more: the others take its sessions over (Manager.adopt).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import deque
@@ -40,6 +46,10 @@ CLOSED_TTL = 300  # seconds a closed session's stream stays (late readers get it
 
 def stream_key(session_id: str) -> str:
     return f"ppcdbg:events:{session_id}"
+
+
+def lease_key(replica_id: str) -> str:
+    return f"ppcdbg:replica:{replica_id}"
 
 
 def entry_fields(recs: list[Numbered]) -> dict[str, str]:
@@ -88,6 +98,7 @@ class Replicas:
     def __init__(self, settings: Settings) -> None:
         assert settings.redis is not None
         self.id, self.url = settings.replica()
+        self.lease = settings.replica_lease
         self.ring = max(1, settings.event_ring)
         self.redis: aioredis.Redis = aioredis.Redis.from_url(
             settings.redis, decode_responses=True, socket_connect_timeout=5,
@@ -97,6 +108,7 @@ class Replicas:
         self._pending: deque[tuple[str, int, dict[str, str], bool]] = deque()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._renewer: asyncio.Task[None] | None = None
         self._warned = 0.0
         self.dropped = 0  # entries dropped while Redis was away
 
@@ -104,21 +116,48 @@ class Replicas:
         """Check Redis answers (a StoreError-like one-line failure otherwise) and start the
         publisher."""
         await self.redis.ping()
+        await self._renew()
         self._task = asyncio.create_task(self._publish(), name="redis-publisher")
+        self._renewer = asyncio.create_task(self._keep_lease(), name="replica-lease")
 
     async def close(self) -> None:
         # What is still pending goes out first (the sessions' "closed" events), briefly.
         deadline = time.monotonic() + 2.0
         while self._pending and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        for task in (self._task, self._renewer):
+            if task is not None:
+                task.cancel()
+                try:
+                    await task
+                except asyncio.CancelledError:
+                    pass
+        # Stopping lets the lease go: the others take the sessions over at once rather than
+        # after it would have expired (a rolling restart loses no more than it must).
+        with contextlib.suppress(RedisError, OSError):
+            await self.redis.delete(lease_key(self.id))
         await self.http.aclose()
         await self.redis.aclose()
+
+    # -- the lease ------------------------------------------------------------------------
+    async def _renew(self) -> None:
+        await self.redis.set(lease_key(self.id), self.url, px=int(self.lease * 1000))
+
+    async def _keep_lease(self) -> None:
+        while True:
+            await asyncio.sleep(self.lease / 3)
+            try:
+                await self._renew()
+            except (RedisError, OSError) as e:
+                # Cut off from Redis, this replica may already count as gone: its sessions
+                # are then taken over elsewhere, and it finds out when it next claims one.
+                log.error("replica lease not renewed", extra={"error": str(e)})
+
+    async def alive(self, replica_id: str) -> bool:
+        """Whether ``replica_id`` holds a lease (this replica always does)."""
+        if replica_id == self.id:
+            return True
+        return bool(await self.redis.exists(lease_key(replica_id)))
 
     # -- publishing (the owner) -------------------------------------------------------
     def sink(self, session_id: str) -> Callable[[list[Numbered]], None]:
@@ -170,6 +209,11 @@ class Replicas:
         numbering continues, and where a new reader starts."""
         got: Any = await self.redis.xrevrange(stream_key(session_id), count=1)
         return int(got[0][0].split("-")[0]) if got else 0
+
+    async def history(self, session_id: str) -> list[tuple[int, str, int | None, str]]:
+        """Every event the session's stream holds, oldest first (seq, type, vCPU, text)."""
+        got: Any = await self.redis.xrange(stream_key(session_id))
+        return [e for _, fields in got for e in entry_events(fields)]
 
     async def first_seq(self, session_id: str) -> int | None:
         """The oldest seq the stream still holds (None: no stream)."""

@@ -71,6 +71,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         metavar="URL",
         help="where the other replicas reach this one (default http://HOST:PORT)",
     )
+    p.add_argument("--replica-lease", type=float, metavar="SECONDS",
+                   help="several replicas: how long this one's lease lasts unrenewed; once "
+                        "it has expired, another replica takes its sessions over (default "
+                        "15)")  # fmt: skip
     for name in LIMITS:
         p.add_argument("--" + name.replace("_", "-"), type=int)
 
@@ -79,7 +83,7 @@ def settings_from(args: argparse.Namespace) -> tuple[Settings, str | None]:
     over: dict[str, Any] = {}
     for name in ("host", "port", "database", "tokens_file", "allow_anonymous", "cors_origins",
                  "log_level", "demo", "ws_deflate", "isolation", "ray_address", "redis",
-                 "replica_id", "advertise_url", *LIMITS):  # fmt: skip
+                 "replica_id", "advertise_url", "replica_lease", *LIMITS):  # fmt: skip
         v = getattr(args, name)
         if v is not None:
             over[name] = v

@@ -19,6 +19,7 @@ import asyncio
 import base64
 import binascii
 import concurrent.futures
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -582,6 +583,7 @@ class Manager:
     # With replicas: every session in the database and the replica holding it, as read by
     # the last sync (rows of Store.directory).
     directory: list[Any] = field(default_factory=list)
+    _adopter: asyncio.Task[None] | None = None
 
     # -- start and stop ---------------------------------------------------------------
     async def startup(self) -> None:
@@ -593,9 +595,6 @@ class Manager:
         await self._load_snapshots()
         rep = self.replicas
         for row in await asyncio.to_thread(self.store.sessions):
-            img = self.images.get(row["image_id"])
-            if img is None:
-                continue
             if rep is not None:
                 # Several replicas: this one re-creates the sessions it held before (under
                 # its id) and those no replica holds; the others' stay theirs.
@@ -603,19 +602,92 @@ class Manager:
                                                  rep.url)  # fmt: skip
                 if holder != rep.id:
                     continue
-            cfg = json.loads(row["config"])
-            try:
-                ctl = await self._open_target_async(img, cfg)
-            except Exception:  # noqa: BLE001 - keep serving the others
-                log.exception("stored session does not re-create", extra={"session": row["id"]})
-                continue
-            s = Session(self, row["id"], row["owner"], img, cfg, ctl, row["created_at"], True)
-            if rep is not None:
-                # Its events go on numbering after those its stream already holds.
-                s.hub.seq = await rep.last_seq(s.id)
-            self.sessions[s.id] = s
+            await self._recreate(row)
         self.metrics.sessions.set(len(self.sessions))
         await self.sync()
+        if rep is not None:
+            self._adopter = asyncio.create_task(self._adopt_forever(), name="adopter")
+
+    async def _recreate(self, row: Any) -> Session | None:
+        """A stored session re-created from its definition (image and configuration) on a
+        new engine: after this replica's restart, or taken over from one that is gone."""
+        img = self.images.get(row["image_id"])
+        if img is None:
+            return None
+        cfg = json.loads(row["config"])
+        try:
+            ctl = await self._open_target_async(img, cfg)
+        except Exception:  # noqa: BLE001 - keep serving the others
+            log.exception("stored session does not re-create", extra={"session": row["id"]})
+            return None
+        s = Session(self, row["id"], row["owner"], img, cfg, ctl, row["created_at"], True)
+        if self.replicas is not None:
+            # Its events go on numbering after those its stream already holds, which its
+            # ring keeps (a client may resume from before the re-creation).
+            s.hub.preload(await self.replicas.history(s.id))
+        self.sessions[s.id] = s
+        self.metrics.sessions.set(len(self.sessions))
+        return s
+
+    # -- replicas that are gone -------------------------------------------------------
+    async def _adopt_forever(self) -> None:
+        assert self.replicas is not None
+        while True:
+            await asyncio.sleep(self.replicas.lease / 3)
+            try:
+                await self.adopt()
+            except Exception:  # noqa: BLE001 - the next round tries again
+                log.exception("taking over sessions failed")
+
+    async def adopt(self, only: str | None = None) -> list[str]:
+        """Several replicas: take over the sessions of every replica whose lease has expired
+        (or only session ``only``'s, when its holder is one), re-created from their
+        definitions, and give up those the directory now gives another replica (this one
+        lost its lease and was taken over). The ids taken over."""
+        rep = self.replicas
+        if rep is None:
+            return []
+        await self.sync()  # the images and snapshots the sessions need, and who holds what
+        rows = self.directory
+        for r in rows:
+            s = self.sessions.get(r["id"])
+            if s is not None and r["replica"] not in (None, rep.id):
+                log.warning("session taken over by another replica",
+                            extra={"session": s.id, "replica": r["replica"]})  # fmt: skip
+                s.close()
+                self.sessions.pop(s.id, None)
+        gone: dict[str, bool] = {}
+        taken: list[str] = []
+        for r in rows:
+            holder = r["replica"]
+            if holder in (None, rep.id) or (only is not None and r["id"] != only):
+                continue
+            if holder not in gone:
+                gone[holder] = not await rep.alive(holder)
+            if not gone[holder]:
+                continue
+            won = await asyncio.to_thread(self.store.take_over, r["id"], holder, rep.id,
+                                          rep.url)  # fmt: skip
+            if not won:
+                continue  # another replica was first
+            s = await self._recreate(r)
+            if s is None:
+                continue
+            snaps = [x for x in self.snapshots.values() if x.session_id == s.id]
+            latest = max(snaps, key=lambda x: x.created_at).id if snaps else None
+            log.warning("session taken over from a replica that is gone",
+                        extra={"session": s.id, "replica": holder})  # fmt: skip
+            self.metrics.sessions_taken_over.inc()
+            s.hub.publish({"type": "session-state", "vcpu": None, "time": s.ctl.time,
+                           "state": "recovered", "replica": rep.id,
+                           "reason": f"replica {holder} at {r['url']} is gone (its lease "
+                                     f"expired): re-created from its definition on {rep.id}",
+                           "snapshot_id": latest})  # fmt: skip
+            taken.append(s.id)
+        if taken:
+            self.metrics.sessions.set(len(self.sessions))
+            self.directory = list(await asyncio.to_thread(self.store.directory))
+        return taken
 
     def _add_image_row(self, row: Any) -> None:
         try:
@@ -667,6 +739,10 @@ class Manager:
                 self.sessions and r["replica"] not in (None, rep.id)]  # fmt: skip
 
     async def shutdown(self) -> None:
+        if self._adopter is not None:
+            self._adopter.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._adopter
         for s in list(self.sessions.values()):
             s.close()
         self.sessions.clear()

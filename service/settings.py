@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     # others forward its sessions' requests to (default http://host:port).
     replica_id: str | None = None
     advertise_url: str | None = None
+    # Seconds a replica's lease in Redis lasts without renewal (it renews every third of it).
+    # A replica whose lease has expired is gone: another takes its sessions over, re-created
+    # from their definitions (docs/deployment.md "When a replica dies"). A holder that starts
+    # again within the lease takes its sessions back itself.
+    replica_lease: float = 15.0
 
     @field_validator("redis")
     @classmethod
@@ -83,6 +88,13 @@ class Settings(BaseSettings):
         rid = self.replica_id or f"{host}:{self.port}"
         url = (self.advertise_url or f"http://{host}:{self.port}").rstrip("/")
         return rid, url
+
+    @field_validator("replica_lease")
+    @classmethod
+    def _lease(cls, v: float) -> float:
+        if not 1.0 <= v <= 3600.0:
+            raise ValueError("replica_lease is between 1 and 3600 seconds")
+        return v
 
     @field_validator("worker_memory_mb")
     @classmethod

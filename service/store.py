@@ -365,6 +365,16 @@ class Store:
                 continue
         raise StoreError(f"database {self.name}: session {session_id} could not be claimed")
 
+    def take_over(self, session_id: str, gone: str, replica: str, url: str) -> bool:
+        """Make ``replica`` the session's holder if ``gone`` still is: True for the one
+        replica (of any that try) whose update found it so."""
+        o = session_owners.c
+        with self._begin() as conn:
+            done = conn.execute(session_owners.update()
+                                .where(o.session_id == session_id, o.replica == gone)
+                                .values(replica=replica, url=url))  # fmt: skip
+            return bool(done.rowcount == 1)
+
     def session_owner(self, session_id: str) -> RowMapping | None:
         """The session's owner (the user) and the replica holding it: ``owner``,
         ``replica``, ``url``; None for no such session (a session no replica holds has

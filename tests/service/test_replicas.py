@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,8 +26,23 @@ from .conftest import ALICE, BOB, SMP, TOKENS
 def replicas(
     postgres: PostgresCluster, redis_server: RedisServer, tmp_path: Any
 ) -> Iterator[tuple[ServerProcess, ServerProcess]]:
+    yield from _two(postgres, redis_server, tmp_path)
+
+
+LEASE = 3.0  # seconds: long enough to see the 503 after a kill, short for the test
+
+
+@pytest.fixture
+def leased_replicas(
+    postgres: PostgresCluster, redis_server: RedisServer, tmp_path: Any
+) -> Iterator[tuple[ServerProcess, ServerProcess]]:
+    yield from _two(postgres, redis_server, tmp_path, ("--replica-lease", str(LEASE)))
+
+
+def _two(postgres: PostgresCluster, redis_server: RedisServer, tmp_path: Any,
+         extra: tuple[str, ...] = ()) -> Iterator[tuple[ServerProcess, ServerProcess]]:  # fmt: skip
     db = postgres.create_database()
-    args = ("--redis", redis_server.url)
+    args = ("--redis", redis_server.url, *extra)
     a = ServerProcess(db, TOKENS, args=(*args, "--replica-id", "a"), log=str(tmp_path / "a.log"))
     b = ServerProcess(db, TOKENS, args=(*args, "--replica-id", "b"), log=str(tmp_path / "b.log"))
     with a, b:
@@ -142,3 +158,104 @@ def test_a_holder_that_starts_again_takes_its_session_back_and_numbering_goes_on
     # The re-created session's first event follows the last its stream held.
     (after,) = asyncio.run(events(3, 4))
     assert (after["seq"], after["type"]) == (4, "stop")
+
+
+def test_a_replica_that_is_gone_has_its_sessions_taken_over_and_their_snapshots_restore(
+    leased_replicas: Any,
+) -> None:
+    """A killed for good: B answers 503 while A's lease lasts, then takes the session over
+    (re-created from its definition, recovered), announces it on the same event stream with
+    the next seq and the latest snapshot, and that snapshot restores A's state on B. A coming
+    back later does not take it back."""
+    a, b = leased_replicas
+    http = httpx.Client(timeout=30)
+    r = http.post(f"{a.url}/v1/images", headers=ALICE,
+                  files={"file": (SMP.name, SMP.read_bytes())})  # fmt: skip
+    r = http.post(f"{a.url}/v1/sessions", headers=ALICE,
+                  json={"image_id": r.json()["id"], "vcpus": 2})  # fmt: skip
+    assert r.status_code == 201, r.text
+    sid = r.json()["id"]
+    base = f"/v1/sessions/{sid}"
+    for _ in range(5):
+        assert http.post(f"{b.url}{base}/vcpus/0/step", headers=ALICE, json={}).is_success
+    r = http.post(f"{b.url}{base}/snapshots", headers=ALICE, json={"name": "five"})
+    assert r.status_code == 201, r.text
+    snap = r.json()["id"]
+    at_snapshot = http.get(f"{b.url}{base}/vcpus/0/registers", headers=ALICE).json()
+    r = http.post(f"{b.url}{base}/vcpus/0/step", headers=ALICE, json={"count": 3})
+    last = http.get(f"{b.url}{base}", headers=ALICE).json()["event_seq"]
+    assert http.get(f"{b.url}{base}", headers=ALICE).json()["time"] > 5
+
+    a.kill()
+    r = http.get(f"{b.url}{base}", headers=ALICE)
+    assert r.status_code == 503, r.text  # A's lease still holds: it may come back
+    assert "lease" in r.json()["detail"]
+    deadline = time.monotonic() + LEASE * 4
+    while True:
+        r = http.get(f"{b.url}{base}", headers=ALICE)
+        if r.status_code == 200:
+            break
+        assert r.status_code == 503 and time.monotonic() < deadline, r.text
+        time.sleep(0.2)
+    s = r.json()
+    assert s["recovered"] is True and s["time"] == 0 and s["state"] == "stopped"
+
+    async def announced() -> list[dict[str, Any]]:
+        url = f"{b.ws_url}/v1/sessions/{sid}/events?token=tok-alice&since=0"
+        async with websockets.connect(url) as ws:
+            return await _events(ws, last + 1)
+
+    # From the start: A's events (B's ring holds them, from the stream), then B's.
+    evs = asyncio.run(announced())
+    assert [e["seq"] for e in evs] == list(range(1, len(evs) + 1))
+    ev = evs[-1]
+    assert (ev["type"], ev["state"]) == ("session-state", "recovered")
+    assert [e["type"] for e in evs[:-1]].count("stop") == 6  # A's steps
+    assert ev["snapshot_id"] == snap and ev["replica"] == "b" and "a" in ev["reason"]
+
+    r = http.post(f"{b.url}{base}/snapshots/{snap}/restore", headers=ALICE)
+    assert r.is_success, r.text
+    assert http.get(f"{b.url}{base}/vcpus/0/registers", headers=ALICE).json() == at_snapshot
+    assert http.get(f"{b.url}{base}", headers=ALICE).json()["time"] == 5
+
+    a.start()  # back under its id, after the take-over: the session stays B's
+    r = http.get(f"{a.url}{base}", headers=ALICE)
+    assert r.status_code == 200 and r.json()["time"] == 5, r.text  # forwarded to B
+    assert http.post(f"{a.url}{base}/vcpus/0/step", headers=ALICE, json={}).is_success
+    assert http.get(f"{b.url}{base}", headers=ALICE).json()["time"] == 6
+    http.close()
+
+
+def test_a_replica_cut_off_from_its_lease_gives_its_session_up_to_the_one_that_took_it(
+    leased_replicas: Any, redis_server: RedisServer
+) -> None:
+    """A still runs but its lease is gone (as when it is cut off from Redis): B takes the
+    session over, and A, finding the directory gives it to B, closes its own copy and
+    forwards to B from then on: one engine per session, one numbering of its events."""
+    import redis
+
+    a, b = leased_replicas
+    http = httpx.Client(timeout=30)
+    r = http.post(f"{a.url}/v1/images", headers=ALICE,
+                  files={"file": (SMP.name, SMP.read_bytes())})  # fmt: skip
+    r = http.post(f"{a.url}/v1/sessions", headers=ALICE,
+                  json={"image_id": r.json()["id"], "vcpus": 1})  # fmt: skip
+    sid = r.json()["id"]
+    base = f"/v1/sessions/{sid}"
+    assert http.post(f"{a.url}{base}/vcpus/0/step", headers=ALICE, json={}).is_success
+    assert http.get(f"{a.url}{base}", headers=ALICE).json()["recovered"] is False
+    with redis.Redis.from_url(redis_server.url) as red:
+        deadline = time.monotonic() + LEASE * 4
+        # Held off A's renewals until B's next round finds no lease.
+        while not http.get(f"{b.url}{base}", headers=ALICE).json()["recovered"]:
+            assert time.monotonic() < deadline
+            red.delete("ppcdbg:replica:a")
+            time.sleep(0.05)
+    # A's next round: its copy is closed, and A forwards to B (the re-created session).
+    deadline = time.monotonic() + LEASE * 4
+    while not http.get(f"{a.url}{base}", headers=ALICE).json()["recovered"]:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert http.post(f"{a.url}{base}/vcpus/0/step", headers=ALICE, json={}).is_success
+    assert http.get(f"{b.url}{base}", headers=ALICE).json()["time"] == 1
+    http.close()
