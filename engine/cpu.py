@@ -528,9 +528,8 @@ class VCPU:
         mem = self.mem
         off = pa & 0xFFF
         if off + size <= 0x1000:
-            page = mem.storable(pa >> PAGE_SHIFT)
+            page = mem.storable(pa >> PAGE_SHIFT, self.dtlb, ea >> PAGE_SHIFT)
             if page is not None:
-                self.tlb_store[ea >> PAGE_SHIFT] = page
                 page[off : off + size] = value.to_bytes(size, order)  # type: ignore[arg-type]
                 return
         mem.write_bytes(pa, value.to_bytes(size, order), self)  # type: ignore[arg-type]

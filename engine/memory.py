@@ -11,7 +11,8 @@ Each vCPU also keeps a data TLB (``DataTLB``): effective page -> the page's
 ``bytearray``, one map for loads and one for stores, so a load or store that
 hits needs no translation and no call. Memory owns the rules that keep those
 maps exact: a page enters the store map only while it is in ``_fast_write``
-and its entries leave every store map when it leaves that set; every map is
+(``storable`` fills the entry and records it by physical page) and its
+entries leave every store map when it leaves that set; every map is
 emptied when a page's ``bytearray`` is replaced (copy-on-write, restore) or
 watchpoints change. Translation changes are the vCPU's business
 (``VCPU.flush_decoded`` and ``set_msr``).
@@ -78,11 +79,14 @@ class PhysicalMemory:
         # Cleared in place, never replaced: translated blocks hold the list.
         self.watch_hits: list[tuple[object, int, int, str, int | None, int | None]] = []
         self.tlbs: list[DataTLB] = []  # every vCPU's data TLB (see the module doc)
-        # Pages some store map may hold (every fill goes through ``storable``): a page
-        # leaving the fast path scans the store maps only when it is here, as a kernel
-        # decoding code from a new page or taking a lock on one would otherwise scan
-        # every vCPU's map each time.
-        self._store_mapped: set[int] = set()
+        # Physical page -> the (data TLB, effective page) store entries that may map it
+        # (every fill goes through ``storable``, which records it): a page leaving the
+        # fast path deletes exactly those. Scanning every store map for the page instead
+        # cost 10% of the stock kernel's boot (each larx takes its page off the fast path,
+        # and a lock's page is mapped again by the next store). A record outlives its
+        # entry when a vCPU empties its maps alone; deleting checks the entry still maps
+        # this page, and the records of a page are bounded by its effective aliases.
+        self._store_mapped: dict[int, set[tuple[DataTLB, int]]] = {}
 
     # -- data TLBs -------------------------------------------------------------
     def new_tlb(self) -> DataTLB:
@@ -96,12 +100,17 @@ class PhysicalMemory:
             return None
         return self.pages.get(pn)
 
-    def storable(self, pn: int) -> bytearray | None:
-        """The page a store TLB may map for ``pn``: one on the fast path (then recorded as
-        possibly mapped, see ``_store_mapped``)."""
+    def storable(self, pn: int, tlb: DataTLB, epn: int) -> bytearray | None:
+        """Map effective page ``epn`` to physical page ``pn`` in ``tlb``'s store map when the
+        page is on the fast path (recorded in ``_store_mapped``); the page, or None."""
         if pn in self._fast_write:
-            self._store_mapped.add(pn)
-            return self.pages[pn]
+            page = self.pages[pn]
+            tlb.store[epn] = page
+            records = self._store_mapped.get(pn)
+            if records is None:
+                records = self._store_mapped[pn] = set()
+            records.add((tlb, epn))
+            return page
         return None
 
     def _drop_store_tlbs(self) -> None:
@@ -117,17 +126,16 @@ class PhysicalMemory:
     def _leave_fast(self, pn: int) -> None:
         if pn in self._fast_write:
             self._fast_write.discard(pn)
-            if pn not in self._store_mapped:
+            records = self._store_mapped.pop(pn, None)
+            if not records:
                 return  # in no store map
-            self._store_mapped.discard(pn)
             # Only the entries that store into this page: a larx makes its page
             # leave the set, and a spinning lock must not empty every store map.
             page = self.pages.get(pn)
-            for t in self.tlbs:
-                store = t.store
-                if store:
-                    for ea in [ea for ea, p in store.items() if p is page]:
-                        del store[ea]
+            for tlb, epn in records:
+                store = tlb.store
+                if store.get(epn) is page:
+                    del store[epn]
 
     # -- reads ---------------------------------------------------------------
     def read(self, pa: int, size: int, order: str) -> int:

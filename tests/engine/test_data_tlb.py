@@ -142,6 +142,38 @@ def test_a_page_mapped_again_after_leaving_the_fast_path_is_dropped_again() -> N
         a.lose_reservation()  # the page is back on the fast path
 
 
+def test_a_page_leaving_the_fast_path_drops_every_alias_mapping_it() -> None:
+    # Memory deletes the store entries it recorded for the page, one per effective
+    # page that mapped it: every alias must go, in every vCPU's map.
+    m = _fresh(LOAD_TWICE, vcpus=2)
+    a, b = m.vcpus
+    m.mem.write_bytes(DATA, bytes(8), None)
+    alias = 0xC000_0000_0000_0000 | DATA  # the same real page (real mode ignores the top bits)
+    b.write(DATA + 16, 8, 1, "big")
+    b.write(alias + 24, 8, 2, "big")
+    a.write(alias, 8, 3, "big")
+    assert {DATA >> 12, alias >> 12} <= set(b.tlb_store) and alias >> 12 in a.tlb_store
+    a.reserve(DATA + 8, 4)
+    assert not b.tlb_store and not a.tlb_store
+    assert m.mem.read(DATA, 8, "big") == 3 and m.mem.read(DATA + 24, 8, "big") == 2
+
+
+def test_a_stale_store_record_leaves_the_page_mapped_there_since() -> None:
+    # A vCPU that empties its own maps leaves memory's record behind; when that
+    # effective page maps another page by then, the entry is not the record's to drop.
+    m = _fresh(LOAD_TWICE, vcpus=2)
+    a, b = m.vcpus
+    other = DATA + 0x1000
+    m.mem.write_bytes(DATA, bytes(8), None)
+    m.mem.write_bytes(other, bytes(8), None)
+    b.write(DATA, 8, 1, "big")
+    b.flush_decoded()
+    page = m.mem.storable(other >> 12, b.dtlb, DATA >> 12)
+    assert page is m.mem.pages[other >> 12]
+    a.reserve(DATA, 4)
+    assert b.tlb_store == {DATA >> 12: page}
+
+
 def test_translation_changes_empty_the_tlb() -> None:
     m = _fresh(LOAD_TWICE)
     cpu = m.vcpus[0]
