@@ -259,3 +259,129 @@ def test_a_replica_cut_off_from_its_lease_gives_its_session_up_to_the_one_that_t
     assert http.post(f"{a.url}{base}/vcpus/0/step", headers=ALICE, json={}).is_success
     assert http.get(f"{b.url}{base}", headers=ALICE).json()["time"] == 1
     http.close()
+
+
+TRACE = {"op": "subscribe", "trace": {"vcpus": [0, 1]}, "batch": True}
+
+
+async def _subscribed(ws: Any, message: dict[str, Any]) -> dict[str, Any]:
+    """Send a subscribe and return its reply (nothing runs yet: no event comes first)."""
+    await ws.send(json.dumps(message))
+    reply: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), 10))
+    assert reply["type"] == "reply" and reply["id"] == message.get("id"), reply
+    return reply
+
+
+async def _until_stop(ws: Any) -> tuple[list[dict[str, Any]], int]:
+    """Numbered events (batches flattened) until a stop, and how many batches came."""
+    got: list[dict[str, Any]] = []
+    batches = 0
+    while True:
+        msg = json.loads(await asyncio.wait_for(ws.recv(), 20))
+        if isinstance(msg, list):
+            batches += 1
+            got += msg
+        elif msg.get("seq") is not None:
+            got.append(msg)
+            if msg["type"] == "stop":
+                return got, batches
+
+
+def _session_on(a: ServerProcess, b: ServerProcess, vcpus: int = 2) -> str:
+    with httpx.Client(timeout=30) as http:
+        r = http.post(f"{b.url}/v1/images", headers=ALICE,
+                      files={"file": (SMP.name, SMP.read_bytes())})  # fmt: skip
+        r = http.post(f"{a.url}/v1/sessions", headers=ALICE,
+                      json={"image_id": r.json()["id"], "vcpus": vcpus})  # fmt: skip
+        assert r.status_code == 201, r.text
+        sid: str = r.json()["id"]
+        return sid
+
+
+def test_trace_on_the_non_holder_is_relayed_seq_for_seq_as_the_holder_sends_it(
+    replicas: Any,
+) -> None:
+    a, b = replicas
+    sid = _session_on(a, b)
+
+    async def scenario() -> None:
+        on = {r: f"{r.ws_url}/v1/sessions/{sid}/events" for r in (a, b)}
+        auth = {"Authorization": "Bearer tok-alice"}  # the relay forwards the header's token
+        to_a = websockets.connect(on[a], additional_headers=auth)
+        to_b = websockets.connect(on[b], additional_headers=auth, max_size=None)
+        async with to_a as wa, to_b as wb:
+            ra = await _subscribed(wa, {**TRACE, "id": "a"})
+            rb = await _subscribed(wb, {**TRACE, "id": "b"})  # the holder's reply, relayed
+            assert {**rb, "id": "a"} == ra and rb["trace_vcpus"] == [0, 1]
+            # Continued through B's WebSocket: the command goes to A over the relay too.
+            await wb.send(json.dumps({"op": "continue", "id": 7, "budget": 4000}))
+            (on_b, batches_b), (on_a, _) = await asyncio.gather(_until_stop(wb), _until_stop(wa))
+        assert on_b == on_a  # the same events, object for object
+        seqs = [e["seq"] for e in on_b]
+        assert seqs == list(range(seqs[0], seqs[-1] + 1)), "trace and stop seqs interleave"
+        kinds = [e["type"] for e in on_b]
+        assert kinds[:2] == ["session-state", "resume"] and kinds[-1] == "stop"
+        assert kinds.count("trace") >= 4000
+        assert {e["vcpu"] for e in on_b if e["type"] == "trace"} == {0, 1}
+        assert batches_b < kinds.count("trace")  # trace events came in arrays
+
+        # Resume on the other replica: from B with since=, the holder's ring replays the rest.
+        k = seqs[len(seqs) // 2]
+        async with websockets.connect(f"{on[b]}?token=tok-alice&since={k}") as ws:
+            await _subscribed(ws, {**TRACE, "since": k})
+            tail, _ = await _until_stop(ws)
+        assert tail == [e for e in on_a if e["seq"] > k]
+        # A stream B's Redis reader has begun goes on without a gap or a repeat when trace is
+        # subscribed on it (the relay starts after the last seq the reader gave): the
+        # replay of the untraced events, wherever the subscribe lands in it.
+        async with websockets.connect(f"{on[b]}?token=tok-alice&since={seqs[0] - 1}") as ws:
+            await ws.send(json.dumps({**TRACE, "id": 1}))
+            got = []
+            while not got or got[-1]["type"] != "stop":
+                msg = json.loads(await asyncio.wait_for(ws.recv(), 10))
+                if msg.get("seq") is not None:
+                    got.append(msg)
+                else:
+                    assert msg["type"] == "reply" and msg["id"] == 1, msg
+        assert got == [e for e in on_a if e["type"] != "trace"]
+
+    asyncio.run(scenario())
+    # The clients have gone: so have the relays, and A traces for nobody.
+    with httpx.Client(timeout=30) as http:
+        for _ in range(50):
+            text = http.get(f"{a.url}/metrics").text
+            if "ppcdbg_websocket_clients 0.0" in text:
+                break
+            time.sleep(0.1)
+        assert "ppcdbg_websocket_clients 0.0" in text
+
+
+def test_a_holder_killed_mid_trace_ends_the_relayed_stream_with_an_error(replicas: Any) -> None:
+    a, b = replicas
+    sid = _session_on(a, b)
+
+    async def scenario() -> None:
+        url = f"{b.ws_url}/v1/sessions/{sid}/events?token=tok-alice"
+        async with websockets.connect(url, max_size=None) as ws:
+            await _subscribed(ws, TRACE)
+            await ws.send(json.dumps({"op": "continue", "id": 1, "budget": 500_000_000}))
+            last = 0
+            while last < 2000:  # tracing
+                msg = json.loads(await asyncio.wait_for(ws.recv(), 10))
+                if isinstance(msg, list):
+                    last = msg[-1]["seq"]
+            a.kill()
+            while True:
+                msg = json.loads(await asyncio.wait_for(ws.recv(), 10))  # not a hang
+                if isinstance(msg, dict) and msg["type"] == "error":
+                    break
+                if isinstance(msg, list):
+                    last = msg[-1]["seq"]
+            problem = msg["problem"]
+            assert problem["type"] == "/problems/replica-unavailable"
+            assert problem["last_seq"] == last and f"since={last}" in problem["detail"]
+            with pytest.raises(websockets.ConnectionClosed):
+                await asyncio.wait_for(ws.recv(), 10)
+            assert ws.close_code == 1014
+
+    asyncio.run(scenario())

@@ -20,6 +20,7 @@ from engine.target import UnknownRegister, canonical
 from ...events import EVENT_TYPES, Client, compact_json, stop_dict
 from ...models.messages import MESSAGE, OPS, ConsoleInput, Continue, Message, Step, Subscribe
 from ...problems import Problem
+from ...replicas import FORWARDED
 from ...sessions import Manager, Session
 from ..deps import Auth, ManagerDep, OwnerDep
 from .events_remote import RemoteStream
@@ -60,7 +61,10 @@ async def stream(ws: WebSocket, session_id: str, since: int | None = None,
         try:
             session = manager.session(owner, session_id)
         except Problem:
-            row = await _held_elsewhere(manager, owner, session_id)
+            # A relay from another replica (events_relay.py) is never relayed again: a
+            # directory that changed under it ends in the 404, not a loop.
+            forwarded = FORWARDED in ws.headers
+            row = None if forwarded else await _held_elsewhere(manager, owner, session_id)
             if row is None:
                 raise
             # Several replicas: another one holds the session; its events come from Redis.
