@@ -327,7 +327,7 @@ def test_trace_on_the_non_holder_is_relayed_seq_for_seq_as_the_holder_sends_it(
 
         # Resume on the other replica: from B with since=, the holder's ring replays the rest.
         k = seqs[len(seqs) // 2]
-        async with websockets.connect(f"{on[b]}?token=tok-alice&since={k}") as ws:
+        async with websockets.connect(f"{on[b]}?token=tok-alice") as ws:
             await _subscribed(ws, {**TRACE, "since": k})
             tail, _ = await _until_stop(ws)
         assert tail == [e for e in on_a if e["seq"] > k]
