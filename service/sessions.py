@@ -218,8 +218,7 @@ class Session:
         self.hub.publish(ev)
 
     def _announce_lost(self, ev: LostEvent) -> None:
-        snaps = [r for r in self.manager.snapshots.values() if r.session_id == self.id]
-        latest = max(snaps, key=lambda r: r.created_at).id if snaps else None
+        latest = self.manager.latest_snapshot(self.id)
         log.warning("session worker lost", extra={"session": self.id, "reason": ev.reason})
         self.manager.metrics.sessions_lost.inc()
         self.hub.publish({"type": "session-state", "vcpu": None, "time": ev.time,
@@ -603,7 +602,6 @@ class Manager:
                 if holder != rep.id:
                     continue
             await self._recreate(row)
-        self.metrics.sessions.set(len(self.sessions))
         await self.sync()
         if rep is not None:
             self._adopter = asyncio.create_task(self._adopt_forever(), name="adopter")
@@ -654,8 +652,7 @@ class Manager:
             if s is not None and r["replica"] not in (None, rep.id):
                 log.warning("session taken over by another replica",
                             extra={"session": s.id, "replica": r["replica"]})  # fmt: skip
-                s.close()
-                self.sessions.pop(s.id, None)
+                self.discard(s)
         gone: dict[str, bool] = {}
         taken: list[str] = []
         for r in rows:
@@ -673,8 +670,7 @@ class Manager:
             s = await self._recreate(r)
             if s is None:
                 continue
-            snaps = [x for x in self.snapshots.values() if x.session_id == s.id]
-            latest = max(snaps, key=lambda x: x.created_at).id if snaps else None
+            latest = self.latest_snapshot(s.id)
             log.warning("session taken over from a replica that is gone",
                         extra={"session": s.id, "replica": holder})  # fmt: skip
             self.metrics.sessions_taken_over.inc()
@@ -684,9 +680,6 @@ class Manager:
                                      f"expired): re-created from its definition on {rep.id}",
                            "snapshot_id": latest})  # fmt: skip
             taken.append(s.id)
-        if taken:
-            self.metrics.sessions.set(len(self.sessions))
-            self.directory = list(await asyncio.to_thread(self.store.directory))
         return taken
 
     def _add_image_row(self, row: Any) -> None:
@@ -964,6 +957,12 @@ class Manager:
                 log.exception("could not forget a failed session")
 
     # -- snapshots --------------------------------------------------------------------------
+    def latest_snapshot(self, session_id: str) -> str | None:
+        """The id of the session's newest snapshot (what a lost or re-created session's
+        announcement offers to restore), None when it has none."""
+        snaps = [r for r in self.snapshots.values() if r.session_id == session_id]
+        return max(snaps, key=lambda r: r.created_at).id if snaps else None
+
     def snapshot(self, owner: str, snapshot_id: str) -> SnapshotRecord:
         rec = self.snapshots.get(snapshot_id)
         if rec is None or rec.owner != owner:

@@ -136,13 +136,8 @@ def test_a_holder_that_starts_again_takes_its_session_back_and_numbering_goes_on
         async with websockets.connect(url) as ws:
             return await _events(ws, until)
 
+    sid = _session_on(a, b, vcpus=2)
     with httpx.Client(timeout=30) as http:
-        r = http.post(f"{b.url}/v1/images", headers=ALICE,
-                      files={"file": (SMP.name, SMP.read_bytes())})  # fmt: skip
-        r = http.post(f"{a.url}/v1/sessions", headers=ALICE,
-                      json={"image_id": r.json()["id"], "vcpus": 2})  # fmt: skip
-        assert r.status_code == 201, r.text
-        sid = r.json()["id"]
         for _ in range(3):  # a stop event each
             r = http.post(f"{b.url}/v1/sessions/{sid}/vcpus/0/step", headers=ALICE, json={})
             assert r.status_code == 200, r.text
@@ -168,13 +163,8 @@ def test_a_replica_that_is_gone_has_its_sessions_taken_over_and_their_snapshots_
     the next seq and the latest snapshot, and that snapshot restores A's state on B. A coming
     back later does not take it back."""
     a, b = leased_replicas
+    sid = _session_on(a, b, vcpus=2)
     http = httpx.Client(timeout=30)
-    r = http.post(f"{a.url}/v1/images", headers=ALICE,
-                  files={"file": (SMP.name, SMP.read_bytes())})  # fmt: skip
-    r = http.post(f"{a.url}/v1/sessions", headers=ALICE,
-                  json={"image_id": r.json()["id"], "vcpus": 2})  # fmt: skip
-    assert r.status_code == 201, r.text
-    sid = r.json()["id"]
     base = f"/v1/sessions/{sid}"
     for _ in range(5):
         assert http.post(f"{b.url}{base}/vcpus/0/step", headers=ALICE, json={}).is_success
@@ -235,12 +225,8 @@ def test_a_replica_cut_off_from_its_lease_gives_its_session_up_to_the_one_that_t
     import redis
 
     a, b = leased_replicas
+    sid = _session_on(a, b, vcpus=1)
     http = httpx.Client(timeout=30)
-    r = http.post(f"{a.url}/v1/images", headers=ALICE,
-                  files={"file": (SMP.name, SMP.read_bytes())})  # fmt: skip
-    r = http.post(f"{a.url}/v1/sessions", headers=ALICE,
-                  json={"image_id": r.json()["id"], "vcpus": 1})  # fmt: skip
-    sid = r.json()["id"]
     base = f"/v1/sessions/{sid}"
     assert http.post(f"{a.url}{base}/vcpus/0/step", headers=ALICE, json={}).is_success
     assert http.get(f"{a.url}{base}", headers=ALICE).json()["recovered"] is False
