@@ -59,7 +59,8 @@ from typing import Any, Protocol
 from .debug.breakpoints import Breakpoint
 from .debug.config import SessionConfig
 from .debug.errors import ControllerError
-from .debug.events import StopEvent, TraceBatch, VCPUView
+from .debug.events import ChangedIndices, StopEvent, TraceBatch, VCPUView
+from .debug.packed_trace import PackedTrace
 from .disasm import Line
 
 log = logging.getLogger("ppcdbg.engine.worker")
@@ -204,8 +205,16 @@ def _bounded_ones(target: Any) -> tuple[bool, ...] | None:
 
 
 def message(items: list[Any], answer: tuple[Any, ...] | None) -> bytes:
-    """One message from the worker: events, and the answer that follows them (or None)."""
+    """One message from the worker: events, and the answer that follows them (or None).
+    Trace batches go packed (engine/debug/packed_trace.py): their changes, not every
+    instruction's registers, which cost both processes more than the rest together."""
+    if items:
+        items = [PackedTrace.pack(ev, _PACK_DIFF) if type(ev) is TraceBatch else ev
+                 for ev in items]  # fmt: skip
     return pickle.dumps((items, answer), pickle.HIGHEST_PROTOCOL)
+
+
+_PACK_DIFF = ChangedIndices()  # the worker's: what each of its instructions changes
 
 
 def _memory_message(limits: WorkerLimits) -> str:
@@ -571,7 +580,7 @@ class RemoteTarget:
             for listener in self._batch_listeners:
                 listener(ev)
             if self._event_listeners:
-                evs = ev.events() if type(ev) is TraceBatch else (ev,)
+                evs = ev.events() if type(ev) is PackedTrace else (ev,)
                 for listener in self._event_listeners:
                     for one in evs:
                         listener(one)

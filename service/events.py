@@ -30,6 +30,7 @@ from engine.target import (
     ConsoleEvent,
     Event,
     InterruptEvent,
+    PackedTrace,
     ResumeEvent,
     StopEvent,
     TraceBatch,
@@ -165,6 +166,47 @@ def trace_batch_texts(seq: int, batch: TraceBatch) -> list[str]:
     return out
 
 
+# A run of trace events as the engine gives them: in the same process, or from a worker.
+TRACE_BATCHES = (TraceBatch, PackedTrace)
+
+
+def packed_trace_texts(seq: int, packed: PackedTrace) -> list[str]:
+    """The messages trace_batch_texts gives for the batch ``packed`` holds, formatted
+    straight from its changes (a worker's trace: no tuple of registers per instruction)."""
+    t, vcpu = packed.time, packed.vcpu
+    where, templates, xer = _WHERE, _TEMPLATES, _XER_FIELDS
+    cur = list(packed.before)  # the registers after each event, for XER's composed value
+    data = packed.data.tolist()
+    out = []
+    pos = 0
+    for _ in range(packed.count):
+        key = (data[pos] << 33) | data[pos + 1]
+        n = data[pos + 2]
+        pos += 3
+        text = ""
+        if n:
+            end = pos + 2 * n
+            for j in range(pos, end, 2):
+                cur[data[j]] = data[j + 1]
+            for j in range(pos, end, 2):
+                i = data[j]
+                if i in xer:
+                    if '"xer"' in text:
+                        continue  # XER is one member, where its first changed field is
+                    v = trace_xer(cur)  # type: ignore[arg-type]
+                else:
+                    v = data[j + 1]
+                text = f"{text},{templates[i] % v}" if text else templates[i] % v
+            pos = end
+        out.append(
+            f'{{"seq":{seq},"type":"trace","time":{t},"vcpu":{vcpu},{where[key]},'
+            f'"changed":{{{text}}}}}'
+        )
+        seq += 1
+        t += 1
+    return out
+
+
 def stop_dict(ev: StopEvent) -> dict[str, Any]:
     d: dict[str, Any] = {
         "reason": ev.reason, "pc": hex64(ev.pc), "time": ev.time, "vcpu": ev.vcpu,
@@ -269,11 +311,11 @@ class TraceRun:
     __slots__ = ("seq", "vcpu", "count", "batch", "_texts", "_filtered")
     type = "trace"
 
-    def __init__(self, seq: int, batch: TraceBatch) -> None:
+    def __init__(self, seq: int, batch: TraceBatch | PackedTrace) -> None:
         self.seq = seq
         self.vcpu = batch.vcpu
-        self.count = len(batch.records)
-        self.batch: TraceBatch | None = batch
+        self.count = len(batch)
+        self.batch: TraceBatch | PackedTrace | None = batch
         self._texts: list[str] | None = None
         self._filtered: dict[frozenset[str], list[str]] = {}
 
@@ -281,7 +323,12 @@ class TraceRun:
         texts = self._texts
         if texts is None:
             assert self.batch is not None
-            texts = self._texts = trace_batch_texts(self.seq, self.batch)
+            batch = self.batch
+            if type(batch) is PackedTrace:
+                texts = packed_trace_texts(self.seq, batch)
+            else:
+                texts = trace_batch_texts(self.seq, cast(TraceBatch, batch))
+            self._texts = texts
             # The texts say all there is: the registers before and after every
             # instruction (the bulk of a retained run) go now.
             self.batch = None
@@ -539,7 +586,7 @@ class EventHub:
         self.on_dropped = on_dropped
         # Appended by the engine thread, taken by the loop: deque operations are atomic, so
         # publishing takes no lock (see publish and _drain for the wake-up protocol).
-        self._pending: deque[Event | TraceBatch | dict[str, Any]] = deque()
+        self._pending: deque[Event | TraceBatch | PackedTrace | dict[str, Any]] = deque()
         self._scheduled = False
         self.closed = False
         self._loop_thread = threading.get_ident()  # hubs are made on the loop's thread
@@ -548,7 +595,7 @@ class EventHub:
         self.sink: Callable[[list[Numbered]], None] | None = None
 
     # -- any thread ---------------------------------------------------------------
-    def publish(self, ev: Event | TraceBatch | dict[str, Any]) -> None:
+    def publish(self, ev: Event | TraceBatch | PackedTrace | dict[str, Any]) -> None:
         """Take an event (or a batch of trace events) from any thread; never blocks on
         clients.
 
@@ -574,15 +621,16 @@ class EventHub:
         batch at the end), then let the senders run."""
         self._scheduled = False
         pending = self._pending
-        items: list[Event | TraceBatch | dict[str, Any]] = []
+        items: list[Event | TraceBatch | PackedTrace | dict[str, Any]] = []
         left = DRAIN_CHUNK
         while pending and left > 0:
             ev = pending.popleft()
-            if type(ev) is TraceBatch:
-                n = len(ev.records)
+            if type(ev) in TRACE_BATCHES:
+                batch = cast(TraceBatch | PackedTrace, ev)
+                n = len(batch)
                 if n > left:
                     # (appendleft and the engine thread's append are both atomic)
-                    ev, rest = ev.split(left)
+                    ev, rest = batch.split(left)
                     pending.appendleft(rest)
                     n = left
                 left -= n
@@ -600,13 +648,13 @@ class EventHub:
         items = [pending.popleft() for _ in range(len(pending))]
         self._dispatch(items)
 
-    def _dispatch(self, items: list[Event | TraceBatch | dict[str, Any]]) -> None:
+    def _dispatch(self, items: list[Event | TraceBatch | PackedTrace | dict[str, Any]]) -> None:
         clients = list(self.clients)
         seq = self.seq
         recs: list[Numbered] = []
         for ev in items:
-            if type(ev) is TraceBatch:
-                run = TraceRun(seq + 1, ev)
+            if type(ev) in TRACE_BATCHES:
+                run = TraceRun(seq + 1, cast(TraceBatch | PackedTrace, ev))
                 seq += run.count
                 recs.append(run)
             else:

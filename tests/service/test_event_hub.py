@@ -10,13 +10,15 @@ from typing import Any
 
 import pytest
 
-from engine.debug.events import ResumeEvent, StopEvent, TraceBatch, TraceEvent
+from engine.debug.events import ChangedIndices, ResumeEvent, StopEvent, TraceBatch, TraceEvent
+from engine.debug.packed_trace import PackedTrace
 from service.events import (
     DRAIN_CHUNK,
     Client,
     EventHub,
     TraceRun,
     event_dict,
+    packed_trace_texts,
     trace_batch_texts,
     trace_json,
 )
@@ -227,6 +229,10 @@ def test_batch_texts_are_each_events_json(program: str, profile: str, vcpus: int
     for seq, b in enumerate(batches, 100):
         events = b.events()
         assert trace_batch_texts(seq, b) == [trace_json(seq + i, e) for i, e in enumerate(events)]
+        # A worker's packed run gives the same texts (formatted from its changes alone).
+        packed = PackedTrace.pack(b, ChangedIndices())
+        assert packed_trace_texts(seq, packed) == trace_batch_texts(seq, b)
+        assert TraceRun(seq, packed).texts() == trace_batch_texts(seq, b)
         # A run's texts for a register filter (made from its full texts) are too.
         run = TraceRun(seq, b)
         assert run.texts_for(0, len(b), some) == [
@@ -316,3 +322,13 @@ def test_a_client_tracing_some_vcpus_gets_exactly_their_events() -> None:
     assert total == 2000 and [e["seq"] for e in got_every] == list(range(2, 2002))
     assert got_some == [e for e in got_every if e["vcpu"] in (1, 3)]
     assert {e["vcpu"] for e in got_some} == {1, 3}
+
+
+def test_packed_texts_compose_xer_and_show_a_missing_word() -> None:
+    from tests.engine.debug.test_packed_trace import _synthetic
+
+    b = _synthetic()
+    texts = packed_trace_texts(5, PackedTrace.pack(b, ChangedIndices()))
+    assert texts == trace_batch_texts(5, b)
+    assert '"xer"' in texts[1] and texts[1].count('"xer"') == 1
+    assert '"insn":null' in texts[2]
