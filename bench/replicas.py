@@ -17,6 +17,8 @@ sharing them. Measured:
   stream's Redis memory per event;
 - trace events a replica puts into Redis: a traced run on A to a batching client there, and
   when the stream holds its last event;
+- trace events through B: the same traced run of a session A holds, to a batching client on
+  B (B relays A's WebSocket), against a client on A in the same run;
 - aggregate instructions/s of 1, 2 and 4 CPU-bound sessions spread over both replicas;
 - each replica's RSS, idle and while holding its sessions.
 
@@ -331,6 +333,57 @@ def trace_to_stream(a: ServerProcess, redis_url: str, n: int, repeat: int) -> di
     }
 
 
+def _traced_run(ws_url: str, c: httpx.Client, sid: str, n: int) -> tuple[float, int]:
+    """Events/s and the events of a traced ``n``-instruction continue of ``sid`` to one
+    batching client at ``ws_url``, every event decoded and checked in order (as
+    bench/service.py's client)."""
+    from websockets.sync.client import connect
+
+    with connect(f"{ws_url}/v1/sessions/{sid}/events?token={TOKEN}", max_size=None) as ws:
+        sub = {"op": "subscribe", "types": ["trace", "stop"], "batch": True,
+               "trace": {"vcpus": [0, 1, 2, 3]}}  # fmt: skip
+        ws.send(json.dumps(sub))
+        ws.recv(timeout=30)
+        t0 = time.perf_counter()
+        resp = c.post(f"/v1/sessions/{sid}/continue", json={"budget": n})
+        if resp.status_code != 202:
+            raise RuntimeError(resp.text[:200])
+        got = last = 0
+        while True:
+            m = json.loads(ws.recv(timeout=60))
+            if isinstance(m, list):
+                for ev in m:
+                    if ev["seq"] <= last or ev["type"] != "trace":
+                        raise RuntimeError(f"out of order after seq {last}: {ev}")
+                    last = ev["seq"]
+                got += len(m)
+            elif m.get("type") == "stop":
+                break
+        return got / (time.perf_counter() - t0), got
+
+
+def trace_through_b(a: ServerProcess, b: ServerProcess, n: int, repeat: int) -> dict[str, Any]:
+    """A traced run of a session A holds, to a batching client on A, then (a new session,
+    the same run) to one on B, which relays A's WebSocket; ``repeat`` times each,
+    alternating, so both see the same machine."""
+    on_a: list[float] = []
+    on_b: list[float] = []
+    counts = set()
+    with httpx.Client(base_url=a.url, headers=H, timeout=60) as c:
+        for _ in range(repeat):
+            for ws_url, rates in ((a.ws_url, on_a), (b.ws_url, on_b)):
+                sid = _session(c, vcpus=4)
+                rate, got = _traced_run(ws_url, c, sid, n)
+                rates.append(rate)
+                counts.add(got)
+                c.delete(f"/v1/sessions/{sid}")
+    if len(counts) != 1:  # the same deterministic run: every client gets every event
+        raise RuntimeError(f"the clients got different numbers of trace events: {counts}")
+    best_a, best_b = _best(on_a), _best(on_b)
+    return {"events": counts.pop(), "client_on_a": best_a, "client_on_b": best_b,
+            "b_over_a": round(best_b["best"] / best_a["best"], 2)}  # fmt: skip
+
+
 def spread_cpu_bound(
     a: ServerProcess, b: ServerProcess, image: str, budget: int, repeat: int
 ) -> dict[str, Any]:
@@ -400,6 +453,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         out["events"] = event_delivery(a, b, redis_server.url, sid, args.event_steps, args.repeat)
         out["trace_into_redis"] = trace_to_stream(a, redis_server.url, args.trace_events,
                                                   args.repeat)  # fmt: skip
+        out["trace_through_b"] = trace_through_b(a, b, args.trace_events, args.repeat)
         out["cpu_bound"] = spread_cpu_bound(a, b, image["id"], args.cpu_budget, args.repeat)
     out["note"] = NOTE
     return out

@@ -60,6 +60,9 @@ def test_the_replicas_bench_measures_through_both_replicas() -> None:
     # The traced run's every numbered event reached the stream (its last seq is there).
     trace = out["trace_into_redis"]
     assert trace["events"] > 20_000 and trace["into_redis_events_per_second"]["best"] > 0
+    # B relayed the same traced run A's client got, event for event.
+    through_b = out["trace_through_b"]
+    assert through_b["events"] == 20_000 and through_b["client_on_b"]["best"] > 0
     assert set(out["cpu_bound"]["scaling"]) == {"1", "2", "4"}
     # isolation process: a worker per session, each counted once (A also holds the session
     # the steps ran on; the fork servers are not sessions).
