@@ -86,8 +86,7 @@ class _Held(NamedTuple):
     """One effective page's decoded code, set aside by a full translation flush."""
 
     pa: int  # the physical page it was decoded from
-    fns: dict[int, Exec]
-    words: dict[int, int]
+    fns: dict[int, Exec]  # the page's ``by_ea`` entry itself, moved, not copied
     blocks: dict[int, Block]
 
 
@@ -100,10 +99,16 @@ class DecodeCache(dict[int, Exec]):
         # Translated blocks (engine/blocks.py) by start address: each starts at
         # an address of ``by_page`` and stays on its page, so they die with it.
         self.blocks: dict[int, Block] = {}
-        self.words: dict[int, int] = {}  # the word each closure was decoded from (trace events)
+        # The word each closure was decoded from (trace events, block ends). Only a flush
+        # empties it: any decode at an address consumes what was set aside there first
+        # (``revive``), so its entry is always the word of the one closure, live or set
+        # aside, that address has; an entry whose closure was dropped is never read.
+        self.words: dict[int, int] = {}
         self.gen = 0  # bumped whenever decoded code is dropped (blocks in flight check it)
-        # Decoded addresses by effective 4 KiB page: a tlbie of one page drops only those.
-        self.by_ea: dict[int, set[int]] = {}
+        # Decoded closures by effective 4 KiB page (exactly this dict's entries on the page):
+        # a tlbie of one page drops only those, and a full flush sets each page's dict aside
+        # as it is (``suspend``), without building one.
+        self.by_ea: dict[int, dict[int, Exec]] = {}
         self.ea_pa: dict[int, int] = {}  # effective 4 KiB page -> the physical page decoded
         # Pages set aside by full translation flushes (``suspend``), by effective page: one
         # comes back (``revive``) when a fresh translation of it lands on the physical page
@@ -113,10 +118,10 @@ class DecodeCache(dict[int, Exec]):
 
     def drop_page(self, pn: int) -> None:
         self.gen += 1
-        blocks, words, held = self.blocks, self.words, self.held
+        blocks, held, by_ea = self.blocks, self.held, self.by_ea
         for ea in self.by_page.pop(pn, ()):
-            self.pop(ea, None)
-            words.pop(ea, None)
+            if self.pop(ea, None) is not None:
+                by_ea[ea >> 12].pop(ea, None)
             blocks.pop(ea, None)
             blocks.pop(ea | 1, None)  # its watch-mode twin
             if held:
@@ -140,12 +145,11 @@ class DecodeCache(dict[int, Exec]):
                 continue
             if chunks:
                 self.gen += 1
-            blocks, words = self.blocks, self.words
+            blocks = self.blocks
             for k in chunks:
                 self.ea_pa.pop(k, None)
                 for ea in self.by_ea.pop(k):
                     self.pop(ea, None)
-                    words.pop(ea, None)
                     blocks.pop(ea, None)
                     blocks.pop(ea | 1, None)
 
@@ -153,30 +157,28 @@ class DecodeCache(dict[int, Exec]):
         """Translation may have changed anywhere (a full TLB flush): set the decoded code
         aside by page, each to be revived by its next fetch if it still maps where it did.
         Only what was decoded or revived since the last flush moves (the rest is set aside
-        already), so a burst of flushes costs little."""
+        already), and a page's closures move as its ``by_ea`` dict, so a burst of flushes
+        costs little."""
         self.gen += 1
         if not self:
             return
-        held, words, ea_pa = self.held, self.words, self.ea_pa
-        for eap, pcs in self.by_ea.items():
+        held, ea_pa = self.held, self.ea_pa
+        for eap, fns in self.by_ea.items():
             pa = ea_pa.get(eap)
             if pa is None:
                 continue
-            fns = {pc: self[pc] for pc in pcs if pc in self}
             h = held.get(eap)
             if h is not None and h.pa == pa:
                 h.fns.update(fns)
-                h.words.update({pc: words[pc] for pc in fns if pc in words})
             else:
-                h = held[eap] = _Held(pa, fns, {pc: words[pc] for pc in fns if pc in words}, {})
+                held[eap] = _Held(pa, fns, {})
         for k, b in self.blocks.items():
             h = held.get(k >> 12)
             if h is not None:
                 h.blocks[k] = b
         self.clear()
-        words.clear()
         self.blocks.clear()
-        self.by_ea.clear()
+        self.by_ea = {}  # its dicts are held now
         ea_pa.clear()
 
     def revive(self, eap: int, pa: int) -> bool:
@@ -185,15 +187,15 @@ class DecodeCache(dict[int, Exec]):
         h = self.held.pop(eap, None)
         if h is None or h.pa != pa:
             return False
+        fns = h.fns
         mine = self.by_ea.get(eap)
         if mine:  # decoded again since: keep the newer closures
             for pc in mine:
-                h.fns.pop(pc, None)
-            mine.update(h.fns)
+                fns.pop(pc, None)
+            mine.update(fns)
         else:
-            self.by_ea[eap] = set(h.fns)
-        self.update(h.fns)
-        self.words.update(h.words)
+            self.by_ea[eap] = fns  # the held dict becomes the live one again
+        self.update(fns)
         for k, b in h.blocks.items():
             self.blocks.setdefault(k, b)
         self.ea_pa[eap] = pa

@@ -588,9 +588,9 @@ class VCPU:
         pcs.append(pc)
         eas = cache.by_ea.get(pc >> 12)
         if eas is None:
-            eas = cache.by_ea[pc >> 12] = set()
+            eas = cache.by_ea[pc >> 12] = {}
             cache.ea_pa[pc >> 12] = pn
-        eas.add(pc)
+        eas[pc] = fn
         return fn
 
     # -- execution ------------------------------------------------------------
