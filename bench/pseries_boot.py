@@ -10,6 +10,7 @@ reached, to compare with QEMU's budget by phase (docs/pseries.md).
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import shutil
 import subprocess
@@ -18,8 +19,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from engine.machine import Machine
 from engine.platform.pseries import boot as boot_module
 from engine.platform.pseries.hcalls import PseriesHost
+from engine.worker import GC_THRESHOLDS
 
 ROOT = Path(__file__).resolve().parents[1]
 LINUX = ROOT / "build" / "linux"
@@ -42,6 +45,19 @@ def boot(kernel: Path, initrd: Path, cmdline: str = CMDLINE, smp: int = 1, base:
         rng_seed=bytes(32),
     )
     m = boot_module.build_machine(cfg)
+    # The collector as ``ppcdbg boot`` (service/boot/cli.py collect_less) and the session
+    # worker run it, restored afterwards for the benchmarks that follow in this process.
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+    try:
+        return _run(m, max_instructions, verbose, chunk, smp)
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+
+
+def _run(m: Machine, max_instructions: int, verbose: bool, chunk: int, smp: int) -> dict[str, Any]:
     host = m.host
     assert isinstance(host, PseriesHost)
     milestones: dict[str, int] = {}
