@@ -426,6 +426,11 @@ class ProcessTransport:
                  limits: WorkerLimits) -> None:  # fmt: skip
         ctx = context()
         self.limits = limits
+        # Every poll of the process under this lock: two threads polling a fork server's
+        # child race for its one status message, and the loser reads end of file, which
+        # multiprocessing reports as exit status 255 (the reader and the reaper both wait
+        # for a closed worker).
+        self._polling = threading.Lock()
         child, conn = ctx.Pipe(duplex=False)  # commands: the worker reads, we write
         events, child_events = ctx.Pipe(duplex=False)  # events and answers
         self.process = ctx.Process(
@@ -455,13 +460,19 @@ class ProcessTransport:
             return self._events.recv_bytes()
         except (EOFError, OSError):
             # The worker's exit ended the pipe: its exit status says why.
-            self.process.join(5)
+            self._wait(5)
             with contextlib.suppress(OSError):
                 self._events.close()
             raise
 
+    def _wait(self, timeout: float) -> int | None:
+        """Wait up to ``timeout`` s for the worker to end: its exit status, or None."""
+        with self._polling:
+            self.process.join(timeout)
+            return self.process.exitcode
+
     def why(self) -> str:
-        code = self.process.exitcode
+        code = self._wait(0)
         if code is None:
             return "its pipe closed"
         if code == EXIT_MEMORY:
@@ -474,7 +485,7 @@ class ProcessTransport:
         return f"exit status {code}"
 
     def out_of_memory(self) -> bool:
-        return self.process.exitcode == EXIT_MEMORY
+        return self._wait(0) == EXIT_MEMORY
 
     def close(self, reading: bool) -> None:
         """The command pipe closes: the worker exits at its end of file, which ends the
@@ -485,15 +496,18 @@ class ProcessTransport:
         if not reading:
             with contextlib.suppress(OSError):
                 self._events.close()
-        proc = self.process
 
         def reap() -> None:
-            proc.join(2)
-            if proc.exitcode is None:
-                proc.kill()
-                proc.join(2)
+            if self._wait(2) is None:
+                self.process.kill()
+                self._wait(2)
 
         threading.Thread(target=reap, name="ppcdbg-session-reap", daemon=True).start()
+
+    def exit_code(self, timeout: float) -> int | None:
+        """The worker's exit status once it has ended, waiting up to ``timeout`` s (None:
+        still running)."""
+        return self._wait(timeout)
 
 
 class RemoteTarget:
