@@ -55,6 +55,7 @@ from .service import (
     _ws_steps_blocking,
     cpu_bound_rates,
     rest_step_rates,
+    traced_run,
 )
 
 WARMUP = 50  # the 1-steps _ws_steps_blocking makes before it times (stops too)
@@ -333,35 +334,6 @@ def trace_to_stream(a: ServerProcess, redis_url: str, n: int, repeat: int) -> di
     }
 
 
-def _traced_run(ws_url: str, c: httpx.Client, sid: str, n: int) -> tuple[float, int]:
-    """Events/s and the events of a traced ``n``-instruction continue of ``sid`` to one
-    batching client at ``ws_url``, every event decoded and checked in order (as
-    bench/service.py's client)."""
-    from websockets.sync.client import connect
-
-    with connect(f"{ws_url}/v1/sessions/{sid}/events?token={TOKEN}", max_size=None) as ws:
-        sub = {"op": "subscribe", "types": ["trace", "stop"], "batch": True,
-               "trace": {"vcpus": [0, 1, 2, 3]}}  # fmt: skip
-        ws.send(json.dumps(sub))
-        ws.recv(timeout=30)
-        t0 = time.perf_counter()
-        resp = c.post(f"/v1/sessions/{sid}/continue", json={"budget": n})
-        if resp.status_code != 202:
-            raise RuntimeError(resp.text[:200])
-        got = last = 0
-        while True:
-            m = json.loads(ws.recv(timeout=60))
-            if isinstance(m, list):
-                for ev in m:
-                    if ev["seq"] <= last or ev["type"] != "trace":
-                        raise RuntimeError(f"out of order after seq {last}: {ev}")
-                    last = ev["seq"]
-                got += len(m)
-            elif m.get("type") == "stop":
-                break
-        return got / (time.perf_counter() - t0), got
-
-
 def trace_through_b(a: ServerProcess, b: ServerProcess, n: int, repeat: int) -> dict[str, Any]:
     """A traced run of a session A holds, to a batching client on A, then (a new session,
     the same run) to one on B, which relays A's WebSocket; ``repeat`` times each,
@@ -373,9 +345,9 @@ def trace_through_b(a: ServerProcess, b: ServerProcess, n: int, repeat: int) -> 
         for _ in range(repeat):
             for ws_url, rates in ((a.ws_url, on_a), (b.ws_url, on_b)):
                 sid = _session(c, vcpus=4)
-                rate, got = _traced_run(ws_url, c, sid, n)
-                rates.append(rate)
-                counts.add(got)
+                run = traced_run(ws_url, c, sid, n)
+                rates.append(run["rate"])
+                counts.add(run["events"])
                 c.delete(f"/v1/sessions/{sid}")
     if len(counts) != 1:  # the same deterministic run: every client gets every event
         raise RuntimeError(f"the clients got different numbers of trace events: {counts}")

@@ -219,6 +219,45 @@ def ws_steps(server: ServerProcess, n: int, repeat: int = 3) -> dict[str, Any]:
             "asyncio_steps_per_second": round((n // 2) / dt_async)}  # fmt: skip
 
 
+def traced_run(ws_url: str, c: httpx.Client, sid: str, n: int) -> dict[str, Any]:
+    """A traced ``n``-instruction continue of the 4-vCPU session ``sid`` (through the REST
+    client ``c``) to one batching client at ``ws_url``, which decodes and checks every
+    event: events/s, events, messages and overflows."""
+    with connect(f"{ws_url}/v1/sessions/{sid}/events?token={TOKEN}", max_size=None) as ws:
+        ws.send(
+            json.dumps(
+                {
+                    "op": "subscribe",
+                    "types": ["trace", "stop"],
+                    "trace": {"vcpus": [0, 1, 2, 3]},
+                    "batch": True,
+                }
+            )
+        )
+        ws.recv(timeout=30)
+        t0 = time.perf_counter()
+        r = c.post(f"/v1/sessions/{sid}/continue", json={"budget": n})
+        if r.status_code != 202:
+            raise RuntimeError(r.text)
+        got = messages = overflows = last = 0
+        while True:
+            m = json.loads(ws.recv(timeout=60))
+            if isinstance(m, list):
+                # Every event is decoded and looked at: seqs only ever increase.
+                messages += 1
+                for ev in m:
+                    if ev["seq"] <= last or ev["type"] != "trace":
+                        raise RuntimeError(f"out of order after seq {last}: {ev}")
+                    last = ev["seq"]
+                got += len(m)
+            elif m.get("type") == "overflow":
+                overflows += 1
+            elif m.get("type") == "stop":
+                break
+        rate = got / (time.perf_counter() - t0)
+    return {"rate": rate, "events": got, "messages": messages, "overflows": overflows}
+
+
 def trace_events(server: ServerProcess, n: int, repeat: int = 3) -> dict[str, Any]:
     """The first ``n`` instructions of the SMP demo on a new 4-vCPU session, every vCPU
     traced, to one batching client that decodes and checks every event; ``repeat``
@@ -228,43 +267,12 @@ def trace_events(server: ServerProcess, n: int, repeat: int = 3) -> dict[str, An
     with httpx.Client(base_url=server.url, headers=H, timeout=60) as c:
         for _ in range(repeat):
             sid = _session(c, vcpus=4)
-            with connect(f"{server.ws_url}/v1/sessions/{sid}/events?token={TOKEN}",
-                         max_size=None) as ws:  # fmt: skip
-                ws.send(
-                    json.dumps(
-                        {
-                            "op": "subscribe",
-                            "types": ["trace", "stop"],
-                            "trace": {"vcpus": [0, 1, 2, 3]},
-                            "batch": True,
-                        }
-                    )
-                )
-                ws.recv(timeout=30)
-                t0 = time.perf_counter()
-                r = c.post(f"/v1/sessions/{sid}/continue", json={"budget": n})
-                if r.status_code != 202:
-                    raise RuntimeError(r.text)
-                got = messages = overflows = last = 0
-                while True:
-                    m = json.loads(ws.recv(timeout=60))
-                    if isinstance(m, list):
-                        # Every event is decoded and looked at: seqs only ever increase.
-                        messages += 1
-                        for ev in m:
-                            if ev["seq"] <= last or ev["type"] != "trace":
-                                raise RuntimeError(f"out of order after seq {last}: {ev}")
-                            last = ev["seq"]
-                        got += len(m)
-                    elif m.get("type") == "overflow":
-                        overflows += 1
-                    elif m.get("type") == "stop":
-                        break
-                rates.append(got / (time.perf_counter() - t0))
+            run = traced_run(server.ws_url, c, sid, n)
+            rates.append(run["rate"])
             c.delete(f"/v1/sessions/{sid}")
     best = _best(rates)
-    return {"events": got, "events_per_second": best["best"], "runs": best["runs"],
-            "messages": messages, "overflows": overflows}  # fmt: skip
+    return {"events": run["events"], "events_per_second": best["best"], "runs": best["runs"],
+            "messages": run["messages"], "overflows": run["overflows"]}  # fmt: skip
 
 
 def engine_trace_rate(n: int) -> dict[str, Any]:

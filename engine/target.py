@@ -34,7 +34,7 @@ from .debug.events import (
     VCPUView,
     instruction_key,
 )
-from .debug.packed_trace import NO_WORD, PackedTrace
+from .debug.packed_trace import PackedTrace
 from .disasm import Line, disassemble_one
 from .loader import Image, ImageError, load_image
 from .msr import MSR_LE
@@ -215,7 +215,7 @@ __all__ = [
     "SPR_TABLE", "TRACE_REG_NAMES", "VECTOR", "Breakpoint", "BreakpointError", "ChangedIndices",
     "ConditionError", "ConfigError", "ConsoleEvent", "ControllerError", "Event", "Image",
     "ImageError", "InterruptEvent", "LimitExceeded", "Line", "LostEvent", "MemoryAccessError",
-    "NO_WORD", "PackedTrace", "PseriesBoot", "ResumeEvent", "SessionConfig",
+    "PackedTrace", "PseriesBoot", "ResumeEvent", "SessionConfig",
     "Reversible", "Snapshots", "StopEvent", "Target", "TraceBatch", "TraceEvent",
     "UnknownRegister", "VCPUView", "WorkerLimits", "WorkerLost",
     "canonical", "connect_ray", "disassemble_one", "instruction_key", "load_image",

@@ -85,11 +85,11 @@ class Forward:
         if target is None:
             await self.app(scope, receive, send)
             return
-        await self._forward(scope, receive, send, target)
+        await self._forward(scope, receive, send, *target)
 
-    async def _target(self, scope: Scope) -> Any:
+    async def _target(self, scope: Scope) -> tuple[Any, bool] | None:
         """The directory row (``replica``, ``url``) of the replica holding the request's
-        session, if another one does."""
+        session, if another one does, and whether it is a remembered one."""
         m = SESSION_PATH.match(scope["path"])
         if m is None:
             return None
@@ -104,7 +104,7 @@ class Forward:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         if FORWARDED in headers:
             return None
-        row, scope["ppcdbg.row_kept"] = await self._owner_row(manager, sid)
+        row, kept = await self._owner_row(manager, sid)
         if row is None or row["replica"] in (None, rep.id):
             return None
         scheme, _, token = headers.get("authorization", "").partition(" ")
@@ -116,9 +116,10 @@ class Forward:
             return None  # answered here: the 401 it is on every replica
         if owner != row["owner"]:
             return None
-        return row
+        return row, kept
 
-    async def _forward(self, scope: Scope, receive: Receive, send: Send, row: Any) -> None:
+    async def _forward(self, scope: Scope, receive: Receive, send: Send, row: Any,
+                       kept: bool) -> None:  # fmt: skip
         manager = scope["app"].state.manager
         rep = manager.replicas
         target: str = row["url"]
@@ -136,23 +137,27 @@ class Forward:
         query = scope.get("query_string", b"").decode("latin-1")
         sid = SESSION_PATH.match(scope["path"])
         assert sid is not None
-        kept = scope.get("ppcdbg.row_kept", False)
         while True:
             url = target + scope["path"] + (f"?{query}" if query else "")
+            failed: httpx.HTTPError | None = None
             try:
                 r = await rep.http.request(scope["method"], url, headers=headers,
                                            content=bytes(body))  # fmt: skip
             except httpx.HTTPError as e:
-                if kept:  # perhaps out of date: ask the directory again
-                    kept = False
-                    row, _ = await self._owner_row(manager, sid.group(1), fresh=True)
-                    if row is None or row["replica"] in (None, rep.id):
-                        await self.app(scope, _replay(bytes(body)), send)
-                        return
-                    if row["url"] != target:
-                        target = row["url"]
-                        continue
-                log.error("replica unreachable", extra={"url": target, "error": str(e)})
+                failed = e
+            if kept and (failed is not None or r.status_code == 404):
+                # A remembered holder that does not answer, or no longer has the session
+                # (given up, deleted): where does the directory say it is now?
+                kept = False
+                row, _ = await self._owner_row(manager, sid.group(1), fresh=True)
+                if row is None or row["replica"] in (None, rep.id):
+                    await self.app(scope, _replay(bytes(body)), send)
+                    return
+                if row["url"] != target:
+                    target = row["url"]
+                    continue
+            if failed is not None:
+                log.error("replica unreachable", extra={"url": target, "error": str(failed)})
                 # Gone for good (its lease expired): the session is this replica's from now on.
                 if sid.group(1) in await manager.adopt(only=sid.group(1)):
                     await self.app(scope, _replay(bytes(body)), send)
@@ -163,16 +168,6 @@ class Forward:
                             f"over once its lease expires (at most {rep.lease:g} s)")  # fmt: skip
                 await p.response(scope["path"])(scope, receive, send)
                 return
-            if r.status_code == 404 and kept:
-                # The holder gave the session up, or it is gone: where is it now?
-                kept = False
-                row, _ = await self._owner_row(manager, sid.group(1), fresh=True)
-                if row is None or row["replica"] in (None, rep.id):
-                    await self.app(scope, _replay(bytes(body)), send)
-                    return
-                if row["url"] != target:
-                    target = row["url"]
-                    continue
             break
         out: list[tuple[bytes, bytes]] = [
             (k.encode("latin-1"), v.encode("latin-1")) for k, v in r.headers.multi_items()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from engine.debug.config import SessionConfig
 from engine.debug.controller import Controller
+from engine.debug.events import TraceBatch
 from engine.loader import load_image
 from engine.registers import read_register
 
@@ -39,6 +40,20 @@ def session(
         profile=profile, vcpus=vcpus, backend=backend, scheduler_locking=locking, **kw
     )  # type: ignore[arg-type]
     return Controller(image, config)
+
+
+def traced_batches(program: str, profile: str, vcpus: int, budget: int = 3000
+                   ) -> list[TraceBatch]:  # fmt: skip
+    """The trace batches of ``program``'s first ``budget`` instructions, every vCPU
+    traced (at least 500 events)."""
+    ctl = session(program, "native", profile=profile, vcpus=vcpus, notimer=False)
+    got: list[object] = []
+    ctl.subscribe(got.append, batches=True)
+    ctl.set_trace(list(range(vcpus)))
+    ctl.cont(budget=budget)
+    batches = [b for b in got if isinstance(b, TraceBatch)]
+    assert sum(map(len, batches)) > 500
+    return batches
 
 
 def guest_state(ctl: Controller) -> tuple[object, ...]:

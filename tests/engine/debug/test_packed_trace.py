@@ -11,6 +11,7 @@ import pytest
 from engine.cpu import TRACE_REG_NAMES
 from engine.debug.events import ChangedIndices, TraceBatch
 from engine.debug.packed_trace import PackedTrace
+from tests.conformance.conftest import traced_batches
 
 XER = TRACE_REG_NAMES.index("xer")
 
@@ -35,19 +36,6 @@ def _synthetic() -> TraceBatch:
     return TraceBatch(2, 77, records, regs[6])
 
 
-def _traced(program: str, profile: str, vcpus: int) -> list[TraceBatch]:
-    from tests.conformance.conftest import session
-
-    ctl = session(program, "native", profile=profile, vcpus=vcpus, notimer=False)
-    got: list[Any] = []
-    ctl.subscribe(got.append, batches=True)
-    ctl.set_trace(list(range(vcpus)))
-    ctl.cont(budget=3000)
-    batches = [b for b in got if isinstance(b, TraceBatch)]
-    assert sum(map(len, batches)) > 500
-    return batches
-
-
 def _plain(b: TraceBatch | PackedTrace) -> tuple[Any, ...]:
     return (b.vcpu, b.time, len(b), b.records, b.after)
 
@@ -58,7 +46,7 @@ def _plain(b: TraceBatch | PackedTrace) -> tuple[Any, ...]:
 def test_a_packed_run_unpacks_to_the_batch_it_came_from(program: str, profile: str,
                                                          vcpus: int) -> None:  # fmt: skip
     diff = ChangedIndices()
-    for b in [*_traced(program, profile, vcpus), _synthetic()]:
+    for b in [*traced_batches(program, profile, vcpus), _synthetic()]:
         p = PackedTrace.pack(b, diff)
         assert _plain(p) == _plain(b)
         assert p.events() == b.events()
