@@ -12,7 +12,7 @@ inline lines restate a closure's body next to it, so
 tests/engine/test_inline.py holds every one of them to its closure on random
 words and states.
 
-Exactness rests on three rules:
+Exactness rests on four rules:
 
 * The generated source gives each instruction its own lines, so
   when an instruction raises (an interrupt, a resync, a stop), the traceback's
@@ -26,6 +26,13 @@ Exactness rests on three rules:
 * A block whose last instruction branches back to its own start (a loop)
   iterates inside one call, up to the iteration count the run loop allows;
   the iteration counter is a frame local, read back on an exception.
+* A time read (``mftb``, ``mfspr`` of TB, DEC and the other timed SPRs) reads
+  the clock the exact path would read: the dispatcher stores the slots its
+  chunk ran before each block (``slots_before``), and the read adds the slots
+  the block ran before it (``@SLOTS`` in its inline line: the count a Cut
+  would report), because the chunk adds its slots to the clock only at its
+  end. The interpreter's closures (and cold blocks, which call them) raise
+  ClockSync instead and are stepped exactly.
 
 Compiling a block costs about a millisecond, hundreds of its runs: most of a
 kernel's code runs a handful of times (init), so a block starts *cold*, run
@@ -302,6 +309,8 @@ def _body(
         wants_check = i in checks and not last
         if src is not None:
             for line in src:
+                if "@SLOTS" in line:  # a time read: the slots the block ran before it
+                    line = line.replace("@SLOTS", f"{done(i)} - 1")
                 if line.strip() == "@CHECK":
                     # where the instruction's own source wants the check
                     if wants_check:

@@ -211,6 +211,9 @@ class VCPU:
         # True while step() executes an instruction: the clock is exact then
         # (time-reading instructions raise ClockSync in the fast loops).
         self.exact_clock = False
+        # Slots the current chunk of _run_blocks used before the block it is running
+        # (translated blocks read the time base inline from it: read_spr_at).
+        self.slots_before = 0
         self.intercept: Callable[[VCPU, Interrupt, int], bool] | None = None
         # Told of every instruction this vCPU executes in run(): (vcpu, records in
         # order, trace_regs() after the last); a record is (pc, trace_regs() before,
@@ -411,6 +414,18 @@ class VCPU:
             # threads; with one thread per core, bit 63 (as QEMU 7.2).
             return 1 if self.pending & PEND_DOORBELL else 0
         return self.spr[self._SPR_ALIAS.get(n, n)]
+
+    def read_spr_at(self, n: int, k: int) -> int:
+        """SPR ``n`` (a time register) as read by the instruction ``k`` slots into the
+        translated block now running: at the clock the exact path would have then. The
+        chunk adds its slots to ``clock`` only when it ends, so the time is the clock,
+        the slots the chunk ran before this block (``slots_before``) and ``k``."""
+        skew = self.slots_before + k
+        self.clock += skew
+        try:
+            return self.read_spr(n)
+        finally:
+            self.clock -= skew
 
     def write_spr(self, n: int, v: int) -> None:
         v &= M64
@@ -910,6 +925,7 @@ class VCPU:
                 b = get(pc | watch)
                 if b is None:
                     b = build(self, pc, stop_at, watch=bool(watch))
+                self.slots_before = n  # the blocks' inline time reads count from it
                 room = left - n
                 length = b.length
                 if length > room:

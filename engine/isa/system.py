@@ -339,7 +339,9 @@ def _mfspr(w: int, x: Ctx) -> Exec:
             c.gpr[rt] = c.read_spr(n)
             return npc
 
-        return rd_time
+        # A translated block knows how many slots it ran before this one (@SLOTS,
+        # engine/blocks.py), so it reads the time inline instead of leaving to step.
+        return inline(rd_time, f"g[{rt}] = c.read_spr_at({n}, @SLOTS)")
 
     def rd(c: CPUState) -> int:
         c.gpr[rt] = c.read_spr(n)
@@ -416,7 +418,7 @@ def mftb(w: int, x: Ctx) -> Exec:
         c.gpr[rt] = c.read_spr(n)
         return npc
 
-    return ex
+    return inline(ex, f"g[{rt}] = c.read_spr_at({n}, @SLOTS)")  # as rd_time in _mfspr
 
 
 # -- traps ----------------------------------------------------------------------

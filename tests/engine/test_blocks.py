@@ -436,3 +436,54 @@ def test_a_region_never_passes_a_stop_at_its_entry(monkeypatch: pytest.MonkeyPat
         assert ref.vcpus[0].run(1000, stops) == got.vcpus[0].run(1000, stops)
         assert ref.vcpus[0].get_state() == got.vcpus[0].get_state(), turn
     assert got.vcpus[0].nia == head and got.vcpus[0].gpr[4] == 29  # a pass a turn after the first
+
+
+# Linux's __delay: spin reading the time base until a number of ticks have passed, here in a
+# loop of one block (the read is its first instruction) inside a loop over calls, with a DEC
+# read in the caller (a block in a region once hot).
+DELAY = """
+    .org 0x10
+_start:
+    li 9, 40
+    mtctr 9
+    li 8, 0
+calls:
+    mfdec 10
+    add 8, 8, 10
+    li 6, 23
+    mftb 5
+spin:
+    mftb 3
+    subf 4, 5, 3
+    cmpld 4, 6
+    blt spin
+    add 8, 8, 3
+    bdnz calls
+done:
+    b done
+"""
+
+
+def test_time_reads_in_compiled_blocks_read_the_exact_clock_inline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _regions(monkeypatch)
+    for budget in (1, 7, 30, 31, 100, 333, 1200, 2000):
+        ref, got = _fresh(DELAY, False), _fresh(DELAY)
+        assert ref.vcpus[0].run(budget) == got.vcpus[0].run(budget)
+        assert ref.vcpus[0].get_state() == got.vcpus[0].get_state(), budget
+    ref, got = _fresh(DELAY, False), _fresh(DELAY)
+    for _ in range(300):  # turns that end inside blocks and regions
+        ref.run(7)
+        got.run(7)
+    assert ref.vcpus[0].get_state() == got.vcpus[0].get_state()
+    assert got.vcpus[0].gpr[8] == ref.vcpus[0].gpr[8] != 0
+    # Once compiled, the reads run in the block: no instruction goes the exact way (step).
+    m = _fresh(DELAY)
+    cpu = m.vcpus[0]
+    cpu.run(300)
+    steps = []
+    monkeypatch.setattr(type(cpu), "step", lambda self: steps.append(self.nia))
+    cpu.run(600)
+    assert not steps
+    assert cpu.icache.blocks[0x2C].loop  # `spin` iterates inside its block
