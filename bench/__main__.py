@@ -121,6 +121,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--no-boot", action="store_true", help="skip bench/pseries_boot.py (minutes: a kernel boot)"
     )
+    ap.add_argument(
+        "--no-crypto",
+        action="store_true",
+        help="skip the kernel boot with the crypto self-tests (about 1 G instructions)",
+    )
     args = ap.parse_args(argv)
     targets = {"loop": 2_000_000, "memmix": 1_000_000}
     report: dict[str, Any] = {
@@ -161,7 +166,9 @@ def main(argv: list[str] | None = None) -> int:
             report["benchmarks"]["replicas"] = __import__("bench.replicas").replicas.run_default()
     if not args.no_boot:  # issues 16 and 17: Debian's kernel to power-off, QEMU beside it
         report["benchmarks"].update(
-            __import__("bench.pseries_boot").pseries_boot.run(qemu=not args.no_qemu)
+            __import__("bench.pseries_boot").pseries_boot.run(
+                qemu=not args.no_qemu, crypto=not args.no_crypto
+            )
         )
     print(json.dumps(report, indent=2))
     return 0

@@ -30,6 +30,9 @@ SYMBOLS = ("start_kernel", "time_init", "start_secondary", "do_populate_rootfs",
            "run_init_process", "kernel_power_off", "pseries_power_off")  # fmt: skip
 MARKER = b"PPCDBG-USERSPACE-OK"
 CMDLINE = "console=hvc0 cryptomgr.notests ppcdbg.poweroff"
+# The same boot with the crypto manager's self-tests (RSA/DH in mpihelp_*: about 740 M more
+# instructions), issue 17's second boot figure.
+CRYPTO_CMDLINE = "console=hvc0 ppcdbg.poweroff"
 
 
 def boot(kernel: Path, initrd: Path, cmdline: str = CMDLINE, smp: int = 1, base: int = 0,
@@ -145,10 +148,12 @@ def qemu_boot(kernel: Path, initrd: Path, cmdline: str = CMDLINE, smp: int = 1,
 
 
 def run(qemu: bool = True, kernel: Path = LINUX / "vmlinux",
-        initrd: Path = LINUX / "initramfs.cpio") -> dict[str, Any]:  # fmt: skip
+        initrd: Path = LINUX / "initramfs.cpio",
+        crypto: bool = True) -> dict[str, Any]:  # fmt: skip
     """``make bench``'s boot figures: ppcdbg's firmware-less boot of the stock kernel with
     1 and 2 vCPUs to power-off, and QEMU's pseries (SLOF and x-vof=on) on the same files,
-    with the ratios (issue 16: <= 120 s; issue 17: <= QEMU)."""
+    with the ratios (issue 16: <= 120 s; issue 17: <= QEMU); with ``crypto``, the same boot
+    with the crypto self-tests on, 1 vCPU, beside QEMU with 1 and 2 vCPUs."""
     if not (kernel.is_file() and initrd.is_file()):
         return {"pseries_boot": {"skipped": "no build/linux: run `make linux`"}}
     out: dict[str, Any] = {"cmdline": CMDLINE, "target_seconds": 120}
@@ -163,7 +168,24 @@ def run(qemu: bool = True, kernel: Path = LINUX / "vmlinux",
                 if q is not None and q["seconds"] > 0:
                     entry[f"ppcdbg_over_{key}"] = round(ours["seconds"] / q["seconds"], 1)
         out[f"smp{smp}"] = entry
+    if crypto:
+        out["crypto_selftests"] = crypto_boot(kernel, initrd, qemu)
     return {"pseries_boot": out}
+
+
+def crypto_boot(kernel: Path, initrd: Path, qemu: bool = True) -> dict[str, Any]:
+    """The boot with the crypto self-tests (``CRYPTO_CMDLINE``), 1 vCPU, and QEMU's."""
+    ours = boot(kernel, initrd, CRYPTO_CMDLINE, smp=1, max_instructions=3_000_000_000)
+    ours.pop("console_tail")
+    entry: dict[str, Any] = {"cmdline": CRYPTO_CMDLINE, "ppcdbg": ours}
+    if qemu:
+        for key, smp, vof in (("qemu_slof", 1, False), ("qemu_vof", 1, True),
+                              ("qemu_slof_smp2", 2, False)):  # fmt: skip
+            q = qemu_boot(kernel, initrd, CRYPTO_CMDLINE, smp=smp, vof=vof)
+            entry[key] = q
+            if q is not None and q["seconds"] > 0:
+                entry[f"ppcdbg_over_{key}"] = round(ours["seconds"] / q["seconds"], 1)
+    return entry
 
 
 def main(argv: list[str] | None = None) -> int:
