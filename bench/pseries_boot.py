@@ -162,11 +162,8 @@ def run(qemu: bool = True, kernel: Path = LINUX / "vmlinux",
         ours.pop("console_tail")
         entry: dict[str, Any] = {"ppcdbg": ours}
         if qemu:
-            for key, vof in (("qemu_slof", False), ("qemu_vof", True)):
-                q = qemu_boot(kernel, initrd, smp=smp, vof=vof)
-                entry[key] = q
-                if q is not None and q["seconds"] > 0:
-                    entry[f"ppcdbg_over_{key}"] = round(ours["seconds"] / q["seconds"], 1)
+            _beside_qemu(entry, kernel, initrd, CMDLINE,
+                         (("qemu_slof", smp, False), ("qemu_vof", smp, True)))  # fmt: skip
         out[f"smp{smp}"] = entry
     if crypto:
         out["crypto_selftests"] = crypto_boot(kernel, initrd, qemu)
@@ -179,13 +176,22 @@ def crypto_boot(kernel: Path, initrd: Path, qemu: bool = True) -> dict[str, Any]
     ours.pop("console_tail")
     entry: dict[str, Any] = {"cmdline": CRYPTO_CMDLINE, "ppcdbg": ours}
     if qemu:
-        for key, smp, vof in (("qemu_slof", 1, False), ("qemu_vof", 1, True),
-                              ("qemu_slof_smp2", 2, False)):  # fmt: skip
-            q = qemu_boot(kernel, initrd, CRYPTO_CMDLINE, smp=smp, vof=vof)
-            entry[key] = q
-            if q is not None and q["seconds"] > 0:
-                entry[f"ppcdbg_over_{key}"] = round(ours["seconds"] / q["seconds"], 1)
+        _beside_qemu(entry, kernel, initrd, CRYPTO_CMDLINE,
+                     (("qemu_slof", 1, False), ("qemu_vof", 1, True),
+                      ("qemu_slof_smp2", 2, False)))  # fmt: skip
     return entry
+
+
+def _beside_qemu(entry: dict[str, Any], kernel: Path, initrd: Path, cmdline: str,
+                 runs: tuple[tuple[str, int, bool], ...]) -> None:  # fmt: skip
+    """QEMU's boots of the same files, ``runs`` = (key, vCPUs, x-vof=on), into ``entry`` with
+    ppcdbg's ratio to each."""
+    ours = entry["ppcdbg"]["seconds"]
+    for key, smp, vof in runs:
+        q = qemu_boot(kernel, initrd, cmdline, smp=smp, vof=vof)
+        entry[key] = q
+        if q is not None and q["seconds"] > 0:
+            entry[f"ppcdbg_over_{key}"] = round(ours / q["seconds"], 1)
 
 
 def main(argv: list[str] | None = None) -> int:
