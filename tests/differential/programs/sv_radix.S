@@ -8,8 +8,8 @@
 # no-execute page (SRR1 0x10000000) and from an unmapped page (0x40000000),
 # problem-state access to a privileged page, R/C updates on a preset page;
 # then tlbie: a PTE rewritten without tlbie keeps translating the old way,
-# and after a tlbie of another page; after tlbie of that page + ptesync the
-# new mapping applies.
+# and after a tlbie of another page and a ptesync; after tlbie of that page
+# + ptesync the new mapping applies.
     .include "common.inc"
     .include "sv_radix.inc"
     entry
@@ -80,8 +80,7 @@
     tlbie 6, 0, 0, 0, 1      # RIC=0 PRS=0 R=1 IS=0: another page (0x200000)
     eieio
     tlbsync
-# (no ptesync here: the engine's ptesync drops every cached translation, which
-# the ISA allows; QEMU 7.2 keeps those no tlbie named)
+    ptesync                  # orders only: it drops no translation a tlbie did not name
     mtmsrd 21, 0
     ld 25, 0x5000(6)         # still the old page
     mtmsrd 20, 0
