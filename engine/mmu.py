@@ -109,6 +109,10 @@ _NEED = {"r": _PROT_R, "w": _PROT_W, "x": _PROT_X}
 # The MSR bits a cached translation depends on.
 _MODE_MSR = MSR_HV | MSR_PR | MSR_IR | MSR_DR
 _TLB_LIMIT = 1 << 14  # cached 4 KiB pages before the cache starts over
+_WALKS_LIMIT = 1 << 16  # remembered walks (``RadixMMU._walks``) before they start over
+# A remembered walk: the registers the walk read, the (address, value) of every table word
+# it read (after its own R/C update), and what it found (real page base, page shift).
+_Walk = tuple[tuple[int, ...], tuple[tuple[int, int], ...], int, int]
 
 
 def get_rts(entry: int) -> int:
@@ -177,6 +181,12 @@ class RadixMMU:
         # The last table walk and the R/C update it made (pte address, old PTE).
         self.last_fill: tuple[int, str] | None = None
         self.last_rc: tuple[int, int] | None = None
+        # Walks remembered across flushes, by the cache's key: a miss whose table words and
+        # registers still read as the walk left them takes its outcome without walking
+        # (``_fill``). The kernel's text patching flushes the whole cache once per patched
+        # instruction (tens of thousands of times a boot) with no table word changed.
+        self._walks: dict[tuple[int, str, int, int], _Walk] = {}
+        self._reads: list[tuple[int, int]] | None = None  # the walk in progress, recorded
 
     # -- the guest profile's process table --------------------------------------
     @property
@@ -246,24 +256,77 @@ class RadixMMU:
     def _fill(self, ea: int, access: str) -> int:
         self.last_fill = (ea, access)
         self.last_rc = None
-        try:
-            raddr, shift = self._xlate(ea, access, True)
-        except _Fault as f:
-            raise self._interrupt(f, ea) from None
+        cpu = self.cpu
+        key = (
+            ea >> 12,
+            access,
+            cpu.msr & _MODE_MSR,
+            cpu.spr[SPR_PIDR] | cpu.spr[SPR_AMR] >> 62 << 40,
+        )
+        walk = self._walks.get(key)
+        if walk is not None and self._still(walk):
+            base, shift = walk[2], walk[3]
+            raddr = base | (ea & 0xFFF)
+        else:
+            # A read watchpoint sees each table word the walk reads: walk, record nothing.
+            if not cpu.mem.watching:
+                self._reads = []
+            try:
+                raddr, shift = self._xlate(ea, access, True)
+            except _Fault as f:
+                raise self._interrupt(f, ea) from None
+            finally:
+                reads, self._reads = self._reads, None
+            if shift and reads is not None:
+                if len(self._walks) >= _WALKS_LIMIT:
+                    self._walks.clear()
+                self._walks[key] = (self._registers(), tuple(reads), raddr & ~0xFFF, shift)
         if shift:
-            cpu = self.cpu
-            key = (
-                ea >> 12,
-                access,
-                cpu.msr & _MODE_MSR,
-                cpu.spr[SPR_PIDR] | cpu.spr[SPR_AMR] >> 62 << 40,
-            )
             if len(self._tlb) >= _TLB_LIMIT:
                 self.flush()
             self._tlb[key] = raddr & ~0xFFF
             self._by_page.setdefault((shift, (ea & R_EADDR_MASK) >> shift), []).append(key)
             self._shifts.add(shift)
         return raddr
+
+    def _registers(self) -> tuple[int, ...]:
+        """What a walk reads besides the cache's key and table words (``_xlate``)."""
+        spr = self.cpu.spr
+        return (
+            spr[SPR_LPCR],
+            spr[SPR_PTCR],
+            spr[SPR_LPIDR],
+            spr.get(SPR_IAMR, 0) >> 62,
+            -1 if self._override is None else self._override,
+            self.flat_partition,
+        )
+
+    def _still(self, walk: _Walk) -> bool:
+        """Would walking again read what ``walk`` read? Then it finds what it found.
+
+        A walk is a function of the key, the registers and the table words it
+        reads; its R/C update left them as recorded, so walking again would
+        write nothing (``_set_rc``) and find the same page: taking the outcome
+        is exact, as a table walk itself, whatever was flushed in between.
+        """
+        mem = self.cpu.mem
+        if mem.watching or walk[0] != self._registers():
+            return False
+        pages = mem.pages
+        for a, v in walk[1]:
+            page = pages.get(a >> 12)
+            # Table words are aligned doublewords in RAM; any other reads as memory does.
+            if page is None or a & 7 or v != int.from_bytes(page[a & 0xFFF : (a & 0xFFF) + 8]):
+                if mem.read(a, 8, "big") != v:
+                    return False
+        return True
+
+    def _read(self, addr: int) -> int:
+        """A table word, recorded for ``_walks`` when a walk is being recorded."""
+        v = self.cpu.mem.read(addr, 8, "big")
+        if self._reads is not None:
+            self._reads.append((addr, v))
+        return v
 
     # -- faults -------------------------------------------------------------------
     def _interrupt(self, f: _Fault, ea: int) -> Interrupt:
@@ -358,9 +421,8 @@ class RadixMMU:
         bad = _Fault("hsi", DSISR_R_BADCONFIG, access, g_raddr=ea)
         if patb & ((1 << (pats + 12)) - 1) or lpid >= 1 << (pats + 12 - 4):
             raise bad
-        mem = self.cpu.mem
-        pate0 = mem.read(patb + 16 * lpid, 8, "big")
-        pate1 = mem.read(patb + 16 * lpid + 8, 8, "big")
+        pate0 = self._read(patb + 16 * lpid)
+        pate1 = self._read(patb + 16 * lpid + 8)
         # QEMU 7.2's validate_pate also rejects LPID 0 from HV=0 and checks
         # "PRTS" with dw0's mask, i.e. the partition tree's RPDS must be >= 5
         # even for LPID 0, whose partition tree is never walked. Kept for
@@ -386,7 +448,7 @@ class RadixMMU:
         if nested:
             # The process table's address is a guest real address.
             prtbe_addr = self._partition_scoped(ea, "r", prtbe_addr, pate0, True, visible)[0]
-        prtbe0 = self.cpu.mem.read(prtbe_addr, 8, "big")
+        prtbe0 = self._read(prtbe_addr)
         try:
             pte, pte_addr, raddr, psize = self._walk(
                 ea & R_EADDR_MASK, prtbe0 & PRTBE_R_RPDB, prtbe0 & PRTBE_R_RPDS,
@@ -435,7 +497,6 @@ class RadixMMU:
         ``nested_pate``: a guest's process-scoped tree under a real partition
         table, where every directory address is itself translated first.
         """
-        mem = self.cpu.mem
         index = (ea >> (psize - nls)) & ((1 << nls) - 1)
         if nested_pate is None:
             # QEMU aligns a misaligned root down (and logs a guest error); the
@@ -449,7 +510,7 @@ class RadixMMU:
             if not _valid_level(level, psize, nls):
                 raise _Fault("si", DSISR_R_BADCONFIG)
             level += 1
-            pde = mem.read(pte_addr, 8, "big")
+            pde = self._read(pte_addr)
             if not pde & R_PTE_VALID:
                 raise _Fault("si", DSISR_NOPTE)
             psize -= nls
@@ -504,6 +565,9 @@ class RadixMMU:
         if npte != pte:
             self.cpu.mem.write(pte_addr, 8, npte, "big")
             self.last_rc = (pte_addr, pte)
+            reads = self._reads
+            if reads is not None:  # the word as the walk leaves it
+                self._reads = [(a, npte if a == pte_addr else v) for a, v in reads]
 
     def undo_fetch_rc(self, ea: int) -> None:
         """Undo the R bit the fetch of ``ea`` just set, if the last table walk was that fetch.

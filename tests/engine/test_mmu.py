@@ -8,6 +8,8 @@ state translation reads. The last tests attach the MMU to a real VCPU.
 from __future__ import annotations
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from engine.interrupts import Interrupt
 from engine.memory import PhysicalMemory
@@ -759,3 +761,112 @@ def test_radix_faults_and_rc_bits_match_qemu_powernv9(tmp_path: object) -> None:
     for i, (a, b) in enumerate(zip(ours, theirs, strict=True)):
         assert a == b, f"step {i} at 0x{b[0]:x}"
     assert [hex(v) for v in our_ptes] == [hex(v) for v in their_ptes]
+
+
+# -- remembered walks --------------------------------------------------------------------
+# A miss whose table words and registers read as its last walk left them takes that walk's
+# outcome (RadixMMU._walks). Held here to a cache that always walks, on random runs of
+# accesses, flushes, PTE rewrites, R/C clearing and register changes.
+class _AlwaysWalks(RadixMMU):
+    def _still(self, walk: object) -> bool:  # type: ignore[override]
+        return False
+
+
+# The pages each twin maps (``_twin``), then one it does not.
+_PAGES = {False: [0x1000, 0x2000, 0x3000, 0x20_0000], True: [0x5000, 0x6000, 0x7000]}
+_OP = st.one_of(
+    st.tuples(
+        st.just("access"),
+        st.integers(0, 3),
+        st.sampled_from(["r", "w", "x"]),
+        st.booleans(),  # quadrant 3
+    ),
+    st.tuples(st.just("flush")),
+    st.tuples(st.just("flush page"), st.integers(0, 3)),
+    st.tuples(
+        st.just("rewrite"),
+        st.integers(0, 1),
+        st.sampled_from([0x5000, 0x6000, 0x7000, None]),  # None: invalid
+        st.sampled_from(["rwx", "r", "x", "rw"]),
+        st.booleans(),  # privileged
+    ),
+    st.tuples(st.just("clear rc"), st.integers(0, 1)),
+    st.tuples(st.just("spr"), st.sampled_from([SPR_AMR, SPR_IAMR, SPR_PIDR, SPR_LPCR])),
+    st.tuples(st.just("problem state")),
+)
+
+
+def _twin(guest: bool, cls: type[RadixMMU]) -> tuple[FakeCPU, RadixMMU, RadixTables]:
+    if guest:
+        cpu, _, t = guest_partition()
+    else:
+        cpu, _, t = setup([PageMapping(ea, ea) for ea in _PAGES[False][:3]], msr=HV_VIRT)
+    return cpu, cls(cpu), t  # type: ignore[arg-type]
+
+
+def _apply(
+    cpu: FakeCPU, mmu: RadixMMU, t: RadixTables, pages: list[int], op: tuple[object, ...]
+) -> object:
+    kind = op[0]
+    if kind == "access":
+        _, i, access, q3 = op
+        ea = pages[i % len(pages)] | (Q3 if q3 else 0) | 0x18  # type: ignore[operator]
+        try:
+            return mmu.translate(ea, access)  # type: ignore[arg-type]
+        except Interrupt as e:
+            return (e.vector, e.srr1, e.dar, e.dsisr)
+    if kind == "flush":
+        mmu.flush()
+    elif kind == "flush page":
+        mmu.flush(pages[op[1] % len(pages)])  # type: ignore[operator]
+    elif kind == "rewrite":
+        _, i, pa, perms, priv = op
+        value = 0 if pa is None else PageMapping(0, pa, perms=perms, privileged=priv).pte()  # type: ignore[arg-type]
+        cpu.mem.write(t.pte_address(pages[i]), 8, value, "big")  # type: ignore[index]
+    elif kind == "clear rc":
+        addr = t.pte_address(pages[op[1]])  # type: ignore[index]
+        cpu.mem.write(addr, 8, cpu.mem.read(addr, 8, "big") & ~(R_PTE_R | R_PTE_C), "big")
+    elif kind == "spr":
+        cpu.spr[op[1]] ^= {SPR_AMR: 3 << 62, SPR_IAMR: 1 << 62, SPR_PIDR: 1, SPR_LPCR: LPCR_HR}[
+            op[1]  # type: ignore[index]
+        ]
+    else:
+        cpu.msr ^= MSR_PR
+    return None
+
+
+@settings(max_examples=200, deadline=None)
+@given(guest=st.booleans(), ops=st.lists(_OP, min_size=10, max_size=40))
+@example(
+    guest=False,
+    ops=[("access", 0, "r", False), ("rewrite", 0, 0x5000, "rwx", False), ("flush",)]
+    + [("access", 0, "r", False)],
+)
+def test_a_remembered_walk_finds_what_walking_again_finds(
+    guest: bool, ops: list[tuple[object, ...]]
+) -> None:
+    cpu, mmu, t = _twin(guest, RadixMMU)
+    ref_cpu, ref, ref_t = _twin(guest, _AlwaysWalks)
+    pages = _PAGES[guest]
+    for op in ops:
+        assert _apply(cpu, mmu, t, pages, op) == _apply(ref_cpu, ref, ref_t, pages, op), op
+        assert cpu.mem.read_bytes(TABLES, 1 << 20) == ref_cpu.mem.read_bytes(TABLES, 1 << 20)
+        assert (mmu.last_fill, mmu.last_rc) == (ref.last_fill, ref.last_rc)
+
+
+def test_a_flush_with_the_tables_unchanged_translates_without_walking() -> None:
+    cpu, mmu, t = setup([PageMapping(0x1000, 0x7000)])
+    assert mmu.translate(0x1010, "w") == 0x7010
+    mmu.flush()
+    words: list[int] = []
+    cpu.mem.watch_code(t.pte_address(0x1000), lambda: words.append(1))
+    walks: list[int] = []
+    original = mmu._walk
+    mmu._walk = lambda *a: walks.append(1) or original(*a)  # type: ignore[method-assign]
+    assert mmu.translate(0x1020, "w") == 0x7020
+    assert (walks, words) == ([], [])
+    cpu.mem.write(t.pte_address(0x1000), 8, PageMapping(0, 0x9000).pte(), "big")
+    assert mmu.translate(0x1020, "w") == 0x7020  # cached: stale until flushed, as before
+    mmu.flush()
+    assert mmu.translate(0x1020, "w") == 0x9020
+    assert walks == [1]
