@@ -72,6 +72,7 @@ from types import CodeType, TracebackType
 from typing import NamedTuple, Protocol
 
 from .bits import M32, M64
+from .codecache import compile_code
 from .isa.forms import Exec
 from .isa.specialize import INLINE_GLOBALS, inline_lines, template_of
 from .memory import PAGE_MASK, PhysicalMemory
@@ -355,7 +356,7 @@ def _compiled(text: str, label: str, nparams: int, extra: int) -> _Factory:
         return f
     ns: dict[str, object] = {}
     # Inline code names the helpers it calls; they live in one shared namespace.
-    exec(compile(text, label, "exec"), INLINE_GLOBALS, ns)  # noqa: S102
+    exec(compile_code(text, label), INLINE_GLOBALS, ns)  # noqa: S102
     make = ns["make"]
     probe = make(*([None] * (nparams + extra)))  # type: ignore[operator]
     f = _Factory(make, {}, probe.__code__, {})  # type: ignore[arg-type]

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from types import CodeType
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ..codecache import compile_code
 from .common import Resync
 
 if TYPE_CHECKING:
@@ -949,7 +950,7 @@ class Specializer:
             return plain[0](w, x)
 
         scope: dict[str, Any] = {**extra, "_Resync": Resync, "_plain": _plain}
-        exec(compile(src, f"<{self.mnemonic}>", "exec"), self.fn.__globals__, scope)  # noqa: S102
+        exec(compile_code(src, f"<{self.mnemonic}>"), self.fn.__globals__, scope)  # noqa: S102
         maker = scope["make"]
         maker.__source__ = src
         return maker  # type: ignore[no-any-return]
