@@ -132,7 +132,8 @@ m.vcpus[0].dec_zero = 1 << 40
 m.run(200_000)
 c = m.vcpus[0]
 state = repr(sorted((k, repr(v)) for k, v in c.get_state().items()))
-print(json.dumps({'state': hashlib.sha256(state.encode()).hexdigest(), 'blocks': len(c.icache.blocks),
+print(json.dumps({'state': hashlib.sha256(state.encode()).hexdigest(),
+                  'blocks': len(c.icache.blocks),
                   'loaded': codecache.CACHE.loaded, 'compiled': codecache.CACHE.compiled}))
 """
 
