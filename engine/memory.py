@@ -68,6 +68,14 @@ class PhysicalMemory:
         # one is shared with a snapshot and is copied before its first store.
         self._epoch = 0
         self._page_epoch: dict[int, int] = {}
+        # The pages copied since ``_copied_base`` (the last snapshot taken or restored): what
+        # only that snapshot still holds, told to the next one (``MemorySnapshot.replaced``)
+        # so that history counts it without comparing every page.
+        # The base is a serial number, not the snapshot: a reference would keep every older
+        # snapshot's pages alive through its successors.
+        self._copied: set[int] = set()
+        self._copied_base = -1
+        self._serial = 0
         # Watchpoints: pages with a read watch make reads take the slow path
         # too; hits collect in ``watch_hits`` for the vCPU loop to act on
         # after the accessing instruction completes.
@@ -191,6 +199,7 @@ class PhysicalMemory:
             elif self._page_epoch.get(pn) != self._epoch:
                 page = self.pages[pn] = bytearray(page)
                 self._page_epoch[pn] = self._epoch
+                self._copied.add(pn)
                 self._drop_tlbs()  # they may map the shared copy
             page[off : off + n] = data[pos : pos + n]
             self._after_store(pn, pa, n, writer)
@@ -305,13 +314,19 @@ class PhysicalMemory:
         self._epoch += 1
         self._fast_write.clear()
         self._drop_store_tlbs()
-        return MemorySnapshot(dict(self.pages), {g: set(o) for g, o in self.reservations.items()})
+        snap = MemorySnapshot(dict(self.pages), {g: set(o) for g, o in self.reservations.items()})
+        self._serial += 1
+        snap.serial = self._serial
+        snap.replaced = (self._copied_base, self._copied)
+        self._copied_base, self._copied = snap.serial, set()
+        return snap
 
     def restore(self, snap: MemorySnapshot) -> None:
         """Return to ``snap``. Decoded code is dropped; reservation owners come back as saved."""
         self._epoch += 1
         self.pages = dict(snap.pages)
         self._page_epoch = {}
+        self._copied_base, self._copied = snap.serial, set()
         self._fast_write.clear()
         self._drop_tlbs()
         code, self._code = self._code, {}
@@ -328,11 +343,15 @@ class PhysicalMemory:
 class MemorySnapshot:
     """Pages shared with the live memory (never written through) and reservations."""
 
-    __slots__ = ("pages", "reservations")
+    __slots__ = ("pages", "replaced", "reservations", "serial")
 
     def __init__(self, pages: dict[int, bytearray], reservations: dict[int, set[object]]) -> None:
         self.pages = pages
         self.reservations = reservations
+        self.serial = 0  # its memory's count of snapshots when it was taken (0: not counted)
+        # (base, pns): the serial of the snapshot taken or restored last before this one, and
+        # the pages of that one copied on a store since (so not shared with this one).
+        self.replaced: tuple[int, set[int]] = (-1, set())
 
     @property
     def page_count(self) -> int:

@@ -66,13 +66,21 @@ class Mark:
 
     index: int
     checkpoint: Checkpoint
-    held: int = 0  # pages only this checkpoint keeps alive (not shared with the next one)
+    # The pages only this checkpoint keeps alive (not shared with the next one), by number.
+    held: set[int] = field(default_factory=set)
 
 
-def _held(older: Checkpoint, newer: Checkpoint) -> int:
-    """Pages of ``older`` that ``newer`` does not share: written between the two."""
+def _held(older: Checkpoint, newer: Checkpoint) -> set[int]:
+    """Pages of ``older`` that ``newer`` does not share: written between the two.
+
+    When ``newer`` was the first snapshot after ``older`` was taken (or restored), memory
+    counted them as it copied them (``MemorySnapshot.replaced``): no page is compared.
+    """
+    base, copied = newer.memory.replaced
+    if base == older.memory.serial and base > 0:
+        return copied
     theirs = newer.memory.pages
-    return sum(1 for pn, page in older.memory.pages.items() if theirs.get(pn) is not page)
+    return {pn for pn, page in older.memory.pages.items() if theirs.get(pn) is not page}
 
 
 class History:
@@ -153,7 +161,7 @@ class History:
     def size(self) -> int:
         """Bytes the history holds (an estimate for the log and vCPU states, pages exact)."""
         states = len(self.machine.vcpus) * VCPU_STATE_BYTES
-        pages = sum(m.held for m in self.marks)
+        pages = sum(len(m.held) for m in self.marks)
         return pages * PAGE_SIZE + len(self.marks) * states + len(self.entries) * ENTRY_BYTES
 
     def _drop_oldest(self) -> None:
@@ -168,10 +176,12 @@ class History:
         last two): the log between stays, so every position can still be reached."""
         marks = self.marks
         i = min(range(1, len(marks) - 2), key=lambda k: marks[k + 1].index - marks[k - 1].index)
-        marks.pop(i)
+        gone = marks.pop(i)
         before = marks[i - 1]
-        # What the removed checkpoint shared with its predecessor is now held for the next.
-        before.held = _held(before.checkpoint, marks[i].checkpoint)
+        # What the removed checkpoint shared with its predecessor is now held for the next:
+        # the predecessor's pages written before either the removed one or the next.
+        mine = before.checkpoint.memory.pages
+        before.held = before.held | {pn for pn in gone.held if pn in mine}
 
     @property
     def start(self) -> int:
@@ -206,5 +216,5 @@ class History:
         """Forget the log from ``index`` on (the machine is now at that point)."""
         del self.entries[index - self.base :]
         self.marks = [m for m in self.marks if m.index <= index]
-        self.marks[-1].held = 0  # its successor is gone; the live memory shares it again
+        self.marks[-1].held = set()  # its successor is gone; the live memory shares it again
         self._since = 0
