@@ -102,6 +102,7 @@ class History:
         self.entries.clear()
         self.base = 0
         self.marks = [Mark(0, self.machine.checkpoint())]
+        self.held_pages = 0  # the marks' held pages, counted as they change
         self._since = 0
 
     @property
@@ -150,7 +151,10 @@ class History:
     def _checkpoint(self) -> None:
         self._since = 0
         cp = self.machine.checkpoint()
-        self.marks[-1].held = _held(self.marks[-1].checkpoint, cp)
+        last = self.marks[-1]
+        self.held_pages -= len(last.held)
+        last.held = _held(last.checkpoint, cp)
+        self.held_pages += len(last.held)
         self.marks.append(Mark(self.position, cp))
         while len(self.marks) > 2 and self.size() > self.budget:
             if len(self.entries) * ENTRY_BYTES > self.budget // 2 or len(self.marks) == 3:
@@ -161,12 +165,14 @@ class History:
     def size(self) -> int:
         """Bytes the history holds (an estimate for the log and vCPU states, pages exact)."""
         states = len(self.machine.vcpus) * VCPU_STATE_BYTES
-        pages = sum(len(m.held) for m in self.marks)
+        # Counted as the marks change, not summed here: this runs at every checkpoint, and
+        # a long run's history holds thousands of them.
+        pages = self.held_pages
         return pages * PAGE_SIZE + len(self.marks) * states + len(self.entries) * ENTRY_BYTES
 
     def _drop_oldest(self) -> None:
         """The oldest checkpoint goes, and the log before the next one."""
-        self.marks.pop(0)
+        self.held_pages -= len(self.marks.pop(0).held)
         drop = self.marks[0].index - self.base
         del self.entries[:drop]
         self.base = self.marks[0].index
@@ -181,7 +187,9 @@ class History:
         # What the removed checkpoint shared with its predecessor is now held for the next:
         # the predecessor's pages written before either the removed one or the next.
         mine = before.checkpoint.memory.pages
+        self.held_pages -= len(gone.held) + len(before.held)
         before.held = before.held | {pn for pn in gone.held if pn in mine}
+        self.held_pages += len(before.held)
 
     @property
     def start(self) -> int:
@@ -217,4 +225,5 @@ class History:
         del self.entries[index - self.base :]
         self.marks = [m for m in self.marks if m.index <= index]
         self.marks[-1].held = set()  # its successor is gone; the live memory shares it again
+        self.held_pages = sum(len(m.held) for m in self.marks)
         self._since = 0

@@ -133,6 +133,7 @@ def _held_as_compared(ctl: Controller, ops: list[tuple[str, int]]) -> tuple[int,
         for a, b in zip(marks, marks[1:], strict=False):
             assert a.held == _compared(a.checkpoint, b.checkpoint)
             copied += len(a.held)
+        assert ctl.history.held_pages == sum(len(m.held) for m in marks)
         thinned |= marks[-1].index - marks[0].index > len(marks) - 1
     return copied, thinned
 
