@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from engine import codecache
 from engine.machine import Machine
 from engine.platform.pseries import boot as boot_module
 from engine.platform.pseries.hcalls import PseriesHost
@@ -76,6 +77,7 @@ def _run(m: Machine, max_instructions: int, verbose: bool, chunk: int, smp: int)
     stops = {m.image.symbols[s] + d: s for s in SYMBOLS if s in m.image.symbols for d in (0, 8)}
     seconds_at: dict[str, float] = {}
     t0 = time.perf_counter()
+    loaded, compiled = codecache.CACHE.loaded, codecache.CACHE.compiled
     reason = "limit"
     next_report = chunk
     while True:
@@ -118,6 +120,13 @@ def _run(m: Machine, max_instructions: int, verbose: bool, chunk: int, smp: int)
         "milestones": dict(sorted(milestones.items(), key=lambda kv: kv[1])),
         "seconds_to": {k: round(v, 1) for k, v in seconds_at.items()},
         "console_tail": bytes(host.console_out[-600:]).decode("utf-8", "replace"),
+        # Generated code read from the code cache (engine/codecache.py) or compiled in this
+        # boot: a first boot on a machine compiles it all, later ones read it back.
+        "code_cache": {
+            "loaded": codecache.CACHE.loaded - loaded,
+            "compiled": codecache.CACHE.compiled - compiled,
+            "path": None if codecache.CACHE.path is None else str(codecache.CACHE.path),
+        },
         **host.stats(),
     }
 
