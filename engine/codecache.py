@@ -53,25 +53,32 @@ def default_path() -> Path | None:
 
 
 class CodeCache:
-    """Code objects by (label, source), in memory for this process and on disk across them."""
+    """Code objects by (label, source) in a file, across processes (each process keeps what
+    it made itself: engine/blocks.py's makers by text, the specialiser's variants)."""
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
-        self._db: sqlite3.Connection | None = None
-        self._opened = path is None  # nothing to open when off
-        self._pending: list[tuple[bytes, bytes]] = []
         self.loaded = 0  # code objects read from the file
         self.compiled = 0  # code objects compiled here (and queued for the file)
         self.error: str | None = None  # why the file was given up, if it was
+        self._unopened()
+
+    def _unopened(self) -> None:
+        """This process has not opened the file yet (a new cache, or a forked worker's)."""
         self._pid = os.getpid()
+        self._db: sqlite3.Connection | None = None
+        self._opened = self.path is None  # nothing to open when off
+        self._pending: list[tuple[bytes, bytes]] = []
 
     def compile(self, source: str, label: str) -> CodeType:
         """``compile(source, label, "exec")``, from the file when it has it."""
-        key = hashlib.sha256(b"%b\0%b\0%b" % (_FORMAT, label.encode(), source.encode())).digest()
         if self._pid != os.getpid():
             self._forked()
         db = self._db if self._opened else self._open()
+        key = None  # hashed only when there is a file to look in
         if db is not None:
+            text = b"%b\0%b\0%b" % (_FORMAT, label.encode(), source.encode())
+            key = hashlib.sha256(text).digest()
             try:
                 row = db.execute("SELECT code FROM code WHERE key = ?", (key,)).fetchone()
             except sqlite3.Error as e:
@@ -87,7 +94,7 @@ class CodeCache:
                     return code
         code = compile(source, label, "exec")
         self.compiled += 1
-        if db is not None:
+        if key is not None and self._db is not None:  # not given up by the read
             self._pending.append((key, marshal.dumps(code)))
             if len(self._pending) >= BATCH:
                 self.flush()
@@ -130,9 +137,7 @@ class CodeCache:
         # parent's (kept referenced, never closed here) and its queue stay the parent's.
         if self._db is not None:
             _INHERITED.append(self._db)
-        self._pid, self._db, self._opened, self._pending = os.getpid(), None, False, []
-        if self.path is None:
-            self._opened = True
+        self._unopened()
 
     def _give_up(self, e: Exception) -> None:
         self.error = f"{self.path}: {e}"
