@@ -71,6 +71,7 @@ from collections.abc import Set as AbstractSet
 from types import CodeType, TracebackType
 from typing import NamedTuple, Protocol
 
+from . import native as _native
 from .bits import M32, M64
 from .codecache import compile_code
 from .isa.forms import Exec
@@ -272,6 +273,8 @@ class Block(NamedTuple):
     # and the members' start addresses; empty for a single block.
     starts: dict[int, int]
     members: frozenset[int]
+    # The address of its native function (engine/native), 0 while it has none.
+    native: int = 0
 
 
 class _Factory(NamedTuple):
@@ -564,7 +567,9 @@ def _assemble(
 ) -> Block:
     """The compiled block; with ``home`` (a cached, not watching block that has successors
     on its page) it counts its runs to become a region's entry (``region``)."""
-    count = home is not None and not watch and bool(_successors(fns, npcs, pc))
+    native = _native.ENABLED and home is not None and not watch
+    # The native dispatcher chains blocks itself: they do not become regions.
+    count = home is not None and not watch and not native and bool(_successors(fns, npcs, pc))
     fac = _factory(fns, checks, npcs, loop, watch, count)
     called = [fn for fn in fns if inline_source(fn) is None]
     me: list[Block] = []
@@ -578,7 +583,37 @@ def _assemble(
         blk, len(fns), fac.lines, fac.code, loop, fns, checks, npcs, watch, {}, {}, frozenset()
     )
     me.append(b)
+    if native:
+        assert home is not None
+        _submit_native(b, pc, home[0], home[1])
     return b
+
+
+def _submit_native(b: Block, pc: int, cache: DecodeCache, key: int) -> None:
+    """Queue ``b``'s native function; once compiled, it takes ``b``'s place if ``b`` is
+    still the block cached at ``key``."""
+    last = b.fns[-1]
+    o = getattr(last, "op", None)
+    src = _native.block_source(
+        [inline_source(fn) for fn in b.fns],
+        [pc + 4 * i for i in range(b.length)],
+        b.npcs[b.length - 1],
+        o is not None and o.branch,
+    )
+    if src is None:
+        return
+
+    def install(addr: int) -> None:
+        if addr and cache.blocks.get(key) is b:
+            cache.blocks[key] = b._replace(native=addr)
+
+    _native.compiler().submit(src[0], src[1], install)
+
+
+def native_entry() -> Callable[..., tuple[int, int, int]]:
+    """The native dispatcher's run(cpu, blocks, pc, left, stops) -> (pc, ran, slow)."""
+    rt = _native.runtime(Block._fields.index("native"), Block._fields.index("length"))
+    return rt.run  # type: ignore[no-any-return]
 
 
 def _successors(fns: Sequence[Exec], npcs: dict[int, int], start: int) -> list[int]:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 from . import blocks as _blocks
+from . import native as _native
 from .bits import M64, sext
 from .blocks import Block, Cut, DecodeCache, fault_point
 from .interrupts import (
@@ -201,6 +202,10 @@ class VCPU:
         # Run through translated blocks (engine/blocks.py); False: the interpreter
         # only, the reference (PPCDBG_BLOCKS=0 makes that the default).
         self.use_blocks = _blocks.ENABLED
+        # The native engine's dispatcher (engine/native, PPCDBG_ENGINE=native), or None.
+        self.native_run: Callable[..., tuple[int, int, int]] | None = (
+            _blocks.native_entry() if _native.ENABLED else None
+        )
         self.block_stops: frozenset[int] | set[int] = frozenset()  # the stop set blocks obey
         # Debugger controls (docs/stepping.md). host_se: a single step the guest
         # cannot see (KVM PR's shadow MSR[SE]); mask_async: hold off
@@ -913,6 +918,11 @@ class VCPU:
         pc = self.nia
         n = 0
         b: Block | None = None
+        # The native dispatcher (engine/native), for blocks that have native code.
+        nrun = self.native_run if not watch else None
+        if nrun is not None:
+            ncomp = _native.compiler()
+            ndone = ncomp.done  # compiled functions waiting to take their blocks' places
         try:
             while n < left:
                 if stop_at and pc in stop_at and (n or done):
@@ -923,6 +933,28 @@ class VCPU:
                 if watch and hits:
                     break
                 b = get(pc | watch)
+                if nrun is not None:
+                    if ndone:
+                        ncomp.install()
+                        b = get(pc)
+                    if b is not None and b.native and b.length <= left - n:
+                        # Native blocks from here, as far as they go (engine/native).
+                        pc, used, slow = nrun(self, cache.blocks, pc, left - n, stop_at)
+                        n += used
+                        if slow:
+                            # It left before an instruction it does not hold: that one runs
+                            # here exactly, as a time read does.
+                            self.retired += n
+                            self.clock += n
+                            self.nia = pc
+                            self.step(allow_async=False)
+                            n += 1
+                            if self.refund:
+                                self._refund()
+                                n -= 1
+                            return n, False
+                        continue
+                    ncomp.tick()
                 if b is None:
                     b = build(self, pc, stop_at, watch=bool(watch))
                 self.slots_before = n  # the blocks' inline time reads count from it
