@@ -26,6 +26,11 @@ RUN python -m venv /opt/ppcdbg \
 
 # -- runtime: the virtualenv, the examples, a non-root user ------------------------------
 FROM python:3.11-slim
+# The native engine (--engine native) compiles hot blocks with the C compiler at run time
+# (the image has Python's headers); its code is kept in ~/.cache/ppcdbg/native, under /data.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gcc libc6-dev \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --uid 10001 --home-dir /data --create-home ppcdbg
 COPY --from=build /opt/ppcdbg /opt/ppcdbg
 # The examples (the demo and the dashboard's four) are package data of the install.

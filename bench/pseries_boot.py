@@ -23,6 +23,7 @@ from engine import codecache
 from engine.machine import Machine
 from engine.platform.pseries import boot as boot_module
 from engine.platform.pseries.hcalls import PseriesHost
+from engine.target import ENGINES, NativeUnavailable, current_engine, native_stats, set_engine
 from engine.worker import GC_THRESHOLDS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,6 +77,8 @@ def _run(m: Machine, max_instructions: int, verbose: bool, chunk: int, smp: int)
     # entry, which sets up r2, falls through to it): stop at both.
     stops = {m.image.symbols[s] + d: s for s in SYMBOLS if s in m.image.symbols for d in (0, 8)}
     seconds_at: dict[str, float] = {}
+    native = current_engine() == "native"
+    native_before = native_stats() if native else {}
     t0 = time.perf_counter()
     loaded, compiled = codecache.CACHE.loaded, codecache.CACHE.compiled
     reason = "limit"
@@ -110,7 +113,15 @@ def _run(m: Machine, max_instructions: int, verbose: bool, chunk: int, smp: int)
             print(f"{done / 1e6:.0f} M instructions, {rate:.2f} M/s", file=sys.stderr)
     seconds = time.perf_counter() - t0
     total = boot_module.instructions(m)
+    extra: dict[str, Any] = {}
+    if native:
+        # This boot's share of the process's totals (engine.target.native_stats): instructions
+        # run natively, dispatcher calls and slow exits, blocks compiled or found on disk.
+        after = native_stats()
+        extra["native"] = {k: v - native_before[k] if isinstance(v, int) else v
+                           for k, v in after.items()}  # fmt: skip
     return {
+        "engine": current_engine(),
         "reason": reason,
         "vcpus": smp,
         "instructions": total,
@@ -127,6 +138,7 @@ def _run(m: Machine, max_instructions: int, verbose: bool, chunk: int, smp: int)
             "compiled": codecache.CACHE.compiled - compiled,
             "path": None if codecache.CACHE.path is None else str(codecache.CACHE.path),
         },
+        **extra,
         **host.stats(),
     }
 
@@ -214,7 +226,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-v", "--verbose", action="store_true", help="the console on stderr")
     ap.add_argument("--chunk", type=int, default=5_000_000, help="progress line every N")
     ap.add_argument("--qemu", action="store_true", help="also time QEMU (SLOF and x-vof=on)")
+    ap.add_argument("--engine", choices=ENGINES, default="python",
+                    help="python (the reference) or native (engine/native; needs cc)")  # fmt: skip
     args = ap.parse_args(argv)
+    try:
+        set_engine(args.engine)
+    except NativeUnavailable as e:
+        print(f"{ap.prog}: the native engine cannot run here: {str(e).splitlines()[0]}",
+              file=sys.stderr)  # fmt: skip
+        return 2
     report = boot(args.kernel, args.initrd, args.cmdline, args.smp, args.base,
                   int(args.max_instructions), args.verbose, args.chunk)  # fmt: skip
     if args.qemu:

@@ -86,6 +86,9 @@ HOT_AFTER = 16
 # kernel's dispatches are of blocks run hundreds of thousands of times, and a region
 # compiles all its members again.
 REGION_AFTER = 2048
+# Runs of a compiled block before the native engine compiles it (engine/native): C is
+# compiled in batches on a thread, but translating a block costs the vCPU's thread.
+NATIVE_AFTER = 64
 REGION_MAX = 12  # member blocks of a region (a transition finds its member by binary search)
 # The default mode: PPCDBG_BLOCKS=0 runs the interpreter only (the reference).
 ENABLED = os.environ.get("PPCDBG_BLOCKS", "1") not in ("0", "", "off", "no")
@@ -374,6 +377,7 @@ def _factory(
     loop: bool,
     watch: bool = False,
     count: bool = False,
+    after: int = REGION_AFTER,
 ) -> _Factory:
     """Compile (once per source text) the maker of a block running ``fns``.
 
@@ -385,8 +389,8 @@ def _factory(
     a watchpoint (memory's ``watch_hits`` became non-empty), so the vCPU
     stops right after it, as the interpreter's exact path does. With
     ``count``, the block counts its runs and calls ``promote(c)`` at the
-    ``REGION_AFTER``-th (``region``). The maker takes the called closures and
-    returns the block function.
+    ``after``-th (``region``, or the native engine's compile). The maker takes
+    the called closures and returns the block function.
     """
     length = len(fns)
     body, params = _body(
@@ -406,7 +410,7 @@ def _factory(
         src_lines += [
             ind + "nonlocal runs",
             ind + "runs += 1",
-            ind + f"if runs == {REGION_AFTER}: promote(c)",
+            ind + f"if runs == {after}: promote(c)",
         ]
     text_body = "\n".join(line for line, _ in body)
     src_lines += _prologue(text_body, ind, bool(checks), watch)
@@ -568,24 +572,27 @@ def _assemble(
     """The compiled block; with ``home`` (a cached, not watching block that has successors
     on its page) it counts its runs to become a region's entry (``region``)."""
     native = _native.ENABLED and home is not None and not watch
-    # The native dispatcher chains blocks itself: they do not become regions.
-    count = home is not None and not watch and not native and bool(_successors(fns, npcs, pc))
-    fac = _factory(fns, checks, npcs, loop, watch, count)
+    # With the native engine a block counts its runs to be compiled natively at the
+    # NATIVE_AFTER-th (the native dispatcher chains blocks itself: no regions).
+    count = home is not None and not watch and (native or bool(_successors(fns, npcs, pc)))
+    # A loop block runs many passes per call: compiled natively at its first.
+    after = (1 if loop else NATIVE_AFTER) if native else REGION_AFTER
+    fac = _factory(fns, checks, npcs, loop, watch, count, after)
     called = [fn for fn in fns if inline_source(fn) is None]
     me: list[Block] = []
 
     def promote(c: BlockCPU) -> None:
         assert home is not None
-        region(c, home[0], home[1], me[0])
+        if native:
+            _submit_native(me[0], pc, home[0], home[1])
+        else:
+            region(c, home[0], home[1], me[0])
 
     blk = fac.make(*called, Cut, M64, M32, pc, promote)
     b = Block(
         blk, len(fns), fac.lines, fac.code, loop, fns, checks, npcs, watch, {}, {}, frozenset()
     )
     me.append(b)
-    if native:
-        assert home is not None
-        _submit_native(b, pc, home[0], home[1])
     return b
 
 

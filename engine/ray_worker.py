@@ -27,7 +27,9 @@ instruction limit is enforced in the actor as in a worker process. A session no 
 take within ``START_TIMEOUT`` is an error (its actor is cancelled), not a wait forever.
 
 The engine's code goes to the cluster with the connection (Ray's ``py_modules``): the
-nodes need Python and Ray of the API process's versions, not ppcdbg.
+nodes need Python and Ray of the API process's versions, not ppcdbg. So does the API
+process's engine (``PPCDBG_ENGINE``, Ray's ``env_vars``): with ``native`` the nodes need a
+C compiler too.
 """
 
 from __future__ import annotations
@@ -64,13 +66,15 @@ def connect(address: str) -> dict[str, float]:
     A cluster that cannot be reached is a ConnectionError with Ray's one-line reason."""
     import ray
 
+    # The actors run this process's engine (set_engine, --engine), which they read at import.
+    env = {"PPCDBG_ENGINE": os.environ.get("PPCDBG_ENGINE", "python")}
     with _CONNECTING:
         if not ray.is_initialized():
             _reachable(address)
             try:
                 ray.init(address=address, namespace=NAMESPACE, log_to_driver=False,
                          logging_level=logging.WARNING,
-                         runtime_env={"py_modules": [str(ENGINE)]})  # fmt: skip
+                         runtime_env={"py_modules": [str(ENGINE)], "env_vars": env})  # fmt: skip
             except (ConnectionError, RuntimeError, ValueError) as e:
                 first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
                 raise ConnectionError(f"cannot join the Ray cluster at {address}: {first}") from e

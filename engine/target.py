@@ -12,11 +12,14 @@ the engine's objects.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
-# The engine's public names, in one place: what a driver may use besides Target itself.
+# The engine's public names, in one place: what a driver may use besides Target itself
+# (``_native``: the switch set_engine turns, and the totals native_stats reads).
+from . import native as _native
 from .cpu import TRACE_REG_NAMES, trace_xer
 from .debug.breakpoints import Breakpoint, BreakpointError
 from .debug.condition import ConditionError
@@ -38,6 +41,7 @@ from .debug.packed_trace import PackedTrace
 from .disasm import Line, disassemble_one
 from .loader import Image, ImageError, load_image
 from .msr import MSR_LE
+from .native import ENGINES, NativeUnavailable
 from .platform.pseries.boot import PseriesConfig as PseriesBoot
 from .registers import ARCHITECTED, VECTOR, UnknownRegister, canonical, read_register, width
 from .sprs import SPR_TABLE
@@ -210,16 +214,53 @@ def connect_ray(address: str) -> dict[str, float]:
     return connect(address)
 
 
+def set_engine(name: str) -> None:
+    """Run this process's vCPUs built from now on, and the session workers it starts from
+    now on, with the engine ``name`` (ENGINES): ``python``, the reference, or ``native``
+    (engine/native). The engine reads ``PPCDBG_ENGINE`` once, when it is imported: this sets
+    it for the workers (their fork server is started with the first of them, so call this
+    before the first session) and the flag this process's engine has already read.
+
+    For ``native`` the dispatcher is compiled (or found in the cache) first, so that a
+    machine without a C compiler or the Python headers is NativeUnavailable here, before
+    anything is set, not when a session builds its first vCPU. ConfigError for another name.
+    """
+    if name not in ENGINES:
+        raise ConfigError(f"engine must be one of {', '.join(ENGINES)}, not {name!r}")
+    if name == "native":
+        from .blocks import native_entry
+
+        native_entry()
+    os.environ["PPCDBG_ENGINE"] = name
+    _native.ENABLED = name == "native"
+
+
+def current_engine() -> str:
+    """The engine this process's vCPUs are built with: ``python`` or ``native``."""
+    return "native" if _native.ENABLED else "python"
+
+
+def native_stats() -> dict[str, Any]:
+    """This process's native engine so far: its dispatcher's totals (``calls``, ``blocks``,
+    ``instructions`` run natively, ``slow_exits``) and its compiler's (blocks ``compiled``
+    by this process, ``loaded`` from libraries already in the cache, ``failed``: why it
+    stopped compiling, or None). Zeros before it first ran."""
+    comp = _native.compiler()
+    return {**_native.stats(), "compiled": comp.compiled, "loaded": comp.loaded,
+            "failed": comp.failed}  # fmt: skip
+
+
 __all__ = [
-    "ARCHITECTED", "ATOMIC_SEQUENCES", "BACKENDS", "ISOLATION", "MSR_LE", "SCHEDULER_LOCKING",
-    "SPR_TABLE", "TRACE_REG_NAMES", "VECTOR", "Breakpoint", "BreakpointError", "ChangedIndices",
+    "ARCHITECTED", "ATOMIC_SEQUENCES", "BACKENDS", "ENGINES", "ISOLATION", "MSR_LE",
+    "SCHEDULER_LOCKING", "SPR_TABLE", "TRACE_REG_NAMES", "VECTOR", "Breakpoint", "BreakpointError",
+    "ChangedIndices",
     "ConditionError", "ConfigError", "ConsoleEvent", "ControllerError", "Event", "Image",
     "ImageError", "InterruptEvent", "LimitExceeded", "Line", "LostEvent", "MemoryAccessError",
-    "PackedTrace", "PseriesBoot", "ResumeEvent", "SessionConfig",
+    "NativeUnavailable", "PackedTrace", "PseriesBoot", "ResumeEvent", "SessionConfig",
     "Reversible", "Snapshots", "StopEvent", "Target", "TraceBatch", "TraceEvent",
     "UnknownRegister", "VCPUView", "WorkerLimits", "WorkerLost",
-    "canonical", "connect_ray", "disassemble_one", "instruction_key", "load_image",
-    "open_pseries_session",
+    "canonical", "connect_ray", "current_engine", "disassemble_one", "instruction_key",
+    "load_image", "native_stats", "open_pseries_session",
     "open_session",
-    "read_register", "trace_xer", "width",
+    "read_register", "set_engine", "trace_xer", "width",
 ]  # fmt: skip

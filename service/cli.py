@@ -18,7 +18,7 @@ from engine.target import (
     load_image,
 )
 from engine.trace import DEFAULT_REGS, REGISTER_GROUPS, TraceOptions, Tracer, expand_groups
-from service import dbcopy, serve
+from service import dbcopy, engine_choice, serve
 from service.boot import cli as boot_cli
 from service.gdb import cli as gdb_cli
 
@@ -72,6 +72,7 @@ def _trace_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument("--max-instructions", type=int, default=10_000_000)
     p.add_argument("--stats", action="store_true")
     p.add_argument("--out")
+    engine_choice.add_option(p)
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
@@ -156,6 +157,11 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as e:
         return int(e.code or 0)
+    if hasattr(args, "engine"):  # a command that runs the engine: set it up before it does
+        failed = engine_choice.apply(args)
+        if failed is not None:
+            print(f"ppcdbg {args.command}: {failed[1]}", file=sys.stderr)
+            return failed[0]
     if args.command == "trace":
         return cmd_trace(args)
     if args.command == "serve":

@@ -8,6 +8,7 @@ import secrets
 import sys
 from typing import Any
 
+from . import engine_choice
 from .settings import Settings
 
 LIMITS = (
@@ -77,6 +78,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                         "15)")  # fmt: skip
     for name in LIMITS:
         p.add_argument("--" + name.replace("_", "-"), type=int)
+    engine_choice.add_option(p)
 
 
 def settings_from(args: argparse.Namespace) -> tuple[Settings, str | None]:

@@ -216,6 +216,7 @@ class Compiler:
         self._libs: list[ctypes.CDLL] = []
         self._thread: threading.Thread | None = None
         self.failed: str | None = None
+        self.errors: list[str] = []  # batches that could not be built (the blocks stay Python)
         self.compiled = 0  # blocks compiled by this process
         self.loaded = 0  # blocks found in libraries already on disk
         os.register_at_fork(after_in_child=self._forked)
@@ -292,7 +293,11 @@ class Compiler:
             try:
                 self._build(batch)
             except NativeUnavailable as exc:
-                self.failed = str(exc)
+                self.failed = str(exc)  # no compiler: nothing more is submitted
+            except OSError as exc:
+                # This batch only (a full disk, a cache directory removed meanwhile): its
+                # blocks stay Python, as they are until compiled anyway.
+                self.errors.append(str(exc))
             finally:
                 with self._lock:
                     self._busy = False

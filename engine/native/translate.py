@@ -29,12 +29,19 @@ written nothing yet on that path.
 from __future__ import annotations
 
 import ast
+import inspect
+import textwrap
+import types
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
+
+from ..isa.specialize import INLINE_GLOBALS
 
 M64 = (1 << 64) - 1
 M32 = (1 << 32) - 1
 U64 = (0, M64)
+MAX_TEXT = 16_000  # characters of one instruction's C
 I128 = (-(1 << 127), (1 << 127) - 1)
 
 # vCPU attributes native code keeps in its state, with the invariant each holds.
@@ -128,14 +135,15 @@ class Instruction:
 
 
 class _Translator:
-    def __init__(self, index: int, pc_exit: str, pc_local: str) -> None:
-        self.index = index
+    def __init__(self, pc_exit: str, pc_local: str) -> None:
         self.exit = pc_exit  # C statement: leave before this instruction
         self.pc = pc_local  # C lvalue of the next address
         self.env: dict[str, Val] = {}
         self.decl: dict[str, str] = {}  # local -> C declaration type
         self.out = Instruction([])
         self.wrote = False  # a state write precedes the statement being translated
+        # Names the lines (scopes[0]) and the helpers being inlined (the rest) see.
+        self.scopes: list[dict[str, Any]] = [INLINE_GLOBALS]
 
     # -- expressions -----------------------------------------------------------
     def expr(self, e: ast.expr) -> Val:
@@ -162,9 +170,21 @@ class _Translator:
                 return Val(f"{M64}ull", M64, M64, True)
             if e.id == "M32":
                 return Val("4294967295ull", M32, M32, True)
+            for scope in reversed(self.scopes[1:]):  # a helper's globals and closure
+                if e.id in scope:
+                    c = scope[e.id]
+                    if isinstance(c, int) and not isinstance(c, bool):
+                        return self.expr(ast.Constant(c))
+                    break
             raise _Slow(f"name {e.id}")
         if isinstance(e, ast.Subscript):
-            if isinstance(e.value, ast.Name) and e.value.id == "g":
+            if isinstance(e.value, ast.Name) and e.value.id in self.env:
+                page = self.env[e.value.id]
+                off = self.expr(e.slice)
+                if not page.pointer or off.lo < 0 or off.hi > 4095:
+                    raise Refused("a byte of a page not proven inside it")
+                return Val(f"((u64){page.text}[{_exact(off)}])", 0, 255, True)
+            if _is_gpr(e.value):
                 k = _literal(e.slice)
                 if k is None or not 0 <= k < 32:
                     raise _Slow("a GPR by computed index")
@@ -236,6 +256,17 @@ class _Translator:
     def binop(self, e: ast.BinOp) -> Val:
         a, b = self.expr(e.left), self.expr(e.right)
         op = e.op
+        if a.lo == a.hi and b.lo == b.hi and not (a.pointer or b.pointer):
+            folded = _fold(op, a.lo, b.lo)
+            if folded is not None:
+                return self.expr(ast.Constant(folded))
+        if isinstance(op, (ast.FloorDiv, ast.Mod)):
+            # Only where Python's floor and C's truncation agree and nothing raises.
+            if a.lo < 0 or b.lo < 1 or a.hi > M64 or b.hi > M64:
+                raise Refused("division not proven non-negative by a non-zero divisor")
+            if isinstance(op, ast.FloorDiv):
+                return Val(f"({_exact(a)} / {_exact(b)})", a.lo // b.hi, a.hi // b.lo, True)
+            return Val(f"({_exact(a)} % {_exact(b)})", 0, min(a.hi, b.hi - 1), True)
         if isinstance(op, (ast.Add, ast.Sub, ast.Mult)):
             if isinstance(op, ast.Add):
                 lo, hi, sym = a.lo + b.lo, a.hi + b.hi, "+"
@@ -342,7 +373,119 @@ class _Translator:
                 raise Refused("page number outside 64 bits")
             kind = 0 if f.value.id == "tl" else 1
             return Val(f"page(s, {kind}, {_exact(key)})", 0, 0, False, pointer=True)
+        if isinstance(f, ast.Attribute) and f.attr == "bit_length" and not e.args:
+            a = self.expr(f.value)
+            if a.lo < 0 or a.hi > M64:
+                raise Refused("bit_length outside [0, 2**64)")
+            x = _exact(a)
+            return Val(f"({x} ? 64ull - (u64)__builtin_clzll({x}) : 0ull)",
+                       a.lo.bit_length(), a.hi.bit_length(), True)  # fmt: skip
+        if isinstance(f, ast.Name):
+            fn = self.function(f.id)
+            if fn is not None:
+                v = self.inline(fn, [self.value(x) for x in e.args])
+                if isinstance(v, tuple):
+                    raise Refused("a tuple used as a number")
+                return v
         raise _Slow(f"call {ast.unparse(f)}")
+
+    def value(self, e: ast.expr) -> Val | tuple[Val, ...]:
+        """An expression that may be a tuple (a helper's results), or a Val."""
+        if isinstance(e, ast.Tuple):
+            return tuple(self.expr(x) for x in e.elts)
+        if isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and not e.keywords:
+            fn = self.function(e.func.id)
+            if fn is not None:
+                return self.inline(fn, [self.value(x) for x in e.args])
+        return self.expr(e)
+
+    def function(self, name: str) -> Any:
+        """The pure helper ``name`` refers to here (a function whose body is inlined), or None."""
+        if name in self.env or name in ("s64", "int"):
+            return None
+        for scope in reversed(self.scopes):
+            if name in scope:
+                obj = scope[name]
+                return obj if isinstance(obj, types.FunctionType) else None
+        return None
+
+    def inline(
+        self, fn: types.FunctionType, args: list[Val | tuple[Val, ...]]
+    ) -> Val | tuple[Val, ...]:
+        """The value of ``fn(*args)``: its body evaluated on the arguments' values, in C."""
+        if len(self.scopes) > 8:
+            raise Refused("helpers nested too deep")
+        fdef = _function_ast(fn)
+        params = [a.arg for a in fdef.args.args]
+        if fdef.args.vararg or fdef.args.kwonlyargs or fdef.args.kwarg or len(args) != len(params):
+            raise Refused(f"{fn.__name__}'s arguments")
+        scope: dict[str, Any] = dict(fn.__globals__)
+        for name, cell in zip(fn.__code__.co_freevars, fn.__closure__ or (), strict=True):
+            scope[name] = cell.cell_contents
+        env: dict[str, Val] = {}
+        for p, v in zip(params, args, strict=True):
+            if isinstance(v, tuple):
+                raise Refused("a tuple argument")
+            env[p] = v
+        saved = self.env
+        self.env = env
+        self.scopes.append(scope)
+        try:
+            return self.evaluate(fdef.body)
+        finally:
+            self.scopes.pop()
+            self.env = saved
+
+    def evaluate(self, body: Sequence[ast.stmt]) -> Val | tuple[Val, ...]:
+        """A helper's statements (locals, ``if ...: return``, ``return``) as one value."""
+        for i, st in enumerate(body):
+            if isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant):
+                continue  # a docstring
+            if isinstance(st, ast.Assign) and all(isinstance(t, ast.Name) for t in st.targets):
+                v = self.value(st.value)
+                for t in st.targets:
+                    if isinstance(v, tuple):
+                        raise Refused("a tuple bound to one name")
+                    self.env[t.id] = v  # type: ignore[attr-defined]
+                continue
+            if (
+                isinstance(st, ast.Assign)
+                and len(st.targets) == 1
+                and isinstance(st.targets[0], ast.Tuple)
+            ):
+                v = self.value(st.value)
+                names = st.targets[0].elts
+                if not isinstance(v, tuple) or len(v) != len(names):
+                    raise Refused("tuple assignment shape")
+                for t, x in zip(names, v, strict=True):
+                    if not isinstance(t, ast.Name):
+                        raise Refused("tuple target")
+                    self.env[t.id] = x
+                continue
+            if isinstance(st, ast.AugAssign) and isinstance(st.target, ast.Name):
+                self.env[st.target.id] = self.expr(
+                    ast.BinOp(left=ast.Name(st.target.id, ast.Load()), op=st.op, right=st.value)
+                )
+                continue
+            if isinstance(st, ast.Return) and st.value is not None:
+                return self.value(st.value)
+            if isinstance(st, ast.If):
+                rest = list(body[i + 1 :])
+                then = list(st.body) + ([] if _returns(st.body) else rest)
+                other = (
+                    (list(st.orelse) + ([] if _returns(st.orelse) else rest)) if st.orelse else rest
+                )
+                test = self.truth(self.expr(st.test))
+                env = dict(self.env)
+                self.env.update(self.narrowed(st.test))
+                a = self.evaluate(then)
+                self.env = dict(env)
+                self.env.update(self.narrowed(st.test, negate=True))
+                b = self.evaluate(other)
+                self.env = env
+                return _choose(test, a, b)
+            raise Refused(f"helper statement {type(st).__name__}")
+        raise Refused("a helper that returns nothing")
 
     def load(self, call: ast.Call) -> Val:
         fmt, size, signed, page, off = self.access(call, 3)
@@ -387,6 +530,15 @@ class _Translator:
 
     def stmt(self, s: ast.stmt, ind: str) -> list[str]:
         if isinstance(s, ast.Assign):
+            if len(s.targets) == 1 and isinstance(s.targets[0], ast.Tuple):
+                vals = self.value(s.value)
+                names = s.targets[0].elts
+                if not isinstance(vals, tuple) or len(vals) != len(names):
+                    raise Refused("tuple assignment shape")
+                out = []
+                for t, x in zip(names, vals, strict=True):
+                    out += self.assign(t, x, ind)
+                return out
             v = self.expr(s.value)
             out = []
             for t in s.targets:
@@ -451,7 +603,18 @@ class _Translator:
             # interval allows.
             self.env[t.id] = Val(f"(({_ctype(v.lo, v.hi)}){name})", v.lo, v.hi, False)
             return [ind + f"{name} = (i128){_exact(v)};"]
-        if isinstance(t, ast.Subscript) and _is_name(t.value, "g"):
+        if (
+            isinstance(t, ast.Subscript)
+            and isinstance(t.value, ast.Name)
+            and t.value.id in self.env
+        ):
+            page = self.env[t.value.id]
+            off = self.expr(t.slice)
+            if not page.pointer or off.lo < 0 or off.hi > 4095 or v.lo < 0 or v.hi > 255:
+                raise Refused("a byte store not proven inside the page and a byte")
+            self.wrote = True
+            return [ind + f"{page.text}[{_exact(off)}] = (u8){_mod(v)};"]
+        if isinstance(t, ast.Subscript) and _is_gpr(t.value):
             k = _literal(t.slice)
             if k is None or not 0 <= k < 32:
                 raise _Slow("a GPR by computed index")
@@ -466,21 +629,38 @@ class _Translator:
             return [ind + f"s->{t.attr} = {_mod(v)};"]
         raise _Slow(f"assigns {ast.unparse(t)}")
 
-    def narrowed(self, test: ast.expr) -> dict[str, Val]:
-        """Locals whose interval a true ``test`` narrows (``_o <= 4088 and ...``)."""
+    def narrowed(self, test: ast.expr, negate: bool = False) -> dict[str, Val]:
+        """Locals whose interval ``test`` (false, with ``negate``) narrows (``_o <= 4088``)."""
         out: dict[str, Val] = {}
-        if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) and not negate:
             for part in test.values:
                 out.update(self.narrowed(part))
             return out
+        if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or) and negate:
+            for part in test.values:
+                out.update(self.narrowed(part, negate=True))
+            return out
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            return self.narrowed(test.operand, not negate)
+        if isinstance(test, ast.Name) and not negate:
+            test = ast.Compare(test, [ast.NotEq()], [ast.Constant(0)])
+        elif isinstance(test, ast.Name):
+            test = ast.Compare(test, [ast.Eq()], [ast.Constant(0)])
         if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
             return out
         left, op, right = test.left, test.ops[0], test.comparators[0]
         if isinstance(right, ast.Name) and _literal(left) is not None:
-            flip = {ast.Lt: ast.Gt, ast.Gt: ast.Lt, ast.LtE: ast.GtE, ast.GtE: ast.LtE}
+            flip = {ast.Lt: ast.Gt, ast.Gt: ast.Lt, ast.LtE: ast.GtE, ast.GtE: ast.LtE,
+                    ast.Eq: ast.Eq, ast.NotEq: ast.NotEq}  # fmt: skip
             if type(op) not in flip:
                 return out
             left, right, op = right, left, flip[type(op)]()
+        if negate:
+            inverse = {ast.Lt: ast.GtE, ast.GtE: ast.Lt, ast.Gt: ast.LtE, ast.LtE: ast.Gt,
+                       ast.Eq: ast.NotEq, ast.NotEq: ast.Eq}  # fmt: skip
+            if type(op) not in inverse:
+                return out
+            op = inverse[type(op)]()
         k = _literal(right)
         if not isinstance(left, ast.Name) or left.id not in self.env or k is None:
             return out
@@ -498,11 +678,16 @@ class _Translator:
             lo = max(lo, k + 1)
         elif isinstance(op, ast.Eq):
             lo, hi = max(lo, k), min(hi, k)
+        elif isinstance(op, ast.NotEq):
+            if k == lo:
+                lo += 1
+            elif k == hi:
+                hi -= 1
         else:
             return out
         if lo > hi:
             return out  # the branch is never taken: nothing to narrow to
-        out[left.id] = Val(f"(({_ctype(lo, hi)})v{left.id})", lo, hi, False)
+        out[left.id] = Val(f"(({_ctype(lo, hi)}){_exact(v)})", lo, hi, False)
         return out
 
     @staticmethod
@@ -539,6 +724,81 @@ def _join(a: dict[str, Val], b: dict[str, Val]) -> dict[str, Val]:
     return out
 
 
+def _fold(op: ast.operator, a: int, b: int) -> int | None:
+    """``a op b`` for two constants, or None where Python would raise or it is not folded."""
+    try:
+        if isinstance(op, ast.Add):
+            return a + b
+        if isinstance(op, ast.Sub):
+            return a - b
+        if isinstance(op, ast.Mult):
+            return a * b
+        if isinstance(op, ast.BitAnd):
+            return a & b
+        if isinstance(op, ast.BitOr):
+            return a | b
+        if isinstance(op, ast.BitXor):
+            return a ^ b
+        if isinstance(op, ast.LShift) and 0 <= b <= 256:
+            return a << b
+        if isinstance(op, ast.RShift) and b >= 0:
+            return a >> b
+        if isinstance(op, ast.FloorDiv) and b:
+            return a // b
+        if isinstance(op, ast.Mod) and b:
+            return a % b
+    except (OverflowError, ValueError):
+        return None
+    return None
+
+
+def _returns(body: Sequence[ast.stmt]) -> bool:
+    return bool(body) and isinstance(body[-1], ast.Return)
+
+
+def _choose(test: str, a: Val | tuple[Val, ...], b: Val | tuple[Val, ...]) -> Val | tuple[Val, ...]:
+    """``a if test else b``, element by element for tuples (C's ?: evaluates one side)."""
+    if isinstance(a, tuple) or isinstance(b, tuple):
+        if not (isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b)):
+            raise Refused("a helper's returns differ in shape")
+        return tuple(_choose1(test, x, y) for x, y in zip(a, b, strict=True))
+    return _choose1(test, a, b)
+
+
+def _choose1(test: str, a: Val, b: Val) -> Val:
+    if a.pointer or b.pointer:
+        raise Refused("conditional page")
+    lo, hi = min(a.lo, b.lo), max(a.hi, b.hi)
+    if lo >= 0 and hi <= M64 or (a.modular and b.modular):
+        return Val(f"({test} ? {_mod(a)} : {_mod(b)})", lo, hi, True)
+    ty = _ctype(lo, hi)
+    return Val(f"({test} ? ({ty}){_exact(a)} : ({ty}){_exact(b)})", lo, hi, False)
+
+
+_ASTS: dict[types.CodeType, ast.FunctionDef] = {}
+
+
+def _function_ast(fn: types.FunctionType) -> ast.FunctionDef:
+    tree = _ASTS.get(fn.__code__)
+    if tree is None:
+        try:
+            src = textwrap.dedent(inspect.getsource(fn))
+        except (OSError, TypeError) as exc:
+            raise Refused(f"no source for {fn.__name__}") from exc
+        node = ast.parse(src).body[0]
+        if not isinstance(node, ast.FunctionDef) or node.decorator_list:
+            raise Refused(f"{fn.__name__} is not a plain function")
+        tree = _ASTS[fn.__code__] = node
+    return tree
+
+
+def _is_gpr(e: ast.expr) -> bool:
+    """``g`` or ``c.gpr``: the GPRs."""
+    return _is_name(e, "g") or (
+        isinstance(e, ast.Attribute) and e.attr == "gpr" and _is_name(e.value, "c")
+    )
+
+
 def _is_name(e: ast.expr, name: str) -> bool:
     return isinstance(e, ast.Name) and e.id == name
 
@@ -560,27 +820,56 @@ def _load(t: ast.expr) -> ast.expr:
     return n
 
 
-def instruction(lines: Sequence[str], index: int, pc: int, pc_local: str = "npc") -> Instruction:
+def instruction(lines: Sequence[str], index: int, pc: int) -> Instruction:
     """The C of one instruction's inline lines (``index`` in its block, at ``pc``).
 
     Raises Refused when a construct is outside the subset on a path that has
-    written state already (or anywhere the meaning would be a guess).
+    written state already (or anywhere the meaning would be a guess). The
+    translation of the same lines is made once per process; only the exit's
+    index and address differ from one place to another.
     """
+    key = tuple(lines)
+    done = _TRANSLATED.get(key)
+    if done is None:
+        try:
+            done = _translate(key)
+        except Refused as exc:
+            done = exc
+        _TRANSLATED[key] = done
+    if isinstance(done, Refused):
+        raise done
+    exit_ = _exit(index, pc)
+    return Instruction(
+        [line.replace(_EXIT, exit_) for line in done.lines],
+        done.gpr_writes,
+        done.attrs,
+        done.slow,
+        done.always_slow,
+    )
+
+
+_EXIT = "{ s->left_at = @I; return @PC; }"  # filled in with each place's index and address
+_TRANSLATED: dict[tuple[str, ...], Instruction | Refused] = {}
+
+
+def _translate(lines: tuple[str, ...]) -> Instruction:
     text = "\n".join(ln for ln in lines if ln.strip() != "@CHECK")
     if "@SLOTS" in text:
         # A time read: the clock inside a chunk is Python's to account.
-        return Instruction([f"    {_exit(index, pc)}"], slow=True, always_slow=True)
+        return Instruction([f"    {_EXIT}"], slow=True, always_slow=True)
     try:
         tree = ast.parse(text)
     except SyntaxError as exc:
         raise Refused(f"not Python: {exc}") from None
-    tr = _Translator(index, _exit(index, pc), pc_local)
+    tr = _Translator(_EXIT, "npc")
     body = tr.block(tree.body, "    ")
+    if sum(len(line) for line in body) > MAX_TEXT:
+        raise Refused("the C text is too long (helpers inlined into each other)")
     out = tr.out
     decls = [f"    {ty} {name};" if ty != "u8 *" else f"    u8 *{name};"
              for name, ty in sorted(tr.decl.items())]  # fmt: skip
     out.lines = ["  {", *decls, *body, "  }"]
-    out.always_slow = bool(body) and body[0].strip() == _exit(index, pc)
+    out.always_slow = bool(body) and body[0].strip() == _EXIT
     return out
 
 

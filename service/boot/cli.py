@@ -7,6 +7,8 @@ checkstop or a reboot request, 3 when ``--max-instructions`` retire, 2 for bad i
 ``--gdb PORT`` serves the session to gdb before the first instruction (QEMU's ``-s -S``):
 gdb drives it from there. ``--bios FILE`` boots as QEMU's ``-bios``: the raw firmware image at 0
 (at most 4 MiB) entered at 0x100 with r3 = the device tree, the kernel at 0x400000.
+``--engine native`` runs hot blocks as machine code (engine/native) and says, on the line
+before the outcome's, how many instructions ran natively.
 """
 
 from __future__ import annotations
@@ -30,9 +32,12 @@ from engine.target import (
     SessionConfig,
     StopEvent,
     Target,
+    current_engine,
+    native_stats,
     open_pseries_session,
 )
 
+from .. import engine_choice
 from ..serve import GC_THRESHOLDS
 from .terminal import ConsoleInput, raw_terminal
 
@@ -79,6 +84,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                    help="when every vCPU sleeps: skip to the next timer at once, or wait as long "
                    "on the host clock (woken by typing). Default: realtime when stdin is a "
                    "terminal (an idle shell costs no CPU), else skip")  # fmt: skip
+    engine_choice.add_option(p)
 
 
 def _read(path: str, what: str) -> bytes:
@@ -160,6 +166,20 @@ def _stats(ctl: Target, seconds: float, out: BinaryIO) -> None:
     out.flush()
 
 
+def native_summary(total: int) -> str:
+    """What the native engine did in this process's run of ``total`` instructions, the line
+    printed just before the outcome's."""
+    s = native_stats()
+    ran = s["instructions"]
+    share = f" ({100 * ran / total:.1f}%)" if total > 0 else ""
+    line = (f"native engine: {ran:,} instructions run natively{share}, {s['blocks']:,} blocks "
+            f"in {s['calls']:,} calls, {s['slow_exits']:,} slow exits; {s['compiled']:,} "
+            f"blocks compiled, {s['loaded']:,} loaded from the cache")  # fmt: skip
+    if s["failed"]:
+        line += f"; compiling stopped: {s['failed'].splitlines()[0]}"
+    return line
+
+
 def collect_less() -> None:
     """The collector as the session worker and ``ppcdbg serve`` run it: what exists now (the
     engine's modules, the image's symbols, the machine) frozen out of its passes, which run
@@ -197,6 +217,8 @@ def run(args: argparse.Namespace) -> int:
                 console.write(b"\r\n")
     seconds = time.perf_counter() - t0
     status, why = _outcome(ev, quit_)
+    if current_engine() == "native":
+        print(f"ppcdbg boot: {native_summary(ctl.time)}", file=err)
     print(f"ppcdbg boot: {why} after {ctl.time:,} instructions", file=err, flush=True)
     if args.stats:
         _stats(ctl, seconds, sys.stderr.buffer)

@@ -18,6 +18,7 @@ from engine.target import (
     open_session,
 )
 
+from .. import engine_choice
 from . import start_gdb_server
 
 
@@ -33,6 +34,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--atomic-sequences", choices=ATOMIC_SEQUENCES)
     p.add_argument("--quantum", type=int, default=10)
     p.add_argument("--once", action="store_true", help="exit when the first gdb disconnects")
+    engine_choice.add_option(p)
 
 
 def run(args: argparse.Namespace) -> int:
