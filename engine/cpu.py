@@ -942,17 +942,15 @@ class VCPU:
                         pc, used, slow = nrun(self, cache.blocks, pc, left - n, stop_at)
                         n += used
                         if slow:
-                            # It left before an instruction it does not hold: that one runs
-                            # here exactly, as a time read does.
-                            self.retired += n
-                            self.clock += n
-                            self.nia = pc
-                            self.step(allow_async=False)
+                            # It left before an instruction it does not hold: that one
+                            # runs here as a cold block runs it, by its closure (the
+                            # handlers below count it as a one-instruction block's).
+                            b = None
+                            fn = cache.get(pc)
+                            if fn is None:
+                                fn = self.decode_at(pc)
+                            pc = fn(self)
                             n += 1
-                            if self.refund:
-                                self._refund()
-                                n -= 1
-                            return n, False
                         continue
                     ncomp.tick()
                 if b is None:
