@@ -280,6 +280,59 @@ class VCPU:
         for cache in self.icaches.values():
             cache.drop_range(lo, size)
 
+    def flush_tlb_page(self, ea: int, low: int, size: int) -> None:
+        """A tlbie of the page holding ``ea``: [low, low + size) in every quadrant. The MMU
+        drops the translations covering ``ea`` (a large page's every piece); the data TLB
+        drops its entries in the range and those pieces, unless the MMU cannot tell which
+        it holds (then all of them); decoded code in the range goes."""
+        gone = None
+        if self.mmu is not None:
+            gone = self.mmu.flush_page(ea)
+        if gone is None:
+            self.dtlb.clear()
+        else:
+            first, count = low >> 12, size >> 12
+            for epns in (self.dtlb.load, self.dtlb.store):
+                if not epns:
+                    continue
+                if count > len(epns):
+                    doomed = [
+                        k for k in epns if 0 <= (k & _EPN_NO_QUADRANT) - first < count or k in gone
+                    ]
+                else:
+                    doomed = [
+                        k
+                        for q in range(4)
+                        for k in range(first | q << 50, (first | q << 50) + count)
+                        if k in epns
+                    ]
+                    doomed += [k for k in gone if k in epns]
+                for k in doomed:
+                    epns.pop(k, None)
+        for cache in self.icaches.values():
+            for quadrant in range(4):
+                cache.drop_range(low | quadrant << 62, size)
+
+    def flush_tlb(self) -> None:
+        """A tlbie that drops every translation: what walking the tables again would find
+        differently goes (its data TLB entries and decoded code); the rest would be found
+        again as it is (RadixMMU.flush_stale), so it stays. Everything goes when the MMU
+        cannot tell."""
+        mmu = self.mmu
+        gone = None if mmu is None else mmu.flush_stale()
+        if gone is None:
+            self.flush_translation()
+            return
+        if gone:
+            load, store = self.dtlb.load, self.dtlb.store
+            for epn in gone:
+                load.pop(epn, None)
+                store.pop(epn, None)
+            for cache in self.icaches.values():
+                for epn in gone:
+                    if epn in cache.by_ea or epn in cache.held:
+                        cache.drop_range(epn << 12, 4096)
+
     def suspend_decoded(self) -> None:
         """Translation may have changed anywhere: drop the data TLB and set decoded code
         aside; each page comes back on its next fetch if it still maps where it did."""
@@ -297,6 +350,8 @@ class VCPU:
         if self.mmu is not None:
             self.mmu.flush()
         self.suspend_decoded()
+        if self.mmu is not None:
+            self.mmu.exact_again()
 
     # -- time: time base, DEC, HDEC -------------------------------------------
     @property
@@ -521,6 +576,30 @@ class VCPU:
                 self.tlb_load[ea >> PAGE_SHIFT] = page
                 return int.from_bytes(page[off : off + size], order)  # type: ignore[arg-type]
         return mem.read(pa, size, order)
+
+    def map_data(self, ea: int, store: int) -> None:
+        """Map ``ea``'s page in the data TLB as read() (``store`` 0) or write() would for an
+        access inside the page, and do nothing else: the native engine's data TLB fill
+        (engine/native), after which the access itself goes through the map. A fault or a
+        page off the fast path leaves it unmapped: the access then runs here and faults or
+        takes its slow path exactly. Translating has the effects the access's own would
+        (the MMU's R and C bits, its caches; a fault's SPRs, written again by the access)."""
+        msr = self.msr
+        try:
+            if store or msr & MSR_DR:
+                pa = self.translate_data(ea, bool(store))
+            else:
+                pa = ea & REAL_MODE_MASK
+                if msr & MSR_HV and not ea >> 63:
+                    pa |= self.spr[SPR_HRMOR]
+        except (Interrupt, MemoryFault):
+            return
+        if store:
+            self.mem.storable(pa >> PAGE_SHIFT, self.dtlb, ea >> PAGE_SHIFT)
+        else:
+            page = self.mem.loadable(pa >> PAGE_SHIFT)
+            if page is not None:
+                self.tlb_load[ea >> PAGE_SHIFT] = page
 
     def _split(self, ea: int, size: int, write: bool, data: bytes | None) -> bytes:
         """An access that crosses a page with translation on: each page translates alone.
@@ -939,7 +1018,7 @@ class VCPU:
                         b = get(pc)
                     if b is not None and b.native and b.length <= left - n:
                         # Native blocks from here, as far as they go (engine/native).
-                        pc, used, slow = nrun(self, cache.blocks, pc, left - n, stop_at)
+                        pc, used, slow = nrun(self, cache, pc, left - n, stop_at, self.map_data)
                         n += used
                         if slow:
                             # It left before an instruction it does not hold: that one
@@ -1092,6 +1171,9 @@ class Host(Protocol):
     def vm_exit(self, cpu: VCPU, exc: Interrupt, pc: int) -> None: ...
 
 
+_EPN_NO_QUADRANT = (1 << 50) - 1  # an effective page number without the quadrant bits
+
+
 class Translator(Protocol):
     """A vCPU's MMU (engine/mmu.py)."""
 
@@ -1100,6 +1182,12 @@ class Translator(Protocol):
     def probe(self, ea: int, access: str = "r") -> int | None: ...
 
     def flush(self, ea: int | None = None) -> None: ...
+
+    def flush_stale(self) -> set[int] | None: ...
+
+    def flush_page(self, ea: int) -> set[int] | None: ...
+
+    def exact_again(self) -> None: ...
 
 
 # -- turning a table entry into an executable closure ---------------------------

@@ -95,6 +95,11 @@ class PhysicalMemory:
         # entry when a vCPU empties its maps alone; deleting checks the entry still maps
         # this page, and the records of a page are bounded by its effective aliases.
         self._store_mapped: dict[int, set[tuple[DataTLB, int]]] = {}
+        # Pages holding translation tables some MMU walked (``watch_table``): kept off the
+        # fast path, so that every store to them is seen, and each store is told to the
+        # observers (the MMUs: a flush then drops only what was walked through that page).
+        self._tables: set[int] = set()
+        self.table_observers: list[Callable[[int], None]] = []
 
     # -- data TLBs -------------------------------------------------------------
     def new_tlb(self) -> DataTLB:
@@ -207,6 +212,9 @@ class PhysicalMemory:
             pos += n
 
     def _after_store(self, pn: int, pa: int, n: int, writer: object | None) -> None:
+        if pn in self._tables:
+            for written in self.table_observers:
+                written(pn)
         callbacks = self._code.pop(pn, None)
         if callbacks:
             for drop in callbacks:
@@ -229,6 +237,7 @@ class PhysicalMemory:
             and pn not in self._reserved_pages
             and self._page_epoch.get(pn) == self._epoch
             and pn not in self._write_watch_pages
+            and pn not in self._tables
         ):
             self._fast_write.add(pn)
         else:
@@ -284,6 +293,14 @@ class PhysicalMemory:
         self._code.setdefault(pn, []).append(drop)
         self._leave_fast(pn)
 
+    # -- translation tables --------------------------------------------------
+    def watch_table(self, pn: int) -> None:
+        """Tell ``table_observers`` of every store to page ``pn`` from now on (an MMU walked
+        a table there)."""
+        if pn not in self._tables:
+            self._tables.add(pn)
+            self._leave_fast(pn)
+
     # -- reservations --------------------------------------------------------
     def reserve(self, owner: object, pa: int) -> None:
         g = pa >> RESERVATION_SHIFT
@@ -333,6 +350,9 @@ class PhysicalMemory:
         for callbacks in code.values():
             for drop in callbacks:
                 drop()
+        for pn in self._tables:  # every table may read differently now
+            for written in self.table_observers:
+                written(pn)
         self.reservations = {g: set(o) for g, o in snap.reservations.items()}
         self._reserved_pages = {}
         for g, owners in self.reservations.items():

@@ -187,6 +187,18 @@ class RadixMMU:
         # instruction (tens of thousands of times a boot) with no table word changed.
         self._walks: dict[tuple[int, str, int, int], _Walk] = {}
         self._reads: list[tuple[int, int]] | None = None  # the walk in progress, recorded
+        # What a flush of everything must drop (``flush_stale``): the cached keys by the
+        # table pages their walks read, and the table pages stored to since (memory tells
+        # every MMU: ``watch_table``). A walk is a function of its registers and the table
+        # words it reads, so a key none of whose pages was written would be walked again to
+        # the same page: keeping it is exact. ``_exact`` says every translation the vCPU
+        # holds (this cache, its data TLB, its decoded code) is one of these keys; a full
+        # ``flush`` that leaves the vCPU's own caches be, a cache that started over, or a
+        # walk not recorded (a read watchpoint) make it False until the vCPU drops them all.
+        self._deps: dict[int, set[tuple[int, str, int, int]]] = {}
+        self._dirty: set[int] = set()
+        self._exact = True
+        cpu.mem.table_observers.append(self._dirty.add)
 
     # -- the guest profile's process table --------------------------------------
     @property
@@ -245,12 +257,58 @@ class RadixMMU:
             self._tlb.clear()
             self._by_page.clear()
             self._shifts.clear()
+            self._deps.clear()
+            self._dirty.clear()
+            self._exact = False  # the vCPU's own caches still hold what this dropped
             return
+        self.flush_page(ea)
+
+    def flush_page(self, ea: int) -> set[int] | None:
+        """Drop the cached translations of the page holding ``ea`` (every size); the
+        effective 4 KiB pages they covered, or None when the vCPU may hold translations
+        this cache does not know (``_exact``)."""
+        gone: set[int] = set()
         for shift in self._shifts:
             keys = self._by_page.pop((shift, (ea & R_EADDR_MASK) >> shift), None)
             if keys:
                 for key in keys:
                     self._tlb.pop(key, None)
+                    gone.add(key[0])
+        return gone if self._exact else None
+
+    def flush_stale(self) -> set[int] | None:
+        """A flush of every translation, keeping those that walking again would find
+        unchanged (``_deps``). The effective 4 KiB pages whose translations went (the
+        vCPU drops its data TLB entries and decoded code there), or None when it cannot
+        tell: then nothing was dropped, and the caller flushes everything."""
+        if not self._exact:
+            return None
+        gone: set[int] = set()
+        tlb, walks, deps = self._tlb, self._walks, self._deps
+        for pn in self._dirty:
+            keys = deps.pop(pn, None)
+            if keys:
+                for key in keys:
+                    tlb.pop(key, None)  # its _by_page entry is popped harmlessly later
+                    walks.pop(key, None)
+                    gone.add(key[0])
+        self._dirty.clear()
+        return gone
+
+    def exact_again(self) -> None:
+        """The vCPU dropped every translation it held after a full ``flush``."""
+        if not self._tlb:
+            self._exact = True
+
+    def _depend(self, key: tuple[int, str, int, int], reads: tuple[tuple[int, int], ...]) -> None:
+        mem = self.cpu.mem
+        deps = self._deps
+        for pn in {a >> 12 for a, _ in reads}:
+            mem.watch_table(pn)
+            d = deps.get(pn)
+            if d is None:
+                d = deps[pn] = set()
+            d.add(key)
 
     # -- the cache ------------------------------------------------------------------
     def _fill(self, ea: int, access: str) -> int:
@@ -264,9 +322,11 @@ class RadixMMU:
             cpu.spr[SPR_PIDR] | cpu.spr[SPR_AMR] >> 62 << 40,
         )
         walk = self._walks.get(key)
+        recorded: tuple[tuple[int, int], ...] | None = None
         if walk is not None and self._still(walk):
             base, shift = walk[2], walk[3]
             raddr = base | (ea & 0xFFF)
+            recorded = walk[1]
         else:
             # A read watchpoint sees each table word the walk reads: walk, record nothing.
             if not cpu.mem.watching:
@@ -280,10 +340,15 @@ class RadixMMU:
             if shift and reads is not None:
                 if len(self._walks) >= _WALKS_LIMIT:
                     self._walks.clear()
-                self._walks[key] = (self._registers(), tuple(reads), raddr & ~0xFFF, shift)
+                recorded = tuple(reads)
+                self._walks[key] = (self._registers(), recorded, raddr & ~0xFFF, shift)
         if shift:
             if len(self._tlb) >= _TLB_LIMIT:
                 self.flush()
+            if recorded is None:
+                self._exact = False
+            else:
+                self._depend(key, recorded)
             self._tlb[key] = raddr & ~0xFFF
             self._by_page.setdefault((shift, (ea & R_EADDR_MASK) >> shift), []).append(key)
             self._shifts.add(shift)

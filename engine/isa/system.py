@@ -523,18 +523,14 @@ def _tlbi_flush(w: int, x: Ctx, *, broadcast: bool) -> Exec:
         v = c.gpr[rb]
         ea = v & TLBIE_EPN if ric == 0 and radix and not (v >> 10) & 3 else None
         for cpu in c.peers if broadcast else (c,):
-            if cpu.mmu is not None:
-                cpu.mmu.flush(ea)
             if ea is None:
-                cpu.suspend_decoded()
+                cpu.flush_tlb()
             else:
-                # Decoded code elsewhere keeps its translation: drop only this page's (its
-                # size from RB[AP]; the largest, 1 GiB, when AP names none).
-                # Every quadrant, as the MMU's own cache drops them.
+                # Decoded code and data maps elsewhere keep their translation: drop only
+                # this page's (its size from RB[AP]; the largest, 1 GiB, when AP names
+                # none), in every quadrant, as the MMU's own cache drops them.
                 size = 1 << RADIX_AP_SHIFTS.get((v >> 5) & 7, 30)
-                low = ea & ~(size - 1) & ~QUADRANT_BITS
-                for quadrant in range(4):
-                    cpu.flush_decoded_range(low | quadrant << 62, size)
+                cpu.flush_tlb_page(ea, ea & ~(size - 1) & ~QUADRANT_BITS, size)
         raise Resync(npc)
 
     return ex

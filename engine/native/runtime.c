@@ -8,7 +8,7 @@
 
 #define FN_ENTRIES 256
 
-static PyObject *s_gpr, *s_tlb_load, *s_tlb_store;
+static PyObject *s_gpr, *s_tlb_load, *s_tlb_store, *s_blocks;
 static PyObject *s_attrs[9];
 static const char *attr_names[9] = {"cr", "lr", "ctr", "cfar", "so", "ov", "ca", "ov32", "ca32"};
 static Py_ssize_t native_index = -1, length_index = -1;
@@ -23,10 +23,11 @@ static struct st S;
 /* Totals since the module was loaded: calls, blocks run, instructions run, slow exits. */
 static unsigned long long n_calls, n_blocks, n_insns, n_slow;
 static struct fent fcache[FN_ENTRIES];
-static PyObject *cur_tl, *cur_ts;
+static PyObject *cur_tl, *cur_ts, *cur_cache, *cur_map;
+static PyObject *s_gen;
+static int aborted;  /* the data TLB fill dropped decoded code: leave at once */
 
-static u8 *miss(struct st *s, int kind, u64 epn) {
-    PyObject *d = kind ? cur_ts : cur_tl;
+static u8 *lookup(PyObject *d, u64 epn) {
     PyObject *key = PyLong_FromUnsignedLongLong(epn);
     u8 *p = NULL;
     if (key != NULL) {
@@ -36,6 +37,42 @@ static u8 *miss(struct st *s, int kind, u64 epn) {
             p = (u8 *)PyByteArray_AS_STRING(page);
     }
     PyErr_Clear();
+    return p;
+}
+
+static long long cache_gen(void) {
+    PyObject *g = PyObject_GetAttr(cur_cache, s_gen);
+    long long v = g ? PyLong_AsLongLong(g) : -1;
+    Py_XDECREF(g);
+    PyErr_Clear();
+    return v;
+}
+
+static unsigned long long n_fills;
+
+static u8 *miss(struct st *s, int kind, u64 epn) {
+    PyObject *d = kind ? cur_ts : cur_tl;
+    u8 *p = aborted ? NULL : lookup(d, epn);
+    if (p == NULL && !aborted && cur_map != Py_None) {
+        /* Not mapped: the vCPU maps it as its slow path would (VCPU.map_data), which runs
+         * no guest code and changes nothing the guest sees but the MMU's R and C bits,
+         * exactly as the access itself would. Should that drop decoded code, native code
+         * leaves before this instruction and the Python engine runs it. */
+        long long before = cache_gen();
+        PyObject *r = PyObject_CallFunction(cur_map, "Ki", (unsigned long long)(epn << 12), kind);
+        Py_XDECREF(r);
+        PyErr_Clear();
+        n_fills++;
+        if (cache_gen() != before) {
+            aborted = 1;
+            return NULL;
+        }
+        /* Mapping may have taken other pages out of the maps (a table page leaving the
+         * store fast path, copy-on-write emptying them): every page and block this call
+         * looked up is looked up again. */
+        s->gen++;
+        p = lookup(d, epn);
+    }
     struct tent *e = &s->tlb[kind][epn & (TLB_ENTRIES - 1)];
     e->epn = epn;
     e->gen = s->gen;
@@ -85,11 +122,24 @@ static int store_state(PyObject *cpu, PyObject *gpr) {
     return 0;
 }
 
-/* run(cpu, blocks, pc, left, stops) -> (next pc, instructions run, left before one)
- * The first block is run without a stop check (the caller made it). */
+/* run(cpu, cache, pc, left, stops, map) -> (next pc, instructions run, left before one)
+ * ``cache`` is the vCPU's decode cache (its ``blocks`` dict and ``gen``), ``map`` the
+ * function that maps a data page (or None). The first block is run without a stop check
+ * (the caller made it). */
 static PyObject *run(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 5) { PyErr_SetString(PyExc_TypeError, "run takes 5 arguments"); return NULL; }
-    PyObject *cpu = args[0], *blocks = args[1], *stops = args[4];
+    /* run(cpu, blocks, pc, left, stops): a blocks dict alone, no data page maps (tests). */
+    if (nargs != 6 && nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "run takes 5 or 6 arguments");
+        return NULL;
+    }
+    PyObject *cpu = args[0], *cache = args[1], *stops = args[4];
+    PyObject *blocks = cache, *map = Py_None;
+    if (nargs == 6) {
+        blocks = PyObject_GetAttr(cache, s_blocks);
+        if (blocks == NULL) return NULL;
+        Py_DECREF(blocks);  /* the cache holds it for the whole call */
+        map = args[5];
+    }
     u64 pc = PyLong_AsUnsignedLongLong(args[2]);
     long long left = PyLong_AsLongLong(args[3]);
     if (PyErr_Occurred()) return NULL;
@@ -104,7 +154,8 @@ static PyObject *run(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     }
     PyObject *gpr;
     if (load_state(cpu, &gpr) < 0) { Py_DECREF(tl); Py_DECREF(ts); return NULL; }
-    cur_tl = tl; cur_ts = ts;
+    cur_tl = tl; cur_ts = ts; cur_cache = cache; cur_map = map;
+    aborted = 0;
     S.gen++;
     S.gdirty = S.adirty = 0;
     S.miss = miss;
@@ -147,6 +198,7 @@ static PyObject *run(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
             break;
         }
         n += f->length;
+        if (aborted) break;
     }
     n_calls++;
     n_insns += n;
@@ -155,7 +207,7 @@ static PyObject *run(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     Py_DECREF(gpr);
     Py_DECREF(tl);
     Py_DECREF(ts);
-    cur_tl = cur_ts = NULL;
+    cur_tl = cur_ts = cur_cache = cur_map = NULL;
     if (err < 0) return NULL;
     return Py_BuildValue("KLi", (unsigned long long)pc, n, slow);
 }
@@ -171,8 +223,8 @@ static PyObject *state_size(PyObject *self, PyObject *unused) {
 }
 
 static PyObject *stats(PyObject *self, PyObject *unused) {
-    return Py_BuildValue("{sKsKsKsK}", "calls", n_calls, "blocks", n_blocks,
-                         "instructions", n_insns, "slow_exits", n_slow);
+    return Py_BuildValue("{sKsKsKsKsK}", "calls", n_calls, "blocks", n_blocks,
+                         "instructions", n_insns, "slow_exits", n_slow, "data_maps", n_fills);
 }
 
 static PyMethodDef methods[] = {
@@ -191,6 +243,8 @@ PyMODINIT_FUNC CAT(PyInit_, MODSYM)(void) {
     s_gpr = PyUnicode_InternFromString("gpr");
     s_tlb_load = PyUnicode_InternFromString("tlb_load");
     s_tlb_store = PyUnicode_InternFromString("tlb_store");
+    s_blocks = PyUnicode_InternFromString("blocks");
+    s_gen = PyUnicode_InternFromString("gen");
     for (int i = 0; i < 9; i++) s_attrs[i] = PyUnicode_InternFromString(attr_names[i]);
     return PyModule_Create(&module);
 }

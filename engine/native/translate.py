@@ -131,6 +131,7 @@ class Instruction:
     gpr_writes: set[int] = field(default_factory=set)
     attrs: int = 0  # ATTR_BIT of the state attributes it writes
     slow: bool = False  # some path leaves native code before it
+    writes: bool = False  # some path writes state (a register, memory, the next address)
     always_slow: bool = False  # every path does: not worth running natively
 
 
@@ -574,7 +575,7 @@ class _Translator:
                 )
                 if v.lo < lo or v.hi > hi:
                     raise Refused("stored value not proven to fit its format")
-                self.wrote = True
+                self.wrote = self.out.writes = True
                 return [ind + f"st{size * 8}{'le' if fmt[0] == '<' else 'be'}"
                         f"({page}, {off}, {_mod(v)});"]  # fmt: skip
             raise _Slow(f"call {ast.unparse(f)}")
@@ -586,7 +587,7 @@ class _Translator:
         if isinstance(t, ast.Name):
             if t.id == "pc":
                 self._fits(v, U64, "next address")
-                self.wrote = True
+                self.wrote = self.out.writes = True
                 return [ind + f"{self.pc} = {_mod(v)};"]
             if t.id in ("g", "c", "tl", "ts", "vs", "M64", "M32"):
                 raise Refused(f"assigns {t.id}")
@@ -612,19 +613,19 @@ class _Translator:
             off = self.expr(t.slice)
             if not page.pointer or off.lo < 0 or off.hi > 4095 or v.lo < 0 or v.hi > 255:
                 raise Refused("a byte store not proven inside the page and a byte")
-            self.wrote = True
+            self.wrote = self.out.writes = True
             return [ind + f"{page.text}[{_exact(off)}] = (u8){_mod(v)};"]
         if isinstance(t, ast.Subscript) and _is_gpr(t.value):
             k = _literal(t.slice)
             if k is None or not 0 <= k < 32:
                 raise _Slow("a GPR by computed index")
             self._fits(v, U64, f"r{k}")
-            self.wrote = True
+            self.wrote = self.out.writes = True
             self.out.gpr_writes.add(k)
             return [ind + f"g[{k}] = {_mod(v)};"]
         if isinstance(t, ast.Attribute) and _is_name(t.value, "c") and t.attr in STATE_ATTRS:
             self._fits(v, STATE_ATTRS[t.attr], t.attr)
-            self.wrote = True
+            self.wrote = self.out.writes = True
             self.out.attrs |= ATTR_BIT[t.attr]
             return [ind + f"s->{t.attr} = {_mod(v)};"]
         raise _Slow(f"assigns {ast.unparse(t)}")
@@ -844,6 +845,7 @@ def instruction(lines: Sequence[str], index: int, pc: int) -> Instruction:
         done.gpr_writes,
         done.attrs,
         done.slow,
+        done.writes,
         done.always_slow,
     )
 
@@ -869,7 +871,9 @@ def _translate(lines: tuple[str, ...]) -> Instruction:
     decls = [f"    {ty} {name};" if ty != "u8 *" else f"    u8 *{name};"
              for name, ty in sorted(tr.decl.items())]  # fmt: skip
     out.lines = ["  {", *decls, *body, "  }"]
-    out.always_slow = bool(body) and body[0].strip() == _EXIT
+    # Every path leaves when none writes anything (lfs: its fast path leaves at the FPU
+    # helper): not worth entering native code for.
+    out.always_slow = out.slow and not out.writes
     return out
 
 

@@ -461,6 +461,59 @@ def test_flush_by_address_drops_every_piece_of_a_large_page_in_every_quadrant() 
     assert fault(mmu, Q3 | 0x3F_F000, "r").vector == 0x300
 
 
+def test_a_flush_of_everything_drops_only_what_was_walked_through_a_written_table() -> None:
+    cpu, mmu, t = setup([PageMapping(0x1000, 0x1000), PageMapping(0x20_0000, 0x20_0000)])
+    mmu.translate(0x1000, "r")
+    mmu.translate(0x20_0000, "r")
+    # Both walks read the same upper levels; only 0x1000's leaf table is stored to.
+    cpu.mem.write(t.pte_address(0x1000), 8, PageMapping(0x1000, 0x9000).pte(), "big")
+    assert mmu.translate(0x1004, "r") == 0x1004  # stale until the flush, as before
+    gone = mmu.flush_stale()
+    assert gone is not None and 0x1 in gone and 0x200 not in gone
+    assert mmu.translate(0x1004, "r") == 0x9004
+    assert mmu.translate(0x20_0004, "r") == 0x20_0004
+
+
+def test_a_flush_of_everything_with_no_table_written_keeps_every_translation() -> None:
+    cpu, mmu, t = setup([PageMapping(0x1000, 0x1000)])
+    mmu.translate(0x1000, "r")  # sets R: a store to its own table, seen by the next flush
+    mmu.flush_stale()
+    mmu.translate(0x1000, "r")  # walked again: R is set, nothing is written now
+    assert mmu.flush_stale() == set()
+
+
+def test_a_store_to_an_upper_level_table_drops_every_walk_through_it() -> None:
+    cpu, mmu, t = setup([PageMapping(0x1000, 0x1000), PageMapping(0x20_0000, 0x20_0000)])
+    mmu.translate(0x1000, "r")
+    mmu.translate(0x20_0000, "r")
+    mmu.flush_stale()
+    mmu.translate(0x1000, "r")
+    mmu.translate(0x20_0000, "r")
+    ptcr_table = (cpu.spr[SPR_PTCR] & ~0xFFF) & ((1 << 60) - 1)
+    cpu.mem.write(ptcr_table + 24, 8, cpu.mem.read(ptcr_table + 24, 8, "big"), "big")
+    gone = mmu.flush_stale()
+    assert gone == {0x1, 0x200}  # the partition table: every walk read it
+
+
+def test_after_the_cache_starts_over_a_flush_cannot_tell_what_stays() -> None:
+    cpu, mmu, t = setup([PageMapping(0x1000, 0x1000)])
+    mmu.translate(0x1000, "r")
+    mmu.flush()  # the vCPU's data maps and decoded code may still hold the translation
+    assert mmu.flush_stale() is None
+    mmu.exact_again()  # the vCPU dropped them all
+    assert mmu.flush_stale() == set()
+
+
+def test_restoring_memory_counts_as_a_store_to_every_table() -> None:
+    cpu, mmu, t = setup([PageMapping(0x1000, 0x1000)])
+    snap = cpu.mem.snapshot()
+    mmu.translate(0x1000, "r")
+    mmu.flush_stale()
+    mmu.translate(0x1000, "r")
+    cpu.mem.restore(snap)
+    assert mmu.flush_stale() == {0x1}
+
+
 def test_flush_all() -> None:
     cpu, mmu, t = setup([PageMapping(0x1000, 0x1000)])
     mmu.translate(0x1000, "x")

@@ -157,8 +157,9 @@ def test_tlbie_by_address_drops_only_that_page() -> None:
     dropped: list[int | None] = []
 
     class Spy:
-        def flush(self, ea: int | None = None) -> None:
+        def flush_page(self, ea: int) -> set[int]:
             dropped.append(ea)
+            return set()
 
     cpu.mmu = Spy()  # type: ignore[assignment]
     cpu.step()
@@ -172,8 +173,14 @@ def test_tlbie_of_everything_drops_all(step1: Step) -> None:
     dropped: list[int | None] = []
 
     class Spy:
+        def flush_stale(self) -> None:
+            return None  # cannot tell what stays: everything goes
+
         def flush(self, ea: int | None = None) -> None:
             dropped.append(ea)
+
+        def exact_again(self) -> None:
+            pass
 
     cpu.mmu = Spy()  # type: ignore[assignment]
     cpu.step()
