@@ -193,6 +193,33 @@ class DecodeCache(dict[int, Exec]):
         self.by_ea = {}  # its dicts are held now
         ea_pa.clear()
 
+    def suspend_pages(self, eaps: AbstractSet[int]) -> None:
+        """Set aside the code of these effective pages as ``suspend`` sets aside all of it:
+        their translation may have changed (a flush that kept the others')."""
+        by_ea, held, ea_pa, blocks = self.by_ea, self.held, self.ea_pa, self.blocks
+        moved = False
+        for eap in eaps:
+            fns = by_ea.pop(eap, None)
+            if fns is None:
+                continue
+            moved = True
+            pa = ea_pa.pop(eap, None)
+            h = held.get(eap)
+            if h is None or h.pa != pa:
+                h = None if pa is None else _Held(pa, {}, {})
+                if h is not None:
+                    held[eap] = h
+            for ea in fns:
+                self.pop(ea, None)
+                for k in (ea, ea | 1):  # and its watch-mode twin
+                    b = blocks.pop(k, None)
+                    if b is not None and h is not None:
+                        h.blocks[k] = b
+            if h is not None:
+                h.fns.update(fns)
+        if moved:
+            self.gen += 1
+
     def revive(self, eap: int, pa: int) -> bool:
         """Bring back effective page ``eap``'s code if it was decoded from physical page ``pa``
         (the translation did not change); forget it otherwise. True when revived."""

@@ -329,9 +329,7 @@ class VCPU:
                 load.pop(epn, None)
                 store.pop(epn, None)
             for cache in self.icaches.values():
-                for epn in gone:
-                    if epn in cache.by_ea or epn in cache.held:
-                        cache.drop_range(epn << 12, 4096)
+                cache.suspend_pages(gone)
 
     def suspend_decoded(self) -> None:
         """Translation may have changed anywhere: drop the data TLB and set decoded code

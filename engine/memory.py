@@ -95,9 +95,9 @@ class PhysicalMemory:
         # entry when a vCPU empties its maps alone; deleting checks the entry still maps
         # this page, and the records of a page are bounded by its effective aliases.
         self._store_mapped: dict[int, set[tuple[DataTLB, int]]] = {}
-        # Pages holding translation tables some MMU walked (``watch_table``): kept off the
-        # fast path, so that every store to them is seen, and each store is told to the
-        # observers (the MMUs: a flush then drops only what was walked through that page).
+        # Pages holding translation tables some MMU walked (``watch_table``): off the fast
+        # path until their next store, which is told to the observers (the MMUs: a flush
+        # then drops only what was walked through a page stored to since).
         self._tables: set[int] = set()
         self.table_observers: list[Callable[[int], None]] = []
 
@@ -213,6 +213,10 @@ class PhysicalMemory:
 
     def _after_store(self, pn: int, pa: int, n: int, writer: object | None) -> None:
         if pn in self._tables:
+            # Once per walk: the MMUs now count the page as written until their next flush,
+            # and a walk through it watches it again. A page that stopped holding tables
+            # (a process's, freed and reused) goes back on the fast path.
+            self._tables.discard(pn)
             for written in self.table_observers:
                 written(pn)
         callbacks = self._code.pop(pn, None)
@@ -295,8 +299,8 @@ class PhysicalMemory:
 
     # -- translation tables --------------------------------------------------
     def watch_table(self, pn: int) -> None:
-        """Tell ``table_observers`` of every store to page ``pn`` from now on (an MMU walked
-        a table there)."""
+        """Tell ``table_observers`` of the next store to page ``pn`` (an MMU walked a table
+        there)."""
         if pn not in self._tables:
             self._tables.add(pn)
             self._leave_fast(pn)
@@ -350,7 +354,8 @@ class PhysicalMemory:
         for callbacks in code.values():
             for drop in callbacks:
                 drop()
-        for pn in self._tables:  # every table may read differently now
+        tables, self._tables = self._tables, set()
+        for pn in tables:  # every table may read differently now
             for written in self.table_observers:
                 written(pn)
         self.reservations = {g: set(o) for g, o in snap.reservations.items()}

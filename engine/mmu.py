@@ -198,6 +198,7 @@ class RadixMMU:
         self._deps: dict[int, set[tuple[int, str, int, int]]] = {}
         self._dirty: set[int] = set()
         self._exact = True
+        self._regs: tuple[int, ...] | None = None  # the registers all of _deps was walked with
         cpu.mem.table_observers.append(self._dirty.add)
 
     # -- the guest profile's process table --------------------------------------
@@ -259,7 +260,9 @@ class RadixMMU:
             self._shifts.clear()
             self._deps.clear()
             self._dirty.clear()
+            self._regs = None
             self._exact = False  # the vCPU's own caches still hold what this dropped
+            self.last_rc = None  # the next fetch walks again: no earlier walk's R to undo
             return
         self.flush_page(ea)
 
@@ -281,8 +284,8 @@ class RadixMMU:
         unchanged (``_deps``). The effective 4 KiB pages whose translations went (the
         vCPU drops its data TLB entries and decoded code there), or None when it cannot
         tell: then nothing was dropped, and the caller flushes everything."""
-        if not self._exact:
-            return None
+        if not self._exact or (self._regs is not None and self._registers() != self._regs):
+            return None  # a register a walk reads changed: every walk may differ
         gone: set[int] = set()
         tlb, walks, deps = self._tlb, self._walks, self._deps
         for pn in self._dirty:
@@ -293,6 +296,9 @@ class RadixMMU:
                     walks.pop(key, None)
                     gone.add(key[0])
         self._dirty.clear()
+        # A kept translation found again after the flush writes no R or C: the fetch a
+        # debugger's planted word makes next has nothing of this walk's to undo.
+        self.last_rc = None
         return gone
 
     def exact_again(self) -> None:
@@ -301,6 +307,11 @@ class RadixMMU:
             self._exact = True
 
     def _depend(self, key: tuple[int, str, int, int], reads: tuple[tuple[int, int], ...]) -> None:
+        regs = self._registers()
+        if self._regs is None:
+            self._regs = regs
+        elif regs != self._regs:
+            self._exact = False  # changed without the flush it needs: cannot tell
         mem = self.cpu.mem
         deps = self._deps
         for pn in {a >> 12 for a, _ in reads}:
