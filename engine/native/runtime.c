@@ -19,13 +19,15 @@ struct fent {
     u64 length;
 };
 
-static struct st S;
+/* The state of the call in progress, one per thread: a call runs Python (the vCPU's
+ * map_data), during which another thread may make a call of its own. */
+static _Thread_local struct st S;
+static _Thread_local struct fent fcache[FN_ENTRIES];
+static _Thread_local PyObject *cur_tl, *cur_ts, *cur_cache, *cur_map;
+static _Thread_local int aborted;  /* the data TLB fill dropped decoded code: leave */
 /* Totals since the module was loaded: calls, blocks run, instructions run, slow exits. */
 static unsigned long long n_calls, n_blocks, n_insns, n_slow;
-static struct fent fcache[FN_ENTRIES];
-static PyObject *cur_tl, *cur_ts, *cur_cache, *cur_map;
 static PyObject *s_gen;
-static int aborted;  /* the data TLB fill dropped decoded code: leave at once */
 
 static u8 *lookup(PyObject *d, u64 epn) {
     PyObject *key = PyLong_FromUnsignedLongLong(epn);
