@@ -205,7 +205,10 @@ class Compiler:
     waiting functions.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, synchronous: bool = False) -> None:
+        # ``synchronous``: each batch is compiled on the vCPU's thread when it is cut, so
+        # when a block becomes native depends on the guest alone (tests).
+        self.synchronous = synchronous
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._open: list[tuple[str, str, Install]] = []  # the batch being filled
@@ -254,6 +257,9 @@ class Compiler:
 
     def _seal(self) -> None:
         batch, self._open, self._age = self._open, [], 0
+        if self.synchronous:
+            self._run_batch(batch)
+            return
         with self._lock:
             self._pending.append(batch)
             if self._thread is None:
@@ -291,16 +297,20 @@ class Compiler:
                 batch = self._pending.pop(0)
                 self._busy = True
             try:
-                self._build(batch)
-            except NativeUnavailable as exc:
-                self.failed = str(exc)  # no compiler: nothing more is submitted
-            except OSError as exc:
-                # This batch only (a full disk, a cache directory removed meanwhile): its
-                # blocks stay Python, as they are until compiled anyway.
-                self.errors.append(str(exc))
+                self._run_batch(batch)
             finally:
                 with self._lock:
                     self._busy = False
+
+    def _run_batch(self, batch: list[tuple[str, str, Install]]) -> None:
+        try:
+            self._build(batch)
+        except NativeUnavailable as exc:
+            self.failed = str(exc)  # no compiler: nothing more is submitted
+        except OSError as exc:
+            # This batch only (a full disk, a cache directory removed meanwhile): its
+            # blocks stay Python, as they are until compiled anyway.
+            self.errors.append(str(exc))
 
     def _build(self, batch: list[tuple[str, str, Install]]) -> None:
         texts: dict[str, str] = {}
