@@ -43,7 +43,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
 
-from .translate import ATTR_BIT, Refused, instruction
+from .translate import Refused, instruction
 
 ENGINES = ("python", "native")
 ENABLED = os.environ.get("PPCDBG_ENGINE", "python") == "native"
@@ -187,9 +187,6 @@ def block_source(
     return name, f"u64 {name}{text}\n"
 
 
-assert ATTR_BIT  # the runtime's attribute order is translate.STATE_ATTRS
-
-
 # -- compiling, in batches, on a thread ----------------------------------------------------
 
 Install = Callable[[int], None]
@@ -209,28 +206,26 @@ class Compiler:
         # ``synchronous``: each batch is compiled on the vCPU's thread when it is cut, so
         # when a block becomes native depends on the guest alone (tests).
         self.synchronous = synchronous
+        self._unstarted()
+        self._known: dict[str, int] = {}  # function name -> address (this process)
+        self._libs: list[ctypes.CDLL] = []
+        self.failed: str | None = None
+        self.errors: list[str] = []  # batches that could not be built (the blocks stay Python)
+        self.compiled = 0  # blocks compiled by this process
+        self.loaded = 0  # blocks found in libraries already on disk
+        # A forked worker has no compiling thread: it starts with nothing queued.
+        os.register_at_fork(after_in_child=self._unstarted)
+
+    def _unstarted(self) -> None:
+        """No thread, nothing queued: a new compiler's state, and a forked child's."""
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._open: list[tuple[str, str, Install]] = []  # the batch being filled
         self._age = 0  # ticks since it was started
         self._pending: list[list[tuple[str, str, Install]]] = []  # sealed batches
         self.done: deque[tuple[Install, int]] = deque()
-        self._known: dict[str, int] = {}  # function name -> address (this process)
-        self._libs: list[ctypes.CDLL] = []
         self._thread: threading.Thread | None = None
-        self.failed: str | None = None
-        self.errors: list[str] = []  # batches that could not be built (the blocks stay Python)
-        self.compiled = 0  # blocks compiled by this process
-        self.loaded = 0  # blocks found in libraries already on disk
-        os.register_at_fork(after_in_child=self._forked)
-
-    def _forked(self) -> None:
-        self._lock = threading.Lock()
-        self._wake = threading.Condition(self._lock)
-        self._pending = []
-        self._open = []
-        self.done = deque()
-        self._thread = None
+        self._busy = False  # the thread is building a batch
 
     def submit(self, name: str, text: str, install: Install) -> None:
         addr = self._known.get(name)
@@ -286,8 +281,6 @@ class Compiler:
                 break
             threading.Event().wait(0.01)
         self.install()
-
-    _busy = False
 
     def _work(self) -> None:
         while True:

@@ -220,10 +220,6 @@ static PyObject *setup(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
-static PyObject *state_size(PyObject *self, PyObject *unused) {
-    return PyLong_FromSize_t(sizeof(struct st));
-}
-
 static PyObject *stats(PyObject *self, PyObject *unused) {
     return Py_BuildValue("{sKsKsKsKsK}", "calls", n_calls, "blocks", n_blocks,
                          "instructions", n_insns, "slow_exits", n_slow, "data_maps", n_fills);
@@ -233,7 +229,6 @@ static PyMethodDef methods[] = {
     {"stats", stats, METH_NOARGS, "totals: calls, blocks, instructions, slow exits"},
     {"run", (PyCFunction)(void (*)(void))run, METH_FASTCALL, "run native blocks"},
     {"setup", setup, METH_VARARGS, "set the Block field indices"},
-    {"state_size", state_size, METH_NOARGS, "sizeof(struct st)"},
     {NULL, NULL, 0, NULL},
 };
 

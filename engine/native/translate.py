@@ -217,14 +217,7 @@ class _Translator:
             return self.compare(e)
         if isinstance(e, ast.IfExp):
             t = self.truth(self.expr(e.test))
-            a, b = self.expr(e.body), self.expr(e.orelse)
-            lo, hi = min(a.lo, b.lo), max(a.hi, b.hi)
-            if a.pointer or b.pointer:
-                raise Refused("conditional page")
-            if lo >= 0 and hi <= M64 or (a.modular and b.modular):
-                return Val(f"({t} ? {_mod(a)} : {_mod(b)})", lo, hi, True)
-            ty = _ctype(lo, hi)
-            return Val(f"({t} ? ({ty}){_exact(a)} : ({ty}){_exact(b)})", lo, hi, False)
+            return _choose1(t, self.expr(e.body), self.expr(e.orelse))
         if isinstance(e, ast.BoolOp):
             vals = [self.expr(v) for v in e.values]
             if any(v.pointer for v in vals):
